@@ -1,0 +1,430 @@
+#include "app/api/http_server.h"
+#include "core/thread_name.h"
+
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+namespace wardsoc {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+std::string HttpRequest::header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+HttpResponse HttpResponse::json(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse HttpResponse::error(int status, std::string_view code, std::string_view message) {
+  nlohmann::json j;
+  j["error"] = {{"code", code}, {"message", message}};
+  return json(status, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+HttpResponse HttpResponse::from_error(const Error& e) {
+  int status = 500;
+  switch (e.code) {
+    case Errc::kInvalidArgument: status = 400; break;
+    case Errc::kNotFound: status = 404; break;
+    case Errc::kAlreadyExists: status = 409; break;
+    case Errc::kBusy:
+    case Errc::kUnavailable:
+    case Errc::kIo: status = 503; break;
+    case Errc::kRejected: status = 422; break;
+    case Errc::kCorruption:
+    case Errc::kIncompatible:
+    case Errc::kInternal: status = 500; break;
+  }
+  return error(status, errc_name(e.code), e.message);
+}
+
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    const size_t j = path.find('/', i);
+    out.emplace_back(path.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
+    if (j == std::string_view::npos) break;
+    i = j;
+  }
+  return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool same_token(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+std::string url_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = hex_value(s[i + 1]);
+      const int lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi << 4 | lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_is_space && s[i] == '+' ? ' ' : s[i]);
+  }
+  return out;
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+void Router::add(std::string method, std::string pattern, HttpHandler handler, bool is_public) {
+  routes_.push_back(Route{std::move(method), split_path(pattern), std::move(handler), is_public});
+}
+
+Router::Match Router::match(std::string_view method, std::string_view path) const {
+  Match m;
+  const auto segs = split_path(path);
+  for (const auto& r : routes_) {
+    if (r.segments.size() != segs.size()) continue;
+    std::map<std::string, std::string> params;
+    bool ok = true;
+    for (size_t i = 0; i < segs.size() && ok; ++i) {
+      const std::string& p = r.segments[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+        params[p.substr(1, p.size() - 2)] = url_decode(segs[i], false);
+      } else {
+        ok = p == segs[i];
+      }
+    }
+    if (!ok) continue;
+    m.path_known = true;
+    if (r.method != method) continue;
+    m.handler = &r.handler;
+    m.is_public = r.is_public;
+    m.params = std::move(params);
+    return m;
+  }
+  return m;
+}
+
+Result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view text) {
+  std::string_view host;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return Error(Errc::kInvalidArgument, "'" + std::string(text) + "' is not [ipv6]:port");
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return Error(Errc::kInvalidArgument,
+                   "'" + std::string(text) + "' has no port (expected address:port, e.g. 127.0.0.1:8514)");
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned value = 0;
+  const auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || p != port.data() + port.size() || value > 65535 || port.empty()) {
+    return Error(Errc::kInvalidArgument,
+                 "'" + std::string(text) + "': port must be a number 0..65535");
+  }
+  boost::system::error_code bec;
+  asio::ip::make_address(std::string(host), bec);
+  if (host.empty() || bec) {
+    return Error(Errc::kInvalidArgument,
+                 "'" + std::string(text) + "': '" + std::string(host) + "' is not an IP address");
+  }
+  return std::make_pair(std::string(host), static_cast<uint16_t>(value));
+}
+
+struct HttpServer::Impl {
+  // Declared before io: sessions still queued in io are destroyed with it and use these.
+  HttpServerOptions options;
+  Router router;
+  std::atomic<size_t> connections{0};
+  std::mutex mu;
+  std::set<std::shared_ptr<beast::tcp_stream>> streams;  // for closing at stop
+  bool stopped = false;
+
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  asio::thread_pool pool;
+  std::thread loop;
+
+  explicit Impl(HttpServerOptions o, Router r)
+      : options(std::move(o)), router(std::move(r)), pool(options.workers ? options.workers : 1) {}
+
+  void accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(HttpServer::Impl* server, tcp::socket socket)
+      : server_(server), stream_(std::make_shared<beast::tcp_stream>(std::move(socket))) {
+    boost::system::error_code ec;
+    const auto ep = stream_->socket().remote_endpoint(ec);
+    if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+  ~Session() {
+    server_->connections.fetch_sub(1);
+    std::lock_guard lock(server_->mu);
+    server_->streams.erase(stream_);
+  }
+
+  void start() {
+    {
+      std::lock_guard lock(server_->mu);
+      server_->streams.insert(stream_);
+    }
+    read();
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(server_->options.max_body_bytes);
+    stream_->expires_after(server_->options.idle_timeout);
+    http::async_read(*stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      close();
+      return;
+    }
+    if (ec) {
+      const bool too_big = ec == http::error::body_limit;
+      respond(HttpResponse::error(too_big ? 413 : 400, too_big ? "too_large" : "bad_request",
+                                  too_big ? "request body is larger than " +
+                                                std::to_string(server_->options.max_body_bytes) +
+                                                " bytes"
+                                          : "malformed HTTP request: " + ec.message()),
+              false);
+      return;
+    }
+    auto& msg = parser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.peer = peer_;
+    req.body = std::move(msg.body());
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers[name] = std::string(f.value());
+    }
+    const size_t q = req.target.find('?');
+    req.path = url_decode(std::string_view(req.target).substr(0, q), false);
+    if (q != std::string::npos) {
+      std::string_view qs = std::string_view(req.target).substr(q + 1);
+      while (!qs.empty()) {
+        const size_t amp = qs.find('&');
+        const std::string_view pair = qs.substr(0, amp);
+        const size_t eq = pair.find('=');
+        if (!pair.empty()) {
+          req.query[url_decode(pair.substr(0, eq), true)] =
+              eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1), true);
+        }
+        if (amp == std::string_view::npos) break;
+        qs.remove_prefix(amp + 1);
+      }
+    }
+    keep_alive_ = msg.keep_alive();
+
+    Router::Match m = server_->router.match(req.method, req.path);
+    if (m.handler == nullptr) {
+      respond(m.path_known ? HttpResponse::error(405, "method_not_allowed",
+                                                 req.method + " is not allowed on " + req.path)
+                           : HttpResponse::error(404, "not_found", "no such endpoint: " + req.path),
+              keep_alive_);
+      return;
+    }
+    if (!m.is_public && !server_->options.token.empty()) {
+      const std::string auth = req.header("authorization");
+      const std::string_view bearer = "Bearer ";
+      if (auth.size() <= bearer.size() || auth.compare(0, bearer.size(), bearer) != 0 ||
+          !same_token(std::string_view(auth).substr(bearer.size()), server_->options.token)) {
+        HttpResponse r = HttpResponse::error(401, "unauthorized",
+                                             "this endpoint needs \"Authorization: Bearer <api.token>\"");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"wardsoc\"");
+        respond(std::move(r), keep_alive_);
+        return;
+      }
+    }
+    req.params = std::move(m.params);
+    const HttpHandler* handler = m.handler;
+    asio::post(server_->pool, [self = shared_from_this(), handler, req = std::move(req)]() {
+      HttpResponse resp;
+      try {
+        resp = (*handler)(req);
+      } catch (const std::exception& e) {
+        spdlog::error("api: {} {} failed: {}", req.method, req.path, e.what());
+        resp = HttpResponse::error(500, "internal", e.what());
+      }
+      asio::post(self->stream_->get_executor(), [self, resp = std::move(resp)]() mutable {
+        self->respond(std::move(resp), self->keep_alive_);
+      });
+    });
+  }
+
+  void respond(HttpResponse r, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(r.status));
+    res->set(http::field::server, "wardsoc");
+    res->set(http::field::content_type, r.content_type);
+    res->set(http::field::cache_control, "no-store");
+    for (const auto& [k, v] : r.headers) res->set(k, v);
+    res->keep_alive(keep_alive);
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    http::async_write(*stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                        if (ec || !keep_alive) {
+                          self->close();
+                          return;
+                        }
+                        self->read();
+                      });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_->socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_->socket().close(ec);
+  }
+
+  HttpServer::Impl* server_;
+  std::shared_ptr<beast::tcp_stream> stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string peer_;
+  bool keep_alive_ = false;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      if (connections.load() >= options.max_connections) {
+        beast::error_code ignored;
+        socket.close(ignored);
+      } else {
+        connections.fetch_add(1);
+        std::make_shared<Session>(this, std::move(socket))->start();
+      }
+    }
+    accept();
+  });
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options, Router router) {
+  auto addr = parse_listen_address(options.listen);
+  if (!addr) return std::move(addr).error().with_context("api.listen");
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(router));
+  const tcp::endpoint ep(asio::ip::make_address(addr->first), addr->second);
+  boost::system::error_code ec;
+  impl->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(ep, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Error(Errc::kIo, "api: cannot listen on " + impl->options.listen + ": " + ec.message());
+  }
+  impl->accept();
+  Impl* raw = impl.get();
+  impl->loop = std::thread([raw] {
+    set_thread_name("api");
+    raw->io.run();
+  });
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+void HttpServer::stop() {
+  if (!impl_) return;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopped) return;
+    impl_->stopped = true;
+  }
+  asio::post(impl_->io, [impl = impl_.get()] {
+    boost::system::error_code ec;
+    impl->acceptor.close(ec);
+    std::lock_guard lock(impl->mu);
+    for (const auto& s : impl->streams) s->socket().close(ec);
+  });
+  impl_->pool.join();  // handlers in flight finish; their writes are posted to io
+  impl_->io.stop();
+  if (impl_->loop.joinable()) impl_->loop.join();
+}
+
+std::string HttpServer::local_endpoint() const {
+  boost::system::error_code ec;
+  const auto ep = impl_->acceptor.local_endpoint(ec);
+  if (ec) return impl_->options.listen;
+  const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
+                                                 : ep.address().to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+}  // namespace wardsoc

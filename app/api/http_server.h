@@ -1,0 +1,115 @@
+// HttpServer: the embedded HTTP server of `wardsoc run` (JSON API, /metrics, /healthz;
+// later the police dashboard). One Boost.Beast event loop on its own thread accepts
+// connections and parses requests; handlers run on a small pool of worker threads, so
+// a slow one (a backup, a verify) never stalls the loop, and the response is written
+// back from the loop. Routes are matched by method and a path pattern whose
+// "{name}" segments become parameters.
+//
+// Auth: when a token is configured every route except the public ones needs
+// "Authorization: Bearer <token>". Bind to loopback (the default) unless a token is set.
+//
+// Thread safety: Start() and stop() from the owning thread; handlers may run
+// concurrently on the worker threads and must be thread-safe themselves.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+
+namespace wardsoc {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as received: path and query
+  std::string path;    // decoded path without the query
+  std::map<std::string, std::string> query;   // decoded query parameters (last wins)
+  std::map<std::string, std::string> params;  // from "{name}" path segments
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  std::string peer;  // "127.0.0.1:53422"
+
+  std::string header(const std::string& lower_name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static HttpResponse json(int status, std::string body);
+  // {"error":{"code":"...","message":"..."}}
+  static HttpResponse error(int status, std::string_view code, std::string_view message);
+  // The HTTP status that fits an Error's code, with its message.
+  static HttpResponse from_error(const Error& e);
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class Router {
+ public:
+  // pattern: "/api/v1/incidents/{id}"; `is_public` routes need no token (/healthz).
+  void add(std::string method, std::string pattern, HttpHandler handler, bool is_public = false);
+
+  struct Match {
+    const HttpHandler* handler = nullptr;
+    bool is_public = false;
+    std::map<std::string, std::string> params;
+    bool path_known = false;  // some route has this path (with another method: 405)
+  };
+  Match match(std::string_view method, std::string_view path) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    HttpHandler handler;
+    bool is_public = false;
+  };
+  std::vector<Route> routes_;
+};
+
+struct HttpServerOptions {
+  std::string listen = "127.0.0.1:8514";  // host:port, [v6]:port; port 0 picks one
+  std::string token;                      // bearer token; empty = none required
+  size_t max_body_bytes = size_t{1} << 20;
+  unsigned workers = 2;                   // handler threads
+  size_t max_connections = 256;
+  std::chrono::seconds idle_timeout{60};
+};
+
+class HttpServer {
+ public:
+  // Binds and starts serving. Errors name the address and why (in use, bad address).
+  static Result<std::unique_ptr<HttpServer>> Start(HttpServerOptions options, Router router);
+  ~HttpServer();  // stop()
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Stops accepting, closes connections, lets running handlers finish, joins.
+  void stop();
+  std::string local_endpoint() const;  // "127.0.0.1:8514"
+
+  struct Impl;
+
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// "127.0.0.1:8514" -> host, port. Errors say what is wrong with the text.
+Result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view text);
+
+// Percent-decoding of a URL component ('+' is a space in queries).
+std::string url_decode(std::string_view s, bool plus_is_space);
+std::string url_encode(std::string_view s);
+
+}  // namespace wardsoc

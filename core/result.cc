@@ -1,0 +1,30 @@
+#include "core/result.h"
+
+namespace wardsoc {
+
+std::string_view errc_name(Errc code) {
+  switch (code) {
+    case Errc::kInvalidArgument: return "invalid argument";
+    case Errc::kNotFound: return "not found";
+    case Errc::kAlreadyExists: return "already exists";
+    case Errc::kIo: return "I/O error";
+    case Errc::kCorruption: return "corruption";
+    case Errc::kBusy: return "busy";
+    case Errc::kUnavailable: return "unavailable";
+    case Errc::kRejected: return "rejected";
+    case Errc::kIncompatible: return "incompatible";
+    case Errc::kInternal: return "internal error";
+  }
+  return "unknown error";
+}
+
+Error Error::with_context(std::string_view context) const& {
+  return Error(code, std::string(context) + ": " + message);
+}
+
+Error Error::with_context(std::string_view context) && {
+  message.insert(0, std::string(context) + ": ");
+  return std::move(*this);
+}
+
+}  // namespace wardsoc

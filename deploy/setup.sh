@@ -1,0 +1,54 @@
+#!/bin/sh
+# Installs the Debian 12 packages wardsoc builds, runs and tests with.
+# Idempotent: when everything is present it only runs dpkg-query and exits.
+set -eu
+
+PACKAGES="
+build-essential cmake pkg-config ninja-build clang-format clang libclang-rt-14-dev
+libhyperscan-dev libre2-dev librocksdb-dev librdkafka-dev
+libboost-dev libboost-test-dev libboost-program-options-dev
+libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
+libsimdjson-dev nlohmann-json3-dev libconcurrentqueue-dev libxxhash-dev
+libsodium-dev libssl-dev libcurl4-openssl-dev libbenchmark-dev libcctz-dev tzdata
+prometheus-cpp-dev
+bsdutils netcat-openbsd kcat syslog-ng-core fail2ban
+"
+
+missing=""
+for p in $PACKAGES; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing="$missing $p"
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "wardsoc setup: installing$missing" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "wardsoc setup: need root (or sudo) to install:$missing" >&2; exit 1
+  fi
+fi
+
+# Packages such as fail2ban and syslog-ng ship services; wardsoc only needs their
+# files (filters, test logs, the binary), so keep apt from starting daemons.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  created_policy=1
+fi
+cleanup() { [ "$created_policy" = 1 ] && $SUDO rm -f "$policy"; }
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get install -y -q --no-install-recommends $missing >/tmp/wardsoc-apt.log 2>&1; then
+  $SUDO apt-get update -q >>/tmp/wardsoc-apt.log 2>&1 || true
+  if ! $SUDO apt-get install -y -q --no-install-recommends $missing >>/tmp/wardsoc-apt.log 2>&1; then
+    echo "wardsoc setup: apt-get install failed; see /tmp/wardsoc-apt.log" >&2
+    tail -20 /tmp/wardsoc-apt.log >&2
+    exit 1
+  fi
+fi
+echo "wardsoc setup: done" >&2

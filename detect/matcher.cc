@@ -1,0 +1,468 @@
+#include "detect/matcher.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace wardsoc {
+
+namespace {
+
+// The text patterns run on: the syslog message. A non-syslog event's message is the whole
+// line; if an input left the message span empty on such a line, fall back to the raw bytes.
+std::string_view event_text(const EventBatch& batch, const Event& e) {
+  if (e.header.format == SyslogFormat::kNone && e.header.message.empty()) return batch.raw(e);
+  return batch.message(e);
+}
+
+bool parse_number(std::string_view s, double* out) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::string join_names(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view explanation_stage_name(Explanation::Stage s) {
+  switch (s) {
+    case Explanation::Stage::kDisabled:
+      return "disabled";
+    case Explanation::Stage::kSource:
+      return "sources";
+    case Explanation::Stage::kProgram:
+      return "programs";
+    case Explanation::Stage::kPrefilter:
+      return "prefilter";
+    case Explanation::Stage::kRegex:
+      return "regex";
+    case Explanation::Stage::kExcluded:
+      return "not";
+    case Explanation::Stage::kWhere:
+      return "where";
+    case Explanation::Stage::kMatched:
+      return "matched";
+  }
+  return "unknown";
+}
+
+bool condition_holds(const RuleSet& rules, const Condition& c, std::string_view value) {
+  using Op = Condition::Op;
+  switch (c.op) {
+    case Op::kEquals:
+      return !c.values.empty() && value == c.values.front();
+    case Op::kNotEquals:
+      return c.values.empty() || value != c.values.front();
+    case Op::kIn:
+    case Op::kNotIn: {
+      const bool in = std::find(c.values.begin(), c.values.end(), value) != c.values.end();
+      return c.op == Op::kIn ? in : !in;
+    }
+    case Op::kCidr:
+    case Op::kNotCidr: {
+      const auto addr = parse_ip(value);
+      // A value that is not an address is in no network; not_cidr holds for it only if it
+      // is an address, so garbage in a field never passes an allow-list check.
+      if (!addr) return false;
+      const bool in = std::any_of(c.networks.begin(), c.networks.end(),
+                                  [&](const IpNetwork& n) { return n.contains(*addr); });
+      return c.op == Op::kCidr ? in : !in;
+    }
+    case Op::kLt:
+    case Op::kLe:
+    case Op::kGt:
+    case Op::kGe: {
+      double v = 0;
+      if (!parse_number(value, &v)) return false;
+      return c.op == Op::kLt ? v < c.number : c.op == Op::kLe ? v <= c.number : c.op == Op::kGt ? v > c.number : v >= c.number;
+    }
+    case Op::kRegex:
+    case Op::kNotRegex: {
+      const bool hit = c.regex && RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *c.regex);
+      return c.op == Op::kRegex ? hit : !hit;
+    }
+    case Op::kInList:
+    case Op::kNotInList: {
+      if (c.list_index >= rules.lists().size()) return false;
+      const bool in = rules.lists()[c.list_index].contains(value);
+      return c.op == Op::kInList ? in : !in;
+    }
+  }
+  return false;
+}
+
+Matcher::Matcher(std::shared_ptr<const RuleSet> rules, MatcherOptions options)
+    : rules_(std::move(rules)), options_(std::move(options)) {}
+
+Matcher::~Matcher() {
+  if (scratch_ != nullptr) hs_free_scratch(scratch_);
+}
+
+Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> rules, MatcherOptions options) {
+  if (!rules) return Error(Errc::kInvalidArgument, "matcher: no rule set");
+  std::unique_ptr<Matcher> m(new Matcher(std::move(rules), std::move(options)));
+  const RuleSet& rs = *m->rules_;
+  if (rs.scratch_prototype() != nullptr) {
+    const hs_error_t rc = hs_clone_scratch(rs.scratch_prototype(), &m->scratch_);
+    if (rc != HS_SUCCESS) {
+      return Error(Errc::kInternal, "matcher: cannot clone Hyperscan scratch (error " + std::to_string(rc) + ")");
+    }
+  }
+  m->input_allowed_.resize(rs.rules().size());
+  for (size_t r = 0; r < rs.rules().size(); ++r) {
+    const Rule& rule = rs.rules()[r];
+    if (rule.inputs.empty()) continue;
+    // A rule restricted to inputs that this configuration does not have matches nothing;
+    // the pipeline warns about such names when it starts.
+    auto& allowed = m->input_allowed_[r];
+    allowed.assign(std::max<size_t>(m->options_.input_names.size(), 1), 0);
+    for (size_t i = 0; i < m->options_.input_names.size(); ++i) {
+      const bool named = std::find(rule.inputs.begin(), rule.inputs.end(), m->options_.input_names[i]) != rule.inputs.end();
+      allowed[i] = named ? 1 : 0;
+    }
+  }
+  const uint32_t n = rs.expression_count();
+  m->pattern_stamp_.assign(n, 0);
+  m->confirm_stamp_.assign(n, 0);
+  m->confirmed_.assign(n, 0);
+  m->unit_stamp_.assign(rs.units().size(), 0);
+  m->candidates_.reserve(rs.units().size());
+  // Only as many groups as the named captures need: RE2 runs fastest with none.
+  m->group_count_.assign(n, 0);
+  for (const Rule& r : rs.rules()) {
+    for (const MatchStep& st : r.steps) {
+      for (const RulePattern& p : st.patterns) {
+        if (!p.captures.empty()) m->group_count_[p.expression] = p.captures.back().second + 1;
+      }
+    }
+  }
+  m->group_offset_.assign(n, 0);
+  uint32_t total = 0;
+  for (uint32_t e = 0; e < n; ++e) {
+    m->group_offset_[e] = total;
+    total += static_cast<uint32_t>(m->group_count_[e]);
+  }
+  m->groups_.resize(std::max<uint32_t>(total, 1));
+  // Without program names in any rule, the database depends on the asset class alone.
+  for (const Rule& r : rs.rules()) {
+    m->programs_named_ = m->programs_named_ || !r.programs.empty() ||
+                         std::any_of(r.steps.begin(), r.steps.end(), [](const MatchStep& st) { return !st.programs.empty(); });
+  }
+  for (int c = 0; c < kAssetClassCount; ++c) m->class_db_[static_cast<size_t>(c)] = rs.database(static_cast<AssetClass>(c));
+  return m;
+}
+
+int Matcher::on_hit(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
+  auto* self = static_cast<Matcher*>(context);
+  self->pattern_stamp_[id] = self->stamp_;
+  for (uint32_t unit : self->rules_->expression_users(id)) {  // none for a `not`-only expression
+    if (self->unit_stamp_[unit] != self->stamp_) {
+      self->unit_stamp_[unit] = self->stamp_;
+      self->candidates_.push_back(unit);  // capacity is the unit count: never reallocates
+    }
+  }
+  return 0;
+}
+
+void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vector<Match>* out) {
+  end = std::min(end, batch.size());
+  for (size_t i = begin; i < end; ++i) scan_event(batch, static_cast<uint32_t>(i), out);
+}
+
+void Matcher::find_candidates(const EventBatch& batch, const Event& e, std::string_view text) {
+  const RuleSet& rs = *rules_;
+  if (++stamp_ == 0) {  // wrapped: old stamps could look current
+    std::fill(pattern_stamp_.begin(), pattern_stamp_.end(), 0);
+    std::fill(unit_stamp_.begin(), unit_stamp_.end(), 0);
+    stamp_ = 1;
+  }
+  candidates_.clear();
+  // Lines of a batch mostly come from one program: look its database up once per run of them
+  // rather than hashing the program name for every line.
+  const std::string_view app = batch.view(e.header.app);
+  if (!programs_named_) {
+    cached_db_ = class_db_[static_cast<size_t>(e.asset_class)];
+  } else if (!db_cached_ || e.asset_class != cached_class_ || app != cached_app_) {
+    cached_db_ = rs.database(e.asset_class, app);
+    cached_app_.assign(app);
+    cached_class_ = e.asset_class;
+    db_cached_ = true;
+  }
+  if (const hs_database_t* db = cached_db_; db != nullptr) {
+    const hs_error_t rc =
+        hs_scan(db, text.data(), static_cast<unsigned int>(text.size()), 0, scratch_, &Matcher::on_hit, this);
+    if (rc != HS_SUCCESS) ++scan_errors_;
+  }
+  for (uint32_t u : rs.always_units()) {
+    if (unit_stamp_[u] != stamp_) {
+      unit_stamp_[u] = stamp_;
+      candidates_.push_back(u);
+    }
+  }
+  if (candidates_.size() > 1) std::sort(candidates_.begin(), candidates_.end());
+}
+
+bool Matcher::admits(const Rule& rule, const MatchStep& step, const EventBatch& batch, const Event& e) const {
+  if (!rule.applies_to(e.asset_class)) return false;
+  if (!rule.inputs.empty()) {
+    const auto& allowed = input_allowed_[static_cast<size_t>(&rule - rules_->rules().data())];
+    if (e.input >= allowed.size() || allowed[e.input] == 0) return false;
+  }
+  return rule.step_accepts_program(step, batch.view(e.header.app));
+}
+
+void Matcher::scan_event(const EventBatch& batch, uint32_t index, std::vector<Match>* out) {
+  const Event& e = batch.events()[index];
+  const std::string_view text = event_text(batch, e);
+  ++events_scanned_;
+  find_candidates(batch, e, text);
+  if (candidates_.empty()) return;
+  const RuleSet& rs = *rules_;
+  for (uint32_t u : candidates_) {
+    const UnitRef& ref = rs.units()[u];
+    const Rule& rule = rs.rules()[ref.rule];
+    if (!rule.enabled && !options_.include_disabled) continue;
+    const MatchStep& step = rule.steps[ref.step];
+    if (!admits(rule, step, batch, e)) continue;
+    Match m;
+    m.event = index;
+    m.rule = ref.rule;
+    m.step = ref.step;
+    if (evaluate(step, batch, e, text, &m)) out->push_back(std::move(m));
+  }
+}
+
+bool Matcher::pattern_matches(const RulePattern& p, std::string_view text) {
+  const bool hit = p.kind == MatchKind::kRe2Only ||
+                   (p.hyperscan_id != kNoHyperscanId && pattern_stamp_[p.hyperscan_id] == stamp_);
+  if (!hit) return false;
+  if (!p.needs_confirm) return true;
+  const uint32_t e = p.expression;
+  if (confirm_stamp_[e] != stamp_) {
+    confirm_stamp_[e] = stamp_;
+    const re2::StringPiece input(text.data(), text.size());
+    confirmed_[e] = p.re2->Match(input, 0, input.size(), RE2::UNANCHORED, groups_.data() + group_offset_[e],
+                                 group_count_[e])
+                        ? 1
+                        : 0;
+  }
+  return confirmed_[e] != 0;
+}
+
+const RulePattern* Matcher::first_pattern(const MatchStep& step, std::string_view text) {
+  for (const RulePattern& p : step.patterns) {
+    if (pattern_matches(p, text)) return &p;
+  }
+  return nullptr;
+}
+
+bool Matcher::evaluate(const MatchStep& step, const EventBatch& batch, const Event& e, std::string_view text,
+                       Match* match) {
+  const RulePattern* matched = nullptr;
+  if (!step.patterns.empty()) {
+    matched = first_pattern(step, text);
+    if (matched == nullptr) return false;
+  }
+  for (const RulePattern& x : step.exclusions) {
+    if (pattern_matches(x, text)) return false;
+  }
+  if (matched != nullptr && !matched->captures.empty()) {
+    const re2::StringPiece* groups = groups_of(*matched);
+    match->fields.reserve(matched->captures.size());
+    for (const auto& [name, index] : matched->captures) {
+      const re2::StringPiece& g = groups[index];
+      if (g.data() == nullptr) continue;  // the group took no part in the match
+      match->fields.emplace_back(name, std::string(g.data(), g.size()));
+    }
+  }
+  for (const Condition& c : step.where) {
+    std::string_view value;
+    if (!field_value(c.field, *match, batch, e, &value)) return false;
+    if (!condition_holds(c, value)) return false;
+  }
+  return true;
+}
+
+bool Matcher::field_value(const std::string& name, const Match& m, const EventBatch& batch, const Event& e,
+                          std::string_view* out) const {
+  for (const auto& [k, v] : m.fields) {
+    if (k == name) {
+      *out = v;
+      return true;
+    }
+  }
+  if (name == "host") {
+    *out = batch.view(e.header.host);
+  } else if (name == "app") {
+    *out = batch.view(e.header.app);
+  } else if (name == "peer") {
+    *out = batch.view(e.peer);
+  } else if (name == "procid") {
+    *out = batch.view(e.header.procid);
+  } else if (name == "msgid") {
+    *out = batch.view(e.header.msgid);
+  } else if (name == "input") {
+    *out = e.input < options_.input_names.size() ? std::string_view(options_.input_names[e.input]) : std::string_view();
+  } else if (name == "asset_class") {
+    *out = asset_class_name(e.asset_class);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool Matcher::condition_holds(const Condition& c, std::string_view value) const {
+  return wardsoc::condition_holds(*rules_, c, value);
+}
+
+std::vector<Match> Matcher::match_message(std::string_view message, std::string_view app, AssetClass cls) {
+  EventBatch batch;
+  Event e;
+  e.raw = batch.append(message);
+  e.header.message = e.raw;
+  e.header.format = app.empty() ? SyslogFormat::kNone : SyslogFormat::kRfc3164;
+  e.header.app = batch.append(app);
+  e.asset_class = cls;
+  batch.events().push_back(e);
+  std::vector<Match> out;
+  scan(batch, 0, 1, &out);
+  return out;
+}
+
+std::vector<uint32_t> Matcher::candidates(const EventBatch& batch, uint32_t event) {
+  const Event& e = batch.events()[event];
+  find_candidates(batch, e, event_text(batch, e));
+  return candidates_;
+}
+
+Explanation Matcher::explain(const EventBatch& batch, uint32_t event, uint32_t unit) {
+  using Stage = Explanation::Stage;
+  const RuleSet& rs = *rules_;
+  const Event& e = batch.events()[event];
+  const std::string_view text = event_text(batch, e);
+  const UnitRef& ref = rs.units()[unit];
+  const Rule& rule = rs.rules()[ref.rule];
+  const MatchStep& step = rule.steps[ref.step];
+  Explanation x;
+  auto stop = [&](Stage s, std::string msg) {
+    x.stage = s;
+    x.message = std::move(msg);
+    return x;
+  };
+  if (!rule.enabled && !options_.include_disabled) return stop(Stage::kDisabled, "the rule is disabled (enabled: false)");
+  if (!rule.applies_to(e.asset_class)) {
+    std::string classes;
+    for (int c = 0; c < kAssetClassCount; ++c) {
+      if (rule.applies_to(static_cast<AssetClass>(c))) {
+        classes += (classes.empty() ? "" : ", ") + std::string(asset_class_name(static_cast<AssetClass>(c)));
+      }
+    }
+    return stop(Stage::kSource, "the line's asset class '" + std::string(asset_class_name(e.asset_class)) +
+                                    "' is not in sources [" + classes + "]");
+  }
+  if (!rule.inputs.empty()) {
+    const auto& allowed = input_allowed_[ref.rule];
+    if (e.input >= allowed.size() || allowed[e.input] == 0) {
+      const std::string name = e.input < options_.input_names.size() ? options_.input_names[e.input] : "";
+      return stop(Stage::kSource, "the line's input '" + name + "' is not in sources [" + join_names(rule.inputs) + "]");
+    }
+  }
+  const std::string_view app = batch.view(e.header.app);
+  if (!rule.step_accepts_program(step, app)) {
+    const auto& progs = step.programs.empty() ? rule.programs : step.programs;
+    return stop(Stage::kProgram, "its program " + quote(app) + " is not in programs [" + join_names(progs) + "]");
+  }
+  find_candidates(batch, e, text);
+  Match m;
+  m.event = event;
+  m.rule = ref.rule;
+  m.step = ref.step;
+  const RulePattern* matched = nullptr;
+  if (!step.patterns.empty()) {
+    bool any_candidate = false;
+    for (const RulePattern& p : step.patterns) {
+      any_candidate = any_candidate || p.kind == MatchKind::kRe2Only ||
+                      (p.hyperscan_id != kNoHyperscanId && pattern_stamp_[p.hyperscan_id] == stamp_);
+    }
+    if (!any_candidate) {
+      // Name the required text that is missing; if some pattern has all of its literal
+      // text, the rest of that pattern is what failed.
+      const std::string hay = lower(text);
+      std::string missing;
+      const RulePattern* complete = nullptr;
+      for (const RulePattern& p : step.patterns) {
+        std::string first_missing;
+        for (const std::string& lit : p.literals) {
+          if (hay.find(lit) == std::string::npos) {
+            first_missing = lit;
+            break;
+          }
+        }
+        if (first_missing.empty()) {
+          complete = &p;
+          break;
+        }
+        if (missing.empty()) missing = first_missing;
+      }
+      if (complete != nullptr) {
+        return stop(Stage::kPrefilter, "Hyperscan found none of its patterns: " + complete->display() +
+                                           " has its literal text in the message, but does not match as a whole");
+      }
+      return stop(Stage::kPrefilter, "Hyperscan found none of its patterns: the text " + quote(missing) +
+                                         " is not in the message");
+    }
+    matched = first_pattern(step, text);
+    if (matched == nullptr) {
+      std::string which;
+      for (const RulePattern& p : step.patterns) {
+        which += (which.empty() ? "" : ", ") + p.display() + " (" + std::string(match_kind_name(p.kind)) + ")";
+      }
+      return stop(Stage::kRegex, "no regex matches the message (" + which + ")");
+    }
+    if (!matched->captures.empty()) {
+      const re2::StringPiece* groups = groups_of(*matched);
+      for (const auto& [name, index] : matched->captures) {
+        const re2::StringPiece& g = groups[index];
+        if (g.data() != nullptr) m.fields.emplace_back(name, std::string(g.data(), g.size()));
+      }
+    }
+    x.fields = m.fields;
+  }
+  for (const RulePattern& p : step.exclusions) {
+    if (pattern_matches(p, text)) {
+      return stop(Stage::kExcluded, "it matched " + (matched ? matched->display() : std::string("the rule")) +
+                                        " but is excluded by not " + p.display());
+    }
+  }
+  for (const Condition& c : step.where) {
+    std::string_view value;
+    if (!field_value(c.field, m, batch, e, &value)) {
+      return stop(Stage::kWhere, "where " + c.describe() + ": the field '" + c.field + "' was not captured");
+    }
+    if (!condition_holds(c, value)) {
+      return stop(Stage::kWhere, "where " + c.describe() + " is false for " + c.field + "=" + quote(value));
+    }
+  }
+  return stop(Stage::kMatched, matched ? "matched " + matched->display() : "matched (the rule takes every line)");
+}
+
+}  // namespace wardsoc

@@ -1,0 +1,143 @@
+// Matcher: finds which rules match which events of a batch. Hyperscan scans each event's
+// message once with the database of the event's asset class; hits are checked against the
+// rule's sources, inputs and programs, confirmed by RE2 where needed, filtered by the
+// rule's `not` patterns and `where` conditions, and their named captures extracted. One
+// Matcher per thread: it owns a Hyperscan scratch cloned from the RuleSet's prototype, and
+// scan() allocates nothing except the Matches it returns.
+#pragma once
+
+#include <hs/hs.h>
+#include <re2/re2.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/event.h"
+#include "core/result.h"
+#include "rules/rule_set.h"
+
+namespace wardsoc {
+
+struct Match {
+  uint32_t event = 0;  // index in the batch
+  uint32_t rule = 0;   // index in RuleSet::rules()
+  uint32_t step = 0;   // index in Rule::steps (0 but for sequences)
+  // Named captures of the pattern that matched, in group order; a group that took no part
+  // in the match is left out, one that matched nothing is present and empty.
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+
+struct MatcherOptions {
+  // Also match rules with `enabled: false` (the rule test runner tests them before they are
+  // switched on).
+  bool include_disabled = false;
+  // Input names by Event::input: rules that name inputs in `sources` match only events
+  // from those inputs, and `where` conditions on the built-in field `input` see the name.
+  std::vector<std::string> input_names;
+};
+
+// Why a rule did or did not match one line, for `wardsoc rules test --explain`.
+struct Explanation {
+  enum class Stage : uint8_t {
+    kDisabled,   // enabled: false
+    kSource,     // the line's asset class or input is not in the rule's sources
+    kProgram,    // the line's program is not in the rule's programs
+    kPrefilter,  // Hyperscan found none of the rule's patterns
+    kRegex,      // a Hyperscan candidate that RE2 did not confirm, or an RE2-only miss
+    kExcluded,   // a `not` pattern matched
+    kWhere,      // a `where` condition was false
+    kMatched,
+  };
+  Stage stage = Stage::kPrefilter;
+  std::string message;
+  std::vector<std::pair<std::string, std::string>> fields;  // captures, when a pattern matched
+};
+
+std::string_view explanation_stage_name(Explanation::Stage s);
+
+class Matcher {
+ public:
+  static Result<std::unique_ptr<Matcher>> Create(std::shared_ptr<const RuleSet> rules, MatcherOptions options = {});
+  ~Matcher();
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+
+  // Appends the matches of events [begin, end) to *out, ordered by event, then by rule and
+  // step.
+  void scan(const EventBatch& batch, size_t begin, size_t end, std::vector<Match>* out);
+
+  // One message as if it came in an event of the given program and asset class; for tests
+  // and the rule test runner.
+  std::vector<Match> match_message(std::string_view message, std::string_view app, AssetClass cls);
+
+  // Follows one event through every stage for one match step (RuleSet::units() index) and
+  // says where it stopped. Slow; for the tools only.
+  Explanation explain(const EventBatch& batch, uint32_t event, uint32_t unit);
+  // Units that Hyperscan (or the always-tried list) put forward for the event: the rules
+  // that came close enough to be worth explaining.
+  std::vector<uint32_t> candidates(const EventBatch& batch, uint32_t event);
+
+  const RuleSet& rules() const { return *rules_; }
+  uint64_t events_scanned() const { return events_scanned_; }
+  uint64_t scan_errors() const { return scan_errors_; }
+
+ private:
+  explicit Matcher(std::shared_ptr<const RuleSet> rules, MatcherOptions options);
+  static int on_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+                    void* context);
+  // Runs Hyperscan over the event and fills candidates_ (sorted) with the units to try.
+  void find_candidates(const EventBatch& batch, const Event& e, std::string_view text);
+  void scan_event(const EventBatch& batch, uint32_t index, std::vector<Match>* out);
+  bool admits(const Rule& rule, const MatchStep& step, const EventBatch& batch, const Event& e) const;
+  // Whether the pattern matches the current event: Hyperscan's word for exact patterns,
+  // else RE2's, asked once per expression and event (several rules share patterns).
+  bool pattern_matches(const RulePattern& p, std::string_view text);
+  // The pattern that matches (nullptr if none); its groups are at groups_of(p).
+  const RulePattern* first_pattern(const MatchStep& step, std::string_view text);
+  const re2::StringPiece* groups_of(const RulePattern& p) const {
+    return groups_.data() + group_offset_[p.expression];
+  }
+  bool evaluate(const MatchStep& step, const EventBatch& batch, const Event& e, std::string_view text, Match* match);
+  // The value of a field for `where`: a capture, else a built-in field. False if absent.
+  bool field_value(const std::string& name, const Match& m, const EventBatch& batch, const Event& e,
+                   std::string_view* out) const;
+  bool condition_holds(const Condition& c, std::string_view value) const;
+
+  std::shared_ptr<const RuleSet> rules_;
+  MatcherOptions options_;
+  hs_scratch_t* scratch_ = nullptr;
+  // Per rule: which inputs it accepts (empty = all), by Event::input.
+  std::vector<std::vector<uint8_t>> input_allowed_;
+  // Per-event bookkeeping, sized once: a stamp per Hyperscan pattern and per unit says
+  // "hit in the current event" without clearing anything between events.
+  uint32_t stamp_ = 0;
+  std::vector<uint32_t> pattern_stamp_;  // by expression: Hyperscan reported it
+  std::vector<uint32_t> confirm_stamp_;  // by expression: RE2 was asked
+  std::vector<uint8_t> confirmed_;       // by expression: RE2's answer
+  std::vector<uint32_t> unit_stamp_;
+  std::vector<uint32_t> candidates_;
+  // Capture groups of each expression's last RE2 run, side by side.
+  std::vector<re2::StringPiece> groups_;
+  std::vector<uint32_t> group_offset_;  // by expression
+  std::vector<int> group_count_;        // by expression: groups RE2 fills (0 = none needed)
+  // The database of the last line's asset class and program; by class alone when no rule
+  // names programs.
+  bool programs_named_ = false;
+  std::array<const hs_database_t*, kAssetClassCount> class_db_{};
+  bool db_cached_ = false;
+  AssetClass cached_class_ = AssetClass::kServer;
+  std::string cached_app_;
+  const hs_database_t* cached_db_ = nullptr;
+  uint64_t events_scanned_ = 0;
+  uint64_t scan_errors_ = 0;
+};
+
+// Evaluates a `where` condition on a value; exposed for the tools' explanations.
+bool condition_holds(const RuleSet& rules, const Condition& c, std::string_view value);
+
+}  // namespace wardsoc

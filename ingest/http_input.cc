@@ -1,0 +1,612 @@
+#include "ingest/http_input.h"
+
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+#include "core/time.h"
+#include "ingest/batch_builder.h"
+#include "ingest/json_event.h"
+#include "ingest/log_limiter.h"
+#include "core/thread_name.h"
+
+namespace wardsoc {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+constexpr size_t kMaxHeaderBytes = 16 * 1024;
+constexpr auto kRetryInterval = std::chrono::milliseconds(2);
+constexpr std::string_view kPositionStream = "requests";
+
+std::string address_text(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  }
+  return a.to_string();
+}
+
+bool token_matches(std::string_view given, const std::vector<std::string>& tokens) {
+  bool ok = false;
+  for (const auto& t : tokens) {
+    // Constant time per token of equal length; a length mismatch tells nothing useful.
+    if (t.size() == given.size() && CRYPTO_memcmp(t.data(), given.data(), t.size()) == 0) {
+      ok = true;
+    }
+  }
+  return ok;
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+}  // namespace
+
+class HttpInput::Impl {
+ public:
+  Impl(const HttpInputConfig& config, BatchQueue& queue, const cctz::time_zone& zone,
+       const IngestContext& context, InputCounters* counters)
+      : config_(config),
+        queue_(queue),
+        zone_(zone),
+        counters_(counters),
+        builder_(config_.common, zone, counters, context, /*live=*/true),
+        json_(config.max_depth),
+        work_(asio::make_work_guard(io_)),
+        acceptor_(io_),
+        flush_timer_(io_),
+        retry_timer_(io_) {}
+
+  Status open(std::string* endpoint);
+  void run() {
+    accept();
+    io_.run();
+  }
+  void request_stop() {
+    asio::post(io_, [this] { shutdown(); });
+  }
+  void acknowledged(uint64_t seq) {
+    asio::post(io_, [this, seq] { complete_up_to(seq); });
+  }
+  void flush_remaining();
+
+ private:
+  struct Session {
+    explicit Session(tcp::socket s) : stream(std::move(s)), ack_timer(stream.get_executor()) {}
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    std::optional<http::request_parser<http::string_body>> parser;
+    http::response<http::string_body> response;
+    asio::steady_timer ack_timer;
+    std::string peer;
+    uint64_t id = 0;
+    uint64_t waiting_seq = 0;  // request waiting for the store, 0 if none
+    size_t accepted = 0;
+    size_t malformed = 0;
+    bool keep_alive = false;
+    bool closed = false;
+    bool parked = false;
+  };
+  using SessionPtr = std::shared_ptr<Session>;
+
+  const std::string& name() const { return config_.common.name; }
+  bool paused() const { return !pending_.empty(); }
+
+  void accept();
+  void read_request(const SessionPtr& s);
+  void on_request(const SessionPtr& s, const error_code& ec);
+  void handle(const SessionPtr& s);
+  void reply(const SessionPtr& s, http::status status, std::string body,
+             bool close_after = false);
+  void reply_accepted(const SessionPtr& s);
+  void close(const SessionPtr& s);
+  void complete_up_to(uint64_t seq);
+  void flush();
+  void push_pending();
+  void arm_flush_timer();
+  void resume_parked();
+  void shutdown();
+  void reject(const SessionPtr& s, http::status status, const std::string& why,
+              bool close_after = false);
+
+  const HttpInputConfig config_;
+  BatchQueue& queue_;
+  const cctz::time_zone zone_;
+  InputCounters* const counters_;
+  BatchBuilder builder_;
+  JsonEventParser json_;
+  asio::io_context io_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer flush_timer_;
+  asio::steady_timer retry_timer_;
+  bool flush_timer_armed_ = false;
+  bool retry_armed_ = false;
+  bool stopping_ = false;
+
+  std::deque<EventBatch> pending_;
+  std::unordered_map<uint64_t, SessionPtr> sessions_;
+  std::map<uint64_t, SessionPtr> waiting_;  // request seq -> session awaiting the store
+  std::vector<SessionPtr> parked_;
+  uint64_t next_id_ = 0;
+  uint64_t next_seq_ = 0;
+
+  LogLimiter reject_log_;
+  LogLimiter error_log_;
+};
+
+Status HttpInput::Impl::open(std::string* endpoint) {
+  const std::string where = config_.address + ":" + std::to_string(config_.port);
+  auto fail = [&](std::string_view what, const error_code& ec) {
+    return Error(Errc::kIo, "cannot listen on HTTP " + where + ": " + std::string(what) + ": " +
+                                ec.message());
+  };
+  error_code ec;
+  const asio::ip::address addr = asio::ip::make_address(config_.address, ec);
+  if (ec) {
+    return Error(Errc::kInvalidArgument,
+                 "cannot listen on HTTP " + where + ": address: " + ec.message());
+  }
+  const tcp::endpoint ep(addr, config_.port);
+  if (acceptor_.open(ep.protocol(), ec); ec) return fail("socket", ec);
+  acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (ep.protocol() == tcp::v6()) acceptor_.set_option(asio::ip::v6_only(false), ec);
+  if (acceptor_.bind(ep, ec); ec) return fail("bind", ec);
+  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return fail("listen", ec);
+  }
+  const tcp::endpoint local = acceptor_.local_endpoint(ec);
+  if (ec) return fail("getsockname", ec);
+  const std::string host = address_text(local.address());
+  *endpoint = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+              std::to_string(local.port());
+  return ok_status();
+}
+
+void HttpInput::Impl::accept() {
+  acceptor_.async_accept([this](const error_code& ec, tcp::socket socket) {
+    if (stopping_ || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      InputCounters::add(counters_->errors);
+      uint64_t suppressed = 0;
+      if (error_log_.allow(&suppressed)) {
+        spdlog::warn("input '{}': accept: {} ({} similar suppressed)", name(), ec.message(),
+                     suppressed);
+      }
+      accept();
+      return;
+    }
+    error_code peer_ec;
+    const auto remote = socket.remote_endpoint(peer_ec);
+    const std::string peer = peer_ec ? std::string() : address_text(remote.address());
+    if (sessions_.size() >= config_.max_connections) {
+      InputCounters::add(counters_->connections_refused);
+      uint64_t suppressed = 0;
+      if (reject_log_.allow(&suppressed)) {
+        spdlog::warn("input '{}': refused a connection from {}: {} connections are open "
+                     "(max_connections; {} similar suppressed)",
+                     name(), peer, config_.max_connections, suppressed);
+      }
+      error_code ignored;
+      socket.close(ignored);
+      accept();
+      return;
+    }
+    auto s = std::make_shared<Session>(std::move(socket));
+    s->peer = peer;
+    s->id = next_id_++;
+    sessions_.emplace(s->id, s);
+    InputCounters::add(counters_->connections_total);
+    InputCounters::add(counters_->connections_open);
+    read_request(s);
+    accept();
+  });
+}
+
+void HttpInput::Impl::read_request(const SessionPtr& s) {
+  if (paused()) {
+    s->parked = true;
+    parked_.push_back(s);
+    return;
+  }
+  s->parser.emplace();
+  s->parser->header_limit(kMaxHeaderBytes);
+  s->parser->body_limit(config_.max_body_bytes);
+  s->stream.expires_after(config_.request_timeout);
+  http::async_read(s->stream, s->buffer, *s->parser,
+                   [this, s](const error_code& ec, size_t) { on_request(s, ec); });
+}
+
+void HttpInput::Impl::reject(const SessionPtr& s, http::status status, const std::string& why,
+                             bool close_after) {
+  InputCounters::add(counters_->requests_rejected);
+  uint64_t suppressed = 0;
+  if (reject_log_.allow(&suppressed)) {
+    spdlog::warn("input '{}': {} from {}: {} ({} similar suppressed)", name(),
+                 static_cast<unsigned>(status), s->peer, why, suppressed);
+  }
+  reply(s, status, "{\"error\":\"" + json_escape(why) + "\"}", close_after);
+}
+
+void HttpInput::Impl::on_request(const SessionPtr& s, const error_code& ec) {
+  if (s->closed) return;
+  if (ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::operation_aborted) {
+      close(s);
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      reject(s, http::status::payload_too_large,
+             "body over " + std::to_string(config_.max_body_bytes) + " bytes (max_body_bytes)",
+             true);
+      return;
+    }
+    if (ec == http::error::header_limit) {
+      reject(s, http::status::request_header_fields_too_large, "headers too large", true);
+      return;
+    }
+    if (ec == beast::error::timeout) {
+      InputCounters::add(counters_->requests_rejected);
+      uint64_t suppressed = 0;
+      if (reject_log_.allow(&suppressed)) {
+        spdlog::warn("input '{}': closing connection from {}: no whole request within {}s "
+                     "({} similar suppressed)",
+                     name(), s->peer, config_.request_timeout.count(), suppressed);
+      }
+      close(s);
+      return;
+    }
+    reject(s, http::status::bad_request, "bad HTTP request: " + ec.message(), true);
+    return;
+  }
+  handle(s);
+}
+
+void HttpInput::Impl::handle(const SessionPtr& s) {
+  auto& req = s->parser->get();
+  s->keep_alive = req.keep_alive();
+  std::string_view target(req.target().data(), req.target().size());
+  if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+  if (target != config_.path) {
+    reject(s, http::status::not_found, "no such path (events go to " + config_.path + ")");
+    return;
+  }
+  if (req.method() != http::verb::post) {
+    reject(s, http::status::method_not_allowed, "use POST");
+    return;
+  }
+  const auto auth = req[http::field::authorization];
+  const std::string_view auth_text(auth.data(), auth.size());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth_text.size() <= kBearer.size() || lower(auth_text.substr(0, 7)) != "bearer " ||
+      !token_matches(auth_text.substr(kBearer.size()), config_.tokens)) {
+    reject(s, http::status::unauthorized,
+           auth_text.empty() ? "missing bearer token" : "wrong bearer token");
+    return;
+  }
+  const auto ct_field = req[http::field::content_type];
+  std::string ct = lower(std::string_view(ct_field.data(), ct_field.size()));
+  if (auto semi = ct.find(';'); semi != std::string::npos) ct.resize(semi);
+  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
+  const bool lines = ct == "application/x-ndjson" || ct == "application/ndjson" ||
+                     ct == "application/jsonl" || ct == "application/x-jsonlines" ||
+                     ct == "text/plain";
+  if (!lines && !ct.empty() && ct != "application/json") {
+    reject(s, http::status::unsupported_media_type,
+           "content type '" + ct + "' (send application/json or application/x-ndjson)");
+    return;
+  }
+
+  const std::string& body = req.body();
+  const int64_t now = now_us();
+  LineMeta meta;
+  meta.peer = s->peer;
+  meta.receive_time_us = now;
+  const SyslogParseOptions opts{&zone_, now};
+  s->accepted = 0;
+  s->malformed = 0;
+  auto add = [&](std::string_view raw, const BodyFields& fields, uint32_t flags) {
+    LineMeta m = meta;
+    m.flags = flags;
+    if (!builder_.add_parsed(raw, fields, m)) return;
+    ++s->accepted;
+    if (flags & kEventHeaderMalformed) ++s->malformed;
+    if (builder_.full()) {
+      flush();
+    } else if (builder_.size() == 1) {
+      arm_flush_timer();
+    }
+  };
+  if (lines) {
+    size_t pos = 0;
+    while (pos < body.size()) {
+      size_t end = body.find('\n', pos);
+      if (end == std::string::npos) end = body.size();
+      std::string_view line(body.data() + pos, end - pos);
+      pos = end + 1;
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+      if (line.empty()) continue;
+      BodyFields fields;
+      if (json_.parse(line, opts, &fields) == JsonEventParser::Outcome::kOk) {
+        add(line, fields, 0);
+      } else {
+        add(line, BodyFields{}, kEventHeaderMalformed);
+      }
+    }
+  } else {
+    size_t skipped = 0;
+    const auto outcome = json_.parse_events(
+        body, opts, [&](std::string_view raw, const BodyFields& f) { add(raw, f, 0); }, &skipped);
+    if (outcome != JsonEventParser::Outcome::kOk) {
+      InputCounters::add(counters_->malformed);
+      reject(s, http::status::bad_request,
+             std::string(json_outcome_name(outcome)) + ": " + json_.error());
+      return;
+    }
+    s->malformed += skipped;
+    InputCounters::add(counters_->malformed, skipped);
+  }
+
+  if (s->accepted == 0 || !config_.acknowledgements) {
+    reply_accepted(s);
+    return;
+  }
+  // The answer waits for the store: the request's number rides with its last event.
+  s->waiting_seq = ++next_seq_;
+  builder_.set_position(kPositionStream, s->waiting_seq);
+  waiting_.emplace(s->waiting_seq, s);
+  s->ack_timer.expires_after(config_.ack_timeout);
+  s->ack_timer.async_wait([this, s](const error_code& ec) {
+    if (ec || s->closed || s->waiting_seq == 0) return;
+    waiting_.erase(s->waiting_seq);
+    s->waiting_seq = 0;
+    InputCounters::add(counters_->requests_rejected);
+    reply(s, http::status::service_unavailable,
+          "{\"error\":\"not stored within " + std::to_string(config_.ack_timeout.count()) +
+              "s; send again\"}");
+  });
+}
+
+void HttpInput::Impl::reply_accepted(const SessionPtr& s) {
+  reply(s, http::status::ok,
+        "{\"accepted\":" + std::to_string(s->accepted) +
+            ",\"malformed\":" + std::to_string(s->malformed) + "}");
+}
+
+void HttpInput::Impl::complete_up_to(uint64_t seq) {
+  while (!waiting_.empty() && waiting_.begin()->first <= seq) {
+    SessionPtr s = waiting_.begin()->second;
+    waiting_.erase(waiting_.begin());
+    if (s->closed || s->waiting_seq == 0) continue;
+    s->waiting_seq = 0;
+    s->ack_timer.cancel();
+    reply_accepted(s);
+  }
+}
+
+void HttpInput::Impl::reply(const SessionPtr& s, http::status status, std::string body,
+                            bool close_after) {
+  if (s->closed) return;
+  const unsigned version = s->parser ? s->parser->get().version() : 11;
+  s->response = http::response<http::string_body>(status, version);
+  s->response.set(http::field::server, "wardsoc");
+  s->response.set(http::field::content_type, "application/json");
+  if (status == http::status::unauthorized) {
+    s->response.set(http::field::www_authenticate, "Bearer");
+  }
+  if (status == http::status::method_not_allowed) s->response.set(http::field::allow, "POST");
+  if (status == http::status::service_unavailable) s->response.set(http::field::retry_after, "5");
+  const bool keep = s->keep_alive && !close_after && !stopping_;
+  s->response.keep_alive(keep);
+  s->response.body() = std::move(body);
+  s->response.prepare_payload();
+  s->stream.expires_after(config_.request_timeout);
+  http::async_write(s->stream, s->response, [this, s, keep](const error_code& ec, size_t) {
+    if (ec || !keep) {
+      if (!ec) {
+        error_code ignored;
+        s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      }
+      close(s);
+      return;
+    }
+    read_request(s);
+  });
+}
+
+void HttpInput::Impl::close(const SessionPtr& s) {
+  if (s->closed) return;
+  s->closed = true;
+  if (s->waiting_seq != 0) {
+    waiting_.erase(s->waiting_seq);
+    s->waiting_seq = 0;
+  }
+  s->ack_timer.cancel();
+  sessions_.erase(s->id);
+  InputCounters::sub(counters_->connections_open);
+  error_code ignored;
+  s->stream.socket().close(ignored);
+  if (s->parked) {
+    s->parked = false;
+    std::erase(parked_, s);
+  }
+}
+
+void HttpInput::Impl::flush() {
+  if (builder_.empty()) return;
+  pending_.push_back(builder_.take());
+  push_pending();
+}
+
+void HttpInput::Impl::push_pending() {
+  while (!pending_.empty()) {
+    if (queue_.try_push(pending_.front())) {
+      InputCounters::add(counters_->batches);
+      pending_.pop_front();
+      continue;
+    }
+    if (queue_.closed() || stopping_) return;
+    if (!retry_armed_) {
+      retry_armed_ = true;
+      retry_timer_.expires_after(kRetryInterval);
+      retry_timer_.async_wait([this](const error_code& ec) {
+        retry_armed_ = false;
+        if (!ec && !stopping_) push_pending();
+      });
+    }
+    return;
+  }
+  if (!stopping_) resume_parked();
+}
+
+void HttpInput::Impl::resume_parked() {
+  std::vector<SessionPtr> resumed;
+  resumed.swap(parked_);
+  for (auto& s : resumed) {
+    s->parked = false;
+    if (!s->closed) read_request(s);
+  }
+}
+
+void HttpInput::Impl::arm_flush_timer() {
+  if (flush_timer_armed_ || stopping_) return;
+  flush_timer_armed_ = true;
+  flush_timer_.expires_at(builder_.deadline());
+  flush_timer_.async_wait([this](const error_code& ec) {
+    flush_timer_armed_ = false;
+    if (ec || stopping_ || builder_.empty()) return;
+    if (builder_.due(BatchBuilder::Clock::now())) {
+      flush();
+    } else {
+      arm_flush_timer();
+    }
+  });
+}
+
+void HttpInput::Impl::shutdown() {
+  stopping_ = true;
+  error_code ignored;
+  acceptor_.close(ignored);
+  flush_timer_.cancel();
+  retry_timer_.cancel();
+  // Requests still waiting for the store get a clear "send again".
+  std::vector<SessionPtr> all;
+  for (auto& [id, s] : sessions_) all.push_back(s);
+  for (auto& s : all) {
+    if (s->waiting_seq != 0) {
+      waiting_.erase(s->waiting_seq);
+      s->waiting_seq = 0;
+      s->ack_timer.cancel();
+      error_code e;
+      s->stream.socket().non_blocking(false, e);
+      const std::string body = "{\"error\":\"shutting down; send again\"}";
+      const std::string msg =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+          "Retry-After: 5\r\nConnection: close\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body;
+      asio::write(s->stream.socket(), asio::buffer(msg), e);
+    }
+    close(s);
+  }
+  work_.reset();
+}
+
+void HttpInput::Impl::flush_remaining() {
+  if (!builder_.empty()) pending_.push_back(builder_.take());
+  for (EventBatch& batch : pending_) push_at_stop(batch, queue_, *counters_, name(), "events");
+  pending_.clear();
+}
+
+HttpInput::HttpInput(const HttpInputConfig& config, BatchQueue& queue, const cctz::time_zone& zone,
+                     const IngestContext& context)
+    : name_(config.common.name),
+      acknowledgements_(config.acknowledgements),
+      impl_(std::make_unique<Impl>(config, queue, zone, context, &counters_)) {}
+
+HttpInput::~HttpInput() { stop(); }
+
+std::string HttpInput::local_endpoint() const {
+  std::lock_guard lock(mu_);
+  return local_endpoint_;
+}
+
+Status HttpInput::start() {
+  std::lock_guard lock(mu_);
+  if (started_) return Error(Errc::kInvalidArgument, "input already started");
+  std::string endpoint;
+  if (Status s = impl_->open(&endpoint); !s.ok()) return s;
+  local_endpoint_ = endpoint;
+  started_ = true;
+  thread_ = std::thread([impl = impl_.get(), tname = "in:" + name_] {
+    set_thread_name(tname);
+    impl->run();
+  });
+  spdlog::info("input '{}': listening for events on HTTP {}", name_, local_endpoint_);
+  return ok_status();
+}
+
+void HttpInput::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (!started_ || stopped_) return;
+    stopped_ = true;
+  }
+  impl_->request_stop();
+  thread_.join();
+  impl_->flush_remaining();
+  const InputStats s = counters_.snapshot();
+  spdlog::info("input '{}': stopped ({} events)", name_, s.lines);
+}
+
+void HttpInput::acknowledge(const InputPosition& pos) {
+  InputCounters::add(counters_.acknowledged);
+  {
+    std::lock_guard lock(mu_);
+    if (!started_ || stopped_) return;
+  }
+  impl_->acknowledged(pos.position);
+}
+
+}  // namespace wardsoc

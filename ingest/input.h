@@ -1,0 +1,61 @@
+// Input: where events enter wardsoc (syslog over UDP or TCP, log files). An input reads
+// on its own thread(s), fills EventBatches and hands them to the BatchQueue; when the
+// queue is full, inputs that can wait (TCP, file) wait and UDP drops and counts.
+//
+// Thread safety: start() and stop() are called by the owner, from one thread at a time.
+// name(), can_acknowledge(), drained(), acknowledge(), stats() and local_endpoint() may
+// be called from any thread at any time between construction and destruction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/event.h"
+#include "core/result.h"
+
+namespace wardsoc {
+
+// A snapshot of an input's counters; every field counts since start().
+struct InputStats {
+  uint64_t lines = 0;      // events put into batches (dropped ones included)
+  uint64_t bytes = 0;      // bytes of those events as kept (after truncation)
+  uint64_t batches = 0;    // batches handed to the queue
+  uint64_t dropped = 0;    // events lost: the queue was full (UDP) or closed
+  uint64_t truncated = 0;  // events cut at max_line_bytes
+  uint64_t malformed = 0;  // events whose syslog header did not parse
+  uint64_t connections_total = 0;
+  uint64_t connections_open = 0;
+  uint64_t connections_refused = 0;  // over max_connections
+  uint64_t errors = 0;               // operating-system errors (read, accept, ...)
+  uint64_t invalid_utf8 = 0;         // events that are not valid UTF-8 (kept as received)
+  uint64_t nul_bytes = 0;            // events holding NUL bytes
+  uint64_t clock_skew = 0;           // events whose device time is too far off (kEventClockSkew)
+  uint64_t framing_errors = 0;       // octet counts that lie, frames cut short
+  uint64_t tls_handshake_failures = 0;
+  uint64_t requests_rejected = 0;    // HTTP: bad token, too large, malformed, wrong method
+  uint64_t acknowledged = 0;         // positions acknowledged after the store wrote them
+};
+
+class Input {
+ public:
+  virtual ~Input() = default;
+
+  virtual const std::string& name() const = 0;
+  // Whether positions it reports may be acknowledged to resume from (file: yes; UDP and
+  // TCP syslog: no, a restart loses what senders had in flight).
+  virtual bool can_acknowledge() const = 0;
+  // Binds or opens; the error names the address:port or path and why it failed.
+  virtual Status start() = 0;
+  // Stops reading, pushes the partial batch (blocking push) and joins the input's
+  // threads. Idempotent; also called by the destructor of every input.
+  virtual void stop() = 0;
+  // A finite input (file) has pushed everything it ever will; network inputs: false.
+  virtual bool drained() const = 0;
+  // Called once the batch that carries `pos` is durable.
+  virtual void acknowledge(const InputPosition& pos) { (void)pos; }
+  virtual InputStats stats() const = 0;
+  // "127.0.0.1:5514" once started (tells the port chosen for port 0); empty for files.
+  virtual std::string local_endpoint() const { return {}; }
+};
+
+}  // namespace wardsoc

@@ -1,0 +1,40 @@
+#include "ingest/input_config.h"
+
+#include <iterator>
+
+namespace wardsoc {
+
+namespace {
+std::string_view type_name(const SyslogUdpConfig&) { return "syslog_udp"; }
+std::string_view type_name(const SyslogTcpConfig&) { return "syslog_tcp"; }
+std::string_view type_name(const SyslogTlsConfig&) { return "syslog_tls"; }
+std::string_view type_name(const KafkaInputConfig&) { return "kafka"; }
+std::string_view type_name(const FileInputConfig&) { return "file"; }
+std::string_view type_name(const HttpInputConfig&) { return "http"; }
+}  // namespace
+
+namespace {
+constexpr std::string_view kFormatNames[] = {"auto", "syslog", "json", "kv"};
+}  // namespace
+
+std::string_view body_format_name(BodyFormat f) { return kFormatNames[static_cast<size_t>(f)]; }
+
+bool parse_body_format(std::string_view name, BodyFormat* out) {
+  for (size_t i = 0; i < std::size(kFormatNames); ++i) {
+    if (kFormatNames[i] == name) {
+      *out = static_cast<BodyFormat>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string_view input_type_name(const InputConfig& cfg) {
+  return std::visit([](const auto& c) { return type_name(c); }, cfg);
+}
+
+const InputCommon& input_common(const InputConfig& cfg) {
+  return std::visit([](const auto& c) -> const InputCommon& { return c.common; }, cfg);
+}
+
+}  // namespace wardsoc

@@ -1,0 +1,65 @@
+// InputCounters: the live counters behind Input::stats(), shared by an input's reading
+// thread and the BatchBuilder it fills.
+//
+// Thread safety: any thread may add or take a snapshot; counters are independent
+// relaxed atomics, so a snapshot is not one instant but each field is exact.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "ingest/input.h"
+
+namespace wardsoc {
+
+struct InputCounters {
+  std::atomic<uint64_t> lines{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> dropped{0};
+  std::atomic<uint64_t> truncated{0};
+  std::atomic<uint64_t> malformed{0};
+  std::atomic<uint64_t> connections_total{0};
+  std::atomic<uint64_t> connections_open{0};
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> invalid_utf8{0};
+  std::atomic<uint64_t> nul_bytes{0};
+  std::atomic<uint64_t> clock_skew{0};
+  std::atomic<uint64_t> framing_errors{0};
+  std::atomic<uint64_t> tls_handshake_failures{0};
+  std::atomic<uint64_t> requests_rejected{0};
+  std::atomic<uint64_t> acknowledged{0};
+
+  static void add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
+    counter.fetch_add(n, std::memory_order_relaxed);
+  }
+  static void sub(std::atomic<uint64_t>& counter, uint64_t n = 1) {
+    counter.fetch_sub(n, std::memory_order_relaxed);
+  }
+
+  InputStats snapshot() const {
+    constexpr auto r = std::memory_order_relaxed;
+    InputStats s;
+    s.lines = lines.load(r);
+    s.bytes = bytes.load(r);
+    s.batches = batches.load(r);
+    s.dropped = dropped.load(r);
+    s.truncated = truncated.load(r);
+    s.malformed = malformed.load(r);
+    s.connections_total = connections_total.load(r);
+    s.connections_open = connections_open.load(r);
+    s.connections_refused = connections_refused.load(r);
+    s.errors = errors.load(r);
+    s.invalid_utf8 = invalid_utf8.load(r);
+    s.nul_bytes = nul_bytes.load(r);
+    s.clock_skew = clock_skew.load(r);
+    s.framing_errors = framing_errors.load(r);
+    s.tls_handshake_failures = tls_handshake_failures.load(r);
+    s.requests_rejected = requests_rejected.load(r);
+    s.acknowledged = acknowledged.load(r);
+    return s;
+  }
+};
+
+}  // namespace wardsoc

@@ -1,0 +1,25 @@
+// make_input: the one place that turns an InputConfig into a running-ready Input. An
+// explicit visit over the config variant picks the input type; adding a type means a
+// new config struct, a new Input class and one line here.
+//
+// Thread safety: a pure function of its arguments.
+#pragma once
+
+#include <memory>
+
+#include "core/batch_queue.h"
+#include "core/result.h"
+#include "ingest/ingest_context.h"
+#include "ingest/input.h"
+#include "ingest/input_config.h"
+
+namespace wardsoc {
+
+// Validates the config (errors name the key: "zone: unknown time zone 'Asia/Hanoi2'",
+// "tls.cert_file: ...") and builds the input; nothing is bound, opened or connected until
+// Input::start(). Port 0 is valid and means any free port. `queue` must outlive the
+// input; `context` gives the asset table and monitor shared by all inputs.
+Result<std::unique_ptr<Input>> make_input(const InputConfig& cfg, BatchQueue& queue,
+                                          const IngestContext& context = {});
+
+}  // namespace wardsoc

@@ -1,0 +1,490 @@
+#include "rules/pattern_syntax.h"
+
+#include <cctype>
+#include <algorithm>
+#include <cstdio>
+
+namespace wardsoc {
+
+namespace {
+
+constexpr long kLargeRepeat = 100;
+
+bool is_quantifier(char c) { return c == '*' || c == '+' || c == '?' || c == '{'; }
+
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+unsigned hex_value(char c) {
+  if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0');
+  return static_cast<unsigned>(std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
+}
+
+// One pass over the pattern. `multiline` says how to translate `$`; the pass reports whether
+// multi-line mode is switched on anywhere, and the caller runs it again if it guessed wrong.
+class Walker {
+ public:
+  Walker(std::string_view p, bool multiline) : p_(p), multiline_(multiline) {}
+
+  PatternSyntax run() {
+    while (i_ < p_.size()) {
+      const char c = p_[i_];
+      if (c == '\\') {
+        escape();
+      } else if (c == '[') {
+        char_class();
+      } else if (c == '(') {
+        group_open();
+      } else if (c == '^') {
+        both("^", "");
+        ++i_;
+        drop_assertion_fixup();
+      } else if (c == '$') {
+        both(multiline_ ? "$" : "\\z", "");
+        ++i_;
+        drop_assertion_fixup();
+      } else {
+        track_shape(c);
+        note_byte(c);
+        out_.hyperscan_exact += c;
+        out_.hyperscan_relaxed += c;
+        ++i_;
+      }
+    }
+    if (nested_repeat_) {
+      out_.cost_notes.push_back(
+          "a repetition inside a repeated group (like (a+)+): large automata in Hyperscan and slow "
+          "captures in RE2; write the inner part once");
+    }
+    if (largest_repeat_ >= kLargeRepeat) {
+      out_.cost_notes.push_back("a counted repetition of " + std::to_string(largest_repeat_) +
+                                " (like .{" + std::to_string(largest_repeat_) +
+                                "}): Hyperscan unrolls it, which makes the database large and slow to build");
+    }
+    if (caseless_ && non_ascii_) {
+      unsafe("case-insensitive matching of non-ASCII letters differs between RE2 and Hyperscan");
+    }
+    if (class_non_ascii_) {
+      out_.warnings.push_back(
+          "a character class contains non-ASCII bytes; patterns match bytes, so a UTF-8 "
+          "character inside [...] matches any one of its bytes (write it outside the brackets "
+          "or as an alternation)");
+    }
+    return std::move(out_);
+  }
+
+  bool saw_multiline() const { return saw_multiline_; }
+
+ private:
+  void both(std::string_view exact, std::string_view relaxed) {
+    out_.hyperscan_exact += exact;
+    out_.hyperscan_relaxed += relaxed;
+  }
+
+  // A dropped assertion followed by a quantifier must not hand the quantifier to the atom
+  // before it ("a\b{2}" is not "a{2}"): keep an empty group for it to apply to.
+  void drop_assertion_fixup() {
+    if (i_ < p_.size() && is_quantifier(p_[i_])) out_.hyperscan_relaxed += "(?:)";
+  }
+
+  // Follows groups and quantifiers to find repetitions inside repeated groups and large
+  // counted repetitions. Called for the characters the walk does not treat specially.
+  void track_shape(char c) {
+    if (c == ')') {
+      const bool inner = !group_unbounded_.empty() && group_unbounded_.back() &&
+                         !(!group_literal_start_.empty() && group_literal_start_.back());
+      if (!group_unbounded_.empty()) group_unbounded_.pop_back();
+      if (!group_literal_start_.empty()) group_literal_start_.pop_back();
+      const size_t next = i_ + 1;
+      if (inner && next < p_.size() && (p_[next] == '*' || p_[next] == '+' || p_[next] == '{')) nested_repeat_ = true;
+      return;
+    }
+    if (c == '*' || c == '+') {
+      mark_unbounded();
+      return;
+    }
+    if (c == '{') {
+      // {n}, {n,}, {n,m}: the largest bound, and whether it is open-ended.
+      size_t j = i_ + 1;
+      long lo = 0, hi = -1;
+      bool comma = false, digits = false;
+      while (j < p_.size() && (std::isdigit(static_cast<unsigned char>(p_[j])) || p_[j] == ',')) {
+        if (p_[j] == ',') {
+          comma = true;
+          hi = 0;
+        } else {
+          digits = true;
+          long& v = comma ? hi : lo;
+          if (v < 1000000) v = v * 10 + (p_[j] - '0');
+        }
+        ++j;
+      }
+      if (!digits || j >= p_.size() || p_[j] != '}') return;  // a literal brace
+      if (comma && hi == 0 && p_[j - 1] == ',') {
+        mark_unbounded();
+        hi = lo;
+      }
+      largest_repeat_ = std::max(largest_repeat_, std::max(lo, hi));
+    }
+  }
+
+  void mark_unbounded() {
+    for (size_t k = 0; k < group_unbounded_.size(); ++k) group_unbounded_[k] = true;
+  }
+
+  void note_byte(char c) {
+    if (static_cast<unsigned char>(c) >= 0x80) non_ascii_ = true;
+  }
+
+  void unsafe(std::string reason) {
+    if (!out_.hyperscan_unsafe) {
+      out_.hyperscan_unsafe = true;
+      out_.unsafe_reason = std::move(reason);
+    }
+  }
+
+  // \x41, \x{41}: returns the length of the escape (from the backslash) and notes a value
+  // above 0x7f.
+  size_t hex_escape(size_t at) {
+    size_t j = at + 2;
+    if (j < p_.size() && p_[j] == '{') {
+      size_t k = j + 1;
+      unsigned long v = 0;
+      while (k < p_.size() && is_hex(p_[k])) {
+        if (v < 0x1000000) v = v * 16 + hex_value(p_[k]);
+        ++k;
+      }
+      if (k < p_.size() && p_[k] == '}') ++k;
+      if (v >= 0x80) non_ascii_ = true;
+      return k - at;
+    }
+    unsigned v = 0;
+    size_t k = j;
+    while (k < p_.size() && k < j + 2 && is_hex(p_[k])) v = v * 16 + hex_value(p_[k++]);
+    if (v >= 0x80) non_ascii_ = true;
+    return k - at;
+  }
+
+  // \Q...\E: every byte literal. Written out as escapes so nothing depends on Hyperscan
+  // reading \Q the way RE2 does.
+  void quoted() {
+    size_t j = i_ + 2;
+    while (j < p_.size()) {
+      if (p_[j] == '\\' && j + 1 < p_.size() && p_[j + 1] == 'E') {
+        j += 2;
+        break;
+      }
+      const unsigned char b = static_cast<unsigned char>(p_[j]);
+      note_byte(p_[j]);
+      char buf[8];
+      if (std::isalnum(b) || b >= 0x80) {
+        buf[0] = static_cast<char>(b);
+        buf[1] = '\0';
+      } else {
+        std::snprintf(buf, sizeof buf, "\\x%02x", b);
+      }
+      both(buf, buf);
+      ++j;
+    }
+    i_ = j;
+  }
+
+  void escape() {
+    if (i_ + 1 >= p_.size()) {  // a trailing backslash; RE2 rejects it
+      both("\\", "\\");
+      ++i_;
+      return;
+    }
+    const char e = p_[i_ + 1];
+    switch (e) {
+      case 'Q':
+        quoted();
+        return;
+      case 's':
+        both("[\\t\\n\\f\\r ]", "[\\t\\n\\f\\r ]");
+        break;
+      case 'S':
+        both("[^\\t\\n\\f\\r ]", "[^\\t\\n\\f\\r ]");
+        break;
+      case 'v':
+        both("\\x0b", "\\x0b");
+        break;
+      case 'b':
+      case 'B':
+      case 'A':
+      case 'z':
+        out_.hyperscan_exact += '\\';
+        out_.hyperscan_exact += e;
+        i_ += 2;
+        drop_assertion_fixup();
+        return;
+      case 'p':
+      case 'P':
+        unsafe("Unicode character classes (\\p, \\P) are matched by RE2 only");
+        both(p_.substr(i_, 2), p_.substr(i_, 2));
+        break;
+      case 'x': {
+        const size_t len = hex_escape(i_);
+        both(p_.substr(i_, len), p_.substr(i_, len));
+        i_ += len;
+        return;
+      }
+      default:
+        note_byte(e);
+        both(p_.substr(i_, 2), p_.substr(i_, 2));
+        break;
+    }
+    i_ += 2;
+  }
+
+  void char_class() {
+    const size_t start = i_;
+    std::string body = "[";
+    ++i_;
+    if (i_ < p_.size() && p_[i_] == '^') body += p_[i_++];
+    if (i_ < p_.size() && p_[i_] == ']') body += p_[i_++];  // a leading ] is literal
+    while (i_ < p_.size() && p_[i_] != ']') {
+      const char c = p_[i_];
+      if (c == '[' && i_ + 1 < p_.size() && p_[i_ + 1] == ':') {  // [:alpha:]
+        const size_t end = p_.find(":]", i_ + 2);
+        if (end == std::string_view::npos) break;
+        body += p_.substr(i_, end + 2 - i_);
+        i_ = end + 2;
+        continue;
+      }
+      if (c == '\\' && i_ + 1 < p_.size()) {
+        const char e = p_[i_ + 1];
+        if (e == 's') {
+          body += "\\t\\n\\f\\r\\x20";
+        } else if (e == 'S') {
+          // [\S] in PCRE leaves out \v, RE2 keeps it: close, not exact.
+          out_.needs_confirm = true;
+          body += "\\S";
+        } else if (e == 'v') {
+          body += "\\x0b";
+        } else if (e == 'p' || e == 'P') {
+          unsafe("Unicode character classes (\\p, \\P) are matched by RE2 only");
+          body += p_.substr(i_, 2);
+        } else if (e == 'x') {
+          const size_t len = hex_escape(i_);
+          body += p_.substr(i_, len);
+          i_ += len;
+          continue;
+        } else {
+          if (static_cast<unsigned char>(e) >= 0x80) class_non_ascii_ = non_ascii_ = true;
+          body += p_.substr(i_, 2);
+        }
+        i_ += 2;
+        continue;
+      }
+      if (static_cast<unsigned char>(c) >= 0x80) class_non_ascii_ = non_ascii_ = true;
+      body += c;
+      ++i_;
+    }
+    if (i_ < p_.size()) {
+      body += ']';
+      ++i_;
+    } else {
+      // Unterminated: RE2 reports it; hand the rest over unchanged.
+      body = std::string(p_.substr(start));
+    }
+    both(body, body);
+  }
+
+  void group_open() {
+    const size_t depth = group_unbounded_.size();
+    group_unbounded_.push_back(false);
+    group_open_impl();
+    if (group_unbounded_.size() > depth) {
+      // "(?:" is left for the main loop to copy; its content starts after the "?:".
+      group_literal_start_.push_back(literal_at(p_.substr(i_, 2) == "?:" ? i_ + 2 : i_));
+    }
+  }
+
+  // A group whose content starts with a literal byte (like "(?: \S+)*") cannot have its
+  // repetitions overlap, so a repetition inside it costs nothing special.
+  bool literal_at(size_t i) const {
+    if (i >= p_.size()) return false;
+    const unsigned char c = static_cast<unsigned char>(p_[i]);
+    if (c == '\\') return i + 1 < p_.size() && !std::isalnum(static_cast<unsigned char>(p_[i + 1]));
+    return std::isalnum(c) || c == ' ' || c == '-' || c == ':' || c == '=' || c == ',' || c == ';' || c == '/' ||
+           c == '@' || c >= 0x80;
+  }
+
+  void group_open_impl() {
+    if (p_.substr(i_, 4) == "(?P<") {
+      const size_t end = p_.find('>', i_ + 4);
+      if (end != std::string_view::npos) {
+        out_.named_groups.emplace_back(p_.substr(i_ + 4, end - i_ - 4));
+        both("(?:", "(?:");
+        i_ = end + 1;
+        return;
+      }
+    }
+    if (p_.substr(i_, 2) == "(?") {
+      // Flag groups: (?flags) and (?flags:...), flags from [imsU] with an optional '-'.
+      size_t j = i_ + 2;
+      std::string on, off;
+      bool negate = false;
+      while (j < p_.size() && (p_[j] == 'i' || p_[j] == 'm' || p_[j] == 's' || p_[j] == 'U' ||
+                               p_[j] == '-')) {
+        if (p_[j] == '-') {
+          negate = true;
+        } else {
+          (negate ? off : on) += p_[j];
+        }
+        ++j;
+      }
+      if (j > i_ + 2 && j < p_.size() && (p_[j] == ')' || p_[j] == ':')) {
+        if (on.find('i') != std::string::npos) caseless_ = true;
+        if (on.find('m') != std::string::npos) saw_multiline_ = true;
+        out_.hyperscan_exact += p_.substr(i_, j + 1 - i_);
+        // Ungreedy mode changes which match is reported, never whether one exists.
+        auto without_u = [](std::string f) {
+          std::string r;
+          for (char ch : f) {
+            if (ch != 'U') r += ch;
+          }
+          return r;
+        };
+        on = without_u(on);
+        off = without_u(off);
+        std::string relaxed = "(?" + on + (off.empty() ? "" : "-" + off);
+        if (p_[j] == ')') {
+          group_unbounded_.pop_back();  // a flag setting, not a group: nothing closes it
+          if (!on.empty() || !off.empty()) out_.hyperscan_relaxed += relaxed + ")";
+        } else {
+          out_.hyperscan_relaxed += relaxed + ":";
+        }
+        i_ = j + 1;
+        return;
+      }
+    }
+    both("(", "(");
+    ++i_;
+  }
+
+  std::string_view p_;
+  bool multiline_;
+  size_t i_ = 0;
+  bool caseless_ = false;
+  bool non_ascii_ = false;
+  bool class_non_ascii_ = false;
+  bool saw_multiline_ = false;
+  std::vector<bool> group_unbounded_;  // per open group: holds an unbounded repetition
+  std::vector<bool> group_literal_start_;  // per open group: its content starts with a literal
+  bool nested_repeat_ = false;
+  long largest_repeat_ = 0;
+  PatternSyntax out_;
+};
+
+}  // namespace
+
+PatternSyntax analyze_pattern(std::string_view re2_pattern) {
+  Walker first(re2_pattern, false);
+  PatternSyntax result = first.run();
+  if (first.saw_multiline()) {
+    Walker second(re2_pattern, true);
+    result = second.run();
+  }
+  return result;
+}
+
+std::string required_literal(std::string_view p, bool* caseless) {
+  *caseless = false;
+  std::string best, cur;
+  int depth = 0;
+  bool top_alternation = false;
+  auto flush = [&] {
+    if (cur.size() > best.size()) best = cur;
+    cur.clear();
+  };
+  for (size_t i = 0; i < p.size();) {
+    const char c = p[i];
+    if (c == '\\') {
+      if (i + 1 >= p.size()) break;
+      const char e = p[i + 1];
+      if (e == 'Q') {  // \Q...\E: all literal
+        size_t j = i + 2;
+        for (; j < p.size() && !(p[j] == '\\' && j + 1 < p.size() && p[j + 1] == 'E'); ++j) {
+          if (depth == 0) cur += p[j];
+        }
+        i = j + 2;
+        continue;
+      }
+      if (!std::isalnum(static_cast<unsigned char>(e)) && depth == 0) {
+        cur += e;  // an escaped punctuation character is itself
+      } else {
+        flush();  // a class (\d, \S), an assertion (\b, \z) or a code (\x41)
+      }
+      i += 2;
+      continue;
+    }
+    if (c == '(') {
+      flush();
+      // (?flags) sets flags without opening a group; (?flags:...) opens one.
+      if (p.substr(i, 2) == "(?") {
+        size_t j = i + 2;
+        bool on = true;
+        while (j < p.size() && (std::isalpha(static_cast<unsigned char>(p[j])) || p[j] == '-')) {
+          if (p[j] == '-') on = false;
+          if (p[j] == 'i' && on) *caseless = true;
+          ++j;
+        }
+        if (j < p.size() && p[j] == ')' && j > i + 2) {
+          i = j + 1;
+          continue;
+        }
+      }
+      ++depth;
+      ++i;
+      continue;
+    }
+    if (c == ')') {
+      flush();
+      if (depth > 0) --depth;
+      ++i;
+      continue;
+    }
+    if (c == '[') {  // a class: skip to its end
+      flush();
+      size_t j = i + 1;
+      if (j < p.size() && p[j] == '^') ++j;
+      if (j < p.size() && p[j] == ']') ++j;
+      while (j < p.size() && p[j] != ']') j += p[j] == '\\' ? 2 : 1;
+      i = j + 1;
+      continue;
+    }
+    if (c == '|') {
+      if (depth == 0) top_alternation = true;
+      flush();
+      ++i;
+      continue;
+    }
+    if (c == '*' || c == '+' || c == '?' || c == '{') {
+      // The quantified atom is the last byte of the run: it is not required as written.
+      if (!cur.empty()) cur.pop_back();
+      flush();
+      if (c == '{') {
+        while (i < p.size() && p[i] != '}') ++i;
+      }
+      ++i;
+      continue;
+    }
+    if (c == '.' || c == '^' || c == '$') {
+      flush();
+      ++i;
+      continue;
+    }
+    if (depth == 0) {
+      cur += c;
+    } else {
+      flush();
+    }
+    ++i;
+  }
+  flush();
+  if (top_alternation) return {};
+  return best;
+}
+
+}  // namespace wardsoc

@@ -1,0 +1,47 @@
+// Reads a rule pattern (RE2 syntax) before anything is compiled: which named groups it
+// captures (the check stage needs them) and how to say the same thing to Hyperscan, whose
+// dialect is PCRE's. Pure functions; safe from any thread.
+//
+// Both engines work on bytes (RE2 in Latin-1 mode, Hyperscan without HS_FLAG_UTF8), so a
+// Hyperscan hit and an RE2 match agree byte for byte; where the dialects read one construct
+// differently the translation rewrites it (\s, \v, $) or gives up on Hyperscan (RE2 only).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wardsoc {
+
+struct PatternSyntax {
+  // Names of (?P<name>...) groups, in order of appearance.
+  std::vector<std::string> named_groups;
+  // The pattern in Hyperscan's dialect, matching exactly what RE2 matches: named groups
+  // become (?:, \s becomes [\t\n\f\r ] (PCRE's \s also takes \v), \v becomes \x0b, and $
+  // becomes \z unless multi-line mode is on (PCRE's $ also matches before a final newline).
+  std::string hyperscan_exact;
+  // A looser pattern for HS_FLAG_PREFILTER when Hyperscan rejects the exact one: anchors and
+  // word boundaries dropped, (?U) dropped. It matches a superset; RE2 confirms every hit.
+  std::string hyperscan_relaxed;
+  // Hyperscan would read the pattern differently from RE2 (a Unicode class; case-insensitive
+  // non-ASCII letters): it is matched by RE2 only. The reason is for the warning.
+  bool hyperscan_unsafe = false;
+  std::string unsafe_reason;
+  // Even an exact Hyperscan hit must be confirmed by RE2 (a construct whose translation is
+  // close but not exact, such as \S inside brackets).
+  bool needs_confirm = false;
+  // Things the rule writer probably did not mean (non-ASCII bytes inside brackets).
+  std::vector<std::string> warnings;
+  // Shapes that cost time or memory in one of the engines (a repetition inside a
+  // repetition, a large counted repetition); `rules check` shows them.
+  std::vector<std::string> cost_notes;
+};
+
+PatternSyntax analyze_pattern(std::string_view re2_pattern);
+
+// The longest run of literal bytes every match must contain (outside groups, not made
+// optional by a quantifier, in a pattern without a top-level '|'); empty if there is none.
+// *caseless is set when a case-insensitive flag appears anywhere in the pattern.
+std::string required_literal(std::string_view re2_pattern, bool* caseless);
+
+}  // namespace wardsoc

@@ -1,0 +1,184 @@
+// One detection rule: its definition as read from a rule file (with where it was written)
+// and, once the RuleSet is compiled, its RE2 programs and how Hyperscan handles each
+// pattern. Immutable after RuleSet::Load; shared read-only by all threads through the
+// RuleSet that owns it.
+//
+// A rule is made of one or more match steps (a plain rule has one; a `sequence` has one
+// per step): each step says which lines count (patterns, `not` patterns, `where`
+// conditions), and the rule's aggregation says how counted lines become an incident.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/event.h"
+#include "core/incident.h"
+#include "rules/ip_network.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace wardsoc {
+
+// How a pattern is found in a line.
+enum class MatchKind : uint8_t {
+  kHyperscanExact,      // Hyperscan decides; RE2 runs only to extract named captures
+  kHyperscanPrefilter,  // Hyperscan finds candidates (a superset), RE2 decides
+  kRe2Only,             // Hyperscan cannot take it: RE2 runs on every line the rule applies to
+};
+
+std::string_view match_kind_name(MatchKind k);  // "hyperscan-exact", "hyperscan-prefilter", "re2-only"
+
+struct SourcePosition {
+  int line = 0;  // 1-based
+  int column = 0;
+};
+
+inline constexpr uint32_t kNoHyperscanId = UINT32_MAX;
+
+// One regular expression of a rule (match.regex, match.contains or match.not).
+struct RulePattern {
+  std::string text;  // as written (RE2 syntax); for a `contains` term, the quoted regex
+  SourcePosition pos;
+  std::vector<std::string> named_groups;  // (?P<name>...) in order of appearance
+  bool from_contains = false;             // written as a literal `contains` term
+  std::string literal;                    // the term itself, for a `contains` pattern
+
+  // Filled by the compile stage.
+  std::shared_ptr<const re2::RE2> re2;
+  // (name, RE2 group index) of each named group, by group index.
+  std::vector<std::pair<std::string, int>> captures;
+  int capture_groups = 0;  // all capturing groups, named or not
+  MatchKind kind = MatchKind::kRe2Only;
+  std::string hyperscan_text;  // what Hyperscan compiled; empty for kRe2Only
+  uint32_t hyperscan_id = kNoHyperscanId;
+  // Identical pattern texts share one expression (and one RE2 program): the matcher
+  // confirms each expression at most once per line.
+  uint32_t expression = 0;
+  bool needs_confirm = true;  // a Hyperscan hit must still be checked by RE2
+  std::string kind_reason;    // why the pattern is not hyperscan-exact
+  // Literal strings (lowercase) that a matching line must contain, as RE2's prefilter
+  // analysis finds them; empty when the pattern has no literal of 3+ bytes to anchor on.
+  std::vector<std::string> literals;
+  std::vector<std::string> cost_notes;  // why this pattern will be slow, if it will
+
+  // How the pattern is shown to people: the regex, or contains 'term'.
+  std::string display() const;
+};
+
+// A `where` condition on a captured or built-in field.
+struct Condition {
+  enum class Op : uint8_t {
+    kEquals, kNotEquals, kIn, kNotIn, kCidr, kNotCidr,
+    kLt, kLe, kGt, kGe, kRegex, kNotRegex, kInList, kNotInList,
+  };
+  std::string field;
+  Op op = Op::kEquals;
+  std::vector<std::string> values;     // kEquals/kNotEquals (one), kIn/kNotIn
+  std::vector<IpNetwork> networks;     // kCidr/kNotCidr
+  double number = 0;                   // kLt..kGe
+  std::string regex_text;              // kRegex/kNotRegex
+  std::shared_ptr<const re2::RE2> regex;
+  std::string list;                    // kInList/kNotInList: the list's name
+  uint32_t list_index = UINT32_MAX;    // resolved by the check stage: RuleSet::lists()
+  SourcePosition pos;
+
+  // "src_ip not_in_list trusted_admins", "port gt 1024": stable, used in versions.
+  std::string describe() const;
+};
+
+std::string_view condition_op_name(Condition::Op op);  // "equals", "not_in_list", ...
+
+// One set of line criteria: the whole match of a plain rule, or one step of a sequence.
+struct MatchStep {
+  std::string name;                     // sequence step name; empty for a plain rule
+  uint32_t count = 1;                   // sequence: matches of this step needed
+  std::vector<RulePattern> patterns;    // the line matches if any matches; empty = any line
+  std::vector<RulePattern> exclusions;  // the line does not match if any matches
+  std::vector<Condition> where;         // all must hold
+  std::vector<std::string> programs;    // empty: the rule's programs
+  std::string from_rule;                // the step reuses this rule's match and where
+  SourcePosition pos;
+};
+
+// How counted lines become an incident.
+enum class AggregationKind : uint8_t {
+  kCount,     // `count` matches within `window` (a rule without aggregation is count 1)
+  kDistinct,  // `count` distinct values of `distinct_field` within `window`
+  kSequence,  // every step's `count` matches, in step order, within `window`
+  kAbsence,   // no matching line from a group key for `window`
+};
+
+std::string_view aggregation_kind_name(AggregationKind k);  // "count", "distinct", ...
+
+// A line from the rule's own `tests:` section.
+struct RuleTestCase {
+  std::string line;
+  std::vector<std::pair<std::string, std::string>> fields;  // expected captures (match cases)
+  std::string step;                                         // sequence: the step it must match
+  SourcePosition pos;
+};
+
+inline constexpr uint32_t kAllSources = (1u << kAssetClassCount) - 1;
+
+struct Rule {
+  // Definition.
+  std::string id;
+  std::string title;
+  std::string title_vi;  // Vietnamese title for the police dashboard; may be empty
+  std::string description;
+  Severity severity = Severity::kMedium;
+  int level = 0;                      // 0..15
+  uint32_t sources = kAllSources;     // bit (1 << AssetClass) per class the rule applies to
+  std::vector<std::string> inputs;    // input names from `sources`; empty = every input
+  std::vector<std::string> programs;  // syslog APP-NAME, exact; empty = any
+  std::vector<std::string> tags;
+  bool enabled = true;
+  std::vector<MatchStep> steps;  // one for every kind but kSequence
+  AggregationKind kind = AggregationKind::kCount;
+  bool aggregated = false;             // an `aggregation:`/`sequence:`/`absence:` section was given
+  uint32_t count = 1;                  // kCount/kDistinct: matches (values) needed within `window_us`
+  int64_t window_us = 0;               // kAbsence: the silence that makes an incident
+  std::string distinct_field;          // kDistinct
+  SourcePosition distinct_pos;
+  std::vector<std::string> group_by;   // empty: the event's host, else its peer
+  std::vector<SourcePosition> group_by_pos;
+  int64_t suppress_us = 0;             // gap that closes an open incident
+  std::vector<RuleTestCase> match_tests;
+  std::vector<RuleTestCase> no_match_tests;
+  // Hashes of the named lists the rule's conditions use (name -> hash), filled by the
+  // check stage, so editing a list changes the version of the rules that read it.
+  std::vector<std::pair<std::string, std::string>> list_hashes;
+
+  // Where it was written.
+  std::string file;
+  SourcePosition pos;
+
+  // 16 hex digits of XXH3 over canonical_text(); changes when the definition does (tests
+  // excluded: they do not change what the rule detects).
+  std::string version;
+
+  // The single step of a plain rule (and the first of a sequence).
+  const MatchStep& match() const { return steps.front(); }
+  bool applies_to(AssetClass c) const { return (sources & (1u << static_cast<unsigned>(c))) != 0; }
+  bool accepts_program(std::string_view app) const;
+  bool step_accepts_program(const MatchStep& step, std::string_view app) const;
+  // A stable text form of the definition (not of the file: comments and layout don't count).
+  std::string canonical_text() const;
+};
+
+// Wazuh-style level implied by a severity when the rule gives none.
+int default_level(Severity s);
+
+// Built-in fields a rule may group by or test in `where` besides its named captures:
+// host, app, peer (the sender's address), procid, msgid, input (the input's name),
+// asset_class.
+bool is_builtin_field(std::string_view name);
+
+}  // namespace wardsoc

@@ -1,0 +1,1334 @@
+#include "store/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/snapshot.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <unordered_map>
+
+#include "core/time.h"
+#include "store/count_merge.h"
+#include "store/incident_codec.h"
+#include "store/incident_index.h"
+#include "store/ordered_batch.h"
+#include "store/recent_incidents.h"
+#include "store/store_internal.h"
+#include "core/thread_name.h"
+
+namespace wardsoc {
+
+namespace store_detail {
+
+Error rocks_error(const rocksdb::Status& s, std::string_view what) {
+  Errc code = Errc::kInternal;
+  std::string hint;
+  if (s.IsCorruption()) {
+    code = Errc::kCorruption;
+  } else if (s.IsNoSpace() || s.ToString().find("No space left") != std::string::npos) {
+    code = Errc::kIo;
+    hint = " (the disk is full: free space, then restart wardsoc; nothing acknowledged is lost)";
+  } else if (s.IsIOError()) {
+    code = Errc::kIo;  // also path not found
+  } else if (s.IsNotFound()) {
+    code = Errc::kNotFound;
+  } else if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
+    code = Errc::kUnavailable;
+  } else if (s.IsInvalidArgument() || s.IsNotSupported()) {
+    code = Errc::kInvalidArgument;
+  }
+  return Error(code, std::string(what) + ": " + s.ToString() + hint);
+}
+
+std::string hex_encode(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+bool hex_decode(std::string_view text, std::string* out) {
+  if (text.size() % 2 != 0) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  out->clear();
+  for (size_t i = 0; i < text.size(); i += 2) {
+    const int hi = nibble(text[i]);
+    const int lo = nibble(text[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return true;
+}
+
+std::string le64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i) s[static_cast<size_t>(i)] = static_cast<char>(v >> (8 * i));
+  return s;
+}
+
+bool parse_le64(std::string_view v, uint64_t* out) {
+  if (v.size() != 8) return false;
+  uint64_t x = 0;
+  for (int i = 7; i >= 0; --i) x = (x << 8) | static_cast<unsigned char>(v[static_cast<size_t>(i)]);
+  *out = x;
+  return true;
+}
+
+}  // namespace store_detail
+
+namespace {
+
+namespace fs = std::filesystem;
+using keys::Family;
+using namespace store_detail;
+
+// The counts family's values are u64 counts; writers add with Merge(+1) instead of a
+// read-modify-write, so counting costs one write per counter.
+class CountAddOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    uint64_t a = 0;
+    uint64_t b = 0;
+    if (existing != nullptr && !parse_le64(view(*existing), &a)) return false;
+    if (!parse_le64(view(value), &b)) return false;
+    *new_value = le64(a + b);
+    return true;
+  }
+  const char* Name() const override { return "wardsoc.CountAdd"; }
+};
+}  // namespace
+
+std::shared_ptr<rocksdb::MergeOperator> make_count_merge_operator() {
+  return std::make_shared<CountAddOperator>();
+}
+
+namespace {
+
+// RocksDB reports a held LOCK as an I/O error; these are its two wordings (another
+// process: fcntl refused; this process: its own table of held locks).
+bool is_lock_held(const rocksdb::Status& s) {
+  if (!s.IsIOError()) return false;
+  const std::string text = s.ToString();
+  return text.find("While lock file") != std::string::npos ||
+         text.find("lock hold by current process") != std::string::npos;
+}
+
+// A read-only instance must not write the LOG file: RocksDB would rename the running
+// writer's LOG away to make room for its own.
+class DiscardLogger final : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char* /*format*/, va_list /*ap*/) override {}
+};
+
+// RocksDB's own messages go to wardsoc's log (info and warnings at debug level), never to a
+// LOG file in the data directory: on a full disk RocksDB's file logger aborts the process
+// on its next line (Debian's build keeps its assertions).
+class SpdlogLogger final : public rocksdb::Logger {
+ public:
+  SpdlogLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::DEBUG_LEVEL) {}
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    // wardsoc reports every failure that matters in its own words (a failed open, a
+    // refused commit): RocksDB's warnings and errors are the detail behind them.
+    spdlog::level::level_enum to = spdlog::level::debug;
+    switch (level) {
+      case rocksdb::InfoLogLevel::DEBUG_LEVEL: to = spdlog::level::trace; break;
+      case rocksdb::InfoLogLevel::INFO_LEVEL:
+      case rocksdb::InfoLogLevel::HEADER_LEVEL:
+      case rocksdb::InfoLogLevel::WARN_LEVEL: to = spdlog::level::debug; break;
+      case rocksdb::InfoLogLevel::ERROR_LEVEL: to = spdlog::level::warn; break;
+      default: to = spdlog::level::err; break;
+    }
+    if (!spdlog::should_log(to)) return;
+    char buf[1024];
+    const int n = std::vsnprintf(buf, sizeof(buf), format, ap);
+    if (n < 0) return;
+    spdlog::log(to, "rocksdb: {}", std::string_view(buf, std::min<size_t>(n, sizeof(buf) - 1)));
+  }
+};
+
+rocksdb::DBOptions db_options(bool read_only) {
+  rocksdb::DBOptions o;
+  o.create_if_missing = !read_only;
+  o.create_missing_column_families = false;  // created after the schema check, see open_impl
+  o.max_background_jobs = 4;
+  // Families that are written rarely (meta) would otherwise keep old WAL files alive.
+  o.max_total_wal_size = uint64_t{128} << 20;
+  o.db_write_buffer_size = size_t{256} << 20;
+  if (read_only) {
+    o.info_log = std::make_shared<DiscardLogger>();
+  } else {
+    o.info_log = std::make_shared<SpdlogLogger>();
+    o.info_log_level = rocksdb::InfoLogLevel::INFO_LEVEL;
+  }
+  return o;
+}
+
+rocksdb::ColumnFamilyOptions family_options(Family f,
+                                            const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions o;
+  o.write_buffer_size = size_t{16} << 20;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  // Point lookups (an incident by id, a checkpoint, meta) benefit from a bloom filter;
+  // families that are only iterated (evidence, index, outbox) do not.
+  if (f == Family::kIncidents || f == Family::kCheckpoints || f == Family::kMeta) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  if (f == Family::kCounts) o.merge_operator = make_count_merge_operator();
+  // Index entries move on every update of an incident (they are keyed by last_seen),
+  // which leaves tombstones where readers walk: compact files that fill up with them.
+  if (f == Family::kIdx || f == Family::kIdxTime || f == Family::kOutbox) {
+    o.table_properties_collector_factories.push_back(
+        rocksdb::NewCompactOnDeletionCollectorFactory(/*sliding_window_size=*/4096,
+                                                       /*deletion_trigger=*/2048));
+  }
+  const auto supported = rocksdb::GetSupportedCompressions();
+  auto has = [&](rocksdb::CompressionType t) {
+    return std::find(supported.begin(), supported.end(), t) != supported.end();
+  };
+  if (has(rocksdb::kLZ4Compression)) {
+    o.compression = rocksdb::kLZ4Compression;
+  } else if (has(rocksdb::kSnappyCompression)) {
+    o.compression = rocksdb::kSnappyCompression;
+  }
+  if (has(rocksdb::kZSTD)) o.bottommost_compression = rocksdb::kZSTD;
+  return o;
+}
+
+std::optional<Family> family_by_name(std::string_view name) {
+  for (size_t i = 0; i < keys::kFamilyCount; ++i) {
+    if (keys::kFamilyNames[i] == name) return static_cast<Family>(i);
+  }
+  return std::nullopt;
+}
+
+// How many incidents commit() remembers as it wrote them (a few MiB): enough for the
+// incidents that are busy at any moment.
+constexpr size_t kRecentIncidents = 8192;
+
+uint64_t queued(uint64_t acked, uint64_t next) { return next > acked + 1 ? next - 1 - acked : 0; }
+
+}  // namespace
+
+Store::Store(std::string path, bool read_only, const StoreOptions& options)
+    : path_(std::move(path)),
+      read_only_(read_only),
+      options_(options),
+      recent_(std::make_unique<RecentIncidents>(kRecentIncidents)),
+      counters_(std::make_unique<Counters>()) {}
+
+Store::~Store() {
+  if (background_.joinable()) {
+    {
+      std::lock_guard lock(durable_mu_);
+      stop_background_ = true;
+    }
+    durable_cv_.notify_all();
+    background_.join();
+  }
+  if (!db_) return;
+  if (!read_only_ && !options_.sync && !write_failed_.load()) {
+    // A clean stop makes the last group of commits durable too.
+    const rocksdb::Status s = db_->SyncWAL();
+    if (!s.ok()) spdlog::error("store: final WAL sync of {}: {}", path_, s.ToString());
+  }
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  const rocksdb::Status s = db_->Close();
+  if (!s.ok()) spdlog::error("store: closing {}: {}", path_, s.ToString());
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  return open_impl(options, /*read_only=*/false);
+}
+
+Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& path) {
+  StoreOptions o;
+  o.path = path;
+  o.sync = true;
+  o.block_cache_bytes = size_t{16} << 20;
+  return open_impl(o, /*read_only=*/true);
+}
+
+Result<std::unique_ptr<Store>> Store::open_impl(const StoreOptions& options, bool read_only) {
+  const std::string& path = options.path;
+  if (path.empty()) return Error(Errc::kInvalidArgument, "store: the data directory path is empty");
+
+  // Check the directory ourselves first: RocksDB's own messages for these cases
+  // ("While mkdir if missing: ...") do not tell an operator what to fix.
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (st.type() == fs::file_type::not_found) {
+    if (read_only) return Error(Errc::kNotFound, "no wardsoc data directory at " + path);
+    fs::create_directories(path, ec);
+    if (ec) return Error(Errc::kIo, "cannot create data directory " + path + ": " + ec.message());
+  } else if (ec) {
+    return Error(Errc::kIo, "cannot access data directory " + path + ": " + ec.message());
+  } else if (!fs::is_directory(st)) {
+    return Error(Errc::kInvalidArgument, "data directory " + path + " is not a directory");
+  }
+  const int mode = read_only ? (R_OK | X_OK) : (R_OK | W_OK | X_OK);
+  if (::access(path.c_str(), mode) != 0) {
+    return Error(Errc::kIo, "data directory " + path + " is not " +
+                                (read_only ? "readable" : "writable") + ": " +
+                                std::strerror(errno));
+  }
+  const bool exists = fs::exists(fs::path(path) / "CURRENT", ec);
+  if (read_only && !exists) {
+    return Error(Errc::kNotFound, "no wardsoc database in " + path + " (no CURRENT file)");
+  }
+
+  const rocksdb::DBOptions dbo = db_options(read_only);
+  const auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+
+  std::vector<std::string> existing;
+  if (exists) {
+    const rocksdb::Status s = rocksdb::DB::ListColumnFamilies(dbo, path, &existing);
+    if (!s.ok()) return rocks_error(s, "cannot read data directory " + path);
+  }
+  auto has_family = [&](std::string_view name) {
+    return std::find(existing.begin(), existing.end(), name) != existing.end();
+  };
+  if (exists && !has_family(keys::family_name(Family::kMeta)) && existing.size() > 1) {
+    return Error(Errc::kIncompatible,
+                 "data directory " + path + " holds a RocksDB database that is not wardsoc's");
+  }
+
+  // Open every family that exists (RocksDB requires all of them for writing; a newer
+  // wardsoc may have added some we do not know). Ours that are missing are created
+  // only after the schema check, so a newer database is refused before it is touched.
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  descs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (const auto& name : existing) {
+    if (name == rocksdb::kDefaultColumnFamilyName) continue;
+    const auto f = family_by_name(name);
+    if (!f && read_only) continue;
+    descs.emplace_back(name, f ? family_options(*f, cache) : rocksdb::ColumnFamilyOptions());
+  }
+
+  std::unique_ptr<Store> store(new Store(path, read_only, options));
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  const rocksdb::Status s = read_only
+                                ? rocksdb::DB::OpenForReadOnly(dbo, path, descs, &handles, &raw)
+                                : rocksdb::DB::Open(dbo, path, descs, &handles, &raw);
+  if (!s.ok()) {
+    if (!read_only && is_lock_held(s)) {
+      const auto holder = lock_holder(path);
+      return Error(Errc::kBusy,
+                   "data directory " + path + " is in use by another wardsoc process" +
+                       (holder && *holder > 0 ? " (pid " + std::to_string(*holder) + ")" : "") +
+                       " (lock held)");
+    }
+    return rocks_error(s, "cannot open data directory " + path);
+  }
+  store->db_.reset(raw);
+  store->handles_ = handles;
+  for (size_t i = 0; i < descs.size(); ++i) {
+    if (const auto f = family_by_name(descs[i].name)) {
+      store->families_[static_cast<size_t>(*f)] = handles[i];
+    }
+  }
+
+  uint32_t found_version = 0;
+  if (auto st2 = store->check_schema(&found_version); !st2) return std::move(st2).error();
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> missing;
+  for (size_t i = 0; i < keys::kFamilyCount; ++i) {
+    if (store->families_[i] != nullptr) continue;
+    if (read_only) {
+      return Error(Errc::kIncompatible,
+                   "data directory " + path + " has no '" + std::string(keys::kFamilyNames[i]) +
+                       "' column family; open it once with `wardsoc run` to upgrade it");
+    }
+    missing.emplace_back(std::string(keys::kFamilyNames[i]),
+                         family_options(static_cast<Family>(i), cache));
+  }
+  if (!missing.empty()) {
+    std::vector<rocksdb::ColumnFamilyHandle*> created;
+    const rocksdb::Status cs = store->db_->CreateColumnFamilies(missing, &created);
+    if (!cs.ok()) {
+      // Handles created before a failure are handed back and must still be freed.
+      store->handles_.insert(store->handles_.end(), created.begin(), created.end());
+      return rocks_error(cs, "cannot create column families in " + path);
+    }
+    for (size_t i = 0; i < missing.size(); ++i) {
+      store->handles_.push_back(created[i]);
+      store->families_[static_cast<size_t>(*family_by_name(missing[i].name))] = created[i];
+    }
+  }
+
+  if (read_only && found_version != 0 && found_version < keys::kSchemaVersion) {
+    return Error(Errc::kIncompatible,
+                 "data directory " + path + " has schema " + std::to_string(found_version) +
+                     "; open it once with `wardsoc run` (or `wardsoc db verify`) to upgrade it "
+                     "to schema " + std::to_string(keys::kSchemaVersion));
+  }
+  if (!read_only) {
+    if (found_version == 0) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      const rocksdb::Status ps =
+          store->db_->Put(wo, store->family(Family::kMeta), slice(keys::kSchemaVersionKey),
+                          std::to_string(keys::kSchemaVersion));
+      if (!ps.ok()) return rocks_error(ps, "cannot write the schema version in " + path);
+    } else if (found_version < keys::kSchemaVersion) {
+      if (auto m = store->migrate(found_version); !m) return std::move(m).error();
+    }
+  }
+
+  if (auto st3 = store->load_queues(); !st3) return std::move(st3).error();
+  if (auto st4 = store->load_titles_and_audit(); !st4) return std::move(st4).error();
+  if (!read_only && (!options.sync || options.retention_us > 0)) {
+    store->background_ = std::thread([s2 = store.get()] {
+      set_thread_name("store-bg");
+      s2->background_loop();
+    });
+  }
+  return store;
+}
+
+Status Store::check_schema(uint32_t* found) {
+  *found = 0;
+  if (family(Family::kMeta) == nullptr) return ok_status();  // a new database
+  std::string value;
+  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), family(Family::kMeta),
+                                     slice(keys::kSchemaVersionKey), &value);
+  if (s.IsNotFound()) return ok_status();  // created, but the first open stopped before writing it
+  if (!s.ok()) return rocks_error(s, "cannot read the schema version in " + path_);
+  uint32_t version = 0;
+  const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), version);
+  if (ec != std::errc() || p != value.data() + value.size()) {
+    return Error(Errc::kCorruption, "meta/schema_version in " + path_ + " holds '" + value +
+                                        "', not a schema version");
+  }
+  if (version > keys::kSchemaVersion) {
+    return Error(Errc::kIncompatible,
+                 "data directory " + path_ + " was written by a newer wardsoc (schema " +
+                     std::to_string(version) + "; this build reads schema " +
+                     std::to_string(keys::kSchemaVersion) +
+                     " and older): upgrade wardsoc or use a backup made by this version");
+  }
+  *found = version;
+  return ok_status();
+}
+
+// Schema 1 had incidents, evidence and idx_time (with a shorter value) but none of the
+// derived families: build them from the incidents. Index puts are idempotent; counts
+// are written as absolute values in the last batch, together with the new schema
+// version, so an upgrade cut short is simply done again at the next open.
+Status Store::migrate(uint32_t from_version) {
+  spdlog::info("store: upgrading {} from schema {} to {}", path_, from_version,
+               keys::kSchemaVersion);
+  std::map<std::string, uint64_t> counts;
+  uint64_t migrated = 0;
+  rocksdb::WriteBatch batch;
+  auto flush = [&]() -> Status {
+    if (batch.Count() == 0) return ok_status();
+    const rocksdb::Status ws = db_->Write(rocksdb::WriteOptions(), &batch);
+    batch.Clear();
+    if (!ws.ok()) return rocks_error(ws, "upgrading " + path_);
+    return ok_status();
+  };
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), family(Family::kIncidents)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto in = decode_incident(view(it->value()));
+    if (!in) {
+      spdlog::warn("store: upgrade skips {}: {}",
+                   keys::describe_key(Family::kIncidents, view(it->key())), in.error().message);
+      continue;
+    }
+    const std::string summary = encode_summary(*in);
+    batch.Put(family(Family::kIdxTime), slice(index_position(*in)), slice(summary));
+    for (const auto& k : secondary_index_keys(*in)) {
+      batch.Put(family(Family::kIdx), slice(k), slice(summary));
+    }
+    ++counts[keys::counts_key(keys::Dim::kSeverity, in->first_seen_us,
+                              severity_name(in->severity))];
+    ++counts[keys::counts_key(keys::Dim::kRule, in->first_seen_us, in->rule_id)];
+    ++counts[keys::counts_key(keys::Dim::kSite, in->first_seen_us, in->site)];
+    batch.Put(family(Family::kTitles), slice(keys::title_key(in->rule_id, in->title, in->title_vi)),
+              rocksdb::Slice());
+    HistoryEntry opened;
+    opened.seq = 0;
+    opened.time_us = in->first_seen_us;
+    opened.actor = std::string(kSystemActor);
+    opened.to = IncidentStatus::kNew;
+    opened.note = "opened by rule " + in->rule_id + " (recorded when the store was upgraded)";
+    batch.Put(family(Family::kHistory), slice(keys::history_key(in->id, 0)),
+              slice(encode_history(opened)));
+    if (in->status != IncidentStatus::kNew) {
+      HistoryEntry now;
+      now.seq = 1;
+      now.time_us = in->updated_us;
+      now.actor = std::string(kSystemActor);
+      now.from = IncidentStatus::kNew;
+      now.to = in->status;
+      now.note = "status as found when the store was upgraded";
+      batch.Put(family(Family::kHistory), slice(keys::history_key(in->id, 1)),
+                slice(encode_history(now)));
+    }
+    if (++migrated % 1000 == 0) {
+      if (auto f = flush(); !f) return f;
+    }
+  }
+  if (!it->status().ok()) return rocks_error(it->status(), "upgrading " + path_);
+  for (const auto& [k, n] : counts) batch.Put(family(Family::kCounts), slice(k), slice(le64(n)));
+  AuditEntry a;
+  a.seq = 1;
+  {
+    std::unique_ptr<rocksdb::Iterator> at(
+        db_->NewIterator(rocksdb::ReadOptions(), family(Family::kAudit)));
+    at->SeekToLast();
+    if (at->Valid() && at->key().size() == 8) a.seq = keys::get_be64(at->key().data()) + 1;
+  }
+  a.time_us = now_us();
+  a.actor = std::string(kSystemActor);
+  a.action = "upgrade";
+  a.detail = "schema " + std::to_string(from_version) + " -> " +
+             std::to_string(keys::kSchemaVersion) + ": indexes, counts and history built for " +
+             std::to_string(migrated) + " incidents";
+  batch.Put(family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
+  batch.Put(family(Family::kMeta), slice(keys::kSchemaVersionKey),
+            std::to_string(keys::kSchemaVersion));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const rocksdb::Status ws = db_->Write(wo, &batch);
+  if (!ws.ok()) return rocks_error(ws, "upgrading " + path_);
+  spdlog::info("store: {} upgraded to schema {} ({} incidents)", path_, keys::kSchemaVersion,
+               migrated);
+  return ok_status();
+}
+
+Status Store::load_queues() {
+  std::map<std::string, SinkQueue, std::less<>> queues;
+
+  // The acked marks: an empty queue still remembers where its seqs got to.
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), family(Family::kMeta)));
+    for (it->Seek(slice(keys::kOutboxAckedPrefix));
+         it->Valid() && starts_with(view(it->key()), keys::kOutboxAckedPrefix); it->Next()) {
+      const std::string_view sink = view(it->key()).substr(keys::kOutboxAckedPrefix.size());
+      if (it->value().size() != 8) {
+        return Error(Errc::kCorruption, "meta key for the acked outbox seq of sink '" +
+                                            std::string(sink) + "' in " + path_ +
+                                            " does not hold a u64");
+      }
+      SinkQueue& q = queues[std::string(sink)];
+      q.acked = keys::get_be64(it->value().data());
+    }
+    if (!it->status().ok()) return rocks_error(it->status(), "reading " + path_);
+  }
+
+  // Each sink's first and last queued seq: one seek to its start, one to its end.
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), family(Family::kOutbox)));
+  it->SeekToFirst();
+  while (it->Valid()) {
+    std::string_view sink_view;
+    uint64_t first = 0;
+    if (!keys::parse_outbox_key(view(it->key()), &sink_view, &first)) {
+      return Error(Errc::kCorruption, keys::describe_key(Family::kOutbox, view(it->key())) +
+                                          " in " + path_ + " is not an outbox key");
+    }
+    const std::string sink(sink_view);
+    it->SeekForPrev(slice(keys::outbox_key(sink, UINT64_MAX)));
+    std::string_view last_sink;
+    uint64_t last = 0;
+    if (!it->Valid() || !keys::parse_outbox_key(view(it->key()), &last_sink, &last) ||
+        last_sink != sink) {
+      return Error(Errc::kCorruption,
+                   "outbox of sink '" + sink + "' in " + path_ + " could not be read back");
+    }
+    SinkQueue& q = queues[sink];
+    q.acked = std::max(q.acked, first > 0 ? first - 1 : 0);  // seqs start at 1
+    q.next = last + 1;
+    it->Seek(slice(keys::name_prefix_end(sink)));
+  }
+  if (!it->status().ok()) return rocks_error(it->status(), "reading the outbox in " + path_);
+
+  for (auto& [sink, q] : queues) {
+    q.next = std::max(q.next, q.acked + 1);
+    q.reserved = q.next;
+  }
+  std::lock_guard lock(outbox_mu_);
+  queues_ = std::move(queues);
+  return ok_status();
+}
+
+Status Store::check_writable() const {
+  if (read_only_) {
+    return Error(Errc::kInvalidArgument, "store " + path_ + " is open read-only");
+  }
+  return ok_status();
+}
+
+Status Store::commit(std::span<const IncidentChange> changes,
+                     std::span<const InputPosition> positions,
+                     std::span<const std::string> input_names, std::span<const std::string> sinks) {
+  return commit(CommitBatch{changes, positions, input_names, sinks, {}});
+}
+
+Status Store::commit(const CommitBatch& cb, uint64_t* ticket) {
+  const auto changes = cb.changes;
+  const auto positions = cb.positions;
+  const auto input_names = cb.input_names;
+  const auto sinks = cb.sinks;
+  if (auto s = check_writable(); !s) return s;
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    if (!valid_name(sinks[i])) {
+      return Error(Errc::kInvalidArgument,
+                   "commit: sink name '" + sinks[i] + "' is empty or contains NUL");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (sinks[j] == sinks[i]) {
+        return Error(Errc::kInvalidArgument, "commit: sink '" + sinks[i] + "' is listed twice");
+      }
+    }
+  }
+  for (const auto& p : positions) {
+    if (p.input >= input_names.size()) {
+      return Error(Errc::kInvalidArgument,
+                   "commit: a position names input #" + std::to_string(p.input) + " but only " +
+                       std::to_string(input_names.size()) + " input names were given");
+    }
+    if (!valid_name(input_names[p.input])) {
+      return Error(Errc::kInvalidArgument,
+                   "commit: input name '" + input_names[p.input] + "' is empty or contains NUL");
+    }
+  }
+  for (const auto& c : changes) {
+    if (!valid_name(c.incident.id)) {
+      return Error(Errc::kInvalidArgument, "commit: incident id '" + c.incident.id + "' (rule " +
+                                               c.incident.rule_id + ") is empty or contains NUL");
+    }
+    if (c.incident.rule_id.find('\0') != std::string::npos ||
+        c.incident.site.find('\0') != std::string::npos ||
+        c.incident.asset.find('\0') != std::string::npos) {
+      return Error(Errc::kInvalidArgument, "commit: incident " + c.incident.id +
+                                               ": rule id, site and asset may not contain NUL");
+    }
+  }
+  if (changes.empty() && positions.empty() && cb.state.empty()) {
+    if (ticket) *ticket = 0;
+    return ok_status();
+  }
+
+  std::lock_guard commit_lock(commit_mu_);
+  if (write_failure_) {
+    // RocksDB met an error inside its write path (its write-ahead log may end in a torn
+    // record): it is not written to again in this process. Reopening replays the log up
+    // to the last whole record, which holds every acknowledged batch.
+    counters_->commit_failures.fetch_add(1, std::memory_order_relaxed);
+    return Error(Errc::kIo, "commit to " + path_ + " refused: an earlier write failed (" +
+                                *write_failure_ + "); restart wardsoc once the cause is fixed, "
+                                "nothing acknowledged is lost");
+  }
+  if (auto s = check_free_space(); !s) {
+    counters_->commit_failures.fetch_add(1, std::memory_order_relaxed);
+    return s;
+  }
+  const int64_t now = now_us();
+
+  // What the store already holds for each incident touched (the lifecycle it keeps,
+  // the index entries to move, the evidence it has), and what this batch makes of it.
+  // A second change of one incident in the batch builds on the first; the incident and
+  // its index entries are written once, for the last one.
+  struct Known {
+    std::optional<Incident> stored;  // before this batch
+    std::optional<Incident> latest;  // after this batch's changes so far
+    std::string encoded;             // encode_incident(*latest)
+    const Incident* prev() const { return latest ? &*latest : stored ? &*stored : nullptr; }
+  };
+  // Incidents this store wrote recently come from recent_ (taken out: they go back only
+  // once this batch is written); the others are read with one MultiGet.
+  std::vector<Known> known;
+  std::unordered_map<std::string_view, size_t> known_at;  // id -> index in `known`
+  std::vector<rocksdb::Slice> lookup;
+  std::vector<size_t> lookup_at;  // index in `known` of each lookup
+  known.reserve(changes.size());
+  for (const auto& c : changes) {
+    if (!known_at.emplace(c.incident.id, known.size()).second) continue;
+    Known& k = known.emplace_back();
+    k.stored = recent_->take(c.incident.id);
+    if (!k.stored) {
+      lookup.push_back(slice(c.incident.id));
+      lookup_at.push_back(known.size() - 1);
+    }
+  }
+  if (!lookup.empty()) {
+    counters_->incident_reads.fetch_add(lookup.size(), std::memory_order_relaxed);
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs(lookup.size(), family(Family::kIncidents));
+    std::vector<std::string> values;
+    const std::vector<rocksdb::Status> statuses =
+        db_->MultiGet(rocksdb::ReadOptions(), cfs, lookup, &values);
+    for (size_t i = 0; i < lookup.size(); ++i) {
+      const std::string_view id = view(lookup[i]);
+      if (statuses[i].IsNotFound()) continue;
+      if (!statuses[i].ok())
+        return rocks_error(statuses[i], "commit: reading incident " + std::string(id));
+      auto prev = decode_incident(values[i]);
+      if (!prev) {
+        // Refusing would stop the pipeline for good; the new snapshot replaces the
+        // unreadable one (`wardsoc db verify --repair` removes index entries it leaves).
+        spdlog::warn("store: {} does not decode ({}); replacing it with the new snapshot",
+                     keys::describe_key(Family::kIncidents, id), prev.error().message);
+        continue;
+      }
+      known[lookup_at[i]].stored = std::move(prev).value();
+    }
+  }
+
+  // This commit's outbox seqs. Reserved (so ack_outbox accepts them as soon as a
+  // reader can see them) but published in `next` only once the batch is durable.
+  const bool queues_entries = !changes.empty() && !sinks.empty();
+  std::vector<uint64_t> next_seq(sinks.size());
+  if (queues_entries) {
+    std::lock_guard lock(outbox_mu_);
+    for (size_t i = 0; i < sinks.size(); ++i) {
+      SinkQueue& q = queues_.try_emplace(sinks[i]).first->second;
+      next_seq[i] = q.next;
+      q.reserved = q.next + changes.size();
+    }
+  }
+
+  OrderedBatch ordered;
+  std::vector<std::string> new_titles;
+  uint64_t reopened = 0;
+  for (const auto& change : changes) {
+    Known& k = known[known_at.find(change.incident.id)->second];
+    const Incident* prev = k.prev();
+    Incident in = change.incident;
+    uint64_t evidence_count = in.evidence_count;
+    if (prev != nullptr) {
+      evidence_count = std::max(evidence_count, prev->evidence_count);
+      // The store owns the lifecycle: detect's snapshot never changes the status, except
+      // that new activity reopens a resolved incident (see lifecycle.h).
+      in.status = prev->status;
+      if (prev->status == IncidentStatus::kResolved &&
+          (in.count > prev->count || in.last_seen_us > prev->last_seen_us)) {
+        in.status = IncidentStatus::kNew;
+        auto last = [&]() -> uint32_t {
+          std::unique_ptr<rocksdb::Iterator> it(
+              db_->NewIterator(rocksdb::ReadOptions(), family(Family::kHistory)));
+          it->SeekForPrev(slice(keys::history_key(in.id, UINT32_MAX)));
+          std::string_view hid;
+          uint32_t seq = 0;
+          if (it->Valid() && keys::parse_history_key(view(it->key()), &hid, &seq) && hid == in.id)
+            return seq;
+          return 0;
+        }();
+        HistoryEntry h;
+        h.seq = last + 1;
+        h.time_us = now;
+        h.actor = std::string(kSystemActor);
+        h.from = IncidentStatus::kResolved;
+        h.to = IncidentStatus::kNew;
+        const uint64_t more = in.count > prev->count ? in.count - prev->count : 0;
+        h.note = "reopened: " + std::to_string(more) + " more event(s) after it was resolved";
+        ordered.put(family(Family::kHistory), slice(keys::history_key(in.id, h.seq)),
+                    slice(encode_history(h)));
+        AuditEntry a;
+        a.seq = next_audit_seq();
+        a.time_us = now;
+        a.actor = h.actor;
+        a.action = "reopen";
+        a.incident = in.id;
+        a.detail = "resolved -> new: " + h.note;
+        ordered.put(family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
+        ++reopened;
+      }
+    } else {
+      in.status = IncidentStatus::kNew;
+      HistoryEntry h;
+      h.seq = 0;
+      h.time_us = now;
+      h.actor = std::string(kSystemActor);
+      h.to = IncidentStatus::kNew;
+      h.note = "opened by rule " + in.rule_id;
+      ordered.put(family(Family::kHistory), slice(keys::history_key(in.id, 0)),
+                  slice(encode_history(h)));
+      const std::string one = le64(1);
+      ordered.merge(family(Family::kCounts),
+                    slice(keys::counts_key(keys::Dim::kSeverity, in.first_seen_us,
+                                           severity_name(in.severity))),
+                    slice(one));
+      ordered.merge(family(Family::kCounts),
+                    slice(keys::counts_key(keys::Dim::kRule, in.first_seen_us, in.rule_id)),
+                    slice(one));
+      ordered.merge(family(Family::kCounts),
+                    slice(keys::counts_key(keys::Dim::kSite, in.first_seen_us, in.site)),
+                    slice(one));
+      std::string title = keys::title_key(in.rule_id, in.title, in.title_vi);
+      bool known_title = false;
+      {
+        std::lock_guard lock(meta_mu_);
+        known_title = titles_.count(title) > 0;
+      }
+      if (!known_title &&
+          std::find(new_titles.begin(), new_titles.end(), title) == new_titles.end()) {
+        ordered.put(family(Family::kTitles), slice(title), rocksdb::Slice());
+        new_titles.push_back(std::move(title));
+      }
+    }
+    for (const auto& ev : change.new_evidence) {
+      ordered.put(family(Family::kEvidence), slice(keys::evidence_key(in.id, ev.seq)),
+                  slice(encode_evidence(ev)));
+      evidence_count = std::max<uint64_t>(evidence_count, uint64_t{ev.seq} + 1);
+    }
+    in.evidence_count = evidence_count;
+    in.updated_us = now;
+
+    // Each change is queued with the snapshot it made, whatever later changes of the
+    // same incident in this batch do.
+    k.encoded = encode_incident(in);
+    if (!sinks.empty()) {
+      const std::string value = encode_outbox_value(change.kind, k.encoded, now);
+      for (size_t i = 0; i < sinks.size(); ++i) {
+        ordered.put(family(Family::kOutbox), slice(keys::outbox_key(sinks[i], next_seq[i]++)),
+                    slice(value));
+      }
+    }
+    k.latest = std::move(in);
+  }
+  uint64_t index_writes = 0;
+  for (const Known& k : known) {
+    ordered.put(family(Family::kIncidents), slice(k.latest->id), slice(k.encoded));
+    index_writes += move_index_entries(k.stored ? &*k.stored : nullptr, *k.latest, &ordered);
+  }
+  for (const auto& p : positions) {
+    ordered.put(family(Family::kCheckpoints),
+                slice(keys::checkpoint_key(input_names[p.input], p.stream)),
+                slice(keys::be64(p.position)));
+  }
+  for (const auto& u : cb.state) {
+    if (u.value) {
+      ordered.put(family(Family::kState), slice(u.key), slice(*u.value));
+    } else {
+      ordered.erase(family(Family::kState), slice(u.key));
+    }
+  }
+
+  rocksdb::WriteBatch batch;
+  ordered.append_to(&batch);
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  const rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) {
+    write_failure_ = s.ToString();
+    write_failed_.store(true);
+  }
+  if (queues_entries) {
+    {
+      std::lock_guard lock(outbox_mu_);
+      for (size_t i = 0; i < sinks.size(); ++i) {
+        SinkQueue& q = queues_.find(sinks[i])->second;
+        if (s.ok()) q.next = next_seq[i];
+        q.reserved = q.next;
+      }
+      if (s.ok()) ++generation_;
+    }
+    if (s.ok()) outbox_cv_.notify_all();
+  }
+  if (!s.ok()) {
+    counters_->commit_failures.fetch_add(1, std::memory_order_relaxed);
+    return rocks_error(s, "commit to " + path_);
+  }
+  if (!new_titles.empty()) {
+    std::lock_guard lock(meta_mu_);
+    for (auto& t : new_titles) titles_.insert(std::move(t));
+  }
+  for (Known& k : known) recent_->put(std::move(*k.latest));
+  counters_->commits.fetch_add(1, std::memory_order_relaxed);
+  counters_->incidents_written.fetch_add(changes.size(), std::memory_order_relaxed);
+  counters_->reopened.fetch_add(reopened, std::memory_order_relaxed);
+  counters_->index_writes.fetch_add(index_writes, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(durable_mu_);
+    const uint64_t t = ++written_ticket_;
+    if (options_.sync) durable_ticket_ = t;
+    if (ticket) *ticket = t;
+  }
+  return ok_status();
+}
+
+size_t Store::move_index_entries(const Incident* before, const Incident& after,
+                                 OrderedBatch* batch) {
+  const std::string summary = encode_summary(after);
+  const std::string position = index_position(after);
+  const auto new_keys = secondary_index_keys(after);
+  size_t writes = 0;
+  if (before == nullptr) {
+    batch->put(family(Family::kIdxTime), slice(position), slice(summary));
+    for (const auto& key : new_keys) batch->put(family(Family::kIdx), slice(key), slice(summary));
+    return 1 + new_keys.size();
+  }
+  // A key both snapshots have keeps its entry; its value is rewritten only if the
+  // summary changed (a new status). Keys include last_seen, so a count bump at the same
+  // last_seen writes nothing here.
+  const bool same_summary = encode_summary(*before) == summary;
+  const std::string old_position = index_position(*before);
+  if (old_position != position) {
+    batch->erase(family(Family::kIdxTime), slice(old_position));
+    ++writes;
+  }
+  if (old_position != position || !same_summary) {
+    batch->put(family(Family::kIdxTime), slice(position), slice(summary));
+    ++writes;
+  }
+  const auto old_keys = secondary_index_keys(*before);
+  for (const auto& key : old_keys) {
+    if (std::find(new_keys.begin(), new_keys.end(), key) == new_keys.end()) {
+      batch->erase(family(Family::kIdx), slice(key));
+      ++writes;
+    }
+  }
+  for (const auto& key : new_keys) {
+    if (!same_summary || std::find(old_keys.begin(), old_keys.end(), key) == old_keys.end()) {
+      batch->put(family(Family::kIdx), slice(key), slice(summary));
+      ++writes;
+    }
+  }
+  return writes;
+}
+
+Status Store::load_titles_and_audit() {
+  std::set<std::string, std::less<>> titles;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), family(Family::kTitles)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) titles.emplace(view(it->key()));
+    if (!it->status().ok()) return rocks_error(it->status(), "reading titles in " + path_);
+  }
+  uint64_t next = 1;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), family(Family::kAudit)));
+    it->SeekToLast();
+    if (it->Valid() && it->key().size() == 8) next = keys::get_be64(it->key().data()) + 1;
+    if (!it->status().ok()) return rocks_error(it->status(), "reading the audit log in " + path_);
+  }
+  std::lock_guard lock(meta_mu_);
+  titles_ = std::move(titles);
+  audit_next_ = next;
+  return ok_status();
+}
+
+uint64_t Store::next_audit_seq() {
+  std::lock_guard lock(meta_mu_);
+  return audit_next_++;
+}
+
+Status Store::check_free_space() {
+  if (options_.min_free_bytes == 0) return ok_status();
+  struct statvfs fs {};
+  if (::statvfs(path_.c_str(), &fs) != 0) {
+    return Error(Errc::kIo, "commit to " + path_ + ": cannot read the free space of its file system: " +
+                                std::strerror(errno));
+  }
+  const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  const bool full = free_bytes < options_.min_free_bytes;
+  if (full != disk_full_.load()) {
+    disk_full_.store(full);
+    if (full) {
+      spdlog::error("store: the disk holding {} is full ({} KiB free, {} KiB kept in reserve): "
+                    "new batches wait until space is freed",
+                    path_, free_bytes >> 10, options_.min_free_bytes >> 10);
+    } else {
+      spdlog::info("store: {} has {} KiB free again; writing resumes", path_, free_bytes >> 10);
+    }
+  }
+  if (!full) return ok_status();
+  return Error(Errc::kIo, "commit to " + path_ + " refused: the disk is full (" +
+                              std::to_string(free_bytes >> 10) + " KiB free, below the " +
+                              std::to_string(options_.min_free_bytes >> 10) +
+                              " KiB kept in reserve, store.min_free_space); nothing acknowledged "
+                              "is lost and writing resumes by itself once space is freed");
+}
+
+Status Store::write_synced(rocksdb::WriteBatch* batch, std::string_view what) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const rocksdb::Status s = db_->Write(wo, batch);
+  if (!s.ok()) return rocks_error(s, std::string(what) + " in " + path_);
+  return ok_status();
+}
+
+void Store::background_loop() {
+  using Clock = std::chrono::steady_clock;
+  const bool group = !options_.sync;
+  const bool retain = options_.retention_us > 0;
+  auto next_retention = Clock::now();  // once at open
+  std::unique_lock lock(durable_mu_);
+  while (!stop_background_) {
+    auto wake = Clock::now() + (group ? options_.group_commit_interval : std::chrono::hours(1));
+    if (retain) wake = std::min(wake, next_retention);
+    durable_cv_.wait_until(lock, wake, [&] { return stop_background_ || sync_requested_; });
+    if (stop_background_) break;
+    if (group && written_ticket_ > durable_ticket_ && !write_failed_.load()) {
+      const uint64_t target = written_ticket_;
+      sync_requested_ = false;
+      lock.unlock();
+      const rocksdb::Status s = db_->SyncWAL();
+      lock.lock();
+      if (s.ok()) {
+        durable_ticket_ = std::max(durable_ticket_, target);
+        counters_->wal_syncs.fetch_add(1, std::memory_order_relaxed);
+        durable_cv_.notify_all();
+      } else {
+        spdlog::error("store: group commit fsync of {} failed (retrying): {}", path_, s.ToString());
+      }
+    } else {
+      sync_requested_ = false;
+    }
+    if (retain && Clock::now() >= next_retention) {
+      next_retention = Clock::now() + options_.retention_interval;
+      lock.unlock();
+      auto r = apply_retention(now_us(), options_.retention_us);
+      if (!r) spdlog::error("store: retention: {}", r.error().message);
+      lock.lock();
+    }
+  }
+}
+
+uint64_t Store::durable_ticket() const {
+  std::lock_guard lock(durable_mu_);
+  return durable_ticket_;
+}
+
+bool Store::wait_durable(uint64_t ticket, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(durable_mu_);
+  if (durable_ticket_ >= ticket) return true;
+  sync_requested_ = true;
+  durable_cv_.notify_all();
+  return durable_cv_.wait_for(lock, timeout, [&] { return durable_ticket_ >= ticket; });
+}
+
+Result<std::optional<Incident>> Store::get_incident(std::string_view id) const {
+  std::string value;
+  const rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), family(Family::kIncidents), slice(id), &value);
+  if (s.IsNotFound()) return std::optional<Incident>();
+  if (!s.ok()) return rocks_error(s, keys::describe_key(Family::kIncidents, id));
+  auto in = decode_incident(value);
+  if (!in) return std::move(in).error().with_context(keys::describe_key(Family::kIncidents, id));
+  return std::optional<Incident>(std::move(in).value());
+}
+
+Result<std::vector<Evidence>> Store::evidence(std::string_view incident_id, size_t limit) const {
+  std::vector<Evidence> out;
+  const std::string begin = keys::name_prefix(incident_id);
+  const std::string end = keys::name_prefix_end(incident_id);
+  const rocksdb::Slice upper = slice(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family(Family::kEvidence)));
+  for (it->Seek(slice(begin)); it->Valid() && out.size() < limit; it->Next()) {
+    auto ev = decode_evidence(view(it->value()));
+    if (!ev) {
+      return std::move(ev).error().with_context(
+          keys::describe_key(Family::kEvidence, view(it->key())));
+    }
+    out.push_back(std::move(ev).value());
+  }
+  if (!it->status().ok()) return rocks_error(it->status(), "reading evidence in " + path_);
+  return out;
+}
+
+Result<std::optional<uint64_t>> Store::checkpoint(std::string_view input_name,
+                                                  std::string_view stream) const {
+  const std::string key = keys::checkpoint_key(input_name, stream);
+  std::string value;
+  const rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), family(Family::kCheckpoints), slice(key), &value);
+  if (s.IsNotFound()) return std::optional<uint64_t>();
+  if (!s.ok()) return rocks_error(s, keys::describe_key(Family::kCheckpoints, key));
+  if (value.size() != 8) {
+    return Error(Errc::kCorruption,
+                 keys::describe_key(Family::kCheckpoints, key) + ": value is not a u64");
+  }
+  return std::optional<uint64_t>(keys::get_be64(value.data()));
+}
+
+Result<std::map<std::string, uint64_t>> Store::checkpoints(std::string_view input_name) const {
+  std::map<std::string, uint64_t> out;
+  const std::string begin = keys::name_prefix(input_name);
+  const std::string end = keys::name_prefix_end(input_name);
+  const rocksdb::Slice upper = slice(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family(Family::kCheckpoints)));
+  for (it->Seek(slice(begin)); it->Valid(); it->Next()) {
+    if (it->value().size() != 8) {
+      return Error(Errc::kCorruption, keys::describe_key(Family::kCheckpoints, view(it->key())) +
+                                          ": value is not a u64");
+    }
+    out.emplace(std::string(view(it->key()).substr(begin.size())),
+                keys::get_be64(it->value().data()));
+  }
+  if (!it->status().ok()) return rocks_error(it->status(), "reading checkpoints in " + path_);
+  return out;
+}
+
+Status Store::scan_state(std::string_view prefix,
+                         const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), family(Family::kState)));
+  for (it->Seek(slice(prefix)); it->Valid(); it->Next()) {
+    const std::string_view key = view(it->key());
+    if (key.substr(0, prefix.size()) != prefix) break;
+    if (!fn(key, view(it->value()))) break;
+  }
+  if (!it->status().ok()) return rocks_error(it->status(), "reading state in " + path_);
+  return ok_status();
+}
+
+Result<std::vector<OutboxEntry>> Store::read_outbox(std::string_view sink, size_t max) const {
+  std::vector<OutboxEntry> out;
+  if (max == 0 || !valid_name(sink)) return out;
+  uint64_t first = 1;
+  {
+    std::lock_guard lock(outbox_mu_);
+    if (auto q = queues_.find(sink); q != queues_.end()) first = q->second.acked + 1;
+  }
+  // Starting after the acked mark skips the range-deleted keys instead of walking
+  // over their tombstones.
+  const std::string end = keys::name_prefix_end(sink);
+  const rocksdb::Slice upper = slice(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family(Family::kOutbox)));
+  for (it->Seek(slice(keys::outbox_key(sink, first))); it->Valid() && out.size() < max;
+       it->Next()) {
+    std::string_view key_sink;
+    uint64_t seq = 0;
+    if (!keys::parse_outbox_key(view(it->key()), &key_sink, &seq)) {
+      return Error(Errc::kCorruption,
+                   keys::describe_key(Family::kOutbox, view(it->key())) + " is not an outbox key");
+    }
+    auto entry = decode_outbox_value(view(it->value()));
+    if (!entry) {
+      // Entries before it are handed out first; once they are acked it is the oldest
+      // and can be moved aside without reordering the queue.
+      if (!out.empty() || read_only_) {
+        if (out.empty()) {
+          return std::move(entry).error().with_context(
+              keys::describe_key(Family::kOutbox, view(it->key())));
+        }
+        break;
+      }
+      const std::string raw(view(it->value()));
+      if (auto q = quarantine_outbox(sink, seq, raw, entry.error().message); !q) {
+        return std::move(q).error();
+      }
+      continue;
+    }
+    entry->seq = seq;
+    out.push_back(std::move(entry).value());
+  }
+  if (!it->status().ok()) return rocks_error(it->status(), "reading the outbox in " + path_);
+  return out;
+}
+
+Status Store::quarantine_outbox(std::string_view sink, uint64_t seq, std::string_view raw,
+                                std::string_view reason) const {
+  std::lock_guard ack_lock(ack_mu_);
+  {
+    std::lock_guard lock(outbox_mu_);
+    auto q = queues_.find(sink);
+    if (q == queues_.end() || q->second.acked + 1 != seq) return ok_status();  // moved already
+  }
+  const std::string key = keys::outbox_key(sink, seq);
+  const std::string why = "the stored entry does not decode: " + std::string(reason);
+  rocksdb::WriteBatch batch;
+  batch.Put(family(Family::kDeadLetter), slice(key),
+            slice(encode_raw_dead_letter(raw, why, now_us())));
+  batch.Delete(family(Family::kOutbox), slice(key));
+  batch.Put(family(Family::kMeta), slice(keys::outbox_acked_key(sink)), slice(keys::be64(seq)));
+  AuditEntry a;
+  {
+    std::lock_guard lock(meta_mu_);
+    a.seq = audit_next_++;
+  }
+  a.time_us = now_us();
+  a.actor = std::string(kSystemActor);
+  a.action = "quarantine";
+  a.detail = keys::describe_key(Family::kOutbox, key) + " moved to the dead letters: " + why;
+  batch.Put(family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) return rocks_error(s, "moving " + keys::describe_key(Family::kOutbox, key) +
+                                         " to the dead letters");
+  spdlog::error("store: {} does not decode ({}); moved to the dead letters with its bytes, "
+                "the queue goes on", keys::describe_key(Family::kOutbox, key), reason);
+  counters_->quarantined.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(outbox_mu_);
+  auto q = queues_.find(sink);
+  if (q != queues_.end()) q->second.acked = std::max(q->second.acked, seq);
+  return ok_status();
+}
+
+Status Store::ack_outbox(std::string_view sink, uint64_t up_to_seq) {
+  if (auto s = check_writable(); !s) return s;
+  std::lock_guard ack_lock(ack_mu_);
+  uint64_t acked = 0;
+  uint64_t reserved = 1;
+  {
+    std::lock_guard lock(outbox_mu_);
+    if (auto q = queues_.find(sink); q != queues_.end()) {
+      acked = q->second.acked;
+      reserved = q->second.reserved;
+    }
+  }
+  if (up_to_seq <= acked) return ok_status();
+  if (up_to_seq >= reserved) {
+    return Error(Errc::kInvalidArgument, "ack outbox: sink '" + std::string(sink) +
+                                             "' has no entry " + std::to_string(up_to_seq) +
+                                             " (the last one enqueued is " +
+                                             std::to_string(reserved - 1) + ")");
+  }
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(family(Family::kOutbox), slice(keys::outbox_key(sink, acked + 1)),
+                    slice(keys::outbox_key(sink, up_to_seq + 1)));
+  batch.Put(family(Family::kMeta), slice(keys::outbox_acked_key(sink)),
+            slice(keys::be64(up_to_seq)));
+  rocksdb::WriteOptions wo;
+  wo.sync = false;  // a lost ack only means delivering again (see the header)
+  const rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) return rocks_error(s, "ack outbox of sink '" + std::string(sink) + "'");
+  std::lock_guard lock(outbox_mu_);
+  SinkQueue& q = queues_.find(sink)->second;
+  q.acked = std::max(q.acked, up_to_seq);
+  return ok_status();
+}
+
+uint64_t Store::outbox_size(std::string_view sink) const {
+  std::lock_guard lock(outbox_mu_);
+  auto q = queues_.find(sink);
+  return q == queues_.end() ? 0 : queued(q->second.acked, q->second.next);
+}
+
+Status Store::dead_letter(std::string_view sink, const OutboxEntry& entry,
+                          std::string_view reason) {
+  if (auto s = check_writable(); !s) return s;
+  std::lock_guard ack_lock(ack_mu_);
+  uint64_t acked = 0;
+  {
+    std::lock_guard lock(outbox_mu_);
+    if (auto q = queues_.find(sink); q != queues_.end()) acked = q->second.acked;
+  }
+  if (entry.seq != acked + 1) {
+    return Error(Errc::kInvalidArgument, "dead letter: only the oldest queued entry of sink '" +
+                                             std::string(sink) + "' can be moved (seq " +
+                                             std::to_string(acked + 1) + ", not " +
+                                             std::to_string(entry.seq) + ")");
+  }
+  const std::string key = keys::outbox_key(sink, entry.seq);
+  std::string value;
+  const rocksdb::Status gs =
+      db_->Get(rocksdb::ReadOptions(), family(Family::kOutbox), slice(key), &value);
+  if (gs.IsNotFound()) {
+    return Error(Errc::kNotFound,
+                 "dead letter: " + keys::describe_key(Family::kOutbox, key) + " is not queued");
+  }
+  if (!gs.ok()) return rocks_error(gs, "dead letter: " + keys::describe_key(Family::kOutbox, key));
+
+  // The stored bytes are moved as they are, whatever the caller's copy says.
+  rocksdb::WriteBatch batch;
+  batch.Put(family(Family::kDeadLetter), slice(key),
+            slice(encode_dead_letter(value, reason, now_us())));
+  batch.Delete(family(Family::kOutbox), slice(key));
+  batch.Put(family(Family::kMeta), slice(keys::outbox_acked_key(sink)),
+            slice(keys::be64(entry.seq)));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  const rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) return rocks_error(s, "dead letter: " + keys::describe_key(Family::kOutbox, key));
+  std::lock_guard lock(outbox_mu_);
+  SinkQueue& q = queues_.find(sink)->second;
+  q.acked = std::max(q.acked, entry.seq);
+  return ok_status();
+}
+
+Result<std::vector<DeadLetter>> Store::dead_letters(std::string_view sink, size_t max) const {
+  std::vector<DeadLetter> out;
+  if (max == 0 || !valid_name(sink)) return out;
+  const std::string begin = keys::name_prefix(sink);
+  const std::string end = keys::name_prefix_end(sink);
+  const rocksdb::Slice upper = slice(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family(Family::kDeadLetter)));
+  for (it->Seek(slice(begin)); it->Valid() && out.size() < max; it->Next()) {
+    std::string_view key_sink;
+    uint64_t seq = 0;
+    if (!keys::parse_outbox_key(view(it->key()), &key_sink, &seq)) {
+      return Error(Errc::kCorruption, keys::describe_key(Family::kDeadLetter, view(it->key())) +
+                                          " is not a dead letter key");
+    }
+    auto d = decode_dead_letter(view(it->value()));
+    if (!d) {
+      return std::move(d).error().with_context(
+          keys::describe_key(Family::kDeadLetter, view(it->key())));
+    }
+    d->entry.seq = seq;
+    out.push_back(std::move(d).value());
+  }
+  if (!it->status().ok()) return rocks_error(it->status(), "reading dead letters in " + path_);
+  return out;
+}
+
+uint64_t Store::outbox_generation() const {
+  std::lock_guard lock(outbox_mu_);
+  return generation_;
+}
+
+bool Store::wait_outbox(uint64_t seen_generation, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(outbox_mu_);
+  return outbox_cv_.wait_for(lock, timeout, [&] { return generation_ != seen_generation; });
+}
+
+void Store::wake_outbox_waiters() {
+  {
+    std::lock_guard lock(outbox_mu_);
+    ++generation_;
+  }
+  outbox_cv_.notify_all();
+}
+
+}  // namespace wardsoc

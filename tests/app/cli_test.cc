@@ -1,0 +1,77 @@
+// The wardsoc binary's commands as an IT officer uses them: replay a real log, check the
+// shipped rules, and get clear errors for wrong arguments and broken files.
+#include <boost/test/unit_test.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/subprocess.h"
+
+using namespace wardsoc::testing;
+using nlohmann::json;
+
+namespace {
+const std::string kRules = std::string(WARDSOC_SOURCE_DIR) + "/rules";
+const std::string kFail2banSshd = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs/sshd";
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(version_and_help_work) {
+  std::string out;
+  BOOST_TEST(run_command({WARDSOC_BIN, "--version"}, &out) == 0);
+  BOOST_TEST(out.find("wardsoc ") == 0u);
+  for (const char* cmd : {"run", "replay", "incidents", "rules"}) {
+    BOOST_TEST(run_command({WARDSOC_BIN, cmd, "--help"}, &out) == 0);
+    BOOST_TEST(out.find("Usage") != std::string::npos, cmd);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(wrong_arguments_exit_2_with_a_reason) {
+  std::string out, err;
+  BOOST_TEST(run_command({WARDSOC_BIN}, &out, &err) == 2);
+  BOOST_TEST(run_command({WARDSOC_BIN, "frobnicate"}, &out, &err) == 2);
+  BOOST_TEST(run_command({WARDSOC_BIN, "replay", "--rules", kRules, "/no/such/file.log"}, &out,
+                         &err) == 2);
+  BOOST_TEST(err.find("/no/such/file.log") != std::string::npos, err);
+  BOOST_TEST(run_command({WARDSOC_BIN, "incidents", "list", "--data-dir", "/no/such/dir"}, &out,
+                         &err) == 2);
+  BOOST_TEST(err.find("no store at '/no/such/dir/db'") != std::string::npos, err);
+  BOOST_TEST(run_command({WARDSOC_BIN, "incidents", "list", "--severity", "awful", "--data-dir",
+                          "/tmp"},
+                         &out, &err) == 2);
+  BOOST_TEST(err.find("unknown severity 'awful'") != std::string::npos, err);
+}
+
+BOOST_AUTO_TEST_CASE(replay_of_fail2ban_sshd_log_finds_incidents) {
+  std::string out, err;
+  BOOST_REQUIRE_EQUAL(
+      run_command({WARDSOC_BIN, "replay", "--rules", kRules, "--json", kFail2banSshd}, &out, &err),
+      0);
+  const json summary = json::parse(out);
+  BOOST_TEST(summary["lines"].get<int>() > 200);
+  BOOST_TEST(summary["matches"].size() >= 3u, summary["matches"].dump());
+  BOOST_TEST(summary["incidents"].size() >= 1u);
+
+  BOOST_REQUIRE_EQUAL(run_command({WARDSOC_BIN, "replay", "--rules", kRules, kFail2banSshd}, &out),
+                      0);
+  BOOST_TEST(out.find("lines/s") != std::string::npos, out);
+  BOOST_TEST(out.find("matches per rule:") != std::string::npos, out);
+  BOOST_TEST(out.find("incidents: ") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_CASE(rules_check_passes_on_shipped_rules_and_fails_on_a_broken_file) {
+  std::string out, err;
+  BOOST_TEST(run_command({WARDSOC_BIN, "rules", "check", kRules}, &out, &err) == 0, out << err);
+  BOOST_TEST(out.find("test cases passed") != std::string::npos, out);
+
+  TempDir dir;
+  write_file(dir / "broken.yaml",
+             "rules:\n"
+             "  - id: demo.bad\n"
+             "    title: Broken\n"
+             "    severity: loud\n"
+             "    match:\n"
+             "      regex: '(unclosed'\n");
+  BOOST_TEST(run_command({WARDSOC_BIN, "rules", "check", (dir / "broken.yaml").string()}, &out,
+                         &err) == 1);
+  BOOST_TEST(out.find("broken.yaml:4") != std::string::npos, out);
+  BOOST_TEST(out.find("demo.bad") != std::string::npos, out);
+}

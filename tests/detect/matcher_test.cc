@@ -1,0 +1,217 @@
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+
+#include "detect/matcher.h"
+#include "test_events.h"
+
+using namespace wardsoc;
+using namespace wardsoc::testing;
+
+namespace {
+
+std::shared_ptr<const RuleSet> load(std::string_view yaml) {
+  LoadReport report;
+  auto set = RuleSet::LoadFromString(yaml, "matcher.yaml", &report);
+  BOOST_TEST_REQUIRE(set.ok(), report.to_string());
+  return *set;
+}
+
+std::unique_ptr<Matcher> matcher(std::shared_ptr<const RuleSet> rs, MatcherOptions o = {}) {
+  auto m = Matcher::Create(std::move(rs), o);
+  BOOST_TEST_REQUIRE(m.ok());
+  return std::move(m).value();
+}
+
+std::map<std::string, std::string> fields_of(const Match& m) {
+  return std::map<std::string, std::string>(m.fields.begin(), m.fields.end());
+}
+
+constexpr std::string_view kRules = R"(rules:
+  - id: ssh.failed
+    title: failed
+    severity: high
+    programs: [sshd, sshd-session]
+    match:
+      regex:
+        - '^Failed (?P<method>\S+) for (?:invalid user )?(?P<user>\S+) from (?P<src_ip>\S+) port \d+'
+        - '^PAM: Authentication failure for (?P<user>\S+) from (?P<src_ip>\S+)'
+      not: ['^Failed publickey for \S+ from ']
+  - id: root.refused
+    title: refused
+    severity: medium
+    match: {regex: '^ROOT LOGIN REFUSED'}
+  - id: cam.tamper
+    title: camera tamper
+    severity: high
+    sources: [camera]
+    match: {regex: '(?i)^tamper(?:ing)? detected'}
+  - id: opt.group
+    title: optional group
+    severity: low
+    match: {regex: '^session (?P<state>opened|closed)(?: for user (?P<user>\w+))?$'}
+)";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(hyperscan_hit_confirmed_by_re2_yields_named_captures) {
+  auto m = matcher(load(kRules));
+  auto ms = m->match_message("Failed password for invalid user admin from 203.0.113.7 port 52113 ssh2", "sshd",
+                             AssetClass::kServer);
+  BOOST_TEST_REQUIRE(ms.size() == 1u);
+  BOOST_TEST(ms[0].rule == 0u);
+  BOOST_TEST(ms[0].fields.size() == 3u);
+  auto f = fields_of(ms[0]);
+  BOOST_TEST(f["method"] == "password");
+  BOOST_TEST(f["user"] == "admin");
+  BOOST_TEST(f["src_ip"] == "203.0.113.7");
+}
+
+BOOST_AUTO_TEST_CASE(second_pattern_of_a_rule_matches_with_its_own_captures) {
+  auto m = matcher(load(kRules));
+  auto ms = m->match_message("PAM: Authentication failure for bob from 198.51.100.4", "sshd", AssetClass::kServer);
+  BOOST_TEST_REQUIRE(ms.size() == 1u);
+  auto f = fields_of(ms[0]);
+  BOOST_TEST(f.size() == 2u);
+  BOOST_TEST(f["user"] == "bob");
+}
+
+BOOST_AUTO_TEST_CASE(not_pattern_suppresses_the_match) {
+  auto m = matcher(load(kRules));
+  BOOST_TEST(m->match_message("Failed publickey for git from 192.0.2.1 port 57904 ssh2: RSA x", "sshd",
+                              AssetClass::kServer)
+                 .empty());
+  BOOST_TEST(m->match_message("Failed publickey for invalid user git from 192.0.2.1 port 57904 ssh2", "sshd",
+                              AssetClass::kServer)
+                 .size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(programs_filter_is_an_exact_match_on_the_app_name) {
+  auto m = matcher(load(kRules));
+  const std::string_view line = "Failed password for root from 203.0.113.7 port 1 ssh2";
+  BOOST_TEST(m->match_message(line, "sshd", AssetClass::kServer).size() == 1u);
+  BOOST_TEST(m->match_message(line, "sshd-session", AssetClass::kServer).size() == 1u);
+  BOOST_TEST(m->match_message(line, "sshd2", AssetClass::kServer).empty());
+  BOOST_TEST(m->match_message(line, "", AssetClass::kServer).empty());
+}
+
+BOOST_AUTO_TEST_CASE(sources_filter_selects_asset_classes) {
+  auto m = matcher(load(kRules));
+  BOOST_TEST(m->match_message("Tamper detected on channel 1", "", AssetClass::kCamera).size() == 1u);
+  BOOST_TEST(m->match_message("Tamper detected on channel 1", "", AssetClass::kLan).empty());
+}
+
+BOOST_AUTO_TEST_CASE(case_insensitive_flag_works_end_to_end) {
+  auto m = matcher(load(kRules));
+  BOOST_TEST(m->match_message("TAMPERING DETECTED", "", AssetClass::kCamera).size() == 1u);
+  BOOST_TEST(m->match_message("tamper detected", "", AssetClass::kCamera).size() == 1u);
+  BOOST_TEST(m->match_message("no tamper detected", "", AssetClass::kCamera).empty());
+}
+
+BOOST_AUTO_TEST_CASE(exact_pattern_without_captures_matches_with_no_fields) {
+  auto m = matcher(load(kRules));
+  auto ms = m->match_message("ROOT LOGIN REFUSED FROM 192.0.2.1", "sshd", AssetClass::kServer);
+  BOOST_TEST_REQUIRE(ms.size() == 1u);
+  BOOST_TEST(ms[0].rule == 1u);
+  BOOST_TEST(ms[0].fields.empty());
+}
+
+BOOST_AUTO_TEST_CASE(group_that_took_no_part_is_left_out) {
+  auto m = matcher(load(kRules));
+  auto a = m->match_message("session opened for user alice", "", AssetClass::kServer);
+  BOOST_TEST_REQUIRE(a.size() == 1u);
+  BOOST_TEST(fields_of(a[0])["user"] == "alice");
+  auto b = m->match_message("session closed", "", AssetClass::kServer);
+  BOOST_TEST_REQUIRE(b.size() == 1u);
+  BOOST_TEST(b[0].fields.size() == 1u);
+  BOOST_TEST(b[0].fields[0].first == "state");
+}
+
+BOOST_AUTO_TEST_CASE(prefilter_and_re2_only_patterns_still_match_correctly) {
+  auto rs = load(R"(rules:
+  - id: kv.prefilter
+    title: key-value list
+    severity: low
+    match: {regex: '(?:(?:^|;) *\w+=\w+)+ user=(?P<user>\w+)'}
+  - id: letters.re2only
+    title: letters only
+    severity: low
+    match: {regex: '^(?P<name>\pL+)$'}
+)");
+  BOOST_TEST((rs->rules()[0].steps[0].patterns[0].kind == MatchKind::kHyperscanPrefilter));
+  BOOST_TEST((rs->rules()[1].steps[0].patterns[0].kind == MatchKind::kRe2Only));
+  auto m = matcher(rs);
+  auto a = m->match_message("a=1;b=2 user=bob", "", AssetClass::kOther);
+  BOOST_TEST_REQUIRE(a.size() == 1u);
+  BOOST_TEST(fields_of(a[0])["user"] == "bob");
+  BOOST_TEST(m->match_message("a=1,b=2 user=bob", "", AssetClass::kOther).empty());  // prefilter hit, RE2 says no
+  auto b = m->match_message("Alice", "", AssetClass::kOther);
+  BOOST_TEST_REQUIRE(b.size() == 1u);
+  BOOST_TEST(b[0].rule == 1u);
+  BOOST_TEST(fields_of(b[0])["name"] == "Alice");
+  BOOST_TEST(m->match_message("R2D2", "", AssetClass::kOther).empty());
+}
+
+BOOST_AUTO_TEST_CASE(disabled_rules_match_only_when_asked) {
+  auto rs = load(R"(rules:
+  - id: off
+    title: off
+    severity: low
+    enabled: false
+    match: {regex: 'x'}
+)");
+  BOOST_TEST(matcher(rs)->match_message("x", "", AssetClass::kOther).empty());
+  BOOST_TEST(matcher(rs, MatcherOptions{true})->match_message("x", "", AssetClass::kOther).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(scan_covers_the_range_in_event_then_rule_order) {
+  auto rs = load(R"(rules:
+  - id: a
+    title: a
+    severity: low
+    match: {regex: 'alpha'}
+  - id: b
+    title: b
+    severity: low
+    match: {regex: 'alpha|beta'}
+)");
+  auto m = matcher(rs);
+  EventBatch batch;
+  add_event(batch, {.message = "alpha", .time_us = kT0});
+  add_event(batch, {.message = "beta", .time_us = kT0});
+  add_event(batch, {.message = "gamma", .time_us = kT0});
+  add_event(batch, {.message = "alpha beta", .time_us = kT0});
+  std::vector<Match> out;
+  m->scan(batch, 1, 4, &out);
+  BOOST_TEST_REQUIRE(out.size() == 3u);
+  BOOST_TEST(out[0].event == 1u);
+  BOOST_TEST(out[0].rule == 1u);
+  BOOST_TEST(out[1].event == 3u);
+  BOOST_TEST(out[1].rule == 0u);
+  BOOST_TEST(out[2].event == 3u);
+  BOOST_TEST(out[2].rule == 1u);
+  BOOST_TEST(m->events_scanned() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(patterns_see_the_message_not_the_header) {
+  auto rs = load(R"(rules:
+  - id: a
+    title: a
+    severity: low
+    match: {regex: '^Failed'}
+)");
+  auto m = matcher(rs);
+  EventBatch batch;
+  add_event(batch, {.message = "Failed password", .time_us = kT0});
+  std::vector<Match> out;
+  m->scan(batch, 0, 1, &out);
+  BOOST_TEST(out.size() == 1u);  // the raw line starts with "gw sshd[100]: ", the message with "Failed"
+}
+
+BOOST_AUTO_TEST_CASE(line_with_invalid_utf8_is_still_matched) {
+  auto m = matcher(load(kRules));
+  auto ms = m->match_message("Failed password for invalid user \xc3\x28" "adm from 203.0.113.7 port 1 ssh2", "sshd",
+                             AssetClass::kServer);
+  BOOST_TEST_REQUIRE(ms.size() == 1u);
+  BOOST_TEST(fields_of(ms[0])["user"] == "\xc3\x28" "adm");
+}

@@ -1,0 +1,279 @@
+// The HTTP API and the CLI against a running `wardsoc run`: incidents listed, shown and
+// moved through their lifecycle while the service holds the data directory, counts for
+// charts, /metrics, the bearer token, backup and verify from outside; and the clear
+// errors for a second instance and a data directory from a newer wardsoc.
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "app/api/api_client.h"
+#include "store/keys.h"
+#include "tests/store/store_test_util.h"
+#include "tests/support/subprocess.h"
+
+using namespace wardsoc;
+using namespace wardsoc::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kToken = "s3cret-token";
+
+struct Instance {
+  TempDir dir{"api"};
+  uint16_t port = free_port();
+  uint16_t api_port = free_port();
+  std::filesystem::path config = dir / "wardsoc.yaml";
+  std::filesystem::path data = dir / "var";
+  std::filesystem::path soc = dir / "soc.jsonl";
+  std::filesystem::path log = dir / "wardsoc.log";
+  std::string listen = "127.0.0.1:" + std::to_string(api_port);
+
+  Instance() {
+    std::ostringstream c;
+    c << "data_dir: " << data.string() << "\n"
+      << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
+      << "api:\n  listen: " << listen << "\n  token: " << kToken << "\n"
+      << "inputs:\n  - name: syslog-tcp\n    type: syslog_tcp\n    address: 127.0.0.1\n"
+      << "    port: " << port << "\n    class: server\n"
+      << "sinks:\n  - name: soc-file\n    type: file\n    path: " << soc.string() << "\n";
+    write_file(config, c.str());
+  }
+
+  std::unique_ptr<Subprocess> start() {
+    auto p = std::make_unique<Subprocess>(
+        std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()}, dir / "stdout",
+        log);
+    BOOST_REQUIRE_MESSAGE(
+        eventually([&] { return read_file(log).find("wardsoc running") != std::string::npos; },
+                   30s),
+        "wardsoc did not start:\n" << read_file(log));
+    return p;
+  }
+
+  void send(const std::string& message) {
+    BOOST_REQUIRE_EQUAL(run_command({LOGGER_BIN, "-n", "127.0.0.1", "-P", std::to_string(port),
+                                     "-T", "-t", "sshd", "--", message}),
+                        0);
+  }
+
+  ApiReply call(const std::string& method, const std::string& target, const std::string& body = "",
+                const std::string& token = kToken) {
+    auto r = api_request(listen, method, target, body, token, 30s);
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    return *r;
+  }
+
+  json get(const std::string& target) {
+    const ApiReply r = call("GET", target);
+    BOOST_REQUIRE_MESSAGE(r.status == 200, target << ": " << r.status << " " << r.body);
+    return json::parse(r.body);
+  }
+
+  int cli(std::vector<std::string> args, std::string* out, std::string* err = nullptr) {
+    args.insert(args.begin(), WARDSOC_BIN);
+    args.push_back("--config");
+    args.push_back(config.string());
+    return run_command(args, out, err);
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while_wardsoc_runs) {
+  Instance w;
+  auto proc = w.start();
+  for (int i = 0; i < 6; ++i) {
+    w.send("Failed password for root from 203.0.113.7 port " + std::to_string(4240 + i) + " ssh2");
+  }
+  std::string id;
+  BOOST_REQUIRE(eventually(
+      [&] {
+        const json page = w.get("/api/v1/incidents?rule=ssh.auth_failure_burst");
+        if (page["incidents"].empty()) return false;
+        id = page["incidents"][0]["id"];
+        return page["incidents"][0]["count"] == 6;
+      },
+      20s));
+
+  // Public health, token everywhere else.
+  BOOST_TEST(w.call("GET", "/healthz", "", "").status == 200);
+  BOOST_TEST(w.call("GET", "/api/v1/incidents", "", "").status == 401);
+  BOOST_TEST(w.call("GET", "/api/v1/incidents", "", "wrong").status == 401);
+  BOOST_TEST(w.call("GET", "/api/v1/nothing").status == 404);
+  BOOST_TEST(w.call("DELETE", "/api/v1/incidents").status == 405);
+  BOOST_TEST(w.call("GET", "/api/v1/incidents?severity=awful").status == 400);
+  BOOST_TEST(w.call("GET", "/api/v1/incidents/not-an-id").status == 400);
+  BOOST_TEST(w.call("GET", "/api/v1/incidents/ffffffffffffffff").status == 404);
+
+  // Filters and search, in Vietnamese without diacritics.
+  BOOST_TEST(w.get("/api/v1/incidents?q=mat%20khau&severity=high&class=server")["incidents"].size() ==
+             1u);
+  BOOST_TEST(w.get("/api/v1/incidents?status=resolved")["incidents"].empty());
+
+  // The CLI acknowledges through the API (the store is locked by the service).
+  std::string out, err;
+  BOOST_REQUIRE_MESSAGE(w.cli({"incidents", "ack", id, "--note", "đang kiểm tra", "--actor",
+                               "cong-an-phuong/an"},
+                              &out, &err) == 0,
+                        err);
+  BOOST_TEST(out.find("is now acknowledged") != std::string::npos, out);
+  // An out-of-order step is refused with the reason, and changes nothing.
+  const ApiReply back = w.call("POST", "/api/v1/incidents/" + id + "/transition",
+                               R"({"status":"new","actor":"x"})");
+  BOOST_TEST(back.status == 400);
+  BOOST_TEST(back.body.find("nothing goes back to new") != std::string::npos, back.body);
+  const ApiReply stale = w.call("POST", "/api/v1/incidents/" + id + "/transition",
+                                R"({"status":"in_progress","actor":"b","expected_status":"new"})");
+  BOOST_TEST(stale.status == 409);
+  BOOST_REQUIRE(w.cli({"incidents", "resolve", id, "-m", "chặn IP trên tường lửa"}, &out, &err) ==
+                0);
+  BOOST_TEST(w.cli({"incidents", "resolve", id}, &out, &err) == 2);  // --note is required
+
+  const json shown = w.get("/api/v1/incidents/" + id);
+  BOOST_TEST(shown["incident"]["status"] == "resolved");
+  BOOST_TEST(shown["evidence"].size() == 6u);
+  BOOST_REQUIRE(shown["history"].size() == 3u);
+  BOOST_TEST(shown["history"][1]["actor"] == "cong-an-phuong/an");
+  BOOST_TEST(shown["history"][1]["note"] == "đang kiểm tra");
+  BOOST_TEST(shown["history"][2]["to"] == "resolved");
+  BOOST_REQUIRE(w.cli({"incidents", "show", id}, &out, &err) == 0);
+  BOOST_TEST(out.find("acknowledged -> resolved: chặn IP trên tường lửa") != std::string::npos, out);
+
+  // The SOC learns of each status change.
+  BOOST_REQUIRE(eventually(
+      [&] {
+        std::istringstream in(read_file(w.soc));
+        int resolved = 0;
+        for (std::string line; std::getline(in, line);) {
+          if (!line.empty() && json::parse(line)["status"] == "resolved") ++resolved;
+        }
+        return resolved == 1;
+      },
+      20s));
+
+  // Counts for the charts, and Prometheus metrics.
+  const json counts = w.get("/api/v1/stats/incidents?bucket=hour&by=rule");
+  BOOST_TEST(counts["total"].get<int>() >= 1);
+  const ApiReply metrics = w.call("GET", "/metrics");
+  BOOST_TEST(metrics.status == 200);
+  BOOST_TEST(metrics.body.find("wardsoc_store_transitions_total 2") != std::string::npos,
+             metrics.body.substr(0, 2000));
+  BOOST_TEST(metrics.body.find("wardsoc_rule_matches_total{rule=\"ssh.auth_failure_burst\"} 6") !=
+             std::string::npos);
+  BOOST_TEST(metrics.body.find("wardsoc_outbox_entries{sink=\"soc-file\"}") != std::string::npos);
+
+  // Looking after the store from outside while it runs.
+  const std::string backups = (w.dir / "backups").string();
+  BOOST_REQUIRE_MESSAGE(w.cli({"db", "backup", backups}, &out, &err) == 0, err);
+  BOOST_TEST(out.find("backup 1 written") != std::string::npos, out);
+  BOOST_REQUIRE_MESSAGE(w.cli({"db", "verify"}, &out, &err) == 0, out << err);
+  BOOST_TEST(out.find("ok: no problems found") != std::string::npos, out);
+  BOOST_REQUIRE(w.cli({"db", "stats", "--json"}, &out, &err) == 0);
+  BOOST_TEST(json::parse(out)["incidents"] == 1);
+  BOOST_TEST(w.cli({"db", "restore", backups}, &out, &err) == 1);
+  BOOST_TEST(err.find("stop it before restoring") != std::string::npos, err);
+  const json audit = w.get("/api/v1/audit");
+  BOOST_TEST(audit["entries"].size() == 3u);  // two transitions, one backup
+
+  // A second instance on the same directory is refused with who holds it.
+  std::string err2;
+  const int second = run_command({WARDSOC_BIN, "run", "--config", w.config.string()}, &out, &err2,
+                                 60s);
+  BOOST_TEST(second == 2);
+  BOOST_TEST(err2.find("is in use by another wardsoc process (pid " +
+                       std::to_string(proc->pid()) + ")") != std::string::npos,
+             err2);
+
+  proc->signal(SIGTERM);
+  BOOST_TEST(proc->wait(30s) == 0);
+
+  // Stopped: the CLI opens the store itself, with the same results.
+  BOOST_REQUIRE(w.cli({"incidents", "list", "--status", "resolved", "--json"}, &out, &err) == 0);
+  BOOST_TEST(json::parse(out)["id"] == id);
+  BOOST_REQUIRE(w.cli({"db", "restore", backups}, &out, &err) == 0);
+  BOOST_TEST(out.find("restored backup 1") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_CASE(a_data_directory_from_a_newer_wardsoc_is_refused_unchanged) {
+  Instance w;
+  const std::string db = (w.data / "db").string();
+  { auto store = open_store(db); }
+  with_raw_db(db, [](rocksdb::DB* d, auto& cf) {
+    BOOST_REQUIRE(d->Put(rocksdb::WriteOptions(), cf.at("meta"), "schema_version",
+                         std::to_string(keys::kSchemaVersion + 1))
+                      .ok());
+  });
+  std::string out, err;
+  const int rc = run_command({WARDSOC_BIN, "run", "--config", w.config.string()}, &out, &err, 60s);
+  BOOST_TEST(rc == 2);
+  BOOST_TEST(err.find("was written by a newer wardsoc") != std::string::npos, err);
+  BOOST_TEST(w.cli({"incidents", "list"}, &out, &err) == 1);
+  BOOST_TEST(err.find("newer wardsoc") != std::string::npos, err);
+}
+
+// A file read at full speed fills the queue: the waiting batches are detected one after
+// the other and written in one commit each, and every line is still counted exactly once.
+BOOST_AUTO_TEST_CASE(a_busy_pipeline_commits_waiting_batches_together_and_counts_each_line_once) {
+  Instance w;
+  constexpr int kAddresses = 400;
+  constexpr int kPerAddress = 10;
+  std::ostringstream lines;
+  for (int i = 0; i < kAddresses * kPerAddress; ++i) {
+    const int a = i % kAddresses;
+    lines << "<38>Nov 25 10:00:00 srv-1 sshd[" << 1000 + i << "]: Failed password for root from 10.9."
+          << a / 200 << "." << a % 200 << " port " << 40000 + i << " ssh2\n";
+  }
+  const auto log_file = w.dir / "auth.log";
+  write_file(log_file, lines.str());
+  std::ostringstream c;
+  c << "data_dir: " << w.data.string() << "\n"
+    << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
+    << "api:\n  listen: " << w.listen << "\n  token: " << kToken << "\n"
+    << "store:\n  durability: sync\n"
+    << "inputs:\n  - name: auth-file\n    type: file\n    paths: [" << log_file.string() << "]\n"
+    << "    class: server\n    batch_events: 16\n"
+    << "sinks:\n  - name: soc-file\n    type: file\n    path: " << w.soc.string() << "\n";
+  write_file(w.config, c.str());
+  auto proc = w.start();
+
+  // Every address ends with one incident counting all of its lines, no more.
+  std::map<std::string, int> final_count;
+  const bool all_there = eventually(
+      [&] {
+        final_count.clear();
+        std::istringstream in(read_file(w.soc));
+        for (std::string line; std::getline(in, line);) {
+          if (line.empty()) continue;
+          const json a = json::parse(line);
+          if (a["rule"]["id"] != "ssh.auth_failure_burst") continue;
+          int& n = final_count[a["id"].get<std::string>()];
+          n = std::max(n, a["count"].get<int>());
+        }
+        if (final_count.size() != static_cast<size_t>(kAddresses)) return false;
+        return std::all_of(final_count.begin(), final_count.end(),
+                           [](const auto& e) { return e.second >= kPerAddress; });
+      },
+      60s);
+  BOOST_REQUIRE_MESSAGE(all_there, final_count.size() << " incidents\n" << read_file(w.log));
+  for (const auto& [id, n] : final_count) BOOST_TEST(n == kPerAddress, id << ": count " << n);
+
+  auto metric = [&](const std::string& text, const std::string& name) {
+    const size_t at = text.find("\n" + name + " ");
+    BOOST_REQUIRE_MESSAGE(at != std::string::npos, name << " missing:\n" << text);
+    return std::stoull(text.substr(at + name.size() + 2));
+  };
+  const ApiReply m = w.call("GET", "/metrics");
+  const uint64_t batches = metric(m.body, "wardsoc_batches_total");
+  const uint64_t commits = metric(m.body, "wardsoc_batch_commits_total");
+  BOOST_TEST(batches >= static_cast<uint64_t>(kAddresses * kPerAddress / 16));
+  BOOST_TEST(commits < batches, commits << " commits for " << batches << " batches");
+  proc->signal(SIGTERM);
+  BOOST_TEST(proc->wait(20s) == 0);
+}

@@ -1,0 +1,176 @@
+// `wardsoc run` as a user starts it: a config file, real sshd-style lines sent with
+// util-linux `logger` over TCP and UDP, incidents read back with `wardsoc incidents`
+// and from the SOC file.
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/subprocess.h"
+
+using namespace wardsoc::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+struct Instance {
+  TempDir dir;
+  uint16_t port = free_port();
+  std::filesystem::path config = dir / "wardsoc.yaml";
+  std::filesystem::path data = dir / "var";
+  std::filesystem::path soc = dir / "soc.jsonl";
+  std::filesystem::path log = dir / "wardsoc.log";
+
+  Instance() {
+    std::ostringstream c;
+    c << "data_dir: " << data.string() << "\n"
+      << "log_level: info\n"
+      << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
+      << "pipeline:\n  workers: 2\n  store_sync: true\n"
+      << "inputs:\n"
+      << "  - name: syslog-tcp\n    type: syslog_tcp\n    address: 127.0.0.1\n"
+      << "    port: " << port << "\n    class: server\n"
+      << "  - name: syslog-udp\n    type: syslog_udp\n    address: 127.0.0.1\n"
+      << "    port: " << port << "\n    class: lan\n"
+      << "sinks:\n  - name: soc-file\n    type: file\n    path: " << soc.string() << "\n";
+    write_file(config, c.str());
+  }
+
+  std::unique_ptr<Subprocess> start() {
+    auto p = std::make_unique<Subprocess>(
+        std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()}, dir / "stdout",
+        log);
+    const bool listening = eventually(
+        [&] { return read_file(log).find("wardsoc running") != std::string::npos; }, 30s);
+    BOOST_REQUIRE_MESSAGE(listening, "wardsoc did not start:\n" << read_file(log));
+    return p;
+  }
+
+  void send(const std::string& tag, const std::string& message, bool tcp = true) {
+    std::vector<std::string> argv = {LOGGER_BIN, "-n", "127.0.0.1", "-P", std::to_string(port),
+                                     tcp ? "-T" : "-d", "-t", tag, "--", message};
+    BOOST_REQUIRE_EQUAL(run_command(argv), 0);
+  }
+
+  std::vector<json> soc_alerts() const {
+    std::vector<json> out;
+    std::istringstream in(read_file(soc));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) out.push_back(json::parse(line));
+    }
+    return out;
+  }
+
+  std::vector<json> list_incidents() const {
+    std::string out, err;
+    const int rc = run_command(
+        {WARDSOC_BIN, "incidents", "list", "--data-dir", data.string(), "--json"}, &out, &err);
+    BOOST_REQUIRE_MESSAGE(rc == 0, "incidents list failed: " << err);
+    std::vector<json> incidents;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) incidents.push_back(json::parse(line));
+    }
+    return incidents;
+  }
+};
+
+const json* find_rule(const std::vector<json>& docs, const std::string& rule) {
+  for (const auto& d : docs) {
+    if (d["rule"]["id"] == rule) return &d;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(lines_sent_with_logger_become_incidents_in_store_and_soc_file) {
+  Instance w;
+  auto proc = w.start();
+
+  for (int i = 0; i < 5; ++i) {
+    w.send("sshd", "Failed password for invalid user admin from 203.0.113.7 port " +
+                       std::to_string(52110 + i) + " ssh2");
+  }
+  w.send("sshd", "Accepted password for root from 198.51.100.20 port 4242 ssh2", /*tcp=*/false);
+
+  const bool forwarded = eventually(
+      [&] {
+        auto alerts = w.soc_alerts();
+        return find_rule(alerts, "ssh.auth_failure_burst") && find_rule(alerts, "ssh.root_login_accepted");
+      },
+      20s);
+  BOOST_REQUIRE_MESSAGE(forwarded, "SOC file:\n" << read_file(w.soc) << "\nlog:\n"
+                                                 << read_file(w.log));
+
+  // The store can be read while the service runs.
+  auto incidents = w.list_incidents();
+  const json* brute = find_rule(incidents, "ssh.auth_failure_burst");
+  BOOST_REQUIRE(brute);
+  BOOST_TEST((*brute)["count"].get<int>() == 5);
+  BOOST_TEST((*brute)["fields"]["src_ip"] == "203.0.113.7");
+  BOOST_TEST((*brute)["source"]["class"] == "server");
+  const json* root = find_rule(incidents, "ssh.root_login_accepted");
+  BOOST_REQUIRE(root);
+  BOOST_TEST((*root)["source"]["class"] == "lan");  // came over UDP
+
+  proc->signal(SIGTERM);
+  BOOST_TEST(proc->wait(20s) == 0);
+  BOOST_TEST(read_file(w.log).find("wardsoc stopped") != std::string::npos);
+
+  // After a clean stop the same incidents are there, exactly once each.
+  incidents = w.list_incidents();
+  int brute_count = 0;
+  for (const auto& i : incidents) brute_count += i["rule"]["id"] == "ssh.auth_failure_burst";
+  BOOST_TEST(brute_count == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_threshold_counts_across_batches_and_updates_reach_the_soc) {
+  Instance w;
+  auto proc = w.start();
+  for (int i = 0; i < 7; ++i) {
+    w.send("sshd", "Failed password for root from 192.0.2.44 port " + std::to_string(40000 + i) +
+                       " ssh2");
+    std::this_thread::sleep_for(30ms);  // separate batches
+  }
+  const bool updated = eventually(
+      [&] {
+        for (const auto& a : w.soc_alerts()) {
+          if (a["rule"]["id"] == "ssh.auth_failure_burst" && a["count"] == 7) return true;
+        }
+        return false;
+      },
+      20s);
+  BOOST_REQUIRE_MESSAGE(updated, "SOC file:\n" << read_file(w.soc));
+  auto alerts = w.soc_alerts();
+  BOOST_TEST(alerts.front()["action"] == "created");
+  BOOST_TEST(alerts.front()["count"] == 5);
+  // Every alert for this rule and key carries the same id: the SOC can deduplicate.
+  for (const auto& a : alerts) {
+    if (a["rule"]["id"] == "ssh.auth_failure_burst") BOOST_TEST(a["id"] == alerts.front()["id"]);
+  }
+  proc->signal(SIGINT);
+  BOOST_TEST(proc->wait(20s) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_broken_config_is_refused_with_file_line_and_key) {
+  TempDir dir;
+  const auto cfg = dir / "bad.yaml";
+  write_file(cfg,
+             "data_dir: /tmp/x\n"
+             "inputs:\n"
+             "  - name: syslog-tcp\n"
+             "    type: syslog_tcp\n"
+             "    port: http\n"
+             "    colour: blue\n");
+  std::string out, err;
+  const int rc = run_command({WARDSOC_BIN, "run", "--config", cfg.string()}, &out, &err);
+  BOOST_TEST(rc == 2);
+  BOOST_TEST(err.find("bad.yaml:5:11: inputs[0].port: expected an integer 0..65535, got 'http'") !=
+             std::string::npos, err);
+  BOOST_TEST(err.find("bad.yaml:6:5: inputs[0].colour: unknown key") != std::string::npos, err);
+}

@@ -1,0 +1,321 @@
+// The city SOC's side of the sink tests, as real programs on loopback: certificates
+// made with the openssl CLI at test time (no private key is ever committed), the
+// librdkafka mock cluster in its own process driven through its stdin, kcat reading a
+// topic, syslog-ng with a TLS source writing to a file, and a Python HTTPS server.
+// A missing program is a test failure, never a skip.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/subprocess.h"
+
+extern char** environ;
+
+namespace wardsoc::testing {
+
+using namespace std::chrono_literals;
+
+// A CA and a server certificate for 127.0.0.1 / localhost signed by it (P-256 keys:
+// quick to make).
+struct TestCertificates {
+  std::filesystem::path ca, server_cert, server_key;
+
+  explicit TestCertificates(const std::filesystem::path& dir) {
+    ca = dir / "ca.pem";
+    server_cert = dir / "server.pem";
+    server_key = dir / "server.key";
+    const auto ca_key = dir / "ca.key";
+    const auto csr = dir / "server.csr";
+    const auto ext = dir / "server.ext";
+    write_file(ext,
+               "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+               "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
+    run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", ca_key.string(), "-out", ca.string(), "-days", "2", "-subj",
+         "/CN=wardsoc test CA"});
+    run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", server_key.string(), "-out", csr.string(), "-subj", "/CN=localhost"});
+    run({"openssl", "x509", "-req", "-in", csr.string(), "-CA", ca.string(), "-CAkey",
+         ca_key.string(), "-CAcreateserial", "-out", server_cert.string(), "-days", "2",
+         "-extfile", ext.string()});
+  }
+
+ private:
+  static void run(const std::vector<std::string>& argv) {
+    std::string out, err;
+    const int rc = run_command(argv, &out, &err);
+    BOOST_REQUIRE_MESSAGE(rc == 0, "openssl failed (" << rc << "): " << err);
+  }
+};
+
+// A process whose stdin the test writes to (the mock cluster takes commands there).
+class PipedProcess {
+ public:
+  PipedProcess(std::vector<std::string> argv, const std::filesystem::path& out,
+               const std::filesystem::path& err)
+      : out_(out) {
+    int fds[2];
+    BOOST_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    const int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[0]);
+    stdin_ = fds[1];
+    BOOST_REQUIRE_MESSAGE(rc == 0, "cannot start " << argv[0] << ": " << std::strerror(rc));
+  }
+  ~PipedProcess() {
+    if (stdin_ >= 0) ::close(stdin_);  // end of input: the cluster exits by itself
+    if (pid_ > 0) {
+      for (int i = 0; i < 100; ++i) {
+        int st;
+        if (::waitpid(pid_, &st, WNOHANG) == pid_) return;
+        std::this_thread::sleep_for(20ms);
+      }
+      ::kill(pid_, SIGKILL);
+      int st;
+      ::waitpid(pid_, &st, 0);
+    }
+  }
+  void send(const std::string& line) {
+    const std::string l = line + "\n";
+    BOOST_REQUIRE(::write(stdin_, l.data(), l.size()) == static_cast<ssize_t>(l.size()));
+  }
+  std::string output() const { return read_file(out_); }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+  std::filesystem::path out_;
+};
+
+// librdkafka's mock cluster (tests/support/kafka_mock_cluster.cc) in its own process.
+class MockKafkaCluster {
+ public:
+  MockKafkaCluster(const std::filesystem::path& dir, int brokers, const std::string& topic)
+      : proc_({WARDSOC_BINARY_DIR "/tests/support/kafka_mock_cluster", "--brokers",
+               std::to_string(brokers), "--topic", topic},
+              dir / "kafka.out", dir / "kafka.err") {
+    const bool up = eventually(
+        [&] { return proc_.output().find("bootstrap.servers=") != std::string::npos; }, 20s);
+    BOOST_REQUIRE_MESSAGE(up, "the mock Kafka cluster did not start");
+    std::string out = proc_.output();
+    out = out.substr(out.find('=') + 1);
+    bootstrap_ = out.substr(0, out.find('\n'));
+  }
+  const std::string& bootstrap() const { return bootstrap_; }
+
+  // "down 1" / "up 1": the broker's connections are closed and refused, or allowed again.
+  void command(const std::string& cmd) {
+    const size_t before = count_answers();
+    proc_.send(cmd);
+    BOOST_REQUIRE_MESSAGE(eventually([&] { return count_answers() > before; }, 10s),
+                          "no answer to '" << cmd << "'");
+    const std::string out = proc_.output();
+    BOOST_REQUIRE_MESSAGE(out.substr(out.rfind('\n', out.size() - 2) + 1).rfind("ok", 0) == 0,
+                          "'" << cmd << "' failed: " << out);
+  }
+
+  // Every record of the topic, read with kcat from the beginning: partition, key, value.
+  struct Record {
+    int partition;
+    std::string key, value;
+  };
+  std::vector<Record> read_topic(const std::string& topic) const {
+    std::string out, err;
+    const int rc = run_command({"kcat", "-b", bootstrap_, "-C", "-t", topic, "-o", "beginning",
+                                "-e", "-q", "-f", "%p\t%k\t%s\n"},
+                               &out, &err, 60s);
+    BOOST_REQUIRE_MESSAGE(rc == 0, "kcat failed (" << rc << "): " << err);
+    std::vector<Record> records;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      const size_t a = line.find('\t'), b = line.find('\t', a + 1);
+      if (a == std::string::npos || b == std::string::npos) continue;
+      records.push_back({std::stoi(line.substr(0, a)), line.substr(a + 1, b - a - 1),
+                         line.substr(b + 1)});
+    }
+    return records;
+  }
+
+ private:
+  size_t count_answers() const {
+    const std::string out = proc_.output();
+    size_t n = 0;
+    for (size_t p = 0; (p = out.find('\n', p)) != std::string::npos; ++p) ++n;
+    return n;
+  }
+
+  PipedProcess proc_;
+  std::string bootstrap_;
+};
+
+// syslog-ng with an RFC 5425 TLS source (or plain TCP, RFC 6587 octet counting) on a
+// loopback port, writing each message (its MSG part) as one line to a file, with flow
+// control so it never drops.
+class SyslogNgReceiver {
+ public:
+  SyslogNgReceiver(const std::filesystem::path& dir, const TestCertificates& certs,
+                   bool tls = true)
+      : dir_(dir), port_(free_port()), out_(dir / "received.log") {
+    const auto conf = dir / "syslog-ng.conf";
+    std::ostringstream c;
+    c << "@version: 3.38\n"
+      << "options { use-dns(no); stats-freq(0); keep-hostname(yes); };\n"
+      << "source s_tls { syslog(ip(127.0.0.1) port(" << port_ << ") ";
+    if (tls) {
+      c << "transport(\"tls\")\n"
+        << "  tls(key-file(\"" << certs.server_key.string() << "\") cert-file(\""
+        << certs.server_cert.string() << "\") peer-verify(optional-untrusted))); };\n";
+    } else {
+      c << "transport(\"tcp\")); };\n";
+    }
+    c
+      << "destination d_file { file(\"" << out_.string() << "\" template(\"$MSG\\n\")); };\n"
+      << "log { source(s_tls); destination(d_file); flags(flow-control); };\n";
+    write_file(conf, c.str());
+    conf_ = conf;
+    start();
+  }
+  ~SyslogNgReceiver() { stop(); }
+
+  uint16_t port() const { return port_; }
+  const std::filesystem::path& output() const { return out_; }
+
+  void start() {
+    proc_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{"/usr/sbin/syslog-ng", "-F", "-f", conf_.string(), "-R",
+                                 (dir_ / "syslog-ng.persist").string(), "-p",
+                                 (dir_ / "syslog-ng.pid").string(), "-c",
+                                 (dir_ / "syslog-ng.ctl").string(), "--no-caps"},
+        dir_ / "syslog-ng.stdout", dir_ / "syslog-ng.stderr");
+    const bool listening = eventually([&] { return port_open(); }, 20s);
+    BOOST_REQUIRE_MESSAGE(listening, "syslog-ng did not start:\n"
+                                         << read_file(dir_ / "syslog-ng.stderr"));
+  }
+  // SIGTERM, as a service manager stops it; syslog-ng writes what it has and exits.
+  void stop() {
+    if (!proc_) return;
+    proc_->signal(SIGTERM);
+    proc_->wait(20s);
+    proc_.reset();
+  }
+
+  // SIGSTOP: the process reads nothing more, its kernel still accepts bytes.
+  void freeze() { proc_->signal(SIGSTOP); }
+  // SIGKILL: whatever sits unread in its sockets is dropped and the peers are reset.
+  void kill() {
+    proc_->signal(SIGKILL);
+    proc_->wait(20s);
+    proc_.reset();
+  }
+  // Bytes received by the kernel on established connections to the receiver and not yet
+  // read by it (ss's Recv-Q).
+  uint64_t unread_bytes() const {
+    std::string out;
+    run_command({"ss", "-Htn", "state", "established", "sport = :" + std::to_string(port_)}, &out);
+    uint64_t total = 0;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream fields(line);
+      uint64_t recv_q = 0;
+      if (fields >> recv_q) total += recv_q;
+    }
+    return total;
+  }
+
+  std::vector<std::string> lines() const {
+    std::vector<std::string> out;
+    std::istringstream in(read_file(out_));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) out.push_back(line);
+    }
+    return out;
+  }
+
+ private:
+  bool port_open() const {
+    std::string out;
+    run_command({"ss", "-Hltn", "sport = :" + std::to_string(port_)}, &out);
+    return out.find("LISTEN") != std::string::npos;
+  }
+
+  std::filesystem::path dir_;
+  uint16_t port_;
+  std::filesystem::path out_;
+  std::filesystem::path conf_;
+  std::unique_ptr<Subprocess> proc_;
+};
+
+// tests/e2e/https_receiver.py: the city SOC's webhook endpoint.
+class HttpsReceiver {
+ public:
+  HttpsReceiver(const std::filesystem::path& dir, const TestCertificates& certs,
+                std::vector<std::string> options = {})
+      : dir_(dir), port_(free_port()), log_(dir / "webhook.jsonl") {
+    argv_ = {"python3", WARDSOC_SOURCE_DIR "/tests/e2e/https_receiver.py", "--port",
+             std::to_string(port_), "--cert", certs.server_cert.string(), "--key",
+             certs.server_key.string(), "--log", log_.string()};
+    argv_.insert(argv_.end(), options.begin(), options.end());
+    start();
+  }
+  ~HttpsReceiver() { stop(); }
+
+  uint16_t port() const { return port_; }
+  std::string url(const std::string& path = "/alerts") const {
+    return "https://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+  void start() {
+    const auto out = dir_ / "https.stdout";
+    const size_t before = read_file(out).size();
+    proc_ = std::make_unique<Subprocess>(argv_, out, dir_ / "https.stderr");
+    const bool up = eventually(
+        [&] { return read_file(out).find("listening", before) != std::string::npos; }, 20s);
+    BOOST_REQUIRE_MESSAGE(up, "the HTTPS receiver did not start:\n"
+                                  << read_file(dir_ / "https.stderr"));
+  }
+  void stop() {
+    if (!proc_) return;
+    proc_->signal(SIGTERM);
+    proc_->wait(10s);
+    proc_.reset();
+  }
+
+  std::vector<nlohmann::json> requests() const {
+    std::vector<nlohmann::json> out;
+    std::istringstream in(read_file(log_));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+    }
+    return out;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  uint16_t port_;
+  std::filesystem::path log_;
+  std::vector<std::string> argv_;
+  std::unique_ptr<Subprocess> proc_;
+};
+
+}  // namespace wardsoc::testing

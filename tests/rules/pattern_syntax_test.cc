@@ -1,0 +1,61 @@
+#include <boost/test/unit_test.hpp>
+
+#include "rules/pattern_syntax.h"
+
+using namespace wardsoc;
+
+BOOST_AUTO_TEST_CASE(named_groups_become_non_capturing_for_hyperscan) {
+  const PatternSyntax s = analyze_pattern(R"(^Failed for (?P<user>\S+) from (?P<src_ip>[\d.]+))");
+  BOOST_TEST(s.named_groups == (std::vector<std::string>{"user", "src_ip"}));
+  BOOST_TEST(s.hyperscan_exact == R"(^Failed for (?:[^\t\n\f\r ]+) from (?:[\d.]+))");
+  BOOST_TEST(!s.hyperscan_unsafe);
+}
+
+BOOST_AUTO_TEST_CASE(escapes_classes_and_quotes_are_not_groups) {
+  // An escaped paren, a class holding "(?P<", and a \Q..\E quote are all literal text.
+  const PatternSyntax s = analyze_pattern(R"(\(?P<a>x[(?P<b>]\Q(?P<c>\E(?P<d>y))");
+  BOOST_TEST(s.named_groups == (std::vector<std::string>{"d"}));
+  BOOST_TEST(s.hyperscan_exact.find("(?:y)") != std::string::npos);
+  BOOST_TEST(s.hyperscan_exact.find("[(?P<b>]") != std::string::npos);
+  BOOST_TEST(s.hyperscan_exact.find(R"(\x28\x3fP\x3cc\x3e)") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(class_with_leading_bracket_and_posix_class_is_kept) {
+  const PatternSyntax s = analyze_pattern(R"([]a[:digit:]](?P<n>\d))");
+  BOOST_TEST(s.named_groups == (std::vector<std::string>{"n"}));
+  BOOST_TEST(s.hyperscan_exact == R"([]a[:digit:]](?:\d))");
+}
+
+BOOST_AUTO_TEST_CASE(dollar_becomes_end_of_text_unless_multiline) {
+  BOOST_TEST(analyze_pattern("a$").hyperscan_exact == "a\\z");
+  BOOST_TEST(analyze_pattern("(?m)a$").hyperscan_exact == "(?m)a$");
+  BOOST_TEST(analyze_pattern("[$]").hyperscan_exact == "[$]");
+}
+
+BOOST_AUTO_TEST_CASE(whitespace_classes_follow_re2) {
+  BOOST_TEST(analyze_pattern(R"(\s\v)").hyperscan_exact == R"([\t\n\f\r ]\x0b)");
+  BOOST_TEST(analyze_pattern(R"([\s,])").hyperscan_exact == R"([\t\n\f\r\x20,])");
+  BOOST_TEST(analyze_pattern(R"([^\S])").needs_confirm);
+}
+
+BOOST_AUTO_TEST_CASE(relaxed_form_drops_anchors_boundaries_and_ungreedy) {
+  const PatternSyntax s = analyze_pattern(R"((?U)(?:^|\s)user=\b(?P<u>\w+)$)");
+  BOOST_TEST(s.hyperscan_relaxed == R"((?:|[\t\n\f\r ])user=(?:\w+))");
+  // A dropped assertion keeps an empty atom for a quantifier that follows it.
+  BOOST_TEST(analyze_pattern(R"(a\b{2})").hyperscan_relaxed == "a(?:){2}");
+  BOOST_TEST(analyze_pattern("(?iU:x)").hyperscan_relaxed == "(?i:x)");
+}
+
+BOOST_AUTO_TEST_CASE(unicode_classes_and_caseless_non_ascii_are_re2_only) {
+  BOOST_TEST(analyze_pattern(R"(\pL+)").hyperscan_unsafe);
+  BOOST_TEST(analyze_pattern(R"([\p{Greek}])").hyperscan_unsafe);
+  BOOST_TEST(analyze_pattern("(?i)đăng nhập").hyperscan_unsafe);
+  BOOST_TEST(analyze_pattern(R"((?i)\xe9)").hyperscan_unsafe);
+  BOOST_TEST(!analyze_pattern("đăng nhập").hyperscan_unsafe);
+  BOOST_TEST(!analyze_pattern("(?i)login").hyperscan_unsafe);
+}
+
+BOOST_AUTO_TEST_CASE(non_ascii_inside_brackets_warns) {
+  BOOST_TEST(analyze_pattern("[ăâ]n").warnings.size() == 1u);
+  BOOST_TEST(analyze_pattern("ăn|ân").warnings.empty());
+}
