@@ -39,7 +39,10 @@ if [ ! -e "$policy" ]; then
   $SUDO chmod +x "$policy"
   created_policy=1
 fi
-cleanup() { [ "$created_policy" = 1 ] && $SUDO rm -f "$policy"; }
+# The trap's status becomes the script's: an `a && b` whose test is false would fail setup.
+cleanup() {
+  if [ "$created_policy" = 1 ]; then $SUDO rm -f "$policy"; fi
+}
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
