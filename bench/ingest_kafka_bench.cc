@@ -1,8 +1,9 @@
 // Kafka: messages/s through KafkaInput (consumer group, parsing, batching, positions)
-// against, in the same run, a bare librdkafka consumer that only counts messages. Both
-// read the same pre-produced topic from librdkafka's mock cluster (in this process);
-// timing starts at the first message, so the group join is not counted. The mock keeps
-// about 5 MB per partition, hence many partitions for a million messages.
+// against, in the same run, a bare librdkafka consumer with the same queue settings that
+// only counts messages. Both read the same pre-produced topic from librdkafka's mock
+// cluster (in this process); timing starts at the first message, so the group join is not
+// counted. The mock keeps about 5 MB per partition, hence a partition per 20,000 messages
+// (at least 64).
 //
 //   build/bench/ingest_kafka_bench [messages] [runs]
 #include <librdkafka/rdkafka.h>
@@ -20,8 +21,6 @@ using namespace wardsoc::bench;
 
 namespace {
 
-constexpr int kPartitions = 64;
-
 rd_kafka_conf_t* conf(const std::map<std::string, std::string>& props) {
   rd_kafka_conf_t* c = rd_kafka_conf_new();
   char err[512];
@@ -34,7 +33,7 @@ rd_kafka_conf_t* conf(const std::map<std::string, std::string>& props) {
   return c;
 }
 
-void produce(const std::string& brokers, const std::vector<std::string>& lines) {
+void produce(const std::string& brokers, const std::vector<std::string>& lines, int partitions) {
   char err[512];
   rd_kafka_t* p = rd_kafka_new(RD_KAFKA_PRODUCER,
                                conf({{"bootstrap.servers", brokers},
@@ -49,7 +48,7 @@ void produce(const std::string& brokers, const std::vector<std::string>& lines) 
       const rd_kafka_resp_err_t e = rd_kafka_producev(
           p, RD_KAFKA_V_TOPIC("bench"), RD_KAFKA_V_KEY(key.data(), key.size()),
           // Spread evenly: the mock keeps only about 5 MB per partition.
-          RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % kPartitions)),
+          RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % static_cast<size_t>(partitions))),
           RD_KAFKA_V_VALUE(const_cast<char*>(lines[i].data()), lines[i].size()),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
@@ -70,7 +69,10 @@ double raw_consume(const std::string& brokers, size_t n, int run) {
       conf({{"bootstrap.servers", brokers},
             {"group.id", "raw-" + std::to_string(run)},
             {"auto.offset.reset", "earliest"},
-            {"enable.auto.commit", "false"}}),
+            {"enable.auto.commit", "false"},
+            // KafkaInput's own defaults (ingest/kafka_input.cc), so that both read alike.
+            {"queued.min.messages", "1000000"},
+            {"queued.max.messages.kbytes", "262144"}}),
       err, sizeof err);
   rd_kafka_poll_set_consumer(c);
   rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
@@ -110,7 +112,8 @@ struct InputRun {
   double cpu_per_message = 0;
 };
 
-InputRun through_input(const std::string& brokers, size_t n, int run, const IngestContext& ctx) {
+InputRun through_input(const std::string& brokers, size_t n, int run, const IngestContext& ctx,
+                       const std::map<std::string, std::string>& options = {}) {
   BatchQueue queue(64);
   KafkaInputConfig c;
   c.common.name = "bench-kafka";
@@ -119,6 +122,7 @@ InputRun through_input(const std::string& brokers, size_t n, int run, const Inge
   c.group = "input-" + std::to_string(run);
   c.topics = {KafkaTopic{"bench", AssetClass::kServer}};
   c.drain_timeout = std::chrono::milliseconds(100);
+  c.options = options;
   auto input = make_input(c, queue, ctx);
   if (!input.ok() || !(*input)->start().ok()) {
     std::fprintf(stderr, "cannot start the Kafka input\n");
@@ -157,24 +161,31 @@ int main(int argc, char** argv) {
   char err[512];
   rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, conf({{"log_level", "3"}}), err, sizeof err);
   rd_kafka_mock_cluster_t* mc = rd_kafka_mock_cluster_new(host, 1);
-  rd_kafka_mock_topic_create(mc, "bench", kPartitions, 1);
+  const int partitions = std::max<int>(64, static_cast<int>(n / 20000));
+  rd_kafka_mock_topic_create(mc, "bench", partitions, 1);
   const std::string brokers = rd_kafka_mock_cluster_bootstraps(mc);
   const auto lines = sample_lines(n);
-  produce(brokers, lines);
+  produce(brokers, lines, partitions);
   const IngestContext ctx = ward_context();
   std::printf("ingest_kafka_bench: %zu messages in %d partitions (mock cluster), median of %d runs\n",
-              n, kPartitions, runs);
-  std::vector<double> raw, in, cpu;
+              n, partitions, runs);
+  // KafkaInput once more with librdkafka's own queue bounds, which wardsoc raises.
+  const std::map<std::string, std::string> librdkafka_defaults = {
+      {"queued.min.messages", "100000"}, {"queued.max.messages.kbytes", "65536"}};
+  std::vector<double> raw, in, cpu, in_defaults;
   for (int r = 0; r < runs; ++r) {
     raw.push_back(raw_consume(brokers, n, r));
     const InputRun i = through_input(brokers, n, r, ctx);
     in.push_back(i.rate);
     cpu.push_back(i.cpu_per_message);
+    in_defaults.push_back(through_input(brokers, n, runs + r, ctx, librdkafka_defaults).rate);
   }
   const double base = median(raw);
   std::printf("  bare librdkafka consumer (no parsing)  %12.0f messages/s  1.00\n", base);
   std::printf("  KafkaInput                             %12.0f messages/s  %.2f\n", median(in),
               median(in) / base);
+  std::printf("  KafkaInput, librdkafka's queue bounds  %12.0f messages/s  %.2f\n",
+              median(in_defaults), median(in_defaults) / base);
   std::printf("  KafkaInput's own thread: %.3f us CPU per message, so one core takes %.0f "
               "messages/s\n",
               median(cpu) * 1e6, median(cpu) > 0 ? 1 / median(cpu) : 0);

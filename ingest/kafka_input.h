@@ -20,6 +20,10 @@
 // a crash). Broker outages are ridden out by librdkafka's reconnects; errors are counted
 // and logged with rate limiting.
 //
+// Memory: librdkafka fetches ahead into one queue per consumer, up to 1,000,000 messages
+// or 256 MiB of payload (wardsoc's defaults for queued.min.messages and
+// queued.max.messages.kbytes, see start()); `options` may lower them.
+//
 // Thread safety: see Input. One thread owned by the input polls the consumer (and runs
 // librdkafka's callbacks); acknowledge() may be called from any thread.
 #pragma once
