@@ -9,6 +9,9 @@ namespace wardsoc {
 
 namespace {
 
+constexpr uint32_t kTallyWarmup = 32;   // RE2 runs for fields before the tally is trusted
+constexpr uint32_t kTallyWindow = 1024;  // lines the tally remembers, roughly
+
 // The text patterns run on: the syslog message. A non-syslog event's message is the whole
 // line; if an input left the message span empty on such a line, fall back to the raw bytes.
 std::string_view event_text(const EventBatch& batch, const Event& e) {
@@ -144,6 +147,7 @@ Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> 
   m->pattern_stamp_.assign(n, 0);
   m->confirm_stamp_.assign(n, 0);
   m->confirmed_.assign(n, 0);
+  m->tally_.assign(n, {});
   m->unit_stamp_.assign(rs.units().size(), 0);
   m->candidates_.reserve(rs.units().size());
   // Only as many groups as the named captures need: RE2 runs fastest with none.
@@ -260,10 +264,27 @@ bool Matcher::pattern_matches(const RulePattern& p, std::string_view text) {
   if (confirm_stamp_[e] != stamp_) {
     confirm_stamp_[e] = stamp_;
     const re2::StringPiece input(text.data(), text.size());
-    confirmed_[e] = p.re2->Match(input, 0, input.size(), RE2::UNANCHORED, groups_.data() + group_offset_[e],
-                                 group_count_[e])
-                        ? 1
-                        : 0;
+    const int groups = group_count_[e];
+    ConfirmTally& t = tally_[e];
+    // After a first few lines, an expression that fails more often than it matches is
+    // asked the cheap question first. Either way the answer and the fields are the same.
+    const bool ask_dfa_first = groups > 1 && t.asked >= kTallyWarmup && t.matched * 2 < t.asked;
+    bool hit = false;
+    if (ask_dfa_first) ++re2_dfa_checks_;
+    if (ask_dfa_first && !p.re2->Match(input, 0, input.size(), RE2::UNANCHORED, nullptr, 0)) {
+      hit = false;
+    } else {
+      ++re2_runs_;
+      hit = p.re2->Match(input, 0, input.size(), RE2::UNANCHORED, groups_.data() + group_offset_[e], groups);
+    }
+    confirmed_[e] = hit ? 1 : 0;
+    if (groups > 1) {
+      if (++t.asked == kTallyWindow) {  // halve both: the tally follows what the lines are now
+        t.asked /= 2;
+        t.matched /= 2;
+      }
+      t.matched += hit ? 1 : 0;
+    }
   }
   return confirmed_[e] != 0;
 }
@@ -277,13 +298,18 @@ const RulePattern* Matcher::first_pattern(const MatchStep& step, std::string_vie
 
 bool Matcher::evaluate(const MatchStep& step, const EventBatch& batch, const Event& e, std::string_view text,
                        Match* match) {
+  // A `not` pattern that Hyperscan decides alone costs nothing to ask: an excluded line
+  // (pam.auth_failure's sshd lines, say) then never pays for RE2 taking its fields.
+  for (const RulePattern& x : step.exclusions) {
+    if (!x.needs_confirm && pattern_matches(x, text)) return false;
+  }
   const RulePattern* matched = nullptr;
   if (!step.patterns.empty()) {
     matched = first_pattern(step, text);
     if (matched == nullptr) return false;
   }
   for (const RulePattern& x : step.exclusions) {
-    if (pattern_matches(x, text)) return false;
+    if (x.needs_confirm && pattern_matches(x, text)) return false;
   }
   if (matched != nullptr && !matched->captures.empty()) {
     const re2::StringPiece* groups = groups_of(*matched);

@@ -85,6 +85,10 @@ class Matcher {
   const RuleSet& rules() const { return *rules_; }
   uint64_t events_scanned() const { return events_scanned_; }
   uint64_t scan_errors() const { return scan_errors_; }
+  // RE2 runs that took fields (or confirmed a pattern without fields), and runs of RE2's
+  // DFA alone that ruled a line out before that (see ConfirmTally below).
+  uint64_t re2_runs() const { return re2_runs_; }
+  uint64_t re2_dfa_checks() const { return re2_dfa_checks_; }
 
  private:
   explicit Matcher(std::shared_ptr<const RuleSet> rules, MatcherOptions options);
@@ -119,6 +123,15 @@ class Matcher {
   std::vector<uint32_t> pattern_stamp_;  // by expression: Hyperscan reported it
   std::vector<uint32_t> confirm_stamp_;  // by expression: RE2 was asked
   std::vector<uint8_t> confirmed_;       // by expression: RE2's answer
+  // By expression: how often RE2 was asked for its fields and how often it matched. A run
+  // for fields costs the same whether it matches or not (RE2 backtracks, or builds its
+  // one-pass state, over the line); for an expression that mostly fails, RE2's DFA is
+  // asked first whether it matches at all, which is several times cheaper to say no.
+  struct ConfirmTally {
+    uint32_t asked = 0;
+    uint32_t matched = 0;
+  };
+  std::vector<ConfirmTally> tally_;
   std::vector<uint32_t> unit_stamp_;
   std::vector<uint32_t> candidates_;
   // Capture groups of each expression's last RE2 run, side by side.
@@ -135,6 +148,8 @@ class Matcher {
   const hs_database_t* cached_db_ = nullptr;
   uint64_t events_scanned_ = 0;
   uint64_t scan_errors_ = 0;
+  uint64_t re2_runs_ = 0;
+  uint64_t re2_dfa_checks_ = 0;
 };
 
 // Evaluates a `where` condition on a value; exposed for the tools' explanations.

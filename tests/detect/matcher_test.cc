@@ -215,3 +215,64 @@ BOOST_AUTO_TEST_CASE(line_with_invalid_utf8_is_still_matched) {
   BOOST_TEST_REQUIRE(ms.size() == 1u);
   BOOST_TEST(fields_of(ms[0])["user"] == "\xc3\x28" "adm");
 }
+
+BOOST_AUTO_TEST_CASE(a_line_excluded_by_hyperscan_alone_never_runs_re2_for_fields) {
+  auto m = matcher(load(R"(rules:
+  - id: pam.local
+    title: local PAM failures
+    severity: low
+    match:
+      regex: '^pam_(?P<module>\w+)\((?P<service>[^:)]+):auth\): authentication failure; .*user=(?P<user>\S+)'
+      not: ['^pam_\w+\((?:sshd|sudo):auth\)']
+)"));
+  BOOST_TEST(m->match_message("pam_unix(sshd:auth): authentication failure; logname= uid=0 user=root", "sshd",
+                              AssetClass::kServer)
+                 .empty());
+  BOOST_TEST(m->re2_runs() == 0u);
+  const auto ms =
+      m->match_message("pam_unix(su:auth): authentication failure; logname=alice uid=1000 user=root", "su",
+                       AssetClass::kServer);
+  BOOST_TEST_REQUIRE(ms.size() == 1u);
+  BOOST_TEST(fields_of(ms[0]).at("service") == "su");
+  BOOST_TEST(m->re2_runs() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_pattern_that_mostly_fails_is_ruled_out_by_the_dfa_with_the_same_answers) {
+  // ' from ' is the only literal Hyperscan can look for, so most lines that have it are
+  // not this rule's; after a first few of them RE2's DFA answers first, and the lines that
+  // do match still get exactly their fields.
+  auto m = matcher(load(R"(rules:
+  - id: pam.remote
+    title: remote PAM failures
+    severity: low
+    match: {regex: '^PAM: (?:[Aa]uthentication failure|User not known) for (?P<user>.*) from (?P<src_ip>\S+)$'}
+)"));
+  for (int round = 0; round < 4; ++round) {
+    for (int i = 0; i < 40; ++i) {
+      BOOST_TEST(m->match_message("Connection closed from 203.0.113." + std::to_string(i), "sshd",
+                                  AssetClass::kServer)
+                     .empty());
+    }
+    const auto ms = m->match_message("PAM: Authentication failure for bob smith from 198.51.100." +
+                                         std::to_string(round),
+                                     "sshd", AssetClass::kServer);
+    BOOST_TEST_REQUIRE(ms.size() == 1u);
+    BOOST_TEST(fields_of(ms[0]).at("user") == "bob smith");
+    BOOST_TEST(fields_of(ms[0]).at("src_ip") == "198.51.100." + std::to_string(round));
+  }
+  BOOST_TEST(m->re2_dfa_checks() > 100u);
+  // Field runs: the lines before the tally was trusted, and each line that matched.
+  BOOST_TEST(m->re2_runs() < 40u);
+}
+
+BOOST_AUTO_TEST_CASE(a_pattern_that_mostly_matches_goes_straight_to_its_fields) {
+  auto m = matcher(load(kRules));
+  for (int i = 0; i < 200; ++i) {
+    const auto ms = m->match_message("Failed password for root from 203.0.113." + std::to_string(i % 250) +
+                                         " port 22 ssh2",
+                                     "sshd", AssetClass::kServer);
+    BOOST_TEST_REQUIRE(ms.size() == 1u);
+  }
+  BOOST_TEST(m->re2_dfa_checks() == 0u);
+  BOOST_TEST(m->re2_runs() == 200u);
+}
