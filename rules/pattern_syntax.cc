@@ -390,12 +390,21 @@ PatternSyntax analyze_pattern(std::string_view re2_pattern) {
 }
 
 std::string required_literal(std::string_view p, bool* caseless) {
+  std::string best;
+  for (std::string& run : required_literal_runs(p, caseless)) {
+    if (run.size() > best.size()) best = std::move(run);
+  }
+  return best;
+}
+
+std::vector<std::string> required_literal_runs(std::string_view p, bool* caseless) {
   *caseless = false;
-  std::string best, cur;
+  std::vector<std::string> runs;
+  std::string cur;
   int depth = 0;
   bool top_alternation = false;
   auto flush = [&] {
-    if (cur.size() > best.size()) best = cur;
+    if (!cur.empty()) runs.push_back(cur);
     cur.clear();
   };
   for (size_t i = 0; i < p.size();) {
@@ -484,7 +493,7 @@ std::string required_literal(std::string_view p, bool* caseless) {
   }
   flush();
   if (top_alternation) return {};
-  return best;
+  return runs;
 }
 
 }  // namespace wardsoc

@@ -44,4 +44,8 @@ PatternSyntax analyze_pattern(std::string_view re2_pattern);
 // *caseless is set when a case-insensitive flag appears anywhere in the pattern.
 std::string required_literal(std::string_view re2_pattern, bool* caseless);
 
+// Every such run, in the order they appear (empty with a top-level '|'), for choosing the
+// one fewest other patterns share.
+std::vector<std::string> required_literal_runs(std::string_view re2_pattern, bool* caseless);
+
 }  // namespace wardsoc

@@ -17,6 +17,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <unordered_map>
 
 #include "rules/pattern_syntax.h"
 
@@ -108,6 +109,30 @@ Stage next_stage(Stage s) {
 
 // Literal prefilters shorter than this would put forward too many lines for RE2.
 constexpr size_t kMinPrefilterLiteral = 4;
+
+// Of the literal runs a pattern's every match contains, the one Hyperscan looks for: the
+// one the fewest patterns of the rule set need, then the longest. Lines that hold a run
+// many patterns share (sshd's "Received disconnect from ") would otherwise hand every
+// one of those patterns to RE2; a rarer run (": Auth fail") rules most of them out.
+std::string choose_literal(const std::vector<std::string>& runs,
+                           const std::unordered_map<std::string, uint32_t>& users) {
+  const std::string* best = nullptr;
+  uint32_t best_users = 0;
+  for (const std::string& r : runs) {
+    if (r.size() < kMinPrefilterLiteral) continue;
+    const uint32_t u = users.at(r);
+    if (best == nullptr || u < best_users || (u == best_users && r.size() > best->size())) {
+      best = &r;
+      best_users = u;
+    }
+  }
+  if (best != nullptr) return *best;
+  std::string longest;  // none long enough: the longest, which the caller then turns down
+  for (const std::string& r : runs) {
+    if (r.size() > longest.size()) longest = r;
+  }
+  return longest;
+}
 
 std::string literal_expression(std::string_view lit) {
   std::string e;
@@ -214,7 +239,9 @@ std::string cache_key(const std::vector<Candidate>& candidates, size_t keys) {
   for (const Candidate& c : candidates) {
     k += std::to_string(static_cast<int>(c.stage)) + " " + std::to_string(stage_flags(c)) + " ";
     for (uint8_t m : c.member) k += m != 0 ? '1' : '0';
-    k += " " + std::to_string(c.syntax.hyperscan_exact.size()) + ":" + c.syntax.hyperscan_exact + "\n";
+    // The text Hyperscan is given: for a literal, which run was chosen.
+    const std::string& text = stage_text(c);
+    k += " " + std::to_string(text.size()) + ":" + text + "\n";
   }
   return hex64(XXH3_64bits(k.data(), k.size()));
 }
@@ -514,6 +541,20 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
     }
   }
 
+  // The literal runs every match of each pattern must contain, and how many patterns
+  // need each run: Hyperscan looks for a pattern's rarest run (see choose_literal).
+  std::vector<std::vector<std::string>> runs(candidates.size());
+  std::vector<bool> runs_caseless(candidates.size(), false);
+  std::unordered_map<std::string, uint32_t> run_users;
+  for (size_t ci = 0; ci < candidates.size(); ++ci) {
+    bool caseless = false;
+    runs[ci] = required_literal_runs(candidates[ci].text, &caseless);
+    runs_caseless[ci] = caseless;
+    std::sort(runs[ci].begin(), runs[ci].end());
+    runs[ci].erase(std::unique(runs[ci].begin(), runs[ci].end()), runs[ci].end());
+    for (const std::string& r : runs[ci]) ++run_users[r];
+  }
+
   // RE2 once per distinct text; an invalid one is reported where each use is written.
   std::vector<bool> valid(candidates.size(), true);
   for (size_t ci = 0; ci < candidates.size(); ++ci) {
@@ -548,7 +589,8 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
     for (const std::string& w : c.syntax.warnings) {
       report->warning(rules[first.rule].file, p0.pos.line, p0.pos.column, rules[first.rule].id, key + ": " + w);
     }
-    c.literal = required_literal(c.text, &c.literal_caseless);
+    c.literal = choose_literal(runs[ci], run_users);
+    c.literal_caseless = runs_caseless[ci];
     const bool literal_ok =
         c.literal.size() >= kMinPrefilterLiteral &&
         !(c.literal_caseless && std::any_of(c.literal.begin(), c.literal.end(),

@@ -65,6 +65,24 @@ BOOST_AUTO_TEST_CASE(capturing_pattern_is_prefiltered_by_its_longest_literal) {
   BOOST_TEST(report.warning_count() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_literal_other_patterns_share_gives_way_to_a_rarer_one) {
+  // All three need "Received disconnect from "; only the last needs ": Auth fail". Looking
+  // for the shared run would hand the last pattern to RE2 on every disconnect line.
+  LoadReport report;
+  auto rs = load_patterns({R"(^Received disconnect from (?P<ip>\S+) port \d+:11: .*\[preauth\]$)",
+                           R"(^Received disconnect from (?P<ip>\S+) port \d+:2: .*$)",
+                           R"(^Received disconnect from (?P<ip>\S+?)(?: port \d+)?: ?3: .*: Auth fail$)"},
+                          &report);
+  const RulePattern& auth = rs->rules()[2].steps[0].patterns[0];
+  BOOST_TEST(auth.kind_reason.find("literal ': Auth fail'") != std::string::npos, auth.kind_reason);
+  // Each of the others has a run of its own too; of two, the longer.
+  BOOST_TEST(rs->rules()[0].steps[0].patterns[0].kind_reason.find("literal '[preauth]'") != std::string::npos);
+  BOOST_TEST(rs->rules()[1].steps[0].patterns[0].kind_reason.find("literal ':2: '") != std::string::npos);
+  BOOST_TEST(hyperscan_hits(*rs, "Received disconnect from 192.0.2.1 port 22:11: Bye Bye [preauth]") == 1);
+  BOOST_TEST(hyperscan_hits(*rs, "Received disconnect from 192.0.2.1: 3: x: Auth fail") == 1);
+  BOOST_TEST(hyperscan_hits(*rs, "Received disconnect from 192.0.2.1: 14: No more methods") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(required_literal_skips_optional_and_grouped_parts) {
   bool caseless = false;
   BOOST_TEST(required_literal(R"(^(?:\[ID \d+\] )?Failed (?P<m>\S+) for)", &caseless) == "Failed ");
