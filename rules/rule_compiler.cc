@@ -482,6 +482,15 @@ RulePattern& pattern_of(std::vector<Rule>& rules, const Use& u) {
 
 }  // namespace
 
+void check_rejected_patterns(std::vector<Rule>* rules, LoadReport* report) {
+  for (Rule& r : *rules) {
+    for (MatchStep& s : r.steps) {
+      for (RulePattern& p : s.patterns) compile_re2(r, p, p.from_contains ? "match.contains" : "match.regex", report);
+      for (RulePattern& p : s.exclusions) compile_re2(r, p, "match.not", report);
+    }
+  }
+}
+
 bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const CompileOptions& options,
                    CompiledDatabase* out, LoadReport* report) {
   std::vector<Rule>& rules = *rules_in;

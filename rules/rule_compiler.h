@@ -95,4 +95,8 @@ struct CompiledDatabase {
 bool compile_rules(std::vector<Rule>* rules, bool build_database, const CompileOptions& options,
                    CompiledDatabase* out, LoadReport* report);
 
+// Compiles the RE2 programs of rules that were rejected while reading, only to report the
+// patterns' own errors too (the rules are not used).
+void check_rejected_patterns(std::vector<Rule>* rules, LoadReport* report);
+
 }  // namespace wardsoc

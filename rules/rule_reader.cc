@@ -60,7 +60,8 @@ std::string_view type_name(const YAML::Node& n) {
 
 class FileReader {
  public:
-  FileReader(std::string_view file, LoadReport* report) : file_(file), report_(report) {}
+  FileReader(std::string_view file, LoadReport* report, std::vector<Rule>* rejected)
+      : file_(file), report_(report), rejected_(rejected) {}
 
   std::vector<Rule> read(std::string_view yaml) {
     std::vector<YAML::Node> docs;
@@ -112,7 +113,11 @@ class FileReader {
       }
       for (const YAML::Node& item : list) {
         Rule r;
-        if (read_rule(item, &r)) rules.push_back(std::move(r));
+        if (read_rule(item, &r)) {
+          rules.push_back(std::move(r));
+        } else if (rejected_ != nullptr && !r.steps.empty()) {
+          rejected_->push_back(std::move(r));
+        }
       }
     }
     if (!saw_rules && root.size() == 0) report_->warning(file_, 0, 0, "", "the file holds no rules");
@@ -724,13 +729,15 @@ class FileReader {
 
   std::string file_;
   LoadReport* report_;
+  std::vector<Rule>* rejected_;
   int errors_ = 0;
 };
 
 }  // namespace
 
-std::vector<Rule> read_rule_file(std::string_view yaml, std::string_view file, LoadReport* report) {
-  FileReader reader(file, report);
+std::vector<Rule> read_rule_file(std::string_view yaml, std::string_view file, LoadReport* report,
+                                 std::vector<Rule>* rejected) {
+  FileReader reader(file, report, rejected);
   // Loading itself is guarded inside; this catches anything yaml-cpp throws while the
   // nodes are walked, so no exception leaves the rules library.
   try {

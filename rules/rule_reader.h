@@ -13,7 +13,10 @@
 
 namespace wardsoc {
 
-// Rules that had errors are reported and left out of the result.
-std::vector<Rule> read_rule_file(std::string_view yaml, std::string_view file, LoadReport* report);
+// Rules that had errors are reported and left out of the result; with `rejected`, they
+// are handed back there as far as they were read, so that their patterns can still be
+// checked (one run of `rules check` then names every error, not only the first of a rule).
+std::vector<Rule> read_rule_file(std::string_view yaml, std::string_view file, LoadReport* report,
+                                 std::vector<Rule>* rejected = nullptr);
 
 }  // namespace wardsoc

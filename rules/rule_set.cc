@@ -155,11 +155,13 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::LoadFromSources(const std::vecto
     lists.push_back(read_named_list(src.text, src.file, rep));
     files.push_back(src.file);
   }
+  std::vector<Rule> rejected;
   for (const RuleSource& src : sources) {
-    std::vector<Rule> from_file = read_rule_file(src.text, src.file, rep);
+    std::vector<Rule> from_file = read_rule_file(src.text, src.file, rep, &rejected);
     for (Rule& r : from_file) rules.push_back(std::move(r));
     files.push_back(src.file);
   }
+  check_rejected_patterns(&rejected, rep);
   // check
   check_rules(&rules, lists, rep);
   // compile: RE2 always (so every bad pattern is reported in one run); Hyperscan only when

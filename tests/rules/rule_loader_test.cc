@@ -324,6 +324,21 @@ BOOST_AUTO_TEST_CASE(every_bad_pattern_is_reported_in_one_run) {
   BOOST_TEST(l.report.error_count() == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(a_rule_with_a_bad_key_still_has_its_patterns_checked) {
+  // The severity is wrong and so is the regex: one run of `rules check` names both.
+  auto l = load(R"(rules:
+  - id: a
+    title: A
+    severity: hgh
+    match: {regex: '(a', not: '[b'}
+)");
+  BOOST_TEST(!l.set.ok());
+  BOOST_TEST(l.report.error_count() == 3u);
+  BOOST_TEST(has_message(l.report, "severity: 'hgh'"));
+  BOOST_TEST(has_message(l.report, "match.regex: invalid regular expression: missing )"));
+  BOOST_TEST(has_message(l.report, "match.not: invalid regular expression"));
+}
+
 BOOST_AUTO_TEST_CASE(group_by_of_a_missing_capture_is_an_error) {
   auto l = load(R"(rules:
   - id: a
