@@ -52,6 +52,8 @@ struct EngineStats {
   uint64_t events_scanned = 0;
   uint64_t matches = 0;
   uint64_t scan_errors = 0;
+  uint64_t re2_runs = 0;        // RE2 runs that took fields or confirmed a candidate
+  uint64_t re2_dfa_checks = 0;  // RE2 DFA runs that ruled a candidate out before that
   uint64_t incidents_created = 0;
   uint64_t incidents_updated = 0;
   uint64_t late_matches = 0;
@@ -131,6 +133,8 @@ class Engine {
   std::atomic<uint64_t> events_{0};
   std::atomic<uint64_t> matches_{0};
   std::atomic<uint64_t> scan_errors_{0};
+  std::atomic<uint64_t> re2_runs_{0};
+  std::atomic<uint64_t> re2_dfa_checks_{0};
 };
 
 }  // namespace wardsoc

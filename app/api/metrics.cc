@@ -60,6 +60,14 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
     f.gauge("wardsoc_detect_workers", "Detection threads", e.workers);
     f.counter("wardsoc_detect_matches_total", "Rule matches", e.matches);
     f.counter("wardsoc_detect_scan_errors_total", "Hyperscan scan errors", e.scan_errors);
+    f.counter("wardsoc_detect_re2_runs_total",
+              "RE2 runs on Hyperscan's candidates that took fields or confirmed a match (since the "
+              "rule set was loaded)",
+              e.re2_runs);
+    f.counter("wardsoc_detect_re2_dfa_checks_total",
+              "Candidates of mostly failing patterns that RE2's DFA looked at first (since the rule "
+              "set was loaded)",
+              e.re2_dfa_checks);
     f.counter("wardsoc_detect_late_matches_total", "Matches older than their window (not counted)",
               e.late_matches);
     f.counter("wardsoc_detect_keys_evicted_total", "Group keys dropped at the per-rule cap",

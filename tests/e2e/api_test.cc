@@ -168,6 +168,11 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
   BOOST_TEST(metrics.body.find("wardsoc_rule_matches_total{rule=\"ssh.auth_failure_burst\"} 6") !=
              std::string::npos);
   BOOST_TEST(metrics.body.find("wardsoc_outbox_entries{sink=\"soc-file\"}") != std::string::npos);
+  // Six sshd lines went through RE2 at least once each.
+  const size_t runs = metrics.body.find("\nwardsoc_detect_re2_runs_total ");
+  BOOST_TEST_REQUIRE(runs != std::string::npos);
+  BOOST_TEST(std::stoull(metrics.body.substr(runs + 31)) >= 6u);
+  BOOST_TEST(metrics.body.find("\nwardsoc_detect_re2_dfa_checks_total ") != std::string::npos);
 
   // Looking after the store from outside while it runs.
   const std::string backups = (w.dir / "backups").string();
