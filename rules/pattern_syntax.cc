@@ -397,6 +397,52 @@ std::string required_literal(std::string_view p, bool* caseless) {
   return best;
 }
 
+std::string capture_free_prefix(std::string_view p) {
+  if (p.empty() || p[0] != '^') return {};
+  // Index just past the bracket expression that starts at p[i] == '['.
+  auto class_end = [&](size_t i) {
+    size_t j = i + 1;
+    if (j < p.size() && p[j] == '^') ++j;
+    if (j < p.size() && p[j] == ']') ++j;
+    while (j < p.size() && p[j] != ']') j += p[j] == '\\' ? 2 : 1;
+    return j + 1;
+  };
+  size_t cut = std::string_view::npos;
+  int depth = 0;
+  size_t group_start = 0;  // where the depth-0 group being walked began
+  for (size_t i = 1; i < p.size();) {
+    const char c = p[i];
+    if (c == '\\') {
+      if (i + 1 < p.size() && (p[i + 1] == 'Q' || p[i + 1] == 'E')) return {};
+      i += 2;
+      continue;
+    }
+    if (c == '[') {
+      i = class_end(i);
+      continue;
+    }
+    if (c == '|' && depth == 0) return {};
+    if (c == '(') {
+      const bool non_capturing = p.substr(i, 3) == "(?:";
+      const bool named = p.substr(i, 4) == "(?P<";
+      if (!non_capturing && !named && p.substr(i, 2) == "(?") return {};  // flags: keep it simple
+      if (depth == 0) group_start = i;
+      if (!non_capturing && cut == std::string_view::npos) cut = depth == 0 ? i : group_start;
+      ++depth;
+      i += non_capturing ? 3 : 1;
+      continue;
+    }
+    if (c == ')') {
+      if (depth > 0) --depth;
+      ++i;
+      continue;
+    }
+    ++i;
+  }
+  if (cut == std::string_view::npos || cut <= 1) return {};
+  return std::string(p.substr(0, cut));
+}
+
 std::vector<std::string> required_literal_runs(std::string_view p, bool* caseless) {
   *caseless = false;
   std::vector<std::string> runs;

@@ -44,6 +44,13 @@ PatternSyntax analyze_pattern(std::string_view re2_pattern);
 // *caseless is set when a case-insensitive flag appears anywhere in the pattern.
 std::string required_literal(std::string_view re2_pattern, bool* caseless);
 
+// The start of a pattern anchored with '^' up to its first capturing group (or the group
+// holding it), e.g. "^Failed " of "^Failed (?P<method>\S+) for": every match of the pattern
+// begins with a match of it, so it is a prefilter that also knows the anchor. Empty when
+// the pattern is not anchored, has a top-level '|', inline flags or \Q...\E, or begins
+// with its first capture.
+std::string capture_free_prefix(std::string_view re2_pattern);
+
 // Every such run, in the order they appear (empty with a top-level '|'), for choosing the
 // one fewest other patterns share.
 std::vector<std::string> required_literal_runs(std::string_view re2_pattern, bool* caseless);

@@ -94,10 +94,14 @@ std::vector<std::string> required_literals(const RulePattern& p) {
 // How far down the fallback chain a pattern is. kLiteral is chosen up front for patterns
 // that need RE2 anyway (they capture fields): Hyperscan only looks for their longest
 // required literal, which keeps databases small, fast to build and fast to scan.
-enum class Stage : uint8_t { kExact, kLiteral, kPrefilter, kRelaxedPrefilter, kRe2Only };
+// kPrefix, like kLiteral, is for patterns that need RE2 anyway: Hyperscan matches the start
+// of the pattern up to its first capture, anchored, and falls back to the literal.
+enum class Stage : uint8_t { kExact, kLiteral, kPrefilter, kRelaxedPrefilter, kRe2Only, kPrefix };
 
 Stage next_stage(Stage s) {
   switch (s) {
+    case Stage::kPrefix:
+      return Stage::kLiteral;
     case Stage::kExact:
       return Stage::kPrefilter;
     case Stage::kPrefilter:
@@ -169,15 +173,19 @@ struct Candidate {
   std::string literal;  // for kLiteral
   bool literal_caseless = false;
   std::string literal_text;  // literal_expression(literal)
+  std::string prefix;        // capture_free_prefix(text), when it is used (kPrefix)
+  std::string prefix_text;   // the same in Hyperscan's dialect
 };
 
 const std::string& stage_text(const Candidate& c) {
   if (c.stage == Stage::kLiteral) return c.literal_text;
+  if (c.stage == Stage::kPrefix) return c.prefix_text;
   return c.stage == Stage::kRelaxedPrefilter ? c.syntax.hyperscan_relaxed : c.syntax.hyperscan_exact;
 }
 
 unsigned stage_flags(const Candidate& c) {
   if (c.stage == Stage::kLiteral) return kBaseFlags | (c.literal_caseless ? HS_FLAG_CASELESS : 0u);
+  if (c.stage == Stage::kPrefix) return kBaseFlags;
   return c.stage == Stage::kExact ? kBaseFlags : kBaseFlags | HS_FLAG_PREFILTER;
 }
 
@@ -293,7 +301,7 @@ bool load_cache(const std::string& file, size_t keys, std::vector<Candidate>* ca
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t st = 0, len = 0;
     std::string_view reason;
-    if (!r.u32(&st) || st > static_cast<uint32_t>(Stage::kRe2Only) || !r.u32(&len) || !r.bytes(len, &reason)) {
+    if (!r.u32(&st) || st > static_cast<uint32_t>(Stage::kPrefix) || !r.u32(&len) || !r.bytes(len, &reason)) {
       return false;
     }
     stages[i] = static_cast<Stage>(st);
@@ -612,7 +620,30 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
       c.last_error = "Hyperscan looks for its literal '" + c.literal + "'" + (c.literal_caseless ? " (any case)" : "") +
                      "; RE2 confirms the line and extracts the fields" +
                      (c.syntax.hyperscan_unsafe ? " (" + c.syntax.unsafe_reason + ")" : "");
+      // When even the rarest literal is one other patterns need too and it lies in the
+      // pattern's anchored start, Hyperscan matches that start instead: it then puts
+      // forward only lines that begin that way ("Failed " at the start of the message,
+      // not anywhere in it). A literal of its own stays: anchored starts cost Hyperscan
+      // more to scan than literals when there are many.
+      if (!c.syntax.hyperscan_unsafe && !c.literal_caseless && run_users.count(c.literal) != 0 &&
+          run_users.at(c.literal) > 1) {
+        const std::string prefix = capture_free_prefix(c.text);
+        bool prefix_caseless = false;
+        const std::vector<std::string> prefix_runs = required_literal_runs(prefix, &prefix_caseless);
+        const PatternSyntax ps = prefix.empty() ? PatternSyntax{} : analyze_pattern(prefix);
+        if (!prefix.empty() && !ps.hyperscan_unsafe && !ps.needs_confirm &&
+            std::find(prefix_runs.begin(), prefix_runs.end(), c.literal) != prefix_runs.end()) {
+          c.stage = Stage::kPrefix;
+          c.prefix = prefix;
+          c.prefix_text = ps.hyperscan_exact;
+          c.last_error = "Hyperscan matches the start of the message '" + prefix +
+                         "'; RE2 confirms the line and extracts the fields";
+        }
+      }
       settle_stage(c);
+      if (c.stage == Stage::kLiteral && !c.prefix.empty()) {  // Hyperscan refused the start
+        c.last_error = "Hyperscan looks for its literal '" + c.literal + "'; RE2 confirms the line and extracts the fields";
+      }
     } else if (c.syntax.hyperscan_unsafe) {
       c.stage = Stage::kRe2Only;
       c.last_error = c.syntax.unsafe_reason;
@@ -710,6 +741,7 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
           p.kind_reason.clear();
           break;
         case Stage::kLiteral:
+        case Stage::kPrefix:
           p.kind = MatchKind::kHyperscanPrefilter;
           break;
         case Stage::kPrefilter:

@@ -123,3 +123,34 @@ BOOST_AUTO_TEST_CASE(a_changed_pattern_uses_a_different_cache_file) {
   BOOST_TEST(!(*b)->databases_from_cache());
   BOOST_TEST((*a)->cache_file() != (*b)->cache_file());
 }
+
+BOOST_AUTO_TEST_CASE(an_anchored_start_is_matched_and_cached_when_the_literal_is_shared) {
+  // Both patterns need "Failed " and have no rarer literal, so Hyperscan
+  // matches "^Failed " itself: a line with "Failed " further on is not put forward.
+  constexpr std::string_view kShared = R"(rules:
+  - id: a
+    title: A
+    severity: low
+    match: {regex: '^Failed (?P<method>\S+)'}
+  - id: b
+    title: B
+    severity: low
+    match: {regex: '^Failed (?P<what>\S+) (?P<rest>.*)$'}
+)";
+  wardsoc::testing::TempDir dir("hs-cache-prefix");
+  LoadOptions o;
+  o.cache_dir = dir.path().string();
+  for (int round = 0; round < 2; ++round) {
+    LoadReport report;
+    auto rs = RuleSet::LoadFromString(kShared, "prefix.yaml", &report, o);
+    BOOST_TEST_REQUIRE(rs.ok(), report.to_string());
+    BOOST_TEST((*rs)->databases_from_cache() == (round == 1));
+    for (size_t r = 0; r < 2; ++r) {
+      const RulePattern& p = (*rs)->rules()[r].match().patterns[0];
+      BOOST_TEST((p.kind == MatchKind::kHyperscanPrefilter));
+      BOOST_TEST(p.kind_reason.find("start of the message '^Failed '") != std::string::npos, p.kind_reason);
+    }
+    BOOST_TEST(hits(**rs, AssetClass::kOther, "Failed password for root from 192.0.2.1") == 2);
+    BOOST_TEST(hits(**rs, AssetClass::kOther, "pam: Failed password for root") == 0);
+  }
+}

@@ -83,6 +83,19 @@ BOOST_AUTO_TEST_CASE(a_literal_other_patterns_share_gives_way_to_a_rarer_one) {
   BOOST_TEST(hyperscan_hits(*rs, "Received disconnect from 192.0.2.1: 14: No more methods") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(capture_free_prefix_stops_at_the_first_capture_or_its_group) {
+  BOOST_TEST(capture_free_prefix(R"(^(?:\[ID \d+ [\w.]+\] )?Failed (?P<m>\S+) for)") == R"(^(?:\[ID \d+ [\w.]+\] )?Failed )");
+  BOOST_TEST(capture_free_prefix(R"(^pam_(?P<module>\w+)\()") == "^pam_");
+  BOOST_TEST(capture_free_prefix(R"(^a[(]b(c))") == "^a[(]b");   // a bracket is no group
+  BOOST_TEST(capture_free_prefix(R"(^a\(b(c))") == R"(^a\(b)");
+  BOOST_TEST(capture_free_prefix(R"(^x (?:y (?P<a>\S+))? z)") == "^x ");  // the group holding it
+  BOOST_TEST(capture_free_prefix(R"(^(?:y (?P<a>\S+))?)").empty());       // nothing before it
+  BOOST_TEST(capture_free_prefix(R"(Failed (?P<m>\S+))").empty());        // not anchored
+  BOOST_TEST(capture_free_prefix(R"(^a (?P<m>\S+)|^b)").empty());          // top-level '|'
+  BOOST_TEST(capture_free_prefix(R"(^(?i)failed (?P<m>\S+))").empty());    // inline flags
+  BOOST_TEST(capture_free_prefix(R"(^no capture at all)").empty());
+}
+
 BOOST_AUTO_TEST_CASE(required_literal_skips_optional_and_grouped_parts) {
   bool caseless = false;
   BOOST_TEST(required_literal(R"(^(?:\[ID \d+\] )?Failed (?P<m>\S+) for)", &caseless) == "Failed ");
