@@ -91,11 +91,11 @@ std::vector<std::string> required_literals(const RulePattern& p) {
   return atoms;
 }
 
-// How far down the fallback chain a pattern is. kLiteral is chosen up front for patterns
-// that need RE2 anyway (they capture fields): Hyperscan only looks for their longest
-// required literal, which keeps databases small, fast to build and fast to scan.
-// kPrefix, like kLiteral, is for patterns that need RE2 anyway: Hyperscan matches the start
-// of the pattern up to its first capture, anchored, and falls back to the literal.
+// How far down the fallback chain a pattern is. kLiteral and kPrefix are chosen up front
+// for patterns that need RE2 anyway (they capture fields): Hyperscan only looks for one
+// required literal (see choose_literal), or matches the anchored start before the first
+// capture (see anchored_start), which keeps databases small, fast to build and to scan.
+// kPrefix falls back to kLiteral.
 enum class Stage : uint8_t { kExact, kLiteral, kPrefilter, kRelaxedPrefilter, kRe2Only, kPrefix };
 
 Stage next_stage(Stage s) {
@@ -138,6 +138,19 @@ std::string choose_literal(const std::vector<std::string>& runs,
   return longest;
 }
 
+// The start of `text` before its first capture, in Hyperscan's dialect, when it holds the
+// chosen literal and Hyperscan takes it exactly; empty otherwise.
+std::string anchored_start(const std::string& text, const std::string& literal) {
+  const std::string prefix = capture_free_prefix(text);
+  if (prefix.empty()) return {};
+  bool caseless = false;
+  const std::vector<std::string> runs = required_literal_runs(prefix, &caseless);
+  if (std::find(runs.begin(), runs.end(), literal) == runs.end()) return {};
+  const PatternSyntax ps = analyze_pattern(prefix);
+  if (ps.hyperscan_unsafe || ps.needs_confirm) return {};
+  return ps.hyperscan_exact;
+}
+
 std::string literal_expression(std::string_view lit) {
   std::string e;
   for (unsigned char b : lit) {
@@ -173,8 +186,7 @@ struct Candidate {
   std::string literal;  // for kLiteral
   bool literal_caseless = false;
   std::string literal_text;  // literal_expression(literal)
-  std::string prefix;        // capture_free_prefix(text), when it is used (kPrefix)
-  std::string prefix_text;   // the same in Hyperscan's dialect
+  std::string prefix_text;   // for kPrefix: the anchored start in Hyperscan's dialect
 };
 
 const std::string& stage_text(const Candidate& c) {
@@ -617,33 +629,27 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
       // the pattern): Hyperscan need only find the literal.
       c.stage = Stage::kLiteral;
       c.literal_text = literal_expression(c.literal);
-      c.last_error = "Hyperscan looks for its literal '" + c.literal + "'" + (c.literal_caseless ? " (any case)" : "") +
-                     "; RE2 confirms the line and extracts the fields" +
-                     (c.syntax.hyperscan_unsafe ? " (" + c.syntax.unsafe_reason + ")" : "");
+      const std::string literal_reason =
+          "Hyperscan looks for its literal '" + c.literal + "'" + (c.literal_caseless ? " (any case)" : "") +
+          "; RE2 confirms the line and extracts the fields" +
+          (c.syntax.hyperscan_unsafe ? " (" + c.syntax.unsafe_reason + ")" : "");
+      c.last_error = literal_reason;
       // When even the rarest literal is one other patterns need too and it lies in the
       // pattern's anchored start, Hyperscan matches that start instead: it then puts
       // forward only lines that begin that way ("Failed " at the start of the message,
       // not anywhere in it). A literal of its own stays: anchored starts cost Hyperscan
       // more to scan than literals when there are many.
-      if (!c.syntax.hyperscan_unsafe && !c.literal_caseless && run_users.count(c.literal) != 0 &&
-          run_users.at(c.literal) > 1) {
-        const std::string prefix = capture_free_prefix(c.text);
-        bool prefix_caseless = false;
-        const std::vector<std::string> prefix_runs = required_literal_runs(prefix, &prefix_caseless);
-        const PatternSyntax ps = prefix.empty() ? PatternSyntax{} : analyze_pattern(prefix);
-        if (!prefix.empty() && !ps.hyperscan_unsafe && !ps.needs_confirm &&
-            std::find(prefix_runs.begin(), prefix_runs.end(), c.literal) != prefix_runs.end()) {
+      const auto shared = run_users.find(c.literal);
+      if (!c.syntax.hyperscan_unsafe && !c.literal_caseless && shared != run_users.end() && shared->second > 1) {
+        c.prefix_text = anchored_start(c.text, c.literal);
+        if (!c.prefix_text.empty()) {
           c.stage = Stage::kPrefix;
-          c.prefix = prefix;
-          c.prefix_text = ps.hyperscan_exact;
-          c.last_error = "Hyperscan matches the start of the message '" + prefix +
+          c.last_error = "Hyperscan matches the start of the message '" + capture_free_prefix(c.text) +
                          "'; RE2 confirms the line and extracts the fields";
         }
       }
       settle_stage(c);
-      if (c.stage == Stage::kLiteral && !c.prefix.empty()) {  // Hyperscan refused the start
-        c.last_error = "Hyperscan looks for its literal '" + c.literal + "'; RE2 confirms the line and extracts the fields";
-      }
+      if (c.stage == Stage::kLiteral) c.last_error = literal_reason;  // also when the start was refused
     } else if (c.syntax.hyperscan_unsafe) {
       c.stage = Stage::kRe2Only;
       c.last_error = c.syntax.unsafe_reason;
