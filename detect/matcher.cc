@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace wardsoc {
 
@@ -11,6 +12,15 @@ namespace {
 
 constexpr uint32_t kTallyWarmup = 32;   // RE2 runs for fields before the tally is trusted
 constexpr uint32_t kTallyWindow = 1024;  // lines the tally remembers, roughly
+// Joined scans: bytes of lines per Hyperscan call (the chunk stays in the core's cache), the
+// longest line worth joining, and the fewest lines of one database worth it.
+constexpr size_t kJoinedChunk = 64 * 1024;
+constexpr size_t kJoinedLineMax = 4096;
+constexpr size_t kJoinedMinLines = 4;
+// Repeated hits (a pattern already seen on its line) allowed per chunk before the rest of
+// it is scanned line by line: a joined scan reports every match, one per line does not.
+constexpr uint32_t kRepeatsPerLine = 4;
+constexpr uint32_t kRepeatsPerChunk = 1024;
 
 // The text patterns run on: the syslog message. A non-syslog event's message is the whole
 // line; if an input left the message span empty on such a line, fall back to the raw bytes.
@@ -146,6 +156,8 @@ Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> 
   const uint32_t n = rs.expression_count();
   m->pattern_stamp_.assign(n, 0);
   m->confirm_stamp_.assign(n, 0);
+  m->joined_stamp_.assign(n, 0);
+  m->buckets_.resize(rs.database_count());
   m->confirmed_.assign(n, 0);
   m->tally_.assign(n, {});
   m->unit_stamp_.assign(rs.units().size(), 0);
@@ -171,58 +183,191 @@ Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> 
     m->programs_named_ = m->programs_named_ || !r.programs.empty() ||
                          std::any_of(r.steps.begin(), r.steps.end(), [](const MatchStep& st) { return !st.programs.empty(); });
   }
-  for (int c = 0; c < kAssetClassCount; ++c) m->class_db_[static_cast<size_t>(c)] = rs.database(static_cast<AssetClass>(c));
+  for (int c = 0; c < kAssetClassCount; ++c) {
+    m->class_db_[static_cast<size_t>(c)] = rs.database_index(static_cast<AssetClass>(c), RuleSet::kNoRuleNamesThisProgram);
+  }
   return m;
 }
 
 int Matcher::on_hit(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
-  auto* self = static_cast<Matcher*>(context);
-  self->pattern_stamp_[id] = self->stamp_;
-  for (uint32_t unit : self->rules_->expression_users(id)) {  // none for a `not`-only expression
-    if (self->unit_stamp_[unit] != self->stamp_) {
-      self->unit_stamp_[unit] = self->stamp_;
-      self->candidates_.push_back(unit);  // capacity is the unit count: never reallocates
-    }
-  }
+  static_cast<Matcher*>(context)->note_hit(id);
   return 0;
 }
 
-void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vector<Match>* out) {
-  end = std::min(end, batch.size());
-  for (size_t i = begin; i < end; ++i) scan_event(batch, static_cast<uint32_t>(i), out);
+void Matcher::note_hit(uint32_t id) {
+  pattern_stamp_[id] = stamp_;
+  for (uint32_t unit : rules_->expression_users(id)) {  // none for a `not`-only expression
+    if (unit_stamp_[unit] != stamp_) {
+      unit_stamp_[unit] = stamp_;
+      candidates_.push_back(unit);  // capacity is the unit count: never reallocates
+    }
+  }
 }
 
-void Matcher::find_candidates(const EventBatch& batch, const Event& e, std::string_view text) {
-  const RuleSet& rs = *rules_;
+void Matcher::begin_line() {
   if (++stamp_ == 0) {  // wrapped: old stamps could look current
     std::fill(pattern_stamp_.begin(), pattern_stamp_.end(), 0);
     std::fill(unit_stamp_.begin(), unit_stamp_.end(), 0);
+    std::fill(confirm_stamp_.begin(), confirm_stamp_.end(), 0);
     stamp_ = 1;
   }
   candidates_.clear();
-  // Lines of a batch mostly come from one program: look its database up once per run of them
-  // rather than hashing the program name for every line.
-  const std::string_view app = batch.view(e.header.app);
-  if (!programs_named_) {
-    cached_db_ = class_db_[static_cast<size_t>(e.asset_class)];
-  } else if (!db_cached_ || e.asset_class != cached_class_ || app != cached_app_) {
-    cached_db_ = rs.database(e.asset_class, app);
-    cached_app_.assign(app);
-    cached_class_ = e.asset_class;
-    db_cached_ = true;
-  }
-  if (const hs_database_t* db = cached_db_; db != nullptr) {
-    const hs_error_t rc =
-        hs_scan(db, text.data(), static_cast<unsigned int>(text.size()), 0, scratch_, &Matcher::on_hit, this);
-    if (rc != HS_SUCCESS) ++scan_errors_;
-  }
-  for (uint32_t u : rs.always_units()) {
+}
+
+void Matcher::end_line() {
+  for (uint32_t u : rules_->always_units()) {
     if (unit_stamp_[u] != stamp_) {
       unit_stamp_[u] = stamp_;
       candidates_.push_back(u);
     }
   }
   if (candidates_.size() > 1) std::sort(candidates_.begin(), candidates_.end());
+}
+
+int Matcher::database_for(const EventBatch& batch, const Event& e) {
+  if (!programs_named_) return class_db_[static_cast<size_t>(e.asset_class)];
+  // Lines of a batch mostly come from one program: look its database up once per run of them
+  // rather than hashing the program name for every line.
+  const std::string_view app = batch.view(e.header.app);
+  if (!db_cached_ || e.asset_class != cached_class_ || app != cached_app_) {
+    cached_db_ = rules_->database_index(e.asset_class, app);
+    cached_app_.assign(app);
+    cached_class_ = e.asset_class;
+    db_cached_ = true;
+  }
+  return cached_db_;
+}
+
+void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vector<Match>* out) {
+  end = std::min(end, batch.size());
+  if (begin >= end) return;
+  if (!options_.join_lines || end - begin < kJoinedMinLines || rules_->joined_database_count() == 0) {
+    for (size_t i = begin; i < end; ++i) scan_event(batch, static_cast<uint32_t>(i), out);
+    return;
+  }
+  joined_scan(batch, begin, end);
+  for (size_t i = begin; i < end; ++i) {
+    const LineHits& h = line_hits_[i - begin];
+    if (!h.joined) {
+      scan_event(batch, static_cast<uint32_t>(i), out);
+      continue;
+    }
+    const Event& e = batch.events()[i];
+    ++events_scanned_;
+    ++joined_lines_;
+    begin_line();
+    for (uint32_t k = h.begin; k < h.begin + h.count; ++k) note_hit(hit_ids_[k]);
+    end_line();
+    if (candidates_.empty()) continue;
+    joined_line_ = true;
+    evaluate_candidates(batch, static_cast<uint32_t>(i), event_text(batch, e), out);
+    joined_line_ = false;
+  }
+}
+
+void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
+  const RuleSet& rs = *rules_;
+  line_hits_.assign(end - begin, LineHits{});
+  hit_ids_.clear();
+  for (auto& b : buckets_) b.clear();
+  for (size_t i = begin; i < end; ++i) {
+    const Event& e = batch.events()[i];
+    const int db = database_for(batch, e);
+    if (db < 0 || rs.joined_database_at(db) == nullptr) continue;
+    const std::string_view text = event_text(batch, e);
+    // A newline inside a message would end a line in the joined text: such a message (and
+    // a long one, which gains nothing) is scanned alone.
+    if (text.size() > kJoinedLineMax || std::memchr(text.data(), '\n', text.size()) != nullptr) continue;
+    buckets_[static_cast<size_t>(db)].push_back(static_cast<uint32_t>(i));
+  }
+  for (size_t d = 0; d < buckets_.size(); ++d) {
+    const std::vector<uint32_t>& events = buckets_[d];
+    if (events.size() < kJoinedMinLines) continue;
+    const hs_database_t* db = rs.joined_database_at(static_cast<int>(d));
+    for (size_t k = 0; k < events.size();) {
+      joined_buf_.clear();
+      line_end_.clear();
+      chunk_events_.clear();
+      while (k < events.size() && joined_buf_.size() < kJoinedChunk) {
+        const std::string_view text = event_text(batch, batch.events()[events[k]]);
+        joined_buf_.append(text);
+        line_end_.push_back(static_cast<uint32_t>(joined_buf_.size()));
+        joined_buf_.push_back('\n');
+        chunk_events_.push_back(events[k]);
+        ++k;
+      }
+      scan_chunk(db, begin);
+    }
+  }
+}
+
+int Matcher::on_joined_hit(unsigned int id, unsigned long long, unsigned long long to, unsigned int, void* context) {
+  auto* self = static_cast<Matcher*>(context);
+  const std::vector<uint32_t>& ends = self->line_end_;
+  uint32_t l = self->cur_line_;
+  if (to > ends[l]) {
+    do {
+      ++l;
+    } while (to > ends[l]);  // the last end is the text's end: never passed
+  } else if (l > 0 && to <= ends[l - 1]) {
+    // Hyperscan reports in order of end offset; should one come earlier, find its line.
+    self->out_of_order_ = true;
+    l = static_cast<uint32_t>(std::lower_bound(ends.begin(), ends.end(), static_cast<uint32_t>(to)) - ends.begin());
+  }
+  self->cur_line_ = l;
+  const uint32_t serial = self->chunk_serial_ + l + 1;
+  if (self->joined_stamp_[id] == serial) return ++self->repeats_ > self->repeat_limit_ ? 1 : 0;
+  self->joined_stamp_[id] = serial;
+  self->chunk_hits_.push_back(ChunkHit{l, id});
+  return 0;
+}
+
+void Matcher::scan_chunk(const hs_database_t* db, size_t begin) {
+  const auto lines = static_cast<uint32_t>(line_end_.size());
+  if (chunk_serial_ > UINT32_MAX - lines - 2) {  // wrapped: old stamps could look current
+    std::fill(joined_stamp_.begin(), joined_stamp_.end(), 0);
+    chunk_serial_ = 0;
+  }
+  chunk_hits_.clear();
+  cur_line_ = 0;
+  repeats_ = 0;
+  repeat_limit_ = kRepeatsPerLine * lines + kRepeatsPerChunk;
+  out_of_order_ = false;
+  const hs_error_t rc = hs_scan(db, joined_buf_.data(), line_end_.back(), 0, scratch_, &Matcher::on_joined_hit, this);
+  // Lines whose hits are all in: every one, or those before the line where the scan stopped
+  // (matches come in order of their end). The others are scanned alone when evaluated.
+  uint32_t complete = lines;
+  if (rc == HS_SCAN_TERMINATED) {
+    complete = out_of_order_ ? 0 : cur_line_;
+    ++joined_fallbacks_;
+  } else if (rc != HS_SUCCESS) {
+    complete = 0;
+    ++joined_fallbacks_;
+  }
+  if (out_of_order_) {
+    std::stable_sort(chunk_hits_.begin(), chunk_hits_.end(),
+                     [](const ChunkHit& a, const ChunkHit& b) { return a.line < b.line; });
+  }
+  size_t h = 0;
+  for (uint32_t l = 0; l < complete; ++l) {
+    LineHits& lh = line_hits_[chunk_events_[l] - begin];
+    lh.joined = true;
+    lh.begin = static_cast<uint32_t>(hit_ids_.size());
+    while (h < chunk_hits_.size() && chunk_hits_[h].line == l) hit_ids_.push_back(chunk_hits_[h++].expression);
+    lh.count = static_cast<uint32_t>(hit_ids_.size()) - lh.begin;
+  }
+  chunk_serial_ += lines + 1;
+}
+
+void Matcher::find_candidates(const EventBatch& batch, const Event& e, std::string_view text) {
+  begin_line();
+  const int db = database_for(batch, e);
+  if (db >= 0) {
+    const hs_error_t rc = hs_scan(rules_->database_at(db), text.data(), static_cast<unsigned int>(text.size()), 0,
+                                  scratch_, &Matcher::on_hit, this);
+    if (rc != HS_SUCCESS) ++scan_errors_;
+  }
+  end_line();
 }
 
 bool Matcher::admits(const Rule& rule, const MatchStep& step, const EventBatch& batch, const Event& e) const {
@@ -240,6 +385,12 @@ void Matcher::scan_event(const EventBatch& batch, uint32_t index, std::vector<Ma
   ++events_scanned_;
   find_candidates(batch, e, text);
   if (candidates_.empty()) return;
+  evaluate_candidates(batch, index, text, out);
+}
+
+void Matcher::evaluate_candidates(const EventBatch& batch, uint32_t index, std::string_view text,
+                                  std::vector<Match>* out) {
+  const Event& e = batch.events()[index];
   const RuleSet& rs = *rules_;
   for (uint32_t u : candidates_) {
     const UnitRef& ref = rs.units()[u];
@@ -259,7 +410,7 @@ bool Matcher::pattern_matches(const RulePattern& p, std::string_view text) {
   const bool hit = p.kind == MatchKind::kRe2Only ||
                    (p.hyperscan_id != kNoHyperscanId && pattern_stamp_[p.hyperscan_id] == stamp_);
   if (!hit) return false;
-  if (!p.needs_confirm) return true;
+  if (!(joined_line_ ? p.confirm_joined : p.needs_confirm)) return true;
   const uint32_t e = p.expression;
   if (confirm_stamp_[e] != stamp_) {
     confirm_stamp_[e] = stamp_;

@@ -1,5 +1,9 @@
 // Matcher: finds which rules match which events of a batch. Hyperscan scans each event's
-// message once with the database of the event's asset class; hits are checked against the
+// message once with the database of the event's asset class and program: the messages of a
+// batch that share a database are joined by '\n' and scanned together with its joined-lines
+// form (one call for up to 64 KiB of lines instead of one per line, which costs several
+// times the scan of a short line), each hit mapped back to its line; a message holding a
+// newline, a long one, or a database without that form is scanned alone. Hits are checked against the
 // rule's sources, inputs and programs, confirmed by RE2 where needed, filtered by the
 // rule's `not` patterns and `where` conditions, and their named captures extracted. One
 // Matcher per thread: it owns a Hyperscan scratch cloned from the RuleSet's prototype, and
@@ -39,6 +43,9 @@ struct MatcherOptions {
   // Input names by Event::input: rules that name inputs in `sources` match only events
   // from those inputs, and `where` conditions on the built-in field `input` see the name.
   std::vector<std::string> input_names;
+  // Scan the lines of a batch that share a database in one Hyperscan call (see above);
+  // false scans every line alone (same matches; for comparisons).
+  bool join_lines = true;
 };
 
 // Why a rule did or did not match one line, for `wardsoc rules test --explain`.
@@ -89,14 +96,32 @@ class Matcher {
   // DFA alone that ruled a line out before that (see ConfirmTally below).
   uint64_t re2_runs() const { return re2_runs_; }
   uint64_t re2_dfa_checks() const { return re2_dfa_checks_; }
+  // Lines whose hits came from a joined scan, and joined scans cut short (too many repeated
+  // hits, like a pattern that matches at every byte of a long run) whose rest went line by line.
+  uint64_t joined_lines() const { return joined_lines_; }
+  uint64_t joined_fallbacks() const { return joined_fallbacks_; }
 
  private:
   explicit Matcher(std::shared_ptr<const RuleSet> rules, MatcherOptions options);
   static int on_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
                     void* context);
+  static int on_joined_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+                           void* context);
+  // The database index (RuleSet::database_index) for the event; -1 = none.
+  int database_for(const EventBatch& batch, const Event& e);
+  // Per-line candidate bookkeeping: begin_line(), note_hit() per Hyperscan hit, end_line()
+  // adds the always-tried units and sorts.
+  void begin_line();
+  void note_hit(uint32_t expression);
+  void end_line();
   // Runs Hyperscan over the event and fills candidates_ (sorted) with the units to try.
   void find_candidates(const EventBatch& batch, const Event& e, std::string_view text);
   void scan_event(const EventBatch& batch, uint32_t index, std::vector<Match>* out);
+  // The joined scan of events [begin, end): fills line_hits_ for the lines it covered.
+  void joined_scan(const EventBatch& batch, size_t begin, size_t end);
+  void scan_chunk(const hs_database_t* db, size_t begin);
+  // Checks candidates_ for the event and appends its matches.
+  void evaluate_candidates(const EventBatch& batch, uint32_t index, std::string_view text, std::vector<Match>* out);
   bool admits(const Rule& rule, const MatchStep& step, const EventBatch& batch, const Event& e) const;
   // Whether the pattern matches the current event: Hyperscan's word for exact patterns,
   // else RE2's, asked once per expression and event (several rules share patterns).
@@ -141,15 +166,42 @@ class Matcher {
   // The database of the last line's asset class and program; by class alone when no rule
   // names programs.
   bool programs_named_ = false;
-  std::array<const hs_database_t*, kAssetClassCount> class_db_{};
+  std::array<int, kAssetClassCount> class_db_{};
   bool db_cached_ = false;
   AssetClass cached_class_ = AssetClass::kServer;
   std::string cached_app_;
-  const hs_database_t* cached_db_ = nullptr;
+  int cached_db_ = -1;
+  // The joined scan. A line's hits are recorded (expression ids, in hit_ids_) and replayed
+  // when the line is evaluated, since the per-expression stamps hold one line at a time.
+  bool joined_line_ = false;  // the line being evaluated came from a joined scan
+  struct LineHits {
+    uint32_t begin = 0;
+    uint32_t count = 0;
+    bool joined = false;  // false: scanned alone when evaluated
+  };
+  std::vector<LineHits> line_hits_;            // by event - begin of the scanned range
+  std::vector<uint32_t> hit_ids_;
+  std::vector<std::vector<uint32_t>> buckets_;  // by database index: events to join
+  std::string joined_buf_;
+  std::vector<uint32_t> line_end_;      // by line of the chunk: offset of its end ('\n')
+  std::vector<uint32_t> chunk_events_;  // by line of the chunk: the event
+  struct ChunkHit {
+    uint32_t line;
+    uint32_t expression;
+  };
+  std::vector<ChunkHit> chunk_hits_;
+  std::vector<uint32_t> joined_stamp_;  // by expression: chunk_serial_ + line + 1 of its last hit
+  uint32_t chunk_serial_ = 0;
+  uint32_t cur_line_ = 0;
+  uint32_t repeats_ = 0;       // hits of a pattern already seen on its line, this chunk
+  uint32_t repeat_limit_ = 0;  // beyond it, the rest of the chunk is scanned line by line
+  bool out_of_order_ = false;
   uint64_t events_scanned_ = 0;
   uint64_t scan_errors_ = 0;
   uint64_t re2_runs_ = 0;
   uint64_t re2_dfa_checks_ = 0;
+  uint64_t joined_lines_ = 0;
+  uint64_t joined_fallbacks_ = 0;
 };
 
 // Evaluates a `where` condition on a value; exposed for the tools' explanations.

@@ -35,18 +35,21 @@ class Walker {
       } else if (c == '(') {
         group_open();
       } else if (c == '^') {
-        both("^", "");
+        three("^", "", "^");
         ++i_;
         drop_assertion_fixup();
       } else if (c == '$') {
-        both(multiline_ ? "$" : "\\z", "");
+        three(multiline_ ? "$" : "\\z", "", "$");
         ++i_;
         drop_assertion_fixup();
       } else {
         track_shape(c);
         note_byte(c);
+        if (c == '\n') crosses_lines();
+        if (c == '.' && dotall_) crosses_lines();
         out_.hyperscan_exact += c;
         out_.hyperscan_relaxed += c;
+        out_.hyperscan_lines += c;
         ++i_;
       }
     }
@@ -69,16 +72,21 @@ class Walker {
           "character inside [...] matches any one of its bytes (write it outside the brackets "
           "or as an alternation)");
     }
+    out_.lines_exact = !crosses_lines_;
     return std::move(out_);
   }
 
   bool saw_multiline() const { return saw_multiline_; }
 
  private:
-  void both(std::string_view exact, std::string_view relaxed) {
+  void both(std::string_view exact, std::string_view relaxed) { three(exact, relaxed, exact); }
+  void three(std::string_view exact, std::string_view relaxed, std::string_view lines) {
     out_.hyperscan_exact += exact;
     out_.hyperscan_relaxed += relaxed;
+    out_.hyperscan_lines += lines;
   }
+  // The pattern can match a newline byte: in joined lines, a hit may span two of them.
+  void crosses_lines() { crosses_lines_ = true; }
 
   // A dropped assertion followed by a quantifier must not hand the quantifier to the atom
   // before it ("a\b{2}" is not "a{2}"): keep an empty group for it to apply to.
@@ -144,7 +152,9 @@ class Walker {
 
   // \x41, \x{41}: returns the length of the escape (from the backslash) and notes a value
   // above 0x7f.
-  size_t hex_escape(size_t at) {
+  size_t hex_escape(size_t at, unsigned long* value = nullptr) {
+    unsigned long ignored = 0;
+    unsigned long& v_out = value != nullptr ? *value : ignored;
     size_t j = at + 2;
     if (j < p_.size() && p_[j] == '{') {
       size_t k = j + 1;
@@ -155,12 +165,14 @@ class Walker {
       }
       if (k < p_.size() && p_[k] == '}') ++k;
       if (v >= 0x80) non_ascii_ = true;
+      v_out = v;
       return k - at;
     }
     unsigned v = 0;
     size_t k = j;
     while (k < p_.size() && k < j + 2 && is_hex(p_[k])) v = v * 16 + hex_value(p_[k++]);
     if (v >= 0x80) non_ascii_ = true;
+    v_out = v;
     return k - at;
   }
 
@@ -175,6 +187,7 @@ class Walker {
       }
       const unsigned char b = static_cast<unsigned char>(p_[j]);
       note_byte(p_[j]);
+      if (b == '\n') crosses_lines();
       char buf[8];
       if (std::isalnum(b) || b >= 0x80) {
         buf[0] = static_cast<char>(b);
@@ -200,7 +213,26 @@ class Walker {
         quoted();
         return;
       case 's':
-        both("[\\t\\n\\f\\r ]", "[\\t\\n\\f\\r ]");
+        three("[\\t\\n\\f\\r ]", "[\\t\\n\\f\\r ]", "[\\t\\f\\r ]");
+        break;
+      case 'D':
+        three("\\D", "\\D", "[^0-9\\n]");
+        break;
+      case 'W':
+        three("\\W", "\\W", "[^0-9A-Za-z_\\n]");
+        break;
+      case 'n':
+      case 'C':
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7':
+        crosses_lines();  // \n, any byte, an octal code (possibly 012)
+        both(p_.substr(i_, 2), p_.substr(i_, 2));
         break;
       case 'S':
         both("[^\\t\\n\\f\\r ]", "[^\\t\\n\\f\\r ]");
@@ -214,6 +246,9 @@ class Walker {
       case 'z':
         out_.hyperscan_exact += '\\';
         out_.hyperscan_exact += e;
+        // Joined lines are scanned in multi-line mode: the text's start and end are a
+        // line's start and end.
+        out_.hyperscan_lines += e == 'A' ? "^" : e == 'z' ? "$" : e == 'b' ? "\\b" : "\\B";
         i_ += 2;
         drop_assertion_fixup();
         return;
@@ -223,7 +258,9 @@ class Walker {
         both(p_.substr(i_, 2), p_.substr(i_, 2));
         break;
       case 'x': {
-        const size_t len = hex_escape(i_);
+        unsigned long v = 0;
+        const size_t len = hex_escape(i_, &v);
+        if (v == '\n') crosses_lines();
         both(p_.substr(i_, len), p_.substr(i_, len));
         i_ += len;
         return;
@@ -239,55 +276,108 @@ class Walker {
   void char_class() {
     const size_t start = i_;
     std::string body = "[";
+    std::string lines = "[";
     ++i_;
-    if (i_ < p_.size() && p_[i_] == '^') body += p_[i_++];
-    if (i_ < p_.size() && p_[i_] == ']') body += p_[i_++];  // a leading ] is literal
+    const bool negated = i_ < p_.size() && p_[i_] == '^';
+    if (negated) {
+      body += p_[i_];
+      lines += p_[i_++];
+    }
+    // Whether the class can match a newline, for the joined-lines form: a negated class
+    // gets \n added to what it leaves out; a positive one that holds \n (or a range over
+    // it) makes the whole pattern able to span lines.
+    bool newline = false;
+    int prev = -1;  // the byte of the last plain item, for ranges; -1 when not known
+    auto item = [&](int byte) {
+      if (!negated && byte == '\n') newline = true;
+      prev = byte;
+    };
+    if (i_ < p_.size() && p_[i_] == ']') {  // a leading ] is literal
+      body += p_[i_];
+      lines += p_[i_++];
+      item(']');
+    }
     while (i_ < p_.size() && p_[i_] != ']') {
       const char c = p_[i_];
       if (c == '[' && i_ + 1 < p_.size() && p_[i_ + 1] == ':') {  // [:alpha:]
         const size_t end = p_.find(":]", i_ + 2);
         if (end == std::string_view::npos) break;
+        const std::string_view name = p_.substr(i_ + 2, end - i_ - 2);
+        if (!negated && (name == "space" || name == "cntrl" || name.starts_with('^'))) newline = true;
         body += p_.substr(i_, end + 2 - i_);
+        lines += p_.substr(i_, end + 2 - i_);
         i_ = end + 2;
+        prev = -1;
+        continue;
+      }
+      if (c == '-' && prev >= 0 && i_ + 1 < p_.size() && p_[i_ + 1] != ']') {
+        // A range: from the last item to the next plain byte; an escape as its end is not
+        // followed here, so the range counts as holding \n unless it starts above it.
+        const unsigned char hi = static_cast<unsigned char>(p_[i_ + 1]);
+        const bool plain_hi = p_[i_ + 1] != '\\';
+        if (!negated && prev <= '\n' && (!plain_hi || hi >= '\n')) newline = true;
+        body += c;
+        lines += c;
+        ++i_;
+        prev = -1;
         continue;
       }
       if (c == '\\' && i_ + 1 < p_.size()) {
         const char e = p_[i_ + 1];
+        prev = -1;
         if (e == 's') {
           body += "\\t\\n\\f\\r\\x20";
+          lines += "\\t\\f\\r\\x20";
         } else if (e == 'S') {
           // [\S] in PCRE leaves out \v, RE2 keeps it: close, not exact.
           out_.needs_confirm = true;
           body += "\\S";
+          lines += "\\S";
         } else if (e == 'v') {
           body += "\\x0b";
+          lines += "\\x0b";
+          prev = 0x0b;
         } else if (e == 'p' || e == 'P') {
           unsafe("Unicode character classes (\\p, \\P) are matched by RE2 only");
           body += p_.substr(i_, 2);
+          lines += p_.substr(i_, 2);
         } else if (e == 'x') {
-          const size_t len = hex_escape(i_);
+          unsigned long v = 0;
+          const size_t len = hex_escape(i_, &v);
           body += p_.substr(i_, len);
+          lines += p_.substr(i_, len);
+          item(static_cast<int>(std::min<unsigned long>(v, 0xff)));
           i_ += len;
           continue;
         } else {
           if (static_cast<unsigned char>(e) >= 0x80) class_non_ascii_ = non_ascii_ = true;
+          if (!negated && (e == 'n' || e == 'D' || e == 'W' || (e >= '0' && e <= '7'))) newline = true;
+          // An escaped punctuation byte stands for itself; a letter code (\t, \a, \r) is
+          // taken as low, so a range from it counts as holding \n.
+          prev = std::isalnum(static_cast<unsigned char>(e)) ? 0 : static_cast<unsigned char>(e);
           body += p_.substr(i_, 2);
+          lines += p_.substr(i_, 2);
         }
         i_ += 2;
         continue;
       }
       if (static_cast<unsigned char>(c) >= 0x80) class_non_ascii_ = non_ascii_ = true;
+      item(static_cast<unsigned char>(c));
       body += c;
+      lines += c;
       ++i_;
     }
     if (i_ < p_.size()) {
       body += ']';
+      lines += negated ? "\\n]" : "]";
       ++i_;
     } else {
       // Unterminated: RE2 reports it; hand the rest over unchanged.
       body = std::string(p_.substr(start));
+      lines = body;
     }
-    both(body, body);
+    if (newline) crosses_lines();
+    three(body, body, lines);
   }
 
   void group_open() {
@@ -337,7 +427,24 @@ class Walker {
       if (j > i_ + 2 && j < p_.size() && (p_[j] == ')' || p_[j] == ':')) {
         if (on.find('i') != std::string::npos) caseless_ = true;
         if (on.find('m') != std::string::npos) saw_multiline_ = true;
+        // Any (?s) makes '.' take newlines from there on; not followed by scope here.
+        if (on.find('s') != std::string::npos) dotall_ = true;
         out_.hyperscan_exact += p_.substr(i_, j + 1 - i_);
+        {
+          // Joined lines are scanned in multi-line mode already; m has no effect on one line.
+          std::string lon, loff;
+          for (char ch : on) {
+            if (ch != 'm') lon += ch;
+          }
+          for (char ch : off) {
+            if (ch != 'm') loff += ch;
+          }
+          if (!lon.empty() || !loff.empty()) {
+            out_.hyperscan_lines += "(?" + lon + (loff.empty() ? "" : "-" + loff) + (p_[j] == ')' ? ")" : ":");
+          } else if (p_[j] == ':') {
+            out_.hyperscan_lines += "(?:";
+          }
+        }
         // Ungreedy mode changes which match is reported, never whether one exists.
         auto without_u = [](std::string f) {
           std::string r;
@@ -370,6 +477,8 @@ class Walker {
   bool non_ascii_ = false;
   bool class_non_ascii_ = false;
   bool saw_multiline_ = false;
+  bool dotall_ = false;
+  bool crosses_lines_ = false;
   std::vector<bool> group_unbounded_;  // per open group: holds an unbounded repetition
   std::vector<bool> group_literal_start_;  // per open group: its content starts with a literal
   bool nested_repeat_ = false;

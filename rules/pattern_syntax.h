@@ -20,6 +20,14 @@ struct PatternSyntax {
   // become (?:, \s becomes [\t\n\f\r ] (PCRE's \s also takes \v), \v becomes \x0b, and $
   // becomes \z unless multi-line mode is on (PCRE's $ also matches before a final newline).
   std::string hyperscan_exact;
+  // The exact pattern for a scan of many lines joined by '\n' in multi-line mode
+  // (HS_FLAG_MULTILINE): ^ $ \A \z become a line's start and end, and classes that would
+  // take a newline leave it out (\s, \D, \W, [^...]), so that on lines without a newline it
+  // matches exactly where hyperscan_exact matches on each line alone.
+  std::string hyperscan_lines;
+  // False when hyperscan_lines can still match a newline (\n, [\x00-\x7f], (?s) and .):
+  // a hit in joined lines may then span two of them, and RE2 confirms it on the line.
+  bool lines_exact = true;
   // A looser pattern for HS_FLAG_PREFILTER when Hyperscan rejects the exact one: anchors and
   // word boundaries dropped, (?U) dropped. It matches a superset; RE2 confirms every hit.
   std::string hyperscan_relaxed;

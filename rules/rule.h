@@ -62,6 +62,9 @@ struct RulePattern {
   // confirms each expression at most once per line.
   uint32_t expression = 0;
   bool needs_confirm = true;  // a Hyperscan hit must still be checked by RE2
+  // A hit from a scan of joined lines must be checked by RE2 (needs_confirm, or the
+  // pattern can match '\n' and so span two lines there).
+  bool confirm_joined = true;
   std::string kind_reason;    // why the pattern is not hyperscan-exact
   // Literal strings (lowercase) that a matching line must contain, as RE2's prefilter
   // analysis finds them; empty when the pattern has no literal of 3+ bytes to anchor on.

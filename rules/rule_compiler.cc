@@ -33,7 +33,7 @@ constexpr unsigned kBaseFlags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
 constexpr int kLargeProgram = 2000;
 constexpr int kMinLiteral = 3;
 constexpr size_t kCacheFilesKept = 8;
-constexpr uint32_t kCacheFormat = 2;
+constexpr uint32_t kCacheFormat = 3;  // 3: each database followed by its joined-lines form
 constexpr char kCacheMagic[4] = {'W', 'S', 'H', 'C'};
 
 RE2::Options re2_options() {
@@ -140,7 +140,7 @@ std::string choose_literal(const std::vector<std::string>& runs,
 
 // The start of `text` before its first capture, in Hyperscan's dialect, when it holds the
 // chosen literal and Hyperscan takes it exactly; empty otherwise.
-std::string anchored_start(const std::string& text, const std::string& literal) {
+std::string anchored_start(const std::string& text, const std::string& literal, std::string* lines) {
   const std::string prefix = capture_free_prefix(text);
   if (prefix.empty()) return {};
   bool caseless = false;
@@ -148,6 +148,7 @@ std::string anchored_start(const std::string& text, const std::string& literal) 
   if (std::find(runs.begin(), runs.end(), literal) == runs.end()) return {};
   const PatternSyntax ps = analyze_pattern(prefix);
   if (ps.hyperscan_unsafe || ps.needs_confirm) return {};
+  *lines = ps.hyperscan_lines;
   return ps.hyperscan_exact;
 }
 
@@ -187,6 +188,7 @@ struct Candidate {
   bool literal_caseless = false;
   std::string literal_text;  // literal_expression(literal)
   std::string prefix_text;   // for kPrefix: the anchored start in Hyperscan's dialect
+  std::string prefix_lines;  // the same for joined lines
 };
 
 const std::string& stage_text(const Candidate& c) {
@@ -199,6 +201,43 @@ unsigned stage_flags(const Candidate& c) {
   if (c.stage == Stage::kLiteral) return kBaseFlags | (c.literal_caseless ? HS_FLAG_CASELESS : 0u);
   if (c.stage == Stage::kPrefix) return kBaseFlags;
   return c.stage == Stage::kExact ? kBaseFlags : kBaseFlags | HS_FLAG_PREFILTER;
+}
+
+// The same stage for a scan of many lines joined by '\n' (see CompiledDatabase::joined):
+// multi-line mode, every match reported (a line's first hit of a pattern is not the
+// joined text's first), anchors and classes from PatternSyntax::hyperscan_lines.
+const std::string& lines_text(const Candidate& c) {
+  switch (c.stage) {
+    case Stage::kLiteral:
+      return c.literal_text;
+    case Stage::kPrefix:
+      return c.prefix_lines;
+    case Stage::kRelaxedPrefilter:
+      return c.syntax.hyperscan_relaxed;  // anchors dropped already; RE2 confirms every hit
+    default:
+      return c.syntax.hyperscan_lines;
+  }
+}
+
+unsigned lines_flags(const Candidate& c) {
+  unsigned f = HS_FLAG_MULTILINE;
+  if (c.stage == Stage::kLiteral && c.literal_caseless) f |= HS_FLAG_CASELESS;
+  if (c.stage == Stage::kPrefilter || c.stage == Stage::kRelaxedPrefilter) f |= HS_FLAG_PREFILTER;
+  return f;
+}
+
+// Whether Hyperscan takes the joined-lines form and it cannot match empty: an empty match
+// would be reported at every offset of the joined text.
+bool joinable(const Candidate& c) {
+  hs_expr_info_t* info = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_expression_info(lines_text(c).c_str(), lines_flags(c), &info, &err) != HS_SUCCESS) {
+    hs_free_compile_error(err);
+    return false;
+  }
+  const bool ok = info != nullptr && info->min_width > 0;
+  std::free(info);
+  return ok;
 }
 
 // Cheap per-pattern check (parse and analysis only) to start each pattern at the first
@@ -328,20 +367,24 @@ bool load_cache(const std::string& file, size_t keys, std::vector<Candidate>* ca
     b = static_cast<int>(static_cast<int32_t>(v));
   }
   if (!r.u32(&ndb)) return false;
-  std::vector<hs_database_t*> dbs;
+  std::vector<hs_database_t*> dbs, joined;
   auto free_all = [&] {
     for (auto* db : dbs) hs_free_database(db);
+    for (auto* db : joined) {
+      if (db != nullptr) hs_free_database(db);
+    }
   };
-  for (uint32_t i = 0; i < ndb; ++i) {
+  for (uint32_t i = 0; i < 2 * ndb; ++i) {
     uint64_t len = 0;
     std::string_view bytes;
     hs_database_t* db = nullptr;
-    if (!r.u64(&len) || !r.bytes(len, &bytes) ||
-        hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS) {
+    const bool is_joined = i % 2 == 1;
+    if (!r.u64(&len) || (len == 0 && !is_joined) || !r.bytes(len, &bytes) ||
+        (len > 0 && hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS)) {
       free_all();
       return false;
     }
-    dbs.push_back(db);
+    (is_joined ? joined : dbs).push_back(db);
   }
   for (int b : by_key) {
     if (b >= static_cast<int>(dbs.size())) {
@@ -358,6 +401,7 @@ bool load_cache(const std::string& file, size_t keys, std::vector<Candidate>* ca
     (*candidates)[i].last_error = reasons[i];
   }
   out->databases = std::move(dbs);
+  out->joined = std::move(joined);
   out->layout = std::move(by_key);
   return true;
 }
@@ -380,13 +424,19 @@ void save_cache(const std::string& dir, const std::string& file, const std::vect
   put_u32(&data, static_cast<uint32_t>(db.layout.size()));
   for (int b : db.layout) put_u32(&data, static_cast<uint32_t>(b));
   put_u32(&data, static_cast<uint32_t>(db.databases.size()));
-  for (hs_database_t* d : db.databases) {
-    char* bytes = nullptr;
-    size_t len = 0;
-    if (hs_serialize_database(d, &bytes, &len) != HS_SUCCESS) return;
-    put_u64(&data, len);
-    data.append(bytes, len);
-    std::free(bytes);
+  for (size_t i = 0; i < db.databases.size(); ++i) {
+    for (hs_database_t* d : {db.databases[i], db.joined[i]}) {
+      if (d == nullptr) {  // no joined form: length 0
+        put_u64(&data, 0);
+        continue;
+      }
+      char* bytes = nullptr;
+      size_t len = 0;
+      if (hs_serialize_database(d, &bytes, &len) != HS_SUCCESS) return;
+      put_u64(&data, len);
+      data.append(bytes, len);
+      std::free(bytes);
+    }
   }
   const std::string tmp = file + ".tmp." + std::to_string(::getpid());
   {
@@ -422,6 +472,28 @@ struct BuildFailure {
   std::string message;
 };
 
+// The joined-lines form of one database, or null when one of its patterns has none (the
+// database's lines are then scanned one at a time). Never an error: it only saves time.
+hs_database_t* build_joined(const std::vector<Candidate>& candidates, const std::vector<uint32_t>& ids) {
+  std::vector<const char*> exprs;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> hs_ids;
+  for (uint32_t i : ids) {
+    if (!joinable(candidates[i])) return nullptr;
+    exprs.push_back(lines_text(candidates[i]).c_str());
+    flags.push_back(lines_flags(candidates[i]));
+    hs_ids.push_back(i);
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_multi(exprs.data(), flags.data(), hs_ids.data(), static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK,
+                       nullptr, &db, &err) != HS_SUCCESS) {
+    hs_free_compile_error(err);
+    return nullptr;
+  }
+  return db;
+}
+
 BuildFailure build_databases(const std::vector<Candidate>& candidates, const Layout& l, CompiledDatabase* out) {
   for (const auto& ids : l.groups) {
     std::vector<const char*> exprs;
@@ -446,6 +518,7 @@ BuildFailure build_databases(const std::vector<Candidate>& candidates, const Lay
       return f;
     }
     out->databases.push_back(db);
+    out->joined.push_back(build_joined(candidates, ids));
   }
   out->layout = l.by_key;
   return {};
@@ -459,6 +532,7 @@ CompiledDatabase& CompiledDatabase::operator=(CompiledDatabase&& o) noexcept {
   if (this != &o) {
     reset();
     databases = std::move(o.databases);
+    joined = std::move(o.joined);
     program_keys = std::move(o.program_keys);
     program_key_count = o.program_key_count;
     layout = std::move(o.layout);
@@ -473,6 +547,7 @@ CompiledDatabase& CompiledDatabase::operator=(CompiledDatabase&& o) noexcept {
     from_cache = o.from_cache;
     cache_file = std::move(o.cache_file);
     o.databases.clear();
+    o.joined.clear();
     o.layout.clear();
     o.scratch = nullptr;
   }
@@ -484,8 +559,12 @@ CompiledDatabase::~CompiledDatabase() { reset(); }
 void CompiledDatabase::reset() {
   if (scratch != nullptr) hs_free_scratch(scratch);
   for (hs_database_t* db : databases) hs_free_database(db);
+  for (hs_database_t* db : joined) {
+    if (db != nullptr) hs_free_database(db);
+  }
   scratch = nullptr;
   databases.clear();
+  joined.clear();
   layout.clear();
 }
 
@@ -641,7 +720,7 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
       // more to scan than literals when there are many.
       const auto shared = run_users.find(c.literal);
       if (!c.syntax.hyperscan_unsafe && !c.literal_caseless && shared != run_users.end() && shared->second > 1) {
-        c.prefix_text = anchored_start(c.text, c.literal);
+        c.prefix_text = anchored_start(c.text, c.literal, &c.prefix_lines);
         if (!c.prefix_text.empty()) {
           c.stage = Stage::kPrefix;
           c.last_error = "Hyperscan matches the start of the message '" + capture_free_prefix(c.text) +
@@ -696,8 +775,7 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
       const Layout l = layout(candidates, keys);
       BuildFailure f = build_databases(candidates, l, out);
       if (f.message.empty()) break;
-      for (hs_database_t* db : out->databases) hs_free_database(db);
-      out->databases.clear();
+      out->reset();
       if (f.candidate < 0) {
         report->error("", 0, 0, "", "Hyperscan could not build the rule database: " + f.message);
         return false;
@@ -708,7 +786,11 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
       settle_stage(c);
     }
   }
-  for (hs_database_t* db : out->databases) {
+  std::vector<hs_database_t*> all = out->databases;
+  for (hs_database_t* db : out->joined) {
+    if (db != nullptr) all.push_back(db);
+  }
+  for (hs_database_t* db : all) {
     const hs_error_t src = hs_alloc_scratch(db, &out->scratch);  // grows one scratch to fit all
     if (src != HS_SUCCESS) {
       report->error("", 0, 0, "", "Hyperscan could not allocate scratch space (error " + std::to_string(src) + ")");
@@ -776,6 +858,8 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
         p.hyperscan_text.clear();
       }
       p.needs_confirm = p.kind != MatchKind::kHyperscanExact || c.syntax.needs_confirm || !p.captures.empty();
+      // A hit in joined lines of a pattern that can match '\n' may span two lines.
+      p.confirm_joined = p.needs_confirm || !c.syntax.lines_exact;
     }
     out->user_begin.push_back(static_cast<uint32_t>(out->users.size()));
   }

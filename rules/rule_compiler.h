@@ -41,6 +41,10 @@ struct CompileOptions {
 // Owns what Hyperscan built; moved into the RuleSet.
 struct CompiledDatabase {
   std::vector<hs_database_t*> databases;  // distinct databases
+  // By database: the same patterns for one scan over many lines joined by '\n' (multi-line
+  // mode, every match reported; see lines_text in the .cc), or null where a pattern has no
+  // such form. One scan per batch costs far less than one per line.
+  std::vector<hs_database_t*> joined;
   // Program names that some rule lists (the empty name: lines without a program) ->
   // program key 1..n; key 0 is every other program.
   struct StringHash {
@@ -79,9 +83,13 @@ struct CompiledDatabase {
     auto it = program_keys.find(app);
     return it == program_keys.end() ? 0 : it->second;
   }
+  // Index in databases (and joined) for lines of a class and program; -1 = none.
+  int database_index(AssetClass c, std::string_view app) const {
+    if (layout.empty()) return -1;
+    return layout[static_cast<size_t>(c) * program_key_count + program_key(app)];
+  }
   const hs_database_t* database(AssetClass c, std::string_view app) const {
-    if (layout.empty()) return nullptr;
-    const int i = layout[static_cast<size_t>(c) * program_key_count + program_key(app)];
+    const int i = database_index(c, app);
     return i < 0 ? nullptr : databases[static_cast<size_t>(i)];
   }
   std::span<const uint32_t> users_of(uint32_t expression) const {

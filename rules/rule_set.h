@@ -5,6 +5,7 @@
 // working one.
 #pragma once
 
+#include <algorithm>
 #include <hs/hs.h>
 
 #include <filesystem>
@@ -79,7 +80,16 @@ class RuleSet {
   const hs_database_t* database(AssetClass c) const {
     return compiled_.layout.empty() ? nullptr : compiled_.database(c, kNoRuleNamesThisProgram);
   }
+  // The same by index (-1 = none), with the database's joined-lines form (null if it has
+  // none), for the matcher's batch scan.
+  int database_index(AssetClass c, std::string_view app) const { return compiled_.database_index(c, app); }
+  const hs_database_t* database_at(int i) const { return compiled_.databases[static_cast<size_t>(i)]; }
+  const hs_database_t* joined_database_at(int i) const { return compiled_.joined[static_cast<size_t>(i)]; }
   size_t database_count() const { return compiled_.databases.size(); }
+  size_t joined_database_count() const {
+    return static_cast<size_t>(std::count_if(compiled_.joined.begin(), compiled_.joined.end(),
+                                             [](const hs_database_t* d) { return d != nullptr; }));
+  }
   // Prototype scratch, large enough for every database: each worker clones it once.
   const hs_scratch_t* scratch_prototype() const { return compiled_.scratch; }
   // Every match step of every rule: a rule's steps are consecutive, from first_unit(rule).

@@ -59,3 +59,27 @@ BOOST_AUTO_TEST_CASE(non_ascii_inside_brackets_warns) {
   BOOST_TEST(analyze_pattern("[ăâ]n").warnings.size() == 1u);
   BOOST_TEST(analyze_pattern("ăn|ân").warnings.empty());
 }
+
+BOOST_AUTO_TEST_CASE(lines_form_anchors_each_line_and_keeps_newlines_out) {
+  // Anchors become a line's start and end (the joined scan runs in multi-line mode).
+  BOOST_TEST(analyze_pattern("^a$").hyperscan_lines == "^a$");
+  BOOST_TEST(analyze_pattern(R"(\Aa\z)").hyperscan_lines == "^a$");
+  BOOST_TEST(analyze_pattern("(?m)^a$").hyperscan_lines == "^a$");
+  BOOST_TEST(analyze_pattern("(?im)a").hyperscan_lines == "(?i)a");
+  BOOST_TEST(analyze_pattern("(?m:a)").hyperscan_lines == "(?:a)");
+  // Classes that would take '\n' leave it out, and stay exact on a line without one.
+  const PatternSyntax s = analyze_pattern(R"(\s[^"]\D\W[\s,]\S)");
+  BOOST_TEST(s.hyperscan_lines == R"([\t\f\r ][^"\n][^0-9\n][^0-9A-Za-z_\n][\t\f\r\x20,][^\t\n\f\r ])");
+  BOOST_TEST(s.lines_exact);
+  BOOST_TEST(analyze_pattern(R"(a.b[ -~]+[a-z0-9])").lines_exact);
+  BOOST_TEST(analyze_pattern(R"(user=\b\w+\B)").lines_exact);
+}
+
+BOOST_AUTO_TEST_CASE(lines_form_says_when_a_match_can_span_lines) {
+  // Each of these can match a newline byte: a hit in joined lines must be confirmed.
+  for (const char* p : {R"(a\nb)", R"(a\x0ab)", R"(a\x{a}b)", R"(a[\n]b)", R"(a[\x00-\x7f]b)", R"(a[\t-\r]b)",
+                        R"((?s)a.b)", R"(a[[:space:]]b)", R"(a[\D]b)", "a\nb", R"(\Q
+\E)", R"(a\Cb)", R"(a\012b)"}) {
+    BOOST_TEST_CONTEXT(p) { BOOST_TEST(!analyze_pattern(p).lines_exact); }
+  }
+}
