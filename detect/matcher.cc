@@ -21,6 +21,9 @@ constexpr size_t kJoinedMinLines = 4;
 // it is scanned line by line: a joined scan reports every match, one per line does not.
 constexpr uint32_t kRepeatsPerLine = 4;
 constexpr uint32_t kRepeatsPerChunk = 1024;
+// Occurrences of a pattern's leading literal tried anchored before one unanchored search
+// takes the rest of the line.
+constexpr int kLeadTries = 4;
 
 // The text patterns run on: the syslog message. A non-syslog event's message is the whole
 // line; if an input left the message span empty on such a line, fall back to the raw bytes.
@@ -419,14 +422,15 @@ bool Matcher::pattern_matches(const RulePattern& p, std::string_view text) {
     ConfirmTally& t = tally_[e];
     // After a first few lines, an expression that fails more often than it matches is
     // asked the cheap question first. Either way the answer and the fields are the same.
-    const bool ask_dfa_first = groups > 1 && t.asked >= kTallyWarmup && t.matched * 2 < t.asked;
+    // (A pattern with a leading literal needs no such question: it is run anchored where
+    // the literal is, and a line without the literal never reaches RE2.)
+    const bool ask_dfa_first = groups > 1 && p.lead.empty() && t.asked >= kTallyWarmup && t.matched * 2 < t.asked;
     bool hit = false;
     if (ask_dfa_first) ++re2_dfa_checks_;
     if (ask_dfa_first && !p.re2->Match(input, 0, input.size(), RE2::UNANCHORED, nullptr, 0)) {
       hit = false;
     } else {
-      ++re2_runs_;
-      hit = p.re2->Match(input, 0, input.size(), RE2::UNANCHORED, groups_.data() + group_offset_[e], groups);
+      hit = run_re2(p, text, groups_.data() + group_offset_[e], groups);
     }
     confirmed_[e] = hit ? 1 : 0;
     if (groups > 1) {
@@ -438,6 +442,28 @@ bool Matcher::pattern_matches(const RulePattern& p, std::string_view text) {
     }
   }
   return confirmed_[e] != 0;
+}
+
+bool Matcher::run_re2(const RulePattern& p, std::string_view text, re2::StringPiece* groups, int n) {
+  const re2::StringPiece input(text.data(), text.size());
+  size_t from = 0;
+  if (!p.lead.empty()) {
+    // Every match starts with the lead: the leftmost match starts at the first occurrence
+    // from which the pattern matches anchored. An anchored run needs neither RE2's forward
+    // DFA (where does a match end?) nor its reverse DFA (where does it start?), whose
+    // states for a rarely used pattern are cold in the cache: ~3x cheaper per line.
+    for (int tries = 0; tries < kLeadTries; ++tries) {
+      const size_t at = text.find(p.lead, from);
+      if (at == std::string_view::npos) return false;
+      ++re2_runs_;
+      if (p.re2->Match(input, at, input.size(), RE2::ANCHOR_START, groups, n)) return true;
+      from = at + 1;
+    }
+  }
+  // No lead, or it occurs too often: the leftmost match at or after `from` (none starts
+  // before it).
+  ++re2_runs_;
+  return p.re2->Match(input, from, input.size(), RE2::UNANCHORED, groups, n);
 }
 
 const RulePattern* Matcher::first_pattern(const MatchStep& step, std::string_view text) {

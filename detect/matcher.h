@@ -113,6 +113,8 @@ class Matcher {
   // adds the always-tried units and sorts.
   void begin_line();
   void note_hit(uint32_t expression);
+  // RE2 on the text: the pattern's leftmost match and its groups (n of them).
+  bool run_re2(const RulePattern& p, std::string_view text, re2::StringPiece* groups, int n);
   void end_line();
   // Runs Hyperscan over the event and fills candidates_ (sorted) with the units to try.
   void find_candidates(const EventBatch& batch, const Event& e, std::string_view text);

@@ -651,4 +651,32 @@ std::vector<std::string> required_literal_runs(std::string_view p, bool* caseles
   return runs;
 }
 
+std::string leading_literal(std::string_view p) {
+  // required_literal_runs is empty with a top-level '|' (a match could start with the other
+  // branch), and says whether a case-insensitive flag appears anywhere.
+  bool caseless = false;
+  if (required_literal_runs(p, &caseless).empty() || caseless) return {};
+  std::string lead;
+  size_t i = 0;
+  while (i < p.size()) {
+    const char c = p[i];
+    if (c == '\\') {
+      // An escaped punctuation byte is itself; a letter or digit is a class, an assertion
+      // or a code, and ends the run.
+      if (i + 1 >= p.size() || std::isalnum(static_cast<unsigned char>(p[i + 1]))) break;
+      lead += p[i + 1];
+      i += 2;
+      continue;
+    }
+    if (std::string_view("^$.|?*+()[]{}").find(c) != std::string_view::npos) break;
+    lead += c;
+    ++i;
+  }
+  // A quantifier makes the run's last byte optional or repeated: it is not part of every
+  // match's start as written.
+  if (i < p.size() && std::string_view("?*+{").find(p[i]) != std::string_view::npos && !lead.empty()) lead.pop_back();
+  if (lead.size() < 2) return {};
+  return lead;
+}
+
 }  // namespace wardsoc

@@ -65,6 +65,9 @@ struct RulePattern {
   // A hit from a scan of joined lines must be checked by RE2 (needs_confirm, or the
   // pattern can match '\n' and so span two lines there).
   bool confirm_joined = true;
+  // The literal every match starts with (leading_literal), or empty: RE2 then runs
+  // anchored at its occurrences instead of searching the whole line.
+  std::string lead;
   std::string kind_reason;    // why the pattern is not hyperscan-exact
   // Literal strings (lowercase) that a matching line must contain, as RE2's prefilter
   // analysis finds them; empty when the pattern has no literal of 3+ bytes to anchor on.

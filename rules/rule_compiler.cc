@@ -57,6 +57,7 @@ bool compile_re2(Rule& r, RulePattern& p, std::string_view key, LoadReport* repo
   for (const auto& [name, index] : re->NamedCapturingGroups()) p.captures.emplace_back(name, index);
   std::sort(p.captures.begin(), p.captures.end(),
             [](const auto& a, const auto& b) { return a.second < b.second; });
+  p.lead = leading_literal(p.text);
   p.re2 = std::move(re);
   return true;
 }
@@ -683,6 +684,7 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
         continue;
       }
       p.re2 = c.re2;
+      p.lead = leading_literal(p.text);
       p.capture_groups = c.re2->NumberOfCapturingGroups();
       p.captures.clear();
       for (const auto& [name, index] : c.re2->NamedCapturingGroups()) p.captures.emplace_back(name, index);

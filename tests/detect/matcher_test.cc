@@ -1,6 +1,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <map>
+#include <random>
+
+#include <re2/re2.h>
 
 #include "detect/matcher.h"
 #include "test_events.h"
@@ -275,4 +278,67 @@ BOOST_AUTO_TEST_CASE(a_pattern_that_mostly_matches_goes_straight_to_its_fields) 
   }
   BOOST_TEST(m->re2_dfa_checks() == 0u);
   BOOST_TEST(m->re2_runs() == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(an_unanchored_pattern_runs_from_its_leading_literal_and_finds_the_leftmost_match) {
+  // 'port[' starts every match: RE2 runs anchored at each occurrence until one matches.
+  // The first two occurrences do not match; the third does.
+  auto rs = load(R"(rules:
+  - id: link
+    title: link state
+    severity: low
+    match: {regex: 'port\[(?P<n>\d+)\] (?P<state>up|down)'}
+)");
+  BOOST_TEST(rs->rules()[0].steps[0].patterns[0].lead == "port[");
+  auto m = matcher(rs);
+  auto ms = m->match_message("port[x] port[1] bad port[2] up port[3] down", "kernel", AssetClass::kServer);
+  BOOST_TEST_REQUIRE(ms.size() == 1u);
+  BOOST_TEST(fields_of(ms[0]).at("n") == "2");
+  BOOST_TEST(fields_of(ms[0]).at("state") == "up");
+  // More occurrences than are tried anchored: the rest of the line is searched at once.
+  ms = m->match_message("port[a] port[b] port[c] port[d] port[e] port[f] port[7] down", "kernel", AssetClass::kServer);
+  BOOST_TEST_REQUIRE(ms.size() == 1u);
+  BOOST_TEST(fields_of(ms[0]).at("n") == "7");
+  BOOST_TEST(m->match_message("port[1] sideways port[2]", "kernel", AssetClass::kServer).empty());
+}
+
+BOOST_AUTO_TEST_CASE(runs_from_the_leading_literal_give_what_re2_searching_the_line_gives) {
+  // Random lines made of pieces that start, continue and break the patterns, against RE2
+  // searching each whole line: same lines matched, same fields.
+  const std::vector<std::string> patterns = {
+      R"(ab(?P<x>\d+)(?P<y>ab|a)?)", R"(ab\[(?P<x>[^\]]*)\]:? (?P<y>\w+))", R"(a b (?P<x>\S+) (?P<y>b+)$)",
+      R"(ab(?P<x>a*)b(?P<y>\d*)\b)"};
+  std::string yaml = "rules:\n";
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    yaml += "  - id: r" + std::to_string(i) + "\n    title: t\n    severity: low\n    match: {regex: '" + patterns[i] +
+            "'}\n";
+  }
+  auto rs = load(yaml);
+  for (size_t i = 0; i < patterns.size(); ++i) BOOST_TEST(!rs->rules()[i].steps[0].patterns[0].lead.empty());
+  auto m = matcher(rs);
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingLatin1);
+  std::vector<std::unique_ptr<RE2>> res;
+  for (const auto& p : patterns) res.push_back(std::make_unique<RE2>(p, o));
+  const std::vector<std::string> pieces = {"ab", "a", "b", " ", "1", "22", "[", "]", ":", "x", "a b ", "ab[", "bb"};
+  std::mt19937 rng(11);
+  size_t matched = 0;
+  for (int n = 0; n < 3000; ++n) {
+    std::string line;
+    const int len = 1 + static_cast<int>(rng() % 14);
+    for (int k = 0; k < len; ++k) line += pieces[rng() % pieces.size()];
+    std::map<std::string, std::map<std::string, std::string>> want;
+    for (size_t i = 0; i < patterns.size(); ++i) {
+      re2::StringPiece g[3];
+      if (!res[i]->Match(line, 0, line.size(), RE2::UNANCHORED, g, 3)) continue;
+      auto& f = want["r" + std::to_string(i)];
+      if (g[1].data() != nullptr) f["x"] = std::string(g[1].data(), g[1].size());
+      if (g[2].data() != nullptr) f["y"] = std::string(g[2].data(), g[2].size());
+    }
+    std::map<std::string, std::map<std::string, std::string>> got;
+    for (const Match& x : m->match_message(line, "app", AssetClass::kServer)) got[rs->rules()[x.rule].id] = fields_of(x);
+    BOOST_TEST_CONTEXT(line) { BOOST_TEST((got == want)); }
+    matched += want.size();
+  }
+  BOOST_TEST(matched > 500u);  // the pieces make the patterns match often enough to tell
 }

@@ -83,3 +83,22 @@ BOOST_AUTO_TEST_CASE(lines_form_says_when_a_match_can_span_lines) {
     BOOST_TEST_CONTEXT(p) { BOOST_TEST(!analyze_pattern(p).lines_exact); }
   }
 }
+
+BOOST_AUTO_TEST_CASE(leading_literal_is_what_every_match_starts_with) {
+  BOOST_TEST(leading_literal(R"(sshd\[(?P<pid>\d+)\]: )") == "sshd[");
+  BOOST_TEST(leading_literal(R"(Failed password for (?P<user>\S+))") == "Failed password for ");
+  BOOST_TEST(leading_literal(R"(a\.b\-c\d)") == "a.b-c");
+  // A quantifier takes the last byte out; too short a run is not worth it.
+  BOOST_TEST(leading_literal("abcd?e") == "abc");
+  BOOST_TEST(leading_literal("abc*") == "ab");
+  BOOST_TEST(leading_literal("ab{2}").empty());
+  BOOST_TEST(leading_literal("a+b").empty());
+  // None: anchored, starting with a group, a class, an assertion or flags, a top-level
+  // alternative, case-insensitive anywhere.
+  for (const char* p : {"^abc", "(abc)d", "[ab]cd", R"(\babc)", R"(\dabc)", "(?s)abc", "abc|def", "abc(?i:d)",
+                        ".abc", R"(\Qabc\E)"}) {
+    BOOST_TEST_CONTEXT(p) { BOOST_TEST(leading_literal(p).empty()); }
+  }
+  // An alternative inside a group leaves the lead before it alone.
+  BOOST_TEST(leading_literal("abc(?:d|e)") == "abc");
+}
