@@ -652,10 +652,10 @@ std::vector<std::string> required_literal_runs(std::string_view p, bool* caseles
 }
 
 std::string leading_literal(std::string_view p) {
-  // required_literal_runs is empty with a top-level '|' (a match could start with the other
-  // branch), and says whether a case-insensitive flag appears anywhere.
+  // required_literal_runs is empty with a top-level '|': a match could start with the other
+  // branch. Flags cannot touch the lead: they come in a group, which ends it.
   bool caseless = false;
-  if (required_literal_runs(p, &caseless).empty() || caseless) return {};
+  if (required_literal_runs(p, &caseless).empty()) return {};
   std::string lead;
   size_t i = 0;
   while (i < p.size()) {

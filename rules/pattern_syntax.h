@@ -62,8 +62,8 @@ std::string capture_free_prefix(std::string_view re2_pattern);
 // The literal bytes every match of an unanchored pattern starts with, e.g. "sshd[" of
 // "sshd\[(?P<pid>\d+)\]: ": the leftmost match starts at the leftmost occurrence of it from
 // which the pattern matches anchored, so RE2 can be run anchored there (one pass, no DFA
-// to find where the match starts). Empty when the pattern starts otherwise, is anchored
-// with '^', has a top-level '|' or a case-insensitive flag, or the run is shorter than 2.
+// to find where the match starts). Empty when the pattern starts otherwise (with '^', a
+// group, flags, a class), has a top-level '|', or the run is shorter than 2.
 std::string leading_literal(std::string_view re2_pattern);
 
 // Every such run, in the order they appear (empty with a top-level '|'), for choosing the

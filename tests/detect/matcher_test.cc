@@ -342,3 +342,18 @@ BOOST_AUTO_TEST_CASE(runs_from_the_leading_literal_give_what_re2_searching_the_l
   }
   BOOST_TEST(matched > 500u);  // the pieces make the patterns match often enough to tell
 }
+
+BOOST_AUTO_TEST_CASE(flags_after_the_leading_literal_apply_only_to_what_follows) {
+  auto rs = load(R"(rules:
+  - id: link
+    title: link state
+    severity: low
+    match: {regex: 'port (?i)(?P<state>up|down)'}
+)");
+  BOOST_TEST(rs->rules()[0].steps[0].patterns[0].lead == "port ");
+  auto m = matcher(rs);
+  const auto ms = m->match_message("PORT up, port DOWN", "kernel", AssetClass::kServer);
+  BOOST_TEST_REQUIRE(ms.size() == 1u);
+  BOOST_TEST(fields_of(ms[0]).at("state") == "DOWN");
+  BOOST_TEST(m->match_message("PORT UP", "kernel", AssetClass::kServer).empty());
+}

@@ -94,11 +94,13 @@ BOOST_AUTO_TEST_CASE(leading_literal_is_what_every_match_starts_with) {
   BOOST_TEST(leading_literal("ab{2}").empty());
   BOOST_TEST(leading_literal("a+b").empty());
   // None: anchored, starting with a group, a class, an assertion or flags, a top-level
-  // alternative, case-insensitive anywhere.
-  for (const char* p : {"^abc", "(abc)d", "[ab]cd", R"(\babc)", R"(\dabc)", "(?s)abc", "abc|def", "abc(?i:d)",
+  // alternative.
+  for (const char* p : {"^abc", "(abc)d", "[ab]cd", R"(\babc)", R"(\dabc)", "(?s)abc", "(?i)abc", "abc|def",
                         ".abc", R"(\Qabc\E)"}) {
     BOOST_TEST_CONTEXT(p) { BOOST_TEST(leading_literal(p).empty()); }
   }
-  // An alternative inside a group leaves the lead before it alone.
+  // An alternative inside a group, or flags after the lead, leave the lead alone.
   BOOST_TEST(leading_literal("abc(?:d|e)") == "abc");
+  BOOST_TEST(leading_literal("abc(?i:d)") == "abc");
+  BOOST_TEST(leading_literal("abc (?i)up") == "abc ");
 }
