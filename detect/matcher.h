@@ -183,8 +183,12 @@ class Matcher {
   };
   std::vector<LineHits> line_hits_;            // by event - begin of the scanned range
   std::vector<uint32_t> hit_ids_;
-  std::vector<std::vector<uint32_t>> buckets_;  // by database index: events to join
-  std::string joined_buf_;
+  struct JoinedLine {
+    uint32_t event;
+    std::string_view text;
+  };
+  std::vector<std::vector<JoinedLine>> buckets_;  // by database index: lines to join
+  std::unique_ptr<char[]> joined_buf_;            // kJoinedChunk + the longest line + '\n'
   std::vector<uint32_t> line_end_;      // by line of the chunk: offset of its end ('\n')
   std::vector<uint32_t> chunk_events_;  // by line of the chunk: the event
   struct ChunkHit {
