@@ -277,23 +277,24 @@ void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vecto
 static bool copy_line(char* dst, std::string_view text) {
   const char* s = text.data();
   const size_t n = text.size();
-  size_t i = 0;
-  bool newline = false;
 #if defined(__SSE2__)
-  const __m128i nl = _mm_set1_epi8('\n');
-  __m128i seen = _mm_setzero_si128();
-  for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), v);
+  if (n >= 16) {
+    const __m128i nl = _mm_set1_epi8('\n');
+    __m128i seen = _mm_setzero_si128();
+    for (size_t i = 0; i + 16 <= n; i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), v);
+      seen = _mm_or_si128(seen, _mm_cmpeq_epi8(v, nl));
+    }
+    // The last 16 bytes again, overlapping what the loop did: no byte-by-byte tail.
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + n - 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 16), v);
     seen = _mm_or_si128(seen, _mm_cmpeq_epi8(v, nl));
+    return _mm_movemask_epi8(seen) != 0;
   }
-  newline = _mm_movemask_epi8(seen) != 0;
 #endif
-  for (; i < n; ++i) {
-    dst[i] = s[i];
-    newline = newline || s[i] == '\n';
-  }
-  return newline;
+  std::memcpy(dst, s, n);
+  return std::memchr(s, '\n', n) != nullptr;
 }
 
 void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {

@@ -196,3 +196,28 @@ BOOST_AUTO_TEST_CASE(joined_databases_come_back_from_the_cache) {
   BOOST_TEST(run(warm, b, true).size() == 5u);
   std::filesystem::remove_all(dir);
 }
+
+BOOST_AUTO_TEST_CASE(a_newline_at_any_byte_of_a_message_of_any_length_is_found) {
+  // The copy into the joined text looks for newlines 16 bytes at a time, the last 16
+  // overlapping: every length and position must still be caught.
+  const std::string yaml = "rules:\n" + rule("start", "^y") + rule("end", "y$");
+  auto rs = load(yaml);
+  EventBatch b;
+  size_t plain = 0;
+  for (size_t len = 1; len <= 40; ++len) {
+    for (size_t pos : {size_t{0}, len / 2, len - 1}) {
+      std::string m(len, 'x');
+      m[pos] = '\n';
+      if (pos + 1 < len) m[pos + 1] = 'y';  // "\ny": ^y would hit in joined text
+      if (pos > 0) m[pos - 1] = 'y';        // "y\n": y$ would hit in joined text
+      add_event(b, {.message = m, .time_us = kT0, .app = "app"});
+      add_event(b, {.message = std::string(len, 'y'), .time_us = kT0, .app = "app"});
+      ++plain;
+    }
+  }
+  uint64_t joined = 0;
+  const auto j = run(rs, b, true, &joined);
+  BOOST_TEST(joined == plain);  // every message without a newline, none with one
+  BOOST_TEST(hits(j) == hits(run(rs, b, false)));
+  BOOST_TEST(j.size() >= 2 * plain);  // each plain line matches both rules
+}
