@@ -106,6 +106,7 @@ void print_pattern_report(const RuleSet& rs, bool every) {
                     pattern_place(r, s, i).c_str(), std::string(match_kind_name(p.kind)).c_str());
         if (!p.kind_reason.empty()) std::printf(" (%s)", p.kind_reason.c_str());
         if (p.kind == MatchKind::kHyperscanExact && p.needs_confirm) std::printf(", RE2 extracts the fields");
+        if (!p.lead.empty()) std::printf("; RE2 runs from its leading text '%s'", p.lead.c_str());
         std::printf("\n");
         for (const std::string& note : p.cost_notes) std::printf("      slow: %s\n", note.c_str());
       }
@@ -128,6 +129,7 @@ json patterns_json(const RuleSet& rs) {
                         {"kind", match_kind_name(p.kind)},
                         {"reason", p.kind_reason},
                         {"re2_confirms", p.needs_confirm},
+                        {"re2_lead", p.lead},
                         {"literals", p.literals},
                         {"slow", p.cost_notes}});
       }

@@ -75,3 +75,24 @@ BOOST_AUTO_TEST_CASE(rules_check_passes_on_shipped_rules_and_fails_on_a_broken_f
   BOOST_TEST(out.find("broken.yaml:4") != std::string::npos, out);
   BOOST_TEST(out.find("demo.bad") != std::string::npos, out);
 }
+
+BOOST_AUTO_TEST_CASE(rules_check_says_where_re2_starts_an_unanchored_pattern) {
+  TempDir dir;
+  write_file(dir / "link.yaml",
+             "rules:\n"
+             "  - id: net.link_down\n"
+             "    title: Link down\n"
+             "    severity: low\n"
+             "    match:\n"
+             "      regex: 'port\\[(?P<port>\\d+)\\] link (?P<state>down)'\n");
+  std::string out, err;
+  BOOST_TEST(run_command({WARDSOC_BIN, "rules", "check", "--patterns", (dir / "link.yaml").string()}, &out, &err) == 0,
+             out << err);
+  BOOST_TEST(out.find("RE2 runs from its leading text 'port['") != std::string::npos, out);
+  BOOST_TEST(run_command({WARDSOC_BIN, "rules", "check", "--patterns", "--json", (dir / "link.yaml").string()}, &out,
+                         &err) == 0,
+             out << err);
+  const json j = json::parse(out);
+  BOOST_TEST_REQUIRE(j.at("patterns").size() == 1u);
+  BOOST_TEST(j.at("patterns")[0].at("re2_lead").get<std::string>() == "port[");
+}
