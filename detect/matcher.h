@@ -3,8 +3,8 @@
 // batch that share a database are joined by '\n' and scanned together with its joined-lines
 // form (one call for up to 64 KiB of lines instead of one per line, which costs several
 // times the scan of a short line), each hit mapped back to its line; a message holding a
-// newline, a long one, or a database without that form is scanned alone. Hits are checked against the
-// rule's sources, inputs and programs, confirmed by RE2 where needed, filtered by the
+// newline, a long one, or a database without that form is scanned alone. Hits are checked
+// against the rule's sources, inputs and programs, confirmed by RE2 where needed, filtered by the
 // rule's `not` patterns and `where` conditions, and their named captures extracted. One
 // Matcher per thread: it owns a Hyperscan scratch cloned from the RuleSet's prototype, and
 // scan() allocates nothing except the Matches it returns.
@@ -113,8 +113,6 @@ class Matcher {
   // adds the always-tried units and sorts.
   void begin_line();
   void note_hit(uint32_t expression);
-  // RE2 on the text: the pattern's leftmost match and its groups (n of them).
-  bool run_re2(const RulePattern& p, std::string_view text, re2::StringPiece* groups, int n);
   void end_line();
   // Runs Hyperscan over the event and fills candidates_ (sorted) with the units to try.
   void find_candidates(const EventBatch& batch, const Event& e, std::string_view text);
@@ -125,6 +123,8 @@ class Matcher {
   // Checks candidates_ for the event and appends its matches.
   void evaluate_candidates(const EventBatch& batch, uint32_t index, std::string_view text, std::vector<Match>* out);
   bool admits(const Rule& rule, const MatchStep& step, const EventBatch& batch, const Event& e) const;
+  // RE2 on the text: the pattern's leftmost match and its groups (n of them).
+  bool run_re2(const RulePattern& p, std::string_view text, re2::StringPiece* groups, int n);
   // Whether the pattern matches the current event: Hyperscan's word for exact patterns,
   // else RE2's, asked once per expression and event (several rules share patterns).
   bool pattern_matches(const RulePattern& p, std::string_view text);
