@@ -106,7 +106,7 @@ void Engine::process(const EventBatch& batch, std::vector<IncidentChange>* out) 
 
   // Workers cover consecutive ranges in order, so concatenating keeps event order.
   merged_.clear();
-  uint64_t scanned = 0, errors = 0, re2_runs = 0, re2_checks = 0;
+  uint64_t scanned = 0, errors = 0, re2_runs = 0, re2_checks = 0, joined = 0, fallbacks = 0;
   for (auto& w : workers_) {
     for (Match& m : w->matches) merged_.push_back(std::move(m));
     w->matches.clear();
@@ -114,6 +114,8 @@ void Engine::process(const EventBatch& batch, std::vector<IncidentChange>* out) 
     errors += w->matcher->scan_errors();
     re2_runs += w->matcher->re2_runs();
     re2_checks += w->matcher->re2_dfa_checks();
+    joined += w->matcher->joined_lines();
+    fallbacks += w->matcher->joined_fallbacks();
   }
   for (const Match& m : merged_) {
     rule_matches_[m.rule].fetch_add(1, std::memory_order_relaxed);
@@ -128,6 +130,8 @@ void Engine::process(const EventBatch& batch, std::vector<IncidentChange>* out) 
   scan_errors_.store(errors, std::memory_order_relaxed);
   re2_runs_.store(re2_runs, std::memory_order_relaxed);
   re2_dfa_checks_.store(re2_checks, std::memory_order_relaxed);
+  joined_lines_.store(joined, std::memory_order_relaxed);
+  joined_fallbacks_.store(fallbacks, std::memory_order_relaxed);
 
   correlator_.process(batch, merged_, out);
 }
@@ -230,6 +234,8 @@ EngineStats Engine::stats() const {
   s.scan_errors = scan_errors_.load(std::memory_order_relaxed);
   s.re2_runs = re2_runs_.load(std::memory_order_relaxed);
   s.re2_dfa_checks = re2_dfa_checks_.load(std::memory_order_relaxed);
+  s.joined_lines = joined_lines_.load(std::memory_order_relaxed);
+  s.joined_fallbacks = joined_fallbacks_.load(std::memory_order_relaxed);
   const CorrelatorStats c = correlator_.stats();
   s.incidents_created = c.incidents_created;
   s.incidents_updated = c.incidents_updated;

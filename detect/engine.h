@@ -54,6 +54,8 @@ struct EngineStats {
   uint64_t scan_errors = 0;
   uint64_t re2_runs = 0;        // RE2 runs that took fields or confirmed a candidate
   uint64_t re2_dfa_checks = 0;  // RE2 DFA runs that ruled a candidate out before that
+  uint64_t joined_lines = 0;    // lines Hyperscan scanned joined with others of their batch
+  uint64_t joined_fallbacks = 0;  // joined scans cut short by repeated hits (then line by line)
   uint64_t incidents_created = 0;
   uint64_t incidents_updated = 0;
   uint64_t late_matches = 0;
@@ -135,6 +137,8 @@ class Engine {
   std::atomic<uint64_t> scan_errors_{0};
   std::atomic<uint64_t> re2_runs_{0};
   std::atomic<uint64_t> re2_dfa_checks_{0};
+  std::atomic<uint64_t> joined_lines_{0};
+  std::atomic<uint64_t> joined_fallbacks_{0};
 };
 
 }  // namespace wardsoc

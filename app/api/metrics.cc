@@ -68,6 +68,14 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
               "Candidates of mostly failing patterns that RE2's DFA looked at first (since the rule "
               "set was loaded)",
               e.re2_dfa_checks);
+    f.counter("wardsoc_detect_joined_lines_total",
+              "Lines Hyperscan scanned together with others of their batch (since the rule set was "
+              "loaded)",
+              e.joined_lines);
+    f.counter("wardsoc_detect_joined_fallbacks_total",
+              "Joined scans cut short by a pattern hitting over and over, finished line by line "
+              "(since the rule set was loaded)",
+              e.joined_fallbacks);
     f.counter("wardsoc_detect_late_matches_total", "Matches older than their window (not counted)",
               e.late_matches);
     f.counter("wardsoc_detect_keys_evicted_total", "Group keys dropped at the per-rule cap",

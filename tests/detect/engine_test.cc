@@ -100,6 +100,11 @@ BOOST_AUTO_TEST_CASE(several_workers_give_the_same_changes_as_one) {
   BOOST_TEST(four_stats.matches == one_stats.matches);
   BOOST_TEST(four_stats.incidents_created == one_stats.incidents_created);
   BOOST_TEST(four_stats.incidents_created > 0u);
+  // Every sshd and sudo line is scanned joined with the others of its batch, in one worker
+  // or in four; none of the shipped patterns floods a joined scan.
+  BOOST_TEST(one_stats.joined_lines == 12000u);
+  BOOST_TEST(four_stats.joined_lines == 12000u);
+  BOOST_TEST(one_stats.joined_fallbacks == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(rule_stats_count_matches_and_incidents_per_rule) {

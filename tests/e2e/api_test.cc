@@ -173,6 +173,8 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
   BOOST_TEST_REQUIRE(runs != std::string::npos);
   BOOST_TEST(std::stoull(metrics.body.substr(runs + 31)) >= 6u);
   BOOST_TEST(metrics.body.find("\nwardsoc_detect_re2_dfa_checks_total ") != std::string::npos);
+  BOOST_TEST(metrics.body.find("\nwardsoc_detect_joined_lines_total ") != std::string::npos);
+  BOOST_TEST(metrics.body.find("\nwardsoc_detect_joined_fallbacks_total 0") != std::string::npos);
 
   // Looking after the store from outside while it runs.
   const std::string backups = (w.dir / "backups").string();
