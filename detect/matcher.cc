@@ -164,6 +164,7 @@ Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> 
   m->confirm_stamp_.assign(n, 0);
   m->joined_stamp_.assign(n, 0);
   m->buckets_.resize(rs.database_count());
+  m->any_joined_ = rs.joined_database_count() > 0;
   m->confirmed_.assign(n, 0);
   m->tally_.assign(n, {});
   m->unit_stamp_.assign(rs.units().size(), 0);
@@ -247,7 +248,7 @@ int Matcher::database_for(const EventBatch& batch, const Event& e) {
 void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vector<Match>* out) {
   end = std::min(end, batch.size());
   if (begin >= end) return;
-  if (!options_.join_lines || end - begin < kJoinedMinLines || rules_->joined_database_count() == 0) {
+  if (!options_.join_lines || end - begin < kJoinedMinLines || !any_joined_) {
     for (size_t i = begin; i < end; ++i) scan_event(batch, static_cast<uint32_t>(i), out);
     return;
   }

@@ -175,6 +175,7 @@ class Matcher {
   int cached_db_ = -1;
   // The joined scan. A line's hits are recorded (expression ids, in hit_ids_) and replayed
   // when the line is evaluated, since the per-expression stamps hold one line at a time.
+  bool any_joined_ = false;   // some database has a joined-lines form
   bool joined_line_ = false;  // the line being evaluated came from a joined scan
   struct LineHits {
     uint32_t begin = 0;
