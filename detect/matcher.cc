@@ -20,6 +20,8 @@ constexpr uint32_t kTallyWindow = 1024;  // lines the tally remembers, roughly
 constexpr size_t kJoinedChunk = 64 * 1024;
 constexpr size_t kJoinedLineMax = 4096;
 constexpr size_t kJoinedMinLines = 4;
+// Messages ahead of the one being copied into the joined text whose bytes are asked for.
+constexpr size_t kCopyAhead = 8;
 // Repeated hits (a pattern already seen on its line) allowed per chunk before the rest of
 // it is scanned line by line: a joined scan reports every match, one per line does not.
 constexpr uint32_t kRepeatsPerLine = 4;
@@ -161,30 +163,62 @@ Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> 
   }
   const uint32_t n = rs.expression_count();
   m->pattern_stamp_.assign(n, 0);
-  m->confirm_stamp_.assign(n, 0);
   m->joined_stamp_.assign(n, 0);
   m->buckets_.resize(rs.database_count());
   m->any_joined_ = rs.joined_database_count() > 0;
-  m->confirmed_.assign(n, 0);
-  m->tally_.assign(n, {});
-  m->unit_stamp_.assign(rs.units().size(), 0);
-  m->candidates_.reserve(rs.units().size());
-  // Only as many groups as the named captures need: RE2 runs fastest with none.
-  m->group_count_.assign(n, 0);
+  m->expressions_.assign(n, Expression{});
+  std::vector<uint8_t> seen(n, 0);
   for (const Rule& r : rs.rules()) {
     for (const MatchStep& st : r.steps) {
-      for (const RulePattern& p : st.patterns) {
-        if (!p.captures.empty()) m->group_count_[p.expression] = p.captures.back().second + 1;
+      for (const auto* list : {&st.patterns, &st.exclusions}) {
+        for (const RulePattern& p : *list) {
+          Expression& x = m->expressions_[p.expression];
+          // Only as many groups as the named captures need: RE2 runs fastest with none.
+          if (list == &st.patterns && !p.captures.empty()) x.groups = std::max(x.groups, p.captures.back().second + 1);
+          if (seen[p.expression] != 0) continue;  // the same text: the same program and analysis
+          seen[p.expression] = 1;
+          x.re2 = p.re2.get();
+          x.lead = p.lead;
+          x.hyperscan_id = p.hyperscan_id;
+          x.re2_only = p.kind == MatchKind::kRe2Only;
+          x.needs_confirm = p.needs_confirm;
+          x.confirm_joined = p.confirm_joined;
+          x.captures = static_cast<uint32_t>(m->captures_.size());
+          x.capture_count = static_cast<uint32_t>(p.captures.size());
+          m->captures_.insert(m->captures_.end(), p.captures.begin(), p.captures.end());
+        }
       }
     }
   }
-  m->group_offset_.assign(n, 0);
   uint32_t total = 0;
-  for (uint32_t e = 0; e < n; ++e) {
-    m->group_offset_[e] = total;
-    total += static_cast<uint32_t>(m->group_count_[e]);
+  for (Expression& x : m->expressions_) {
+    x.group_offset = total;
+    total += static_cast<uint32_t>(x.groups);
   }
   m->groups_.resize(std::max<uint32_t>(total, 1));
+  m->units_.reserve(rs.units().size());
+  for (const UnitRef& ref : rs.units()) {
+    const Rule& r = rs.rules()[ref.rule];
+    const MatchStep& st = r.steps[ref.step];
+    Unit u;
+    u.rule = &r;
+    u.step = &st;
+    u.rule_index = ref.rule;
+    u.step_index = ref.step;
+    u.sources = r.sources;
+    u.exprs = static_cast<uint32_t>(m->unit_exprs_.size());
+    u.patterns = static_cast<uint32_t>(st.patterns.size());
+    u.exclusions = static_cast<uint32_t>(st.exclusions.size());
+    for (const RulePattern& p : st.patterns) m->unit_exprs_.push_back(p.expression);
+    for (const RulePattern& p : st.exclusions) m->unit_exprs_.push_back(p.expression);
+    u.enabled = r.enabled;
+    u.inputs = !r.inputs.empty();
+    u.programs = !r.programs.empty() || !st.programs.empty();
+    u.where = !st.where.empty();
+    m->units_.push_back(u);
+  }
+  m->unit_stamp_.assign(rs.units().size(), 0);
+  m->candidates_.reserve(rs.units().size());
   // Without program names in any rule, the database depends on the asset class alone.
   for (const Rule& r : rs.rules()) {
     m->programs_named_ = m->programs_named_ || !r.programs.empty() ||
@@ -215,7 +249,7 @@ void Matcher::begin_line() {
   if (++stamp_ == 0) {  // wrapped: old stamps could look current
     std::fill(pattern_stamp_.begin(), pattern_stamp_.end(), 0);
     std::fill(unit_stamp_.begin(), unit_stamp_.end(), 0);
-    std::fill(confirm_stamp_.begin(), confirm_stamp_.end(), 0);
+    for (Expression& x : expressions_) x.confirm_stamp = 0;
     stamp_ = 1;
   }
   candidates_.clear();
@@ -253,15 +287,24 @@ void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vecto
     return;
   }
   joined_scan(batch, begin, end);
+  const bool always_none = rules_->always_units().empty();
+  // The next line with hits, whose data is fetched while the current one is evaluated.
+  size_t next = begin;
   for (size_t i = begin; i < end; ++i) {
     const LineHits& h = line_hits_[i - begin];
     if (!h.joined) {
       scan_event(batch, static_cast<uint32_t>(i), out);
       continue;
     }
-    const Event& e = batch.events()[i];
+    if (h.count > 0 && next <= i) {
+      for (next = i + 1; next < end && line_hits_[next - begin].count == 0; ++next) {
+      }
+      if (next < end) prefetch_line(batch, static_cast<uint32_t>(next), line_hits_[next - begin]);
+    }
     ++events_scanned_;
     ++joined_lines_;
+    if (h.count == 0 && always_none) continue;  // most lines: nothing to try
+    const Event& e = batch.events()[i];
     begin_line();
     for (uint32_t k = h.begin; k < h.begin + h.count; ++k) note_hit(hit_ids_[k]);
     end_line();
@@ -269,6 +312,25 @@ void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vecto
     joined_line_ = true;
     evaluate_candidates(batch, static_cast<uint32_t>(i), event_text(batch, e), out);
     joined_line_ = false;
+  }
+}
+
+void Matcher::prefetch_line(const EventBatch& batch, uint32_t index, const LineHits& h) {
+  // With many rules, what a line's candidates need (the event, the units, each expression's
+  // program) has mostly left the core's caches since the joined scan; asking for it one line
+  // ahead overlaps those misses with the work on the current line.
+  const Event* e = &batch.events()[index];
+  __builtin_prefetch(e);
+  __builtin_prefetch(reinterpret_cast<const char*>(e) + 64);
+  for (uint32_t k = h.begin; k < h.begin + h.count; ++k) {
+    const uint32_t id = hit_ids_[k];
+    for (uint32_t unit : rules_->expression_users(id)) __builtin_prefetch(&units_[unit]);
+    const Expression& x = expressions_[id];
+    if (x.re2 != nullptr && (x.groups > 0 || x.needs_confirm || x.confirm_joined)) {
+      const auto* r = reinterpret_cast<const char*>(x.re2);
+      for (size_t off = 0; off < sizeof(re2::RE2); off += 64) __builtin_prefetch(r + off);
+    }
+    if (x.capture_count > 0) __builtin_prefetch(&captures_[x.captures]);
   }
 }
 
@@ -322,6 +384,8 @@ void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
       chunk_events_.clear();
       size_t len = 0;
       while (k < lines.size() && len < kJoinedChunk) {
+        // The messages are read for the first time here: ask for a later one meanwhile.
+        if (k + kCopyAhead < lines.size()) __builtin_prefetch(lines[k + kCopyAhead].text.data());
         const JoinedLine& l = lines[k++];
         // A message holding a newline is left out (scanned alone): its bytes are overwritten.
         if (copy_line(buf + len, l.text)) continue;
@@ -405,15 +469,6 @@ void Matcher::find_candidates(const EventBatch& batch, const Event& e, std::stri
   end_line();
 }
 
-bool Matcher::admits(const Rule& rule, const MatchStep& step, const EventBatch& batch, const Event& e) const {
-  if (!rule.applies_to(e.asset_class)) return false;
-  if (!rule.inputs.empty()) {
-    const auto& allowed = input_allowed_[static_cast<size_t>(&rule - rules_->rules().data())];
-    if (e.input >= allowed.size() || allowed[e.input] == 0) return false;
-  }
-  return rule.step_accepts_program(step, batch.view(e.header.app));
-}
-
 void Matcher::scan_event(const EventBatch& batch, uint32_t index, std::vector<Match>* out) {
   const Event& e = batch.events()[index];
   const std::string_view text = event_text(batch, e);
@@ -426,76 +481,79 @@ void Matcher::scan_event(const EventBatch& batch, uint32_t index, std::vector<Ma
 void Matcher::evaluate_candidates(const EventBatch& batch, uint32_t index, std::string_view text,
                                   std::vector<Match>* out) {
   const Event& e = batch.events()[index];
-  const RuleSet& rs = *rules_;
-  for (uint32_t u : candidates_) {
-    const UnitRef& ref = rs.units()[u];
-    const Rule& rule = rs.rules()[ref.rule];
-    if (!rule.enabled && !options_.include_disabled) continue;
-    const MatchStep& step = rule.steps[ref.step];
-    if (!admits(rule, step, batch, e)) continue;
+  const uint32_t cls = 1u << static_cast<unsigned>(e.asset_class);
+  for (uint32_t c : candidates_) {
+    const Unit& u = units_[c];
+    if (!u.enabled && !options_.include_disabled) continue;
+    if ((u.sources & cls) == 0) continue;
+    if (u.inputs) {
+      const auto& allowed = input_allowed_[u.rule_index];
+      if (e.input >= allowed.size() || allowed[e.input] == 0) continue;
+    }
+    if (u.programs && !u.rule->step_accepts_program(*u.step, batch.view(e.header.app))) continue;
     Match m;
     m.event = index;
-    m.rule = ref.rule;
-    m.step = ref.step;
-    if (evaluate(step, batch, e, text, &m)) out->push_back(std::move(m));
+    m.rule = u.rule_index;
+    m.step = u.step_index;
+    if (evaluate(u, batch, e, text, &m)) out->push_back(std::move(m));
   }
 }
 
-bool Matcher::pattern_matches(const RulePattern& p, std::string_view text) {
-  const bool hit = p.kind == MatchKind::kRe2Only ||
-                   (p.hyperscan_id != kNoHyperscanId && pattern_stamp_[p.hyperscan_id] == stamp_);
+bool Matcher::expression_matches(uint32_t expression, std::string_view text) {
+  Expression& x = expressions_[expression];
+  const bool hit = x.re2_only || (x.hyperscan_id != kNoHyperscanId && pattern_stamp_[x.hyperscan_id] == stamp_);
   if (!hit) return false;
-  if (!(joined_line_ ? p.confirm_joined : p.needs_confirm)) return true;
-  const uint32_t e = p.expression;
-  if (confirm_stamp_[e] != stamp_) {
-    confirm_stamp_[e] = stamp_;
+  if (!(joined_line_ ? x.confirm_joined : x.needs_confirm)) return true;
+  if (x.confirm_stamp != stamp_) {
+    x.confirm_stamp = stamp_;
     const re2::StringPiece input(text.data(), text.size());
-    const int groups = group_count_[e];
-    ConfirmTally& t = tally_[e];
+    const int groups = x.groups;
+    ConfirmTally& t = x.tally;
     // After a first few lines, an expression that fails more often than it matches is
     // asked the cheap question first. Either way the answer and the fields are the same.
     // (A pattern with a leading literal needs no such question: it is run anchored where
     // the literal is, and a line without the literal never reaches RE2.)
-    const bool ask_dfa_first = groups > 1 && p.lead.empty() && t.asked >= kTallyWarmup && t.matched * 2 < t.asked;
-    bool hit = false;
+    const bool ask_dfa_first = groups > 1 && x.lead.empty() && t.asked >= kTallyWarmup && t.matched * 2 < t.asked;
+    bool matched = false;
     if (ask_dfa_first) ++re2_dfa_checks_;
-    if (ask_dfa_first && !p.re2->Match(input, 0, input.size(), RE2::UNANCHORED, nullptr, 0)) {
-      hit = false;
+    if (ask_dfa_first && !x.re2->Match(input, 0, input.size(), RE2::UNANCHORED, nullptr, 0)) {
+      matched = false;
     } else {
-      hit = run_re2(p, text, groups_.data() + group_offset_[e], groups);
+      matched = run_re2(expression, text, groups_.data() + x.group_offset, groups);
     }
-    confirmed_[e] = hit ? 1 : 0;
+    x.confirmed = matched;
     if (groups > 1) {
       if (++t.asked == kTallyWindow) {  // halve both: the tally follows what the lines are now
         t.asked /= 2;
         t.matched /= 2;
       }
-      t.matched += hit ? 1 : 0;
+      t.matched += matched ? 1 : 0;
     }
   }
-  return confirmed_[e] != 0;
+  return x.confirmed;
 }
 
-bool Matcher::run_re2(const RulePattern& p, std::string_view text, re2::StringPiece* groups, int n) {
+bool Matcher::run_re2(uint32_t expression, std::string_view text, re2::StringPiece* groups, int n) {
+  const Expression& x = expressions_[expression];
   const re2::StringPiece input(text.data(), text.size());
   size_t from = 0;
-  if (!p.lead.empty()) {
+  if (!x.lead.empty()) {
     // Every match starts with the lead: the leftmost match starts at the first occurrence
     // from which the pattern matches anchored. An anchored run needs neither RE2's forward
     // DFA (where does a match end?) nor its reverse DFA (where does it start?), whose
     // states for a rarely used pattern are cold in the cache: ~3x cheaper per line.
     for (int tries = 0; tries < kLeadTries; ++tries) {
-      const size_t at = text.find(p.lead, from);
+      const size_t at = text.find(x.lead, from);
       if (at == std::string_view::npos) return false;
       ++re2_runs_;
-      if (p.re2->Match(input, at, input.size(), RE2::ANCHOR_START, groups, n)) return true;
+      if (x.re2->Match(input, at, input.size(), RE2::ANCHOR_START, groups, n)) return true;
       from = at + 1;
     }
   }
   // No lead, or it occurs too often: the leftmost match at or after `from` (none starts
   // before it).
   ++re2_runs_;
-  return p.re2->Match(input, from, input.size(), RE2::UNANCHORED, groups, n);
+  return x.re2->Match(input, from, input.size(), RE2::UNANCHORED, groups, n);
 }
 
 const RulePattern* Matcher::first_pattern(const MatchStep& step, std::string_view text) {
@@ -505,31 +563,40 @@ const RulePattern* Matcher::first_pattern(const MatchStep& step, std::string_vie
   return nullptr;
 }
 
-bool Matcher::evaluate(const MatchStep& step, const EventBatch& batch, const Event& e, std::string_view text,
+bool Matcher::evaluate(const Unit& unit, const EventBatch& batch, const Event& e, std::string_view text,
                        Match* match) {
+  const uint32_t* patterns = unit_exprs_.data() + unit.exprs;
+  const uint32_t* exclusions = patterns + unit.patterns;
   // A `not` pattern that Hyperscan decides alone costs nothing to ask: an excluded line
   // (pam.auth_failure's sshd lines, say) then never pays for RE2 taking its fields.
-  for (const RulePattern& x : step.exclusions) {
-    if (!x.needs_confirm && pattern_matches(x, text)) return false;
+  for (uint32_t k = 0; k < unit.exclusions; ++k) {
+    if (!expressions_[exclusions[k]].needs_confirm && expression_matches(exclusions[k], text)) return false;
   }
-  const RulePattern* matched = nullptr;
-  if (!step.patterns.empty()) {
-    matched = first_pattern(step, text);
-    if (matched == nullptr) return false;
-  }
-  for (const RulePattern& x : step.exclusions) {
-    if (x.needs_confirm && pattern_matches(x, text)) return false;
-  }
-  if (matched != nullptr && !matched->captures.empty()) {
-    const re2::StringPiece* groups = groups_of(*matched);
-    match->fields.reserve(matched->captures.size());
-    for (const auto& [name, index] : matched->captures) {
-      const re2::StringPiece& g = groups[index];
-      if (g.data() == nullptr) continue;  // the group took no part in the match
-      match->fields.emplace_back(name, std::string(g.data(), g.size()));
+  uint32_t matched = unit.patterns;  // none
+  for (uint32_t k = 0; k < unit.patterns; ++k) {
+    if (expression_matches(patterns[k], text)) {
+      matched = k;
+      break;
     }
   }
-  for (const Condition& c : step.where) {
+  if (unit.patterns > 0 && matched == unit.patterns) return false;
+  for (uint32_t k = 0; k < unit.exclusions; ++k) {
+    if (expressions_[exclusions[k]].needs_confirm && expression_matches(exclusions[k], text)) return false;
+  }
+  if (matched < unit.patterns) {
+    const Expression& x = expressions_[patterns[matched]];
+    if (x.capture_count > 0) {
+      const re2::StringPiece* groups = groups_.data() + x.group_offset;
+      match->fields.reserve(x.capture_count);
+      for (uint32_t k = x.captures; k < x.captures + x.capture_count; ++k) {
+        const re2::StringPiece& g = groups[captures_[k].second];
+        if (g.data() == nullptr) continue;  // the group took no part in the match
+        match->fields.emplace_back(captures_[k].first, std::string(g.data(), g.size()));
+      }
+    }
+  }
+  if (!unit.where) return true;
+  for (const Condition& c : unit.step->where) {
     std::string_view value;
     if (!field_value(c.field, *match, batch, e, &value)) return false;
     if (!condition_holds(c, value)) return false;

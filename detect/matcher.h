@@ -120,20 +120,24 @@ class Matcher {
   // The joined scan of events [begin, end): fills line_hits_ for the lines it covered.
   void joined_scan(const EventBatch& batch, size_t begin, size_t end);
   void scan_chunk(const hs_database_t* db, size_t begin);
+  struct LineHits;
+  // Asks the memory for what evaluating a line with hits will read (see scan()).
+  void prefetch_line(const EventBatch& batch, uint32_t index, const LineHits& h);
   // Checks candidates_ for the event and appends its matches.
   void evaluate_candidates(const EventBatch& batch, uint32_t index, std::string_view text, std::vector<Match>* out);
-  bool admits(const Rule& rule, const MatchStep& step, const EventBatch& batch, const Event& e) const;
-  // RE2 on the text: the pattern's leftmost match and its groups (n of them).
-  bool run_re2(const RulePattern& p, std::string_view text, re2::StringPiece* groups, int n);
-  // Whether the pattern matches the current event: Hyperscan's word for exact patterns,
+  // RE2 on the text: the expression's leftmost match and its groups (n of them).
+  bool run_re2(uint32_t expression, std::string_view text, re2::StringPiece* groups, int n);
+  // Whether an expression matches the current event: Hyperscan's word for exact patterns,
   // else RE2's, asked once per expression and event (several rules share patterns).
-  bool pattern_matches(const RulePattern& p, std::string_view text);
+  bool expression_matches(uint32_t expression, std::string_view text);
+  bool pattern_matches(const RulePattern& p, std::string_view text) { return expression_matches(p.expression, text); }
   // The pattern that matches (nullptr if none); its groups are at groups_of(p).
   const RulePattern* first_pattern(const MatchStep& step, std::string_view text);
   const re2::StringPiece* groups_of(const RulePattern& p) const {
-    return groups_.data() + group_offset_[p.expression];
+    return groups_.data() + expressions_[p.expression].group_offset;
   }
-  bool evaluate(const MatchStep& step, const EventBatch& batch, const Event& e, std::string_view text, Match* match);
+  struct Unit;
+  bool evaluate(const Unit& unit, const EventBatch& batch, const Event& e, std::string_view text, Match* match);
   // The value of a field for `where`: a capture, else a built-in field. False if absent.
   bool field_value(const std::string& name, const Match& m, const EventBatch& batch, const Event& e,
                    std::string_view* out) const;
@@ -148,8 +152,6 @@ class Matcher {
   // "hit in the current event" without clearing anything between events.
   uint32_t stamp_ = 0;
   std::vector<uint32_t> pattern_stamp_;  // by expression: Hyperscan reported it
-  std::vector<uint32_t> confirm_stamp_;  // by expression: RE2 was asked
-  std::vector<uint8_t> confirmed_;       // by expression: RE2's answer
   // By expression: how often RE2 was asked for its fields and how often it matched. A run
   // for fields costs the same whether it matches or not (RE2 backtracks, or builds its
   // one-pass state, over the line); for an expression that mostly fails, RE2's DFA is
@@ -158,13 +160,47 @@ class Matcher {
     uint32_t asked = 0;
     uint32_t matched = 0;
   };
-  std::vector<ConfirmTally> tally_;
+  // What checking a candidate needs, packed so that one costs a few cache lines rather than
+  // a walk through Rule, MatchStep and RulePattern (which are large and, with many rules,
+  // cold): by expression, its program and how to confirm it; by unit (match step), what
+  // admits a line and which expressions it tries.
+  struct alignas(64) Expression {
+    const re2::RE2* re2 = nullptr;
+    std::string_view lead;  // RulePattern::lead
+    uint32_t hyperscan_id = kNoHyperscanId;
+    uint32_t group_offset = 0;  // in groups_
+    int groups = 0;             // groups RE2 fills (0 = none needed)
+    uint32_t captures = 0;      // in captures_: the named groups, RulePattern::captures
+    uint32_t capture_count = 0;
+    uint32_t confirm_stamp = 0;  // RE2 was asked for the current event
+    ConfirmTally tally;
+    bool re2_only = false;
+    bool needs_confirm = true;
+    bool confirm_joined = true;
+    bool confirmed = false;  // RE2's answer for the current event
+  };
+  std::vector<Expression> expressions_;
+  std::vector<std::pair<std::string, int>> captures_;
+  struct Unit {
+    const Rule* rule = nullptr;
+    const MatchStep* step = nullptr;
+    uint32_t rule_index = 0;
+    uint32_t step_index = 0;
+    uint32_t sources = 0;       // Rule::sources
+    uint32_t exprs = 0;         // in unit_exprs_: the patterns' expressions, then the exclusions'
+    uint32_t patterns = 0;
+    uint32_t exclusions = 0;
+    bool enabled = true;
+    bool inputs = false;        // the rule names inputs
+    bool programs = false;      // the rule or step names programs
+    bool where = false;         // the step has conditions
+  };
+  std::vector<Unit> units_;
+  std::vector<uint32_t> unit_exprs_;
   std::vector<uint32_t> unit_stamp_;
   std::vector<uint32_t> candidates_;
   // Capture groups of each expression's last RE2 run, side by side.
   std::vector<re2::StringPiece> groups_;
-  std::vector<uint32_t> group_offset_;  // by expression
-  std::vector<int> group_count_;        // by expression: groups RE2 fills (0 = none needed)
   // The database of the last line's asset class and program; by class alone when no rule
   // names programs.
   bool programs_named_ = false;
