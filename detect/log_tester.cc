@@ -56,7 +56,7 @@ void LogTester::process(const EventBatch& batch, std::vector<LineResult>* out, s
     LineHit h;
     h.rule = m.rule;
     h.step = m.step;
-    h.fields = m.fields;
+    h.fields.assign(m.fields.begin(), m.fields.end());
     h.outcome = o;
     lr.hits.push_back(std::move(h));
     ++tallies_[m.rule].matches;

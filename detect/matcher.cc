@@ -747,7 +747,7 @@ Explanation Matcher::explain(const EventBatch& batch, uint32_t event, uint32_t u
         if (g.data() != nullptr) m.fields.emplace_back(name, std::string(g.data(), g.size()));
       }
     }
-    x.fields = m.fields;
+    x.fields.assign(m.fields.begin(), m.fields.end());
   }
   for (const RulePattern& p : step.exclusions) {
     if (pattern_matches(p, text)) {

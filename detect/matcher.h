@@ -13,6 +13,8 @@
 #include <hs/hs.h>
 #include <re2/re2.h>
 
+#include <boost/container/small_vector.hpp>
+
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -27,13 +29,17 @@
 
 namespace wardsoc {
 
+// The named captures of one match, held in the Match itself up to three: most rules take a
+// few fields, and a heap block per match cost more than the rest of its bookkeeping.
+using MatchFields = boost::container::small_vector<std::pair<std::string, std::string>, 3>;
+
 struct Match {
   uint32_t event = 0;  // index in the batch
   uint32_t rule = 0;   // index in RuleSet::rules()
   uint32_t step = 0;   // index in Rule::steps (0 but for sequences)
   // Named captures of the pattern that matched, in group order; a group that took no part
   // in the match is left out, one that matched nothing is present and empty.
-  std::vector<std::pair<std::string, std::string>> fields;
+  MatchFields fields;
 };
 
 struct MatcherOptions {

@@ -90,7 +90,7 @@ namespace {
 
 std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
-std::string fields_text(const std::vector<std::pair<std::string, std::string>>& fields) {
+std::string fields_text(const MatchFields& fields) {
   if (fields.empty()) return "no fields";
   std::string s;
   for (const auto& [k, v] : fields) {

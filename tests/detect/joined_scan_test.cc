@@ -35,7 +35,10 @@ std::vector<Found> run(const std::shared_ptr<const RuleSet>& rs, const EventBatc
   std::vector<Match> out;
   m->scan(b, 0, b.size(), &out);
   std::vector<Found> f;
-  for (const Match& x : out) f.emplace_back(x.event, rs->rules()[x.rule].id, x.fields);
+  for (const Match& x : out) {
+    f.emplace_back(x.event, rs->rules()[x.rule].id,
+                   std::vector<std::pair<std::string, std::string>>(x.fields.begin(), x.fields.end()));
+  }
   if (joined_lines != nullptr) *joined_lines = m->joined_lines();
   if (fallbacks != nullptr) *fallbacks = m->joined_fallbacks();
   return f;
