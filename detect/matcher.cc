@@ -287,39 +287,46 @@ void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vecto
     return;
   }
   joined_scan(batch, begin, end);
-  const bool always_none = rules_->always_units().empty();
-  // The next line with hits, whose data is fetched while the current one is evaluated.
-  size_t next = begin;
-  for (size_t i = begin; i < end; ++i) {
-    const LineHits& h = line_hits_[i - begin];
-    if (!h.joined) {
-      scan_event(batch, static_cast<uint32_t>(i), out);
+  // Events in order: each line scanned alone, each joined line with hits, and, when some
+  // units are tried on every line, the joined lines without hits too. A joined line without
+  // hits needs nothing else, and most lines are such.
+  const bool every_line = !rules_->always_units().empty();
+  const size_t joined = (end - begin) - alone_.size();
+  events_scanned_ += joined;
+  joined_lines_ += joined;
+  size_t a = 0;
+  size_t h = 0;
+  for (size_t i = begin; i < end;) {
+    const size_t next_alone = a < alone_.size() ? alone_[a] : end;
+    const size_t next_hits = h < hit_lines_.size() ? hit_lines_[h].event : end;
+    const size_t at = every_line ? i : std::min(next_alone, next_hits);
+    if (at >= end) break;
+    i = at + 1;
+    if (at == next_alone) {
+      ++a;
+      scan_event(batch, static_cast<uint32_t>(at), out);
       continue;
     }
-    if (h.count > 0 && next <= i) {
-      for (next = i + 1; next < end && line_hits_[next - begin].count == 0; ++next) {
-      }
-      if (next < end) prefetch_line(batch, static_cast<uint32_t>(next), line_hits_[next - begin]);
-    }
-    ++events_scanned_;
-    ++joined_lines_;
-    if (h.count == 0 && always_none) continue;  // most lines: nothing to try
-    const Event& e = batch.events()[i];
     begin_line();
-    for (uint32_t k = h.begin; k < h.begin + h.count; ++k) note_hit(hit_ids_[k]);
+    if (at == next_hits) {
+      const HitLine& hl = hit_lines_[h++];
+      // What the next line with hits will read is asked for while this one is evaluated.
+      if (h < hit_lines_.size()) prefetch_line(batch, hit_lines_[h]);
+      for (uint32_t k = hl.begin; k < hl.begin + hl.count; ++k) note_hit(hit_ids_[k]);
+    }
     end_line();
     if (candidates_.empty()) continue;
     joined_line_ = true;
-    evaluate_candidates(batch, static_cast<uint32_t>(i), event_text(batch, e), out);
+    evaluate_candidates(batch, static_cast<uint32_t>(at), event_text(batch, batch.events()[at]), out);
     joined_line_ = false;
   }
 }
 
-void Matcher::prefetch_line(const EventBatch& batch, uint32_t index, const LineHits& h) {
+void Matcher::prefetch_line(const EventBatch& batch, const HitLine& h) {
   // With many rules, what a line's candidates need (the event, the units, each expression's
   // program) has mostly left the core's caches since the joined scan; asking for it one line
   // ahead overlaps those misses with the work on the current line.
-  const Event* e = &batch.events()[index];
+  const Event* e = &batch.events()[h.event];
   __builtin_prefetch(e);
   __builtin_prefetch(reinterpret_cast<const char*>(e) + 64);
   for (uint32_t k = h.begin; k < h.begin + h.count; ++k) {
@@ -362,22 +369,29 @@ static bool copy_line(char* dst, std::string_view text) {
 
 void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
   const RuleSet& rs = *rules_;
-  line_hits_.assign(end - begin, LineHits{});
+  alone_.clear();
+  hit_lines_.clear();
   hit_ids_.clear();
   for (auto& b : buckets_) b.clear();
   for (size_t i = begin; i < end; ++i) {
     const Event& e = batch.events()[i];
     const int db = database_for(batch, e);
-    if (db < 0 || rs.joined_database_at(db) == nullptr) continue;
     const std::string_view text = event_text(batch, e);
-    if (text.size() > kJoinedLineMax) continue;  // a long message gains nothing: scanned alone
+    // No database (or none with a joined form), or a long message that gains nothing.
+    if (db < 0 || rs.joined_database_at(db) == nullptr || text.size() > kJoinedLineMax) {
+      alone_.push_back(static_cast<uint32_t>(i));
+      continue;
+    }
     buckets_[static_cast<size_t>(db)].push_back(JoinedLine{static_cast<uint32_t>(i), text});
   }
   if (joined_buf_ == nullptr) joined_buf_ = std::make_unique<char[]>(kJoinedChunk + kJoinedLineMax + 1);
   char* const buf = joined_buf_.get();
   for (size_t d = 0; d < buckets_.size(); ++d) {
     const std::vector<JoinedLine>& lines = buckets_[d];
-    if (lines.size() < kJoinedMinLines) continue;
+    if (lines.size() < kJoinedMinLines) {
+      for (const JoinedLine& l : lines) alone_.push_back(l.event);
+      continue;
+    }
     const hs_database_t* db = rs.joined_database_at(static_cast<int>(d));
     for (size_t k = 0; k < lines.size();) {
       line_end_.clear();
@@ -388,14 +402,23 @@ void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
         if (k + kCopyAhead < lines.size()) __builtin_prefetch(lines[k + kCopyAhead].text.data());
         const JoinedLine& l = lines[k++];
         // A message holding a newline is left out (scanned alone): its bytes are overwritten.
-        if (copy_line(buf + len, l.text)) continue;
+        if (copy_line(buf + len, l.text)) {
+          alone_.push_back(l.event);
+          continue;
+        }
         len += l.text.size();
         line_end_.push_back(static_cast<uint32_t>(len));
         buf[len++] = '\n';
         chunk_events_.push_back(l.event);
       }
-      if (!line_end_.empty()) scan_chunk(db, begin);
+      if (!line_end_.empty()) scan_chunk(db);
     }
+  }
+  // In event order (the databases' lines interleave, and a cut-short chunk adds its rest).
+  if (!std::is_sorted(alone_.begin(), alone_.end())) std::sort(alone_.begin(), alone_.end());
+  const auto by_event = [](const HitLine& x, const HitLine& y) { return x.event < y.event; };
+  if (!std::is_sorted(hit_lines_.begin(), hit_lines_.end(), by_event)) {
+    std::sort(hit_lines_.begin(), hit_lines_.end(), by_event);
   }
 }
 
@@ -420,7 +443,7 @@ int Matcher::on_joined_hit(unsigned int id, unsigned long long, unsigned long lo
   return 0;
 }
 
-void Matcher::scan_chunk(const hs_database_t* db, size_t begin) {
+void Matcher::scan_chunk(const hs_database_t* db) {
   const auto lines = static_cast<uint32_t>(line_end_.size());
   if (chunk_serial_ > UINT32_MAX - lines - 2) {  // wrapped: old stamps could look current
     std::fill(joined_stamp_.begin(), joined_stamp_.end(), 0);
@@ -447,14 +470,14 @@ void Matcher::scan_chunk(const hs_database_t* db, size_t begin) {
     std::stable_sort(chunk_hits_.begin(), chunk_hits_.end(),
                      [](const ChunkHit& a, const ChunkHit& b) { return a.line < b.line; });
   }
-  size_t h = 0;
-  for (uint32_t l = 0; l < complete; ++l) {
-    LineHits& lh = line_hits_[chunk_events_[l] - begin];
-    lh.joined = true;
-    lh.begin = static_cast<uint32_t>(hit_ids_.size());
-    while (h < chunk_hits_.size() && chunk_hits_[h].line == l) hit_ids_.push_back(chunk_hits_[h++].expression);
-    lh.count = static_cast<uint32_t>(hit_ids_.size()) - lh.begin;
+  for (size_t h = 0; h < chunk_hits_.size() && chunk_hits_[h].line < complete;) {
+    const uint32_t l = chunk_hits_[h].line;
+    HitLine hl{chunk_events_[l], static_cast<uint32_t>(hit_ids_.size()), 0};
+    for (; h < chunk_hits_.size() && chunk_hits_[h].line == l; ++h) hit_ids_.push_back(chunk_hits_[h].expression);
+    hl.count = static_cast<uint32_t>(hit_ids_.size()) - hl.begin;
+    hit_lines_.push_back(hl);
   }
+  for (uint32_t l = complete; l < lines; ++l) alone_.push_back(chunk_events_[l]);
   chunk_serial_ += lines + 1;
 }
 

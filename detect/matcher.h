@@ -123,12 +123,13 @@ class Matcher {
   // Runs Hyperscan over the event and fills candidates_ (sorted) with the units to try.
   void find_candidates(const EventBatch& batch, const Event& e, std::string_view text);
   void scan_event(const EventBatch& batch, uint32_t index, std::vector<Match>* out);
-  // The joined scan of events [begin, end): fills line_hits_ for the lines it covered.
+  // The joined scan of events [begin, end): fills hit_lines_ with the joined lines that had
+  // hits and alone_ with the lines to scan alone, both in event order.
   void joined_scan(const EventBatch& batch, size_t begin, size_t end);
-  void scan_chunk(const hs_database_t* db, size_t begin);
-  struct LineHits;
+  void scan_chunk(const hs_database_t* db);
+  struct HitLine;
   // Asks the memory for what evaluating a line with hits will read (see scan()).
-  void prefetch_line(const EventBatch& batch, uint32_t index, const LineHits& h);
+  void prefetch_line(const EventBatch& batch, const HitLine& h);
   // Checks candidates_ for the event and appends its matches.
   void evaluate_candidates(const EventBatch& batch, uint32_t index, std::string_view text, std::vector<Match>* out);
   // RE2 on the text: the expression's leftmost match and its groups (n of them).
@@ -219,13 +220,14 @@ class Matcher {
   // when the line is evaluated, since the per-expression stamps hold one line at a time.
   bool any_joined_ = false;   // some database has a joined-lines form
   bool joined_line_ = false;  // the line being evaluated came from a joined scan
-  struct LineHits {
-    uint32_t begin = 0;
-    uint32_t count = 0;
-    bool joined = false;  // false: scanned alone when evaluated
+  struct HitLine {
+    uint32_t event;
+    uint32_t begin;  // its hits: hit_ids_[begin, begin + count)
+    uint32_t count;
   };
-  std::vector<LineHits> line_hits_;            // by event - begin of the scanned range
+  std::vector<HitLine> hit_lines_;
   std::vector<uint32_t> hit_ids_;
+  std::vector<uint32_t> alone_;  // events not covered by a (complete) joined scan
   struct JoinedLine {
     uint32_t event;
     std::string_view text;
