@@ -4,7 +4,8 @@
 // sshd lines. Also: compile time and memory for generated rule sets of 1,000 and 10,000
 // rules, loading compiled databases from the cache, the pause a reload costs the
 // processing thread, and throughput on a hostile corpus. Prints ratios; the numbers go to
-// bench/RESULTS.md with the machine they came from.
+// bench/RESULTS.md with the machine they came from. The matching comparisons take three
+// rounds of each contender in turn and print the medians, and the median of the ratios.
 //
 //   detect_bench [--corpus DIR] [--seconds S] [--rules DIR] [--skip-fail2ban] [--corpus-only] [--generated N]
 //
@@ -336,17 +337,32 @@ std::shared_ptr<const RuleSet> load_or_die(const std::function<Result<std::share
   return *rs;
 }
 
+// Rounds of each measurement in compare(), taken in turn so that a slow spell of a shared
+// machine falls on every contender alike; the medians are printed.
+constexpr int kRounds = 3;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n == 0 ? 0 : n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 void compare(const char* what, std::shared_ptr<const RuleSet> rs, const Corpus& c, const SyslogParseOptions& po,
              double seconds) {
   const Parsed p = parse_all(c, po);
   Baselines b = baselines(*rs);
-  const double ours = matcher_rate(rs, p, seconds);
-  const double set = set_rate(b, p, seconds);
+  std::vector<double> ours, set, alone, vs_set, vs_alone;
+  for (int r = 0; r < kRounds; ++r) {
+    ours.push_back(matcher_rate(rs, p, seconds / kRounds));
+    set.push_back(set_rate(b, p, seconds / kRounds));
+    alone.push_back(matcher_rate(rs, p, seconds / kRounds, false));
+    vs_set.push_back(set.back() > 0 ? ours.back() / set.back() : 0.0);
+    vs_alone.push_back(ours.back() / alone.back());
+  }
   const double loop = loop_rate(b, p, seconds);
-  const double alone = matcher_rate(rs, p, seconds, false);
   std::printf("%-34s %10s lines/s | RE2::Set+RE2 %10s (x%.1f) | RE2 loop %10s (x%.1f) | each line alone %10s (x%.2f)\n",
-              what, human(ours).c_str(), human(set).c_str(), set > 0 ? ours / set : 0.0, human(loop).c_str(), ours / loop,
-              human(alone).c_str(), ours / alone);
+              what, human(median(ours)).c_str(), human(median(set)).c_str(), median(vs_set), human(loop).c_str(),
+              median(ours) / loop, human(median(alone)).c_str(), median(vs_alone));
 }
 
 }  // namespace
