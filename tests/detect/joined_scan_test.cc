@@ -5,6 +5,7 @@
 // patterns that match at every byte, and batches mixing programs and classes.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <tuple>
@@ -166,6 +167,36 @@ BOOST_AUTO_TEST_CASE(a_pattern_matching_at_every_byte_falls_back_to_lines_alone)
   BOOST_TEST(joined < b.size());
   BOOST_TEST(j.size() == 20u);
   BOOST_TEST(hits(j) == hits(run(rs, b, false)));
+}
+
+BOOST_AUTO_TEST_CASE(lines_scanned_alone_and_rules_tried_on_every_line_keep_event_order) {
+  // A rule without a pattern is tried on every line, joined or not. Camera lines have no
+  // database (no rule for them has a pattern); long lines and lines holding a newline are
+  // scanned alone; the rest are joined. However each line went, the matches are those of
+  // line by line, in event order.
+  const std::string yaml = "rules:\n"
+                           "  - id: word\n    title: t\n    severity: low\n    sources: [server]\n"
+                           "    match: {regex: 'refused (?P<n>\\d+)'}\n"
+                           "  - id: silent\n    title: t\n    severity: low\n    sources: [server, camera]\n"
+                           "    absence: {after: 15m}\n";
+  auto rs = load(yaml);
+  BOOST_TEST(rs->always_units().size() == 1u);
+  EventBatch b;
+  for (int i = 0; i < 30; ++i) {
+    const std::string n = std::to_string(i);
+    add_event(b, {.message = "connection refused " + n});
+    add_event(b, {.message = "motion " + n, .cls = AssetClass::kCamera});
+    add_event(b, {.message = "quiet " + n});
+    if (i % 7 == 0) add_event(b, {.message = std::string(5000, 'x') + " refused " + n});
+    if (i % 5 == 0) add_event(b, {.message = "refused " + n + "\nrefused 99"});
+  }
+  uint64_t joined = 0;
+  const auto j = run(rs, b, true, &joined);
+  BOOST_TEST(joined == 60u);  // the server lines that are neither long nor hold a newline
+  BOOST_TEST(j.size() == (30u + 5u + 6u) * 2 + 30u * 2);  // word and silent; silent on 'quiet' and camera
+  BOOST_TEST(j == run(rs, b, false));
+  BOOST_TEST(std::is_sorted(j.begin(), j.end(),
+                            [](const Found& x, const Found& y) { return std::get<0>(x) < std::get<0>(y); }));
 }
 
 BOOST_AUTO_TEST_CASE(a_pattern_that_can_match_empty_keeps_its_database_line_by_line) {
