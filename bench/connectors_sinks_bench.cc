@@ -38,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "connectors/file/file_sink.h"
 #include "connectors/forwarder.h"
 #include "connectors/kafka/kafka_sink.h"
@@ -49,17 +50,13 @@
 #include "store/store.h"
 
 using namespace wardsoc;
-using Clock = std::chrono::steady_clock;
+using wardsoc::bench::Clock;
+using wardsoc::bench::median;
 
 namespace {
 
 double seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 // ---------------------------------------------------------------- test data

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "core/time.h"
 #include "detect/engine.h"
 #include "detect/matcher.h"
@@ -41,13 +42,14 @@
 
 using namespace wardsoc;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using wardsoc::bench::Clock;
+using wardsoc::bench::median;
+using wardsoc::bench::seconds_since;
 
 namespace {
 
 constexpr size_t kBatchLines = 4096;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 struct Options {
   std::string corpus;
@@ -340,12 +342,6 @@ std::shared_ptr<const RuleSet> load_or_die(const std::function<Result<std::share
 // Rounds of each measurement in compare(), taken in turn so that a slow spell of a shared
 // machine falls on every contender alike; the medians are printed.
 constexpr int kRounds = 3;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n == 0 ? 0 : n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 void compare(const char* what, std::shared_ptr<const RuleSet> rs, const Corpus& c, const SyslogParseOptions& po,
              double seconds) {

@@ -14,22 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "ingest/asset_monitor.h"
 #include "ingest/asset_table.h"
 #include "ingest/ingest_context.h"
 
 namespace wardsoc::bench {
-
-using Clock = std::chrono::steady_clock;
-
-inline double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-inline double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 // CPU time, in seconds, spent so far by this process's threads named `name` (the inputs
 // name theirs "in:<input name>"), from the scheduler's nanosecond counters.

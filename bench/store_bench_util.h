@@ -8,18 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "core/incident.h"
 
 namespace wardsoc::bench {
-
-inline double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-inline double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 inline double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
