@@ -333,7 +333,7 @@ void Matcher::prefetch_line(const EventBatch& batch, const HitLine& h) {
     const uint32_t id = hit_ids_[k];
     for (uint32_t unit : rules_->expression_users(id)) __builtin_prefetch(&units_[unit]);
     const Expression& x = expressions_[id];
-    if (x.re2 != nullptr && (x.groups > 0 || x.needs_confirm || x.confirm_joined)) {
+    if (x.re2 != nullptr && x.confirm_joined) {  // RE2 will run (fields imply confirm_joined)
       const auto* r = reinterpret_cast<const char*>(x.re2);
       for (size_t off = 0; off < sizeof(re2::RE2); off += 64) __builtin_prefetch(r + off);
     }
