@@ -514,11 +514,13 @@ void Matcher::evaluate_candidates(const EventBatch& batch, uint32_t index, std::
       if (e.input >= allowed.size() || allowed[e.input] == 0) continue;
     }
     if (u.programs && !u.rule->step_accepts_program(*u.step, batch.view(e.header.app))) continue;
-    Match m;
+    // Built where it is kept: a Match holds its fields inline, and moving one costs more
+    // than dropping the few that fail.
+    Match& m = out->emplace_back();
     m.event = index;
     m.rule = u.rule_index;
     m.step = u.step_index;
-    if (evaluate(u, batch, e, text, &m)) out->push_back(std::move(m));
+    if (!evaluate(u, batch, e, text, &m)) out->pop_back();
   }
 }
 
