@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+
+#include "detect/joined_copy.h"
 
 namespace wardsoc {
 
@@ -341,31 +340,6 @@ void Matcher::prefetch_line(const EventBatch& batch, const HitLine& h) {
   }
 }
 
-// Copies a message into the joined text; true if it holds a '\n' (which would end a line
-// there). One pass does both: the copy and the check cost a tenth of the whole scan as two
-// library calls per short line.
-static bool copy_line(char* dst, std::string_view text) {
-  const char* s = text.data();
-  const size_t n = text.size();
-#if defined(__SSE2__)
-  if (n >= 16) {
-    const __m128i nl = _mm_set1_epi8('\n');
-    __m128i seen = _mm_setzero_si128();
-    for (size_t i = 0; i + 16 <= n; i += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), v);
-      seen = _mm_or_si128(seen, _mm_cmpeq_epi8(v, nl));
-    }
-    // The last 16 bytes again, overlapping what the loop did: no byte-by-byte tail.
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + n - 16));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 16), v);
-    seen = _mm_or_si128(seen, _mm_cmpeq_epi8(v, nl));
-    return _mm_movemask_epi8(seen) != 0;
-  }
-#endif
-  std::memcpy(dst, s, n);
-  return std::memchr(s, '\n', n) != nullptr;
-}
 
 void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
   const RuleSet& rs = *rules_;
@@ -402,7 +376,7 @@ void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
         if (k + kCopyAhead < lines.size()) __builtin_prefetch(lines[k + kCopyAhead].text.data());
         const JoinedLine& l = lines[k++];
         // A message holding a newline is left out (scanned alone): its bytes are overwritten.
-        if (copy_line(buf + len, l.text)) {
+        if (copy_message(buf + len, l.text)) {
           alone_.push_back(l.event);
           continue;
         }
