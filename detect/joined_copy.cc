@@ -42,6 +42,18 @@ __attribute__((target("avx512f,avx512bw,bmi2"))) bool copy_avx512(char* dst, std
   const char* s = text.data();
   const size_t n = text.size();
   const __m512i nl = _mm512_set1_epi8('\n');
+  if (n <= 128) {
+    // Two masked blocks whatever the length (the second may be empty): no branch that
+    // depends on it. A masked-off byte is neither read nor written.
+    const size_t n1 = n < 64 ? n : 64;
+    const __mmask64 m1 = _bzhi_u64(~0ULL, static_cast<unsigned>(n1));
+    const __mmask64 m2 = _bzhi_u64(~0ULL, static_cast<unsigned>(n - n1));
+    const __m512i v1 = _mm512_maskz_loadu_epi8(m1, s);
+    const __m512i v2 = _mm512_maskz_loadu_epi8(m2, s + 64);
+    _mm512_mask_storeu_epi8(dst, m1, v1);
+    _mm512_mask_storeu_epi8(dst + 64, m2, v2);
+    return (_mm512_mask_cmpeq_epi8_mask(m1, v1, nl) | _mm512_mask_cmpeq_epi8_mask(m2, v2, nl)) != 0;
+  }
   __mmask64 seen = 0;
   size_t i = 0;
   for (; i + 64 <= n; i += 64) {
