@@ -8,10 +8,13 @@
 // rounds of each contender in turn and print the medians, and the median of the ratios.
 //
 //   detect_bench [--corpus DIR] [--seconds S] [--rules DIR] [--skip-fail2ban] [--corpus-only] [--generated N]
+//                [--wardsoc-only]
 //
 // --corpus-only: only the shipped packs over the corpus (end to end and matching), for
 // profiling one part without the generated rule sets, the reload and the hostile corpus.
 // --generated N: only the generated rule set of N rules (with the corpus, if given).
+// --wardsoc-only: with --generated, only wardsoc's matching-only rate (no end to end, no
+// baselines), for comparing two builds side by side (bench/side_by_side.sh).
 // --corpus: a folder searched recursively for *.log files (e.g. ../shared/data/loghub);
 // without it the generated corpora alone are used.
 #include <cctz/time_zone.h>
@@ -58,6 +61,7 @@ struct Options {
   bool fail2ban = true;
   bool corpus_only = false;
   size_t generated = 0;  // 0 = the usual 1,000 and 10,000
+  bool wardsoc_only = false;
 };
 
 struct Corpus {
@@ -380,12 +384,18 @@ int main(int argc, char** argv) {
       opt.corpus_only = true;
     } else if (a == "--generated" && i + 1 < argc) {
       opt.generated = std::strtoul(argv[++i], nullptr, 10);
+    } else if (a == "--wardsoc-only") {
+      opt.wardsoc_only = true;
     } else {
       std::fprintf(stderr,
                    "usage: detect_bench [--corpus DIR] [--rules DIR] [--seconds S] [--skip-fail2ban] "
-                   "[--corpus-only] [--generated N]\n");
+                   "[--corpus-only] [--generated N] [--wardsoc-only]\n");
       return 2;
     }
+  }
+  if (opt.wardsoc_only && opt.generated == 0) {
+    std::fprintf(stderr, "detect_bench: --wardsoc-only needs --generated N\n");
+    return 2;
   }
   cctz::time_zone tz;
   cctz::load_time_zone("Asia/Ho_Chi_Minh", &tz);
@@ -494,6 +504,13 @@ int main(int argc, char** argv) {
       c.add(matching[i * 7 % matching.size()]);
     }
     std::shuffle(c.lines.begin(), c.lines.end(), std::mt19937(3));
+    if (opt.wardsoc_only) {
+      const Parsed p = parse_all(c, po);
+      std::vector<double> r;
+      for (int i = 0; i < kRounds; ++i) r.push_back(matcher_rate(warm, p, opt.seconds / kRounds));
+      std::printf("wardsoc matching only: %.0f lines/s\n", median(r));
+      continue;
+    }
     const double e2e = engine_rate(warm, c, po, opt.seconds);
     std::printf("end to end, one core: %s lines/s\n", human(e2e).c_str());
     compare("matching only", warm, c, po, opt.seconds);
