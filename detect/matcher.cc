@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 
 #include "detect/joined_copy.h"
 
@@ -339,7 +338,6 @@ void Matcher::prefetch_line(const EventBatch& batch, const HitLine& h) {
     if (x.capture_count > 0) __builtin_prefetch(&captures_[x.captures]);
   }
 }
-
 
 void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
   const RuleSet& rs = *rules_;
