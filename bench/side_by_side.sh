@@ -56,12 +56,10 @@ for ((i = 0; i < rounds; i++)); do
   results+=("$(rate "$tmp/old") $(rate "$tmp/new")")
   printf 'round %d: old on core %d %s lines/s, new on core %d %s lines/s\n' $((i + 1)) $a ${results[-1]%% *} $b ${results[-1]##* }
 done
-printf '%s\n' "${results[@]}" | python3 -c '
-import statistics, sys
-rows = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
-r = [n / o for o, n in rows]
-pairs = [(r[i] * r[i + 1]) ** 0.5 for i in range(0, len(r) - 1, 2)]
-print("old median %.2f M lines/s, new median %.2f M lines/s" % (statistics.median(o for o, _ in rows) / 1e6, statistics.median(n for _, n in rows) / 1e6))
-print("new/old by pair of rounds: " + " ".join("%.3f" % p for p in pairs))
-print("new/old: x%.3f (median of the pairs)" % statistics.median(pairs))
-'
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+old_median=$(printf '%s\n' "${results[@]}" | awk '{print $1}' | median)
+new_median=$(printf '%s\n' "${results[@]}" | awk '{print $2}' | median)
+pairs=$(printf '%s\n' "${results[@]}" | awk '{r = $2 / $1; if (NR % 2) prev = r; else printf "%.3f\n", sqrt(prev * r)}')
+awk -v o="$old_median" -v n="$new_median" 'BEGIN {printf "old median %.2f M lines/s, new median %.2f M lines/s\n", o / 1e6, n / 1e6}'
+echo "new/old by pair of rounds: $(echo "$pairs" | tr '\n' ' ')"
+echo "new/old: x$(echo "$pairs" | median) (median of the pairs)"
