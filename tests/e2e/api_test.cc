@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
   // The SOC learns of each status change.
   BOOST_REQUIRE(eventually(
       [&] {
-        std::istringstream in(read_file(w.soc));
+        std::istringstream in(read_complete_lines(w.soc));
         int resolved = 0;
         for (std::string line; std::getline(in, line);) {
           if (!line.empty() && json::parse(line)["status"] == "resolved") ++resolved;
@@ -255,7 +255,7 @@ BOOST_AUTO_TEST_CASE(a_busy_pipeline_commits_waiting_batches_together_and_counts
   const bool all_there = eventually(
       [&] {
         final_count.clear();
-        std::istringstream in(read_file(w.soc));
+        std::istringstream in(read_complete_lines(w.soc));
         for (std::string line; std::getline(in, line);) {
           if (line.empty()) continue;
           const json a = json::parse(line);

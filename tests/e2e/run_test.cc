@@ -58,7 +58,7 @@ struct Instance {
 
   std::vector<json> soc_alerts() const {
     std::vector<json> out;
-    std::istringstream in(read_file(soc));
+    std::istringstream in(read_complete_lines(soc));
     for (std::string line; std::getline(in, line);) {
       if (!line.empty()) out.push_back(json::parse(line));
     }

@@ -127,6 +127,12 @@ std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
+std::string read_complete_lines(const std::filesystem::path& path) {
+  std::string text = read_file(path);
+  text.resize(text.rfind('\n') + 1);  // npos + 1 == 0: no whole line yet
+  return text;
+}
+
 void write_file(const std::filesystem::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;

@@ -50,6 +50,9 @@ uint16_t free_port();
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 std::string read_file(const std::filesystem::path& path);
+// The whole lines of a file that a running process appends to: a last line without its
+// '\n' is still being written, and is left for the next read.
+std::string read_complete_lines(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);
 
 }  // namespace wardsoc::testing
