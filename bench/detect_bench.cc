@@ -53,7 +53,6 @@ namespace {
 
 constexpr size_t kBatchLines = 4096;
 
-
 struct Options {
   std::string corpus;
   std::string rules = std::string(WARDSOC_SOURCE_DIR) + "/rules";

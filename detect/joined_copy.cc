@@ -72,9 +72,7 @@ __attribute__((target("avx512f,avx512bw,bmi2"))) bool copy_avx512(char* dst, std
 
 bool avx512_available() {
   // Also asks whether the kernel saves the AVX-512 registers.
-  static const bool yes =
-      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2");
-  return yes;
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2");
 }
 #else
 bool copy_avx512(char* dst, std::string_view text) { return copy_sse2(dst, text); }
@@ -84,7 +82,7 @@ bool avx512_available() { return false; }
 }  // namespace joined_copy_detail
 
 bool copy_message(char* dst, std::string_view text) {
-  static const bool wide = joined_copy_detail::avx512_available();
+  static const bool wide = joined_copy_detail::avx512_available();  // asked once
   return wide ? joined_copy_detail::copy_avx512(dst, text) : joined_copy_detail::copy_sse2(dst, text);
 }
 
