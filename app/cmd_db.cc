@@ -71,7 +71,8 @@ int cmd_db_stats(const DbOptions& opts) {
               st.value("schema_version", 0),
               t->holder ? (" — in use by wardsoc pid " + std::to_string(*t->holder)).c_str() : "");
   std::printf("disk           %s\n", bytes(st.value("disk_bytes", uint64_t{0})).c_str());
-  std::printf("incidents      %llu", static_cast<unsigned long long>(st.value("incidents", uint64_t{0})));
+  std::printf("incidents      %llu",
+              static_cast<unsigned long long>(st.value("incidents", uint64_t{0})));
   for (const auto& [status, n] : st["incidents_by_status"].items()) {
     std::printf("  %s %llu", status.c_str(), static_cast<unsigned long long>(n.get<uint64_t>()));
   }
@@ -128,10 +129,11 @@ int cmd_db_backup(const DbOptions& opts) {
   if (opts.json) {
     std::printf("%s\n", dump_json(info).c_str());
   } else {
-    std::printf("backup %u written to %s (%s in %u files; files already in earlier backups are "
-                "shared, not copied again)\nrestore it with: wardsoc db restore %s --id %u\n",
-                info.value("id", 0u), dir.c_str(), bytes(info.value("size_bytes", uint64_t{0})).c_str(),
-                info.value("files", 0u), dir.c_str(), info.value("id", 0u));
+    std::printf(
+        "backup %u written to %s (%s in %u files; files already in earlier backups are "
+        "shared, not copied again)\nrestore it with: wardsoc db restore %s --id %u\n",
+        info.value("id", 0u), dir.c_str(), bytes(info.value("size_bytes", uint64_t{0})).c_str(),
+        info.value("files", 0u), dir.c_str(), info.value("id", 0u));
   }
   return kExitOk;
 }
@@ -166,7 +168,8 @@ int cmd_db_verify(const DbOptions& opts) {
   if (!t) return fail("verify", t.error());
   json report;
   if (t->holder) {
-    auto reply = call_api(*t, "POST", "/api/v1/db/verify", dump_json(json{{"repair", opts.repair}}));
+    auto reply =
+        call_api(*t, "POST", "/api/v1/db/verify", dump_json(json{{"repair", opts.repair}}));
     if (!reply) return fail("verify", reply.error());
     report = json::parse(*reply);
   } else {
@@ -187,23 +190,25 @@ int cmd_db_verify(const DbOptions& opts) {
     std::printf("%s\n", dump_json(report, 2).c_str());
   } else {
     const json& c = report["checked"];
-    std::printf("checked: block checksums, %llu incidents, %llu index entries, %llu evidence "
-                "lines, %llu history entries, %llu outbox entries, %llu dead letters, %llu audit "
-                "entries\n",
-                static_cast<unsigned long long>(c.value("incidents", uint64_t{0})),
-                static_cast<unsigned long long>(c.value("index_entries", uint64_t{0})),
-                static_cast<unsigned long long>(c.value("evidence", uint64_t{0})),
-                static_cast<unsigned long long>(c.value("history", uint64_t{0})),
-                static_cast<unsigned long long>(c.value("outbox", uint64_t{0})),
-                static_cast<unsigned long long>(c.value("dead_letters", uint64_t{0})),
-                static_cast<unsigned long long>(c.value("audit", uint64_t{0})));
+    std::printf(
+        "checked: block checksums, %llu incidents, %llu index entries, %llu evidence "
+        "lines, %llu history entries, %llu outbox entries, %llu dead letters, %llu audit "
+        "entries\n",
+        static_cast<unsigned long long>(c.value("incidents", uint64_t{0})),
+        static_cast<unsigned long long>(c.value("index_entries", uint64_t{0})),
+        static_cast<unsigned long long>(c.value("evidence", uint64_t{0})),
+        static_cast<unsigned long long>(c.value("history", uint64_t{0})),
+        static_cast<unsigned long long>(c.value("outbox", uint64_t{0})),
+        static_cast<unsigned long long>(c.value("dead_letters", uint64_t{0})),
+        static_cast<unsigned long long>(c.value("audit", uint64_t{0})));
     for (const auto& l : report["listed"]) std::printf("  %s\n", l.get<std::string>().c_str());
     const uint64_t problems = report.value("problems", uint64_t{0});
     const uint64_t repaired = report.value("repaired", uint64_t{0});
     if (problems == 0) {
       std::printf("ok: no problems found\n");
     } else if (repaired == problems) {
-      std::printf("%llu problem(s) found, all repaired\n", static_cast<unsigned long long>(problems));
+      std::printf("%llu problem(s) found, all repaired\n",
+                  static_cast<unsigned long long>(problems));
     } else {
       std::printf("%llu problem(s) found, %llu repaired%s\n",
                   static_cast<unsigned long long>(problems),

@@ -84,8 +84,9 @@ Status check_list_arguments(const IncidentsListOptions& o) {
   }
   AssetClass cls;
   if (!o.asset_class.empty() && !parse_asset_class(o.asset_class, &cls)) {
-    return Error(Errc::kInvalidArgument, "--class: unknown class '" + o.asset_class +
-                                             "' (expected lan, wifi, camera, iot, server or other)");
+    return Error(Errc::kInvalidArgument,
+                 "--class: unknown class '" + o.asset_class +
+                     "' (expected lan, wifi, camera, iot, server or other)");
   }
   for (const auto& [name, value] : {std::pair{"--since", o.since}, std::pair{"--until", o.until}}) {
     if (value.empty()) continue;
@@ -94,8 +95,7 @@ Status check_list_arguments(const IncidentsListOptions& o) {
     }
   }
   if (o.limit == 0 || o.limit > kMaxPageSize) {
-    return Error(Errc::kInvalidArgument,
-                 "--limit: expected 1.." + std::to_string(kMaxPageSize));
+    return Error(Errc::kInvalidArgument, "--limit: expected 1.." + std::to_string(kMaxPageSize));
   }
   return ok_status();
 }
@@ -177,9 +177,10 @@ int cmd_incidents_list(const IncidentsListOptions& opts) {
 
 int cmd_incidents_show(const IncidentsShowOptions& opts) {
   if (!valid_id(opts.id)) {
-    return fail("show", Error(Errc::kInvalidArgument,
-                              "'" + opts.id + "' is not an incident id (16 hex digits, as "
-                                              "`wardsoc incidents list` shows them)"));
+    return fail("show",
+                Error(Errc::kInvalidArgument, "'" + opts.id +
+                                                  "' is not an incident id (16 hex digits, as "
+                                                  "`wardsoc incidents list` shows them)"));
   }
   auto t = resolve_target(opts.where);
   if (!t) return fail("show", t.error());
@@ -240,7 +241,8 @@ int cmd_incidents_show(const IncidentsShowOptions& opts) {
               src.value("asset", "").empty() ? "" : (" asset=" + src.value("asset", "")).c_str(),
               src.value("site", "").empty() ? "" : (" site=" + src.value("site", "")).c_str());
   for (const auto& [k, v] : i["fields"].items()) {
-    std::printf("field      %s = %s\n", k.c_str(), v.is_string() ? v.get<std::string>().c_str() : "");
+    std::printf("field      %s = %s\n", k.c_str(),
+                v.is_string() ? v.get<std::string>().c_str() : "");
   }
   std::printf("history\n");
   for (const auto& h : doc["history"]) {
@@ -250,9 +252,9 @@ int cmd_incidents_show(const IncidentsShowOptions& opts) {
                 str(h, "note").c_str());
   }
   const uint64_t omitted = i.value("evidence_omitted", uint64_t{0});
-  std::printf("evidence   %zu line(s) kept%s\n", doc["evidence"].size(),
-              omitted ? (", " + std::to_string(omitted) + " more event(s) only counted").c_str()
-                      : "");
+  std::printf(
+      "evidence   %zu line(s) kept%s\n", doc["evidence"].size(),
+      omitted ? (", " + std::to_string(omitted) + " more event(s) only counted").c_str() : "");
   for (const auto& e : doc["evidence"]) std::printf("  %s\n", str(e, "line").c_str());
   return kExitOk;
 }
@@ -263,9 +265,10 @@ int cmd_incidents_transition(const IncidentsTransitionOptions& opts) {
                           : opts.status == "resolved"    ? "resolve"
                                                          : "false-positive";
   if (!valid_id(opts.id)) {
-    return fail(cmd.c_str(), Error(Errc::kInvalidArgument,
-                                   "'" + opts.id + "' is not an incident id (16 hex digits, as "
-                                                   "`wardsoc incidents list` shows them)"));
+    return fail(cmd.c_str(),
+                Error(Errc::kInvalidArgument, "'" + opts.id +
+                                                  "' is not an incident id (16 hex digits, as "
+                                                  "`wardsoc incidents list` shows them)"));
   }
   auto t = resolve_target(opts.where);
   if (!t) return fail(cmd.c_str(), t.error());
@@ -278,8 +281,8 @@ int cmd_incidents_transition(const IncidentsTransitionOptions& opts) {
   json incident;
   auto via_api = [&]() -> Status {
     json body{{"status", opts.status}, {"actor", req.actor}, {"note", req.note}};
-    auto reply = call_api(*t, "POST", "/api/v1/incidents/" + opts.id + "/transition",
-                          dump_json(body));
+    auto reply =
+        call_api(*t, "POST", "/api/v1/incidents/" + opts.id + "/transition", dump_json(body));
     if (!reply) return std::move(reply).error();
     incident = json::parse(*reply)["incident"];
     return ok_status();
@@ -310,8 +313,8 @@ int cmd_incidents_transition(const IncidentsTransitionOptions& opts) {
   if (opts.json) {
     std::printf("%s\n", dump_json(incident).c_str());
   } else {
-    std::printf("incident %s is now %s (by %s)\n", opts.id.c_str(),
-                str(incident, "status").c_str(), req.actor.c_str());
+    std::printf("incident %s is now %s (by %s)\n", opts.id.c_str(), str(incident, "status").c_str(),
+                req.actor.c_str());
   }
   return kExitOk;
 }

@@ -2,13 +2,13 @@
 // real logs and for measuring it. Lines go through the same file input, parser and
 // engine as in `wardsoc run`.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "app/commands.h"
 #include "app/pipeline.h"
@@ -77,8 +77,7 @@ int cmd_replay(const ReplayOptions& opts) {
     for (auto& c : changes) incidents[c.incident.id] = std::move(c.incident);
   }
   (*input)->stop();
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto rule_stats = (*engine)->rule_stats();
 
   std::vector<const Incident*> sorted;
@@ -125,13 +124,14 @@ int cmd_replay(const ReplayOptions& opts) {
   for (const auto& rs : rule_stats) {
     if (!rs.matches) continue;
     total_matches += rs.matches;
-    std::printf("  %-36s %10llu\n", rs.rule_id.c_str(), static_cast<unsigned long long>(rs.matches));
+    std::printf("  %-36s %10llu\n", rs.rule_id.c_str(),
+                static_cast<unsigned long long>(rs.matches));
   }
   if (total_matches == 0) std::printf("  (no rule matched)\n");
   std::printf("\nincidents: %zu\n", sorted.size());
   if (!sorted.empty()) {
-    std::printf("  %-16s  %-30s  %-8s  %6s  %-24s  %s\n", "ID", "RULE", "SEVERITY", "COUNT",
-                "KEY", "FIRST SEEN (UTC)");
+    std::printf("  %-16s  %-30s  %-8s  %6s  %-24s  %s\n", "ID", "RULE", "SEVERITY", "COUNT", "KEY",
+                "FIRST SEEN (UTC)");
   }
   for (size_t i = 0; i < sorted.size() && i < opts.show; ++i) {
     const Incident& inc = *sorted[i];

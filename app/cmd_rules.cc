@@ -69,7 +69,8 @@ std::string fields_text(const std::vector<std::pair<std::string, std::string>>& 
 std::string pattern_place(const Rule& r, const MatchStep& s, size_t i) {
   std::string where = r.kind == AggregationKind::kSequence ? "step " + s.name + " " : "";
   const RulePattern& p = s.patterns[i];
-  return where + (p.from_contains ? "match.contains" : "match.regex") + "[" + std::to_string(i) + "]";
+  return where + (p.from_contains ? "match.contains" : "match.regex") + "[" + std::to_string(i) +
+         "]";
 }
 
 std::string kib(size_t bytes) {
@@ -85,11 +86,12 @@ void print_pattern_report(const RuleSet& rs, bool every) {
       for (const RulePattern& p : s.patterns) ++kinds[static_cast<int>(p.kind)];
     }
   }
-  std::printf("\npatterns: %zu hyperscan-exact, %zu hyperscan-prefilter, %zu re2-only; %zu Hyperscan "
-              "database(s), %s + %s scratch per thread, %s in %.0f ms\n",
-              kinds[0], kinds[1], kinds[2], rs.database_count(), kib(rs.database_bytes()).c_str(),
-              kib(rs.scratch_bytes()).c_str(), rs.databases_from_cache() ? "loaded from cache" : "compiled",
-              rs.hyperscan_seconds() * 1000.0);
+  std::printf(
+      "\npatterns: %zu hyperscan-exact, %zu hyperscan-prefilter, %zu re2-only; %zu Hyperscan "
+      "database(s), %s + %s scratch per thread, %s in %.0f ms\n",
+      kinds[0], kinds[1], kinds[2], rs.database_count(), kib(rs.database_bytes()).c_str(),
+      kib(rs.scratch_bytes()).c_str(), rs.databases_from_cache() ? "loaded from cache" : "compiled",
+      rs.hyperscan_seconds() * 1000.0);
   bool header = false;
   for (const Rule& r : rs.rules()) {
     for (const MatchStep& s : r.steps) {
@@ -98,14 +100,16 @@ void print_pattern_report(const RuleSet& rs, bool every) {
         const bool notable = p.kind != MatchKind::kHyperscanExact || !p.cost_notes.empty();
         if (!every && !notable) continue;
         if (!header) {
-          std::printf(every ? "  how each pattern is matched:\n" : "  patterns that are not matched by Hyperscan "
-                                                                   "alone, or that will be slow:\n");
+          std::printf(every ? "  how each pattern is matched:\n"
+                            : "  patterns that are not matched by Hyperscan "
+                              "alone, or that will be slow:\n");
           header = true;
         }
         std::printf("  %s:%d:%d: %s %s: %s", r.file.c_str(), p.pos.line, p.pos.column, r.id.c_str(),
                     pattern_place(r, s, i).c_str(), std::string(match_kind_name(p.kind)).c_str());
         if (!p.kind_reason.empty()) std::printf(" (%s)", p.kind_reason.c_str());
-        if (p.kind == MatchKind::kHyperscanExact && p.needs_confirm) std::printf(", RE2 extracts the fields");
+        if (p.kind == MatchKind::kHyperscanExact && p.needs_confirm)
+          std::printf(", RE2 extracts the fields");
         if (!p.lead.empty()) std::printf("; RE2 runs from its leading text '%s'", p.lead.c_str());
         std::printf("\n");
         for (const std::string& note : p.cost_notes) std::printf("      slow: %s\n", note.c_str());
@@ -148,10 +152,14 @@ std::string outcome_text(const Rule& rule, const LineHit& h) {
   switch (o.kind) {
     case MatchOutcome::Kind::kHeld:
       if (rule.kind == AggregationKind::kSequence) {
-        return "sequence step '" + rule.steps[h.step].name + "', " + std::to_string(o.held) + " lines held" + key;
+        return "sequence step '" + rule.steps[h.step].name + "', " + std::to_string(o.held) +
+               " lines held" + key;
       }
       return std::to_string(o.held) + " of " + std::to_string(o.needed) +
-             (rule.kind == AggregationKind::kDistinct ? " distinct " + rule.distinct_field + " values" : "") + key;
+             (rule.kind == AggregationKind::kDistinct
+                  ? " distinct " + rule.distinct_field + " values"
+                  : "") +
+             key;
     case MatchOutcome::Kind::kCreated:
       return "INCIDENT " + o.incident_id + " created" + key;
     case MatchOutcome::Kind::kFolded:
@@ -182,7 +190,8 @@ int run_embedded_tests(const std::vector<std::string>& paths, bool json_out) {
   if (json_out) {
     json failures = json::array();
     for (const auto& f : tests.failures) {
-      failures.push_back({{"file", f.file}, {"line", f.line}, {"rule", f.rule_id}, {"message", f.message}});
+      failures.push_back(
+          {{"file", f.file}, {"line", f.line}, {"rule", f.rule_id}, {"message", f.message}});
     }
     std::printf("%s\n", dump({{"ok", tests.ok()},
                               {"cases", tests.cases},
@@ -237,7 +246,8 @@ int run_log_test(const RulesTestOptions& opts) {
   auto rules = RuleSet::Load(as_paths(opts.paths), &report);
   if (!rules.ok()) {
     for (const auto& d : report.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
-    std::fprintf(stderr, "wardsoc rules test: rule set rejected: %zu error(s)\n", report.error_count());
+    std::fprintf(stderr, "wardsoc rules test: rule set rejected: %zu error(s)\n",
+                 report.error_count());
     return kExitFailure;
   }
   LogTesterOptions to;
@@ -246,8 +256,8 @@ int run_log_test(const RulesTestOptions& opts) {
   if (!opts.rule.empty()) {
     to.rule = (*rules)->index_of(opts.rule);
     if (to.rule < 0) {
-      std::fprintf(stderr, "wardsoc rules test: --rule: no rule '%s' in %zu rules\n", opts.rule.c_str(),
-                   (*rules)->rules().size());
+      std::fprintf(stderr, "wardsoc rules test: --rule: no rule '%s' in %zu rules\n",
+                   opts.rule.c_str(), (*rules)->rules().size());
       return kExitUsage;
     }
   }
@@ -262,7 +272,8 @@ int run_log_test(const RulesTestOptions& opts) {
     return kExitUsage;
   }
   if (!parse_asset_class(opts.asset_class, &reader.cls)) {
-    std::fprintf(stderr, "wardsoc rules test: --class: unknown asset class '%s'\n", opts.asset_class.c_str());
+    std::fprintf(stderr, "wardsoc rules test: --class: unknown asset class '%s'\n",
+                 opts.asset_class.c_str());
     return kExitUsage;
   }
   auto tester = LogTester::Create(*rules, to);
@@ -289,7 +300,8 @@ int run_log_test(const RulesTestOptions& opts) {
     for (const LineResult& lr : results) {
       const Event& e = batch.events()[lr.event];
       const uint64_t n = numbers[lr.event];
-      if (lr.hits.empty() && unmatched.size() < kUnmatchedSamples && (to.rule < 0 || lr.near_misses.empty())) {
+      if (lr.hits.empty() && unmatched.size() < kUnmatchedSamples &&
+          (to.rule < 0 || lr.near_misses.empty())) {
         unmatched.emplace_back(n, shorten(batch.raw(e)));
       }
       if (!details || (lr.hits.empty() && lr.near_misses.empty())) continue;
@@ -300,7 +312,9 @@ int run_log_test(const RulesTestOptions& opts) {
           const Rule& r = rs.rules()[h.rule];
           json f = json::object();
           for (const auto& [k, v] : h.fields) f[k] = v;
-          hits.push_back({{"rule", r.id}, {"step", r.steps[h.step].name}, {"fields", f},
+          hits.push_back({{"rule", r.id},
+                          {"step", r.steps[h.step].name},
+                          {"fields", f},
                           {"outcome", outcome_text(r, h)}});
         }
         json near = json::array();
@@ -309,7 +323,10 @@ int run_log_test(const RulesTestOptions& opts) {
                           {"stage", explanation_stage_name(m.why.stage)},
                           {"why", m.why.message}});
         }
-        lines_json.push_back({{"line", n}, {"text", std::string(batch.raw(e))}, {"matches", hits}, {"near_misses", near}});
+        lines_json.push_back({{"line", n},
+                              {"text", std::string(batch.raw(e))},
+                              {"matches", hits},
+                              {"near_misses", near}});
         continue;
       }
       std::printf("%llu: %s\n", static_cast<unsigned long long>(n), shorten(batch.raw(e)).c_str());
@@ -320,7 +337,8 @@ int run_log_test(const RulesTestOptions& opts) {
       }
       for (const NearMiss& m : lr.near_misses) {
         std::printf("  miss   %-30s %s: %s\n", rs.rules()[m.rule].id.c_str(),
-                    std::string(explanation_stage_name(m.why.stage)).c_str(), m.why.message.c_str());
+                    std::string(explanation_stage_name(m.why.stage)).c_str(),
+                    m.why.message.c_str());
       }
     }
   }
@@ -331,7 +349,8 @@ int run_log_test(const RulesTestOptions& opts) {
     json per_rule = json::object();
     for (size_t i = 0; i < tallies.size(); ++i) {
       if (tallies[i].matches == 0) continue;
-      per_rule[rs.rules()[i].id] = {{"matches", tallies[i].matches}, {"incidents", tallies[i].incidents}};
+      per_rule[rs.rules()[i].id] = {{"matches", tallies[i].matches},
+                                    {"incidents", tallies[i].incidents}};
     }
     json um = json::array();
     for (const auto& [n, text] : unmatched) um.push_back({{"line", n}, {"text", text}});
@@ -346,7 +365,8 @@ int run_log_test(const RulesTestOptions& opts) {
     return kExitOk;
   }
   if (shown > opts.limit) {
-    std::printf("... %zu more lines with matches not shown (--limit N, or --summary)\n", shown - opts.limit);
+    std::printf("... %zu more lines with matches not shown (--limit N, or --summary)\n",
+                shown - opts.limit);
   }
   std::printf("\n%llu lines in %.3f s: %.0f lines/s (parse, match and aggregate, one thread)\n",
               static_cast<unsigned long long>(lines), seconds, rate);
@@ -389,7 +409,8 @@ int cmd_rules_check(const RulesCheckOptions& opts) {
     out["tests"] = {{"rules", tests.rules}, {"cases", tests.cases}, {"passed", tests.passed}};
     out["failures"] = json::array();
     for (const auto& f : tests.failures) {
-      out["failures"].push_back({{"file", f.file}, {"line", f.line}, {"rule", f.rule_id}, {"message", f.message}});
+      out["failures"].push_back(
+          {{"file", f.file}, {"line", f.line}, {"rule", f.rule_id}, {"message", f.message}});
     }
     if (rules.ok()) {
       out["version"] = (*rules)->version();
@@ -405,13 +426,15 @@ int cmd_rules_check(const RulesCheckOptions& opts) {
     return kExitFailure;
   }
   for (const auto& f : tests.failures) {
-    std::printf("%s:%d: test failed: %s: %s\n", f.file.c_str(), f.line, f.rule_id.c_str(), f.message.c_str());
+    std::printf("%s:%d: test failed: %s: %s\n", f.file.c_str(), f.line, f.rule_id.c_str(),
+                f.message.c_str());
   }
   print_pattern_report(**rules, opts.patterns);
   std::printf("\n%zu rules compiled (version %s) in %.0f ms; %zu of %zu test cases passed",
-              (*rules)->rules().size(), (*rules)->version().c_str(), (*rules)->load_seconds() * 1000.0,
-              tests.passed, tests.cases);
-  if (!tests.untested_rules.empty()) std::printf("; %zu rules have no test lines", tests.untested_rules.size());
+              (*rules)->rules().size(), (*rules)->version().c_str(),
+              (*rules)->load_seconds() * 1000.0, tests.passed, tests.cases);
+  if (!tests.untested_rules.empty())
+    std::printf("; %zu rules have no test lines", tests.untested_rules.size());
   std::printf("\n");
   return ok ? kExitOk : kExitFailure;
 }
@@ -430,10 +453,12 @@ int cmd_rules_stats(const RulesStatsOptions& opts) {
     return kExitUsage;
   }
   std::vector<RuleCounters> counters;
-  Status s = (*store)->scan_state(std::string(1, kRuleCountersKeyTag), [&](std::string_view k, std::string_view v) {
-    if (auto c = decode_rule_counters(k, v); c.ok()) counters.push_back(std::move(*c));
-    return true;
-  });
+  Status s = (*store)->scan_state(std::string(1, kRuleCountersKeyTag),
+                                  [&](std::string_view k, std::string_view v) {
+                                    if (auto c = decode_rule_counters(k, v); c.ok())
+                                      counters.push_back(std::move(*c));
+                                    return true;
+                                  });
   if (!s.ok()) {
     std::fprintf(stderr, "wardsoc rules stats: %s\n", s.error().message.c_str());
     return kExitFailure;
@@ -490,30 +515,37 @@ int cmd_rules_stats(const RulesStatsOptions& opts) {
     return kExitOk;
   }
   if (counters.empty()) {
-    std::printf("no rule counters in %s yet (they are written every few seconds while wardsoc runs)\n", db.c_str());
+    std::printf(
+        "no rule counters in %s yet (they are written every few seconds while wardsoc runs)\n",
+        db.c_str());
   } else {
-    std::printf("%-34s %10s %9s %9s %6s  %-16s  %s\n", "RULE", "MATCHES", "INCIDENTS", "FOLDED", "FALSE+",
-                "LAST MATCH", "SINCE");
+    std::printf("%-34s %10s %9s %9s %6s  %-16s  %s\n", "RULE", "MATCHES", "INCIDENTS", "FOLDED",
+                "FALSE+", "LAST MATCH", "SINCE");
     for (const RuleCounters& c : counters) {
       std::printf("%-34s %10llu %9llu %9llu %6llu  %-16s  %s\n", c.rule_id.c_str(),
-                  static_cast<unsigned long long>(c.matches), static_cast<unsigned long long>(c.incidents_created),
+                  static_cast<unsigned long long>(c.matches),
+                  static_cast<unsigned long long>(c.incidents_created),
                   static_cast<unsigned long long>(c.incidents_updated),
-                  static_cast<unsigned long long>(false_positives[c.rule_id]), local_time(c.last_match_us).c_str(),
-                  local_time(c.since_us).c_str());
+                  static_cast<unsigned long long>(false_positives[c.rule_id]),
+                  local_time(c.last_match_us).c_str(), local_time(c.since_us).c_str());
     }
   }
   if (history.ok() && !history->empty()) {
     std::printf("\nrule sets (newest first):\n");
     for (const RuleSetRecord& r : *history) {
-      std::printf("  #%llu %s %-6s %s", static_cast<unsigned long long>(r.seq), local_time(r.time_us).c_str(),
-                  r.trigger.c_str(), r.accepted ? "accepted" : "REJECTED");
+      std::printf("  #%llu %s %-6s %s", static_cast<unsigned long long>(r.seq),
+                  local_time(r.time_us).c_str(), r.trigger.c_str(),
+                  r.accepted ? "accepted" : "REJECTED");
       if (r.accepted) {
-        std::printf(" version %s, %llu rules", r.version.c_str(), static_cast<unsigned long long>(r.rules));
+        std::printf(" version %s, %llu rules", r.version.c_str(),
+                    static_cast<unsigned long long>(r.rules));
         if (r.trigger != "start") {
-          std::printf(", %llu kept their correlation state", static_cast<unsigned long long>(r.rules_kept_state));
+          std::printf(", %llu kept their correlation state",
+                      static_cast<unsigned long long>(r.rules_kept_state));
         }
       } else {
-        std::printf(" with %llu error(s); the running rule set stayed", static_cast<unsigned long long>(r.errors));
+        std::printf(" with %llu error(s); the running rule set stayed",
+                    static_cast<unsigned long long>(r.errors));
       }
       std::printf("\n");
     }
@@ -542,12 +574,13 @@ int cmd_rules_reload(const RulesReloadOptions& opts) {
     return kExitUsage;
   }
   if (::kill(*pid, SIGHUP) != 0) {
-    std::fprintf(stderr, "wardsoc rules reload: cannot signal process %d: %s\n", static_cast<int>(*pid),
-                 std::strerror(errno));
+    std::fprintf(stderr, "wardsoc rules reload: cannot signal process %d: %s\n",
+                 static_cast<int>(*pid), std::strerror(errno));
     return kExitUsage;
   }
-  if (!opts.json) std::fprintf(stderr, "asked wardsoc (pid %d) to reload its rules; waiting for the outcome...\n",
-                               static_cast<int>(*pid));
+  if (!opts.json)
+    std::fprintf(stderr, "asked wardsoc (pid %d) to reload its rules; waiting for the outcome...\n",
+                 static_cast<int>(*pid));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(opts.timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -570,9 +603,10 @@ int cmd_rules_reload(const RulesReloadOptions& opts) {
                                 {"diagnostics", mine->diagnostics}})
                               .c_str());
     } else if (mine->accepted) {
-      std::printf("reloaded: rule set version %s, %llu rules; %llu rules kept their correlation state\n",
-                  mine->version.c_str(), static_cast<unsigned long long>(mine->rules),
-                  static_cast<unsigned long long>(mine->rules_kept_state));
+      std::printf(
+          "reloaded: rule set version %s, %llu rules; %llu rules kept their correlation state\n",
+          mine->version.c_str(), static_cast<unsigned long long>(mine->rules),
+          static_cast<unsigned long long>(mine->rules_kept_state));
       if (!mine->diagnostics.empty()) std::printf("%s", mine->diagnostics.c_str());
     } else {
       std::printf("%s", mine->diagnostics.c_str());
@@ -581,8 +615,9 @@ int cmd_rules_reload(const RulesReloadOptions& opts) {
     }
     return mine->accepted ? kExitOk : kExitFailure;
   }
-  std::fprintf(stderr, "wardsoc rules reload: no outcome recorded within %u s (see the log of process %d)\n",
-               opts.timeout_s, static_cast<int>(*pid));
+  std::fprintf(
+      stderr, "wardsoc rules reload: no outcome recorded within %u s (see the log of process %d)\n",
+      opts.timeout_s, static_cast<int>(*pid));
   return kExitFailure;
 }
 

@@ -1,9 +1,9 @@
 // `wardsoc run`: the pipeline as a foreground service. Signals are blocked in every
 // thread and taken synchronously here: SIGINT/SIGTERM stop cleanly (inputs flush, the
 // queue is drained into the store), SIGHUP reloads the rules.
+#include <fmt/ranges.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
-#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -107,13 +107,15 @@ int cmd_run(const RunOptions& opts) {
   }
   // `wardsoc rules reload` finds this process through the pid file in its data dir.
   if (Status s = write_pid_file(cfg->data_dir); !s.ok()) {
-    spdlog::warn("{}; `wardsoc rules reload` will not find this process (kill -HUP works)", s.error().message);
+    spdlog::warn("{}; `wardsoc rules reload` will not find this process (kill -HUP works)",
+                 s.error().message);
   }
 
   std::fprintf(stderr, "\nwardsoc is running. Where to look:\n");
   for (const auto& line : (*pipeline)->describe()) std::fprintf(stderr, "  %s\n", line.c_str());
-  if (api) std::fprintf(stderr, "  api    http://%s (/api/v1/incidents, /metrics)\n",
-                        api->local_endpoint().c_str());
+  if (api)
+    std::fprintf(stderr, "  api    http://%s (/api/v1/incidents, /metrics)\n",
+                 api->local_endpoint().c_str());
   // The hints use the real binary path and the first syslog port, so they can be
   // pasted as they are.
   std::error_code ec;

@@ -153,11 +153,15 @@ int cmd_sinks_status(const SinksOptions& opts) {
   const int64_t now = now_us();
   if (opts.json) {
     for (const auto& r : rows) {
-      Json j = {{"sink", r.name},        {"type", r.type},
-                {"format", r.format},    {"destination", r.destination},
-                {"configured", r.configured}, {"queued", r.queued},
+      Json j = {{"sink", r.name},
+                {"type", r.type},
+                {"format", r.format},
+                {"destination", r.destination},
+                {"configured", r.configured},
+                {"queued", r.queued},
                 {"oldest_queued", r.oldest_us > 0 ? Json(format_rfc3339_utc(r.oldest_us)) : Json()},
-                {"dead_letters", r.dead}, {"health", r.health}};
+                {"dead_letters", r.dead},
+                {"health", r.health}};
       std::printf("%s\n", j.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
     }
     return kExitOk;
@@ -244,12 +248,11 @@ int cmd_sinks_dead_letters(const SinksOptions& opts) {
               "RULE", "REASON");
   for (const auto& d : *dead) {
     const Incident& in = d.entry.incident;
-    std::printf("%-8llu  %-16s  %-16s  %-8s  %-24s  %s\n",
-                static_cast<unsigned long long>(d.entry.seq),
-                format_local_short(d.dead_lettered_us).c_str(),
-                d.raw.empty() ? in.id.c_str() : "(undecodable)",
-                std::string(change_kind_name(d.entry.kind)).c_str(), in.rule_id.c_str(),
-                d.reason.c_str());
+    std::printf(
+        "%-8llu  %-16s  %-16s  %-8s  %-24s  %s\n", static_cast<unsigned long long>(d.entry.seq),
+        format_local_short(d.dead_lettered_us).c_str(),
+        d.raw.empty() ? in.id.c_str() : "(undecodable)",
+        std::string(change_kind_name(d.entry.kind)).c_str(), in.rule_id.c_str(), d.reason.c_str());
   }
   if (total.ok() && *total > dead->size()) {
     std::printf("(%llu of %llu shown: raise --limit)\n",

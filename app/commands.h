@@ -70,7 +70,7 @@ struct IncidentsTransitionOptions {
   std::string id;
   std::string status;  // acknowledged, in_progress, resolved, false_positive
   std::string note;
-  std::string actor;   // default: the login name
+  std::string actor;  // default: the login name
   bool json = false;
 };
 int cmd_incidents_transition(const IncidentsTransitionOptions& opts);

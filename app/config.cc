@@ -2,19 +2,18 @@
 
 #include <cctz/time_zone.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 
-#include <boost/asio/ip/address.hpp>
-
 #include "app/api/http_server.h"
 #include "app/default_config.h"
 #include "connectors/sink_config_reader.h"
-#include "ingest/input_config_reader.h"
-#include "core/yaml_reader.h"
 #include "core/time.h"
+#include "core/yaml_reader.h"
+#include "ingest/input_config_reader.h"
 
 namespace wardsoc {
 
@@ -90,8 +89,8 @@ void read_store_sections(YamlReader& r, const YAML::Node& root, Config* cfg) {
           auto addr = parse_listen_address(*v);
           if (!addr) {
             r.fail(api["listen"], "api.listen", addr.error().message);
-          } else if (const YAML::Node t = api["token"]; !(t.IsDefined() && t.IsScalar() &&
-                                                           !t.Scalar().empty())) {
+          } else if (const YAML::Node t = api["token"];
+                     !(t.IsDefined() && t.IsScalar() && !t.Scalar().empty())) {
             boost::system::error_code ec;
             const auto ip = boost::asio::ip::make_address(addr->first, ec);
             if (!ec && !ip.is_loopback()) {
@@ -118,8 +117,9 @@ Result<Config> parse_config(std::string_view yaml, std::string_view name) {
   if (!root.IsDefined() || root.IsNull()) {
     return Error(Errc::kInvalidArgument, std::string(name) + ": the configuration is empty");
   }
-  if (!r.expect_map(root, "", {"data_dir", "log_level", "timezone", "rules", "pipeline",
-                               "inputs", "sinks", "store", "retention", "api", "assets"})) {
+  if (!r.expect_map(root, "",
+                    {"data_dir", "log_level", "timezone", "rules", "pipeline", "inputs", "sinks",
+                     "store", "retention", "api", "assets"})) {
     return r.error();
   }
   if (auto v = r.string(root, "", "data_dir")) cfg.data_dir = *v;
@@ -139,8 +139,9 @@ Result<Config> parse_config(std::string_view yaml, std::string_view name) {
   if (auto v = r.strings(root, "", "rules")) cfg.rule_paths = *v;
 
   if (const YAML::Node p = root["pipeline"]; p.IsDefined() && !p.IsNull()) {
-    if (r.expect_map(p, "pipeline",
-                     {"workers", "queue_batches", "commit_batches", "store_sync", "evidence_cap"})) {
+    if (r.expect_map(
+            p, "pipeline",
+            {"workers", "queue_batches", "commit_batches", "store_sync", "evidence_cap"})) {
       if (auto v = r.integer(p, "pipeline", "workers", 0, 256)) cfg.workers = *v;
       if (auto v = r.integer(p, "pipeline", "queue_batches", 1, 1 << 16)) cfg.queue_batches = *v;
       if (auto v = r.integer(p, "pipeline", "commit_batches", 1, 1 << 16)) cfg.commit_batches = *v;

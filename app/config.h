@@ -21,18 +21,18 @@ struct Config {
   std::string log_level = "info";
   std::string timezone = "Asia/Ho_Chi_Minh";
   std::vector<std::string> rule_paths = {"rules"};
-  unsigned workers = 0;           // detection threads; 0 = one per core
-  size_t queue_batches = 64;      // bound of the queue between inputs and detection
-  size_t commit_batches = 64;     // waiting batches written in one store commit, at most
-  bool store_sync = true;         // fsync every committed batch (store.durability: sync)
-  int64_t group_commit_interval_us = 10'000;  // store.durability: group — fsync this often
+  unsigned workers = 0;        // detection threads; 0 = one per core
+  size_t queue_batches = 64;   // bound of the queue between inputs and detection
+  size_t commit_batches = 64;  // waiting batches written in one store commit, at most
+  bool store_sync = true;      // fsync every committed batch (store.durability: sync)
+  int64_t group_commit_interval_us = 10'000;     // store.durability: group — fsync this often
   uint64_t min_free_bytes = uint64_t{64} << 20;  // store.min_free_space
-  int64_t retention_us = 0;                   // retention.incidents; 0 keeps everything
+  int64_t retention_us = 0;                      // retention.incidents; 0 keeps everything
   int64_t retention_interval_us = int64_t{3600} * 1'000'000;  // retention.check_every
-  std::string api_listen;  // api.listen, "" = no API (the embedded default sets one)
-  std::string api_token;   // api.token: bearer token, "" = none
-  size_t evidence_cap = 20;       // raw lines kept per incident
-  std::string assets;  // assets.yaml: which device is which (ingest/asset_table.h); "" = none
+  std::string api_listen;    // api.listen, "" = no API (the embedded default sets one)
+  std::string api_token;     // api.token: bearer token, "" = none
+  size_t evidence_cap = 20;  // raw lines kept per incident
+  std::string assets;        // assets.yaml: which device is which (ingest/asset_table.h); "" = none
   std::vector<InputConfig> inputs;
   std::vector<SinkConfig> sinks;
 

@@ -1,6 +1,5 @@
 // wardsoc: the command line. Parses arguments with CLI11 and hands over to commands.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "app/commands.h"
@@ -8,16 +7,18 @@
 
 int main(int argc, char** argv) {
   using namespace wardsoc;
-  CLI::App app{"wardsoc — security-operations event pipeline for the ward: ingests logs, "
-               "detects incidents, keeps them and forwards alerts to the city SOC"};
+  CLI::App app{
+      "wardsoc — security-operations event pipeline for the ward: ingests logs, "
+      "detects incidents, keeps them and forwards alerts to the city SOC"};
   app.set_version_flag("-V,--version", std::string("wardsoc ") + kVersion);
   app.require_subcommand(1);
   app.fallthrough();
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Run the pipeline as a service (Ctrl-C stops it)");
-  run_cmd->add_option("-c,--config", run.config_path,
-                      "YAML configuration file (default: the embedded default)")
+  run_cmd
+      ->add_option("-c,--config", run.config_path,
+                   "YAML configuration file (default: the embedded default)")
       ->check(CLI::ExistingFile);
   run_cmd->add_option("--data-dir", run.data_dir, "Override the config's data_dir");
   run_cmd->add_option("--log-level", run.log_level, "trace|debug|info|warn|error");
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
       "replay", "Run detection over log files and print a summary (nothing is stored)");
   replay_cmd->add_option("-r,--rules", replay.rule_paths, "Rule file or directory (repeatable)")
       ->required();
-  replay_cmd->add_option("files", replay.files, "Log files to read")->required()
+  replay_cmd->add_option("files", replay.files, "Log files to read")
+      ->required()
       ->check(CLI::ExistingFile);
   replay_cmd->add_option("-w,--workers", replay.workers, "Detection threads (0 = one per core)");
   replay_cmd->add_option("--zone", replay.zone,
@@ -50,7 +52,8 @@ int main(int argc, char** argv) {
   auto* list_cmd = incidents_cmd->add_subcommand("list", "List incidents, newest first");
   add_location(list_cmd, list.where);
   list_cmd->add_option("-n,--limit", list.limit, "How many (default 50)");
-  list_cmd->add_option("--severity", list.severity, "Minimum severity: info|low|medium|high|critical");
+  list_cmd->add_option("--severity", list.severity,
+                       "Minimum severity: info|low|medium|high|critical");
   list_cmd->add_option("--status", list.status,
                        "new|acknowledged|in_progress|resolved|false_positive");
   list_cmd->add_option("--rule", list.rule, "Only this rule id");
@@ -113,7 +116,8 @@ int main(int argc, char** argv) {
   auto* db_restore = db_cmd->add_subcommand(
       "restore", "Replace the data directory with a backup (wardsoc must be stopped)");
   add_location(db_restore, db_restore_o.where);
-  db_restore->add_option("dir", db_restore_o.dir, "Backup directory")->required()
+  db_restore->add_option("dir", db_restore_o.dir, "Backup directory")
+      ->required()
       ->check(CLI::ExistingDirectory);
   db_restore->add_option("--id", db_restore_o.id, "Which backup (default: the newest)");
   auto* db_verify = db_cmd->add_subcommand(
@@ -123,21 +127,28 @@ int main(int argc, char** argv) {
                       "Rebuild indexes, remove orphans, move damaged outbox entries aside");
   db_verify->add_flag("--json", db_verify_o.json, "Print as JSON");
 
-  auto* rules_cmd = app.add_subcommand("rules", "Check, test and reload rules; per-rule statistics");
+  auto* rules_cmd =
+      app.add_subcommand("rules", "Check, test and reload rules; per-rule statistics");
   rules_cmd->require_subcommand(1);
   RulesCheckOptions check;
   auto* check_cmd = rules_cmd->add_subcommand(
       "check", "Compile rules and run their embedded tests; non-zero exit on any error");
-  check_cmd->add_option("paths", check.paths, "Rule files or directories")->required()
+  check_cmd->add_option("paths", check.paths, "Rule files or directories")
+      ->required()
       ->check(CLI::ExistingPath);
   check_cmd->add_flag("--json", check.json, "Print diagnostics as JSON");
   check_cmd->add_flag("--patterns", check.patterns, "List how every pattern is matched");
   RulesTestOptions rtest;
   auto* test_cmd = rules_cmd->add_subcommand(
-      "test", "Run rules over a log file (--log) and show what matched, or run their embedded tests");
-  test_cmd->add_option("paths", rtest.paths, "Rule files or directories")->required()->check(CLI::ExistingPath);
-  test_cmd->add_option("-l,--log", rtest.log, "Log file to run the rules over")->check(CLI::ExistingFile);
-  test_cmd->add_option("--rule", rtest.rule, "Only this rule (its near misses are always explained)");
+      "test",
+      "Run rules over a log file (--log) and show what matched, or run their embedded tests");
+  test_cmd->add_option("paths", rtest.paths, "Rule files or directories")
+      ->required()
+      ->check(CLI::ExistingPath);
+  test_cmd->add_option("-l,--log", rtest.log, "Log file to run the rules over")
+      ->check(CLI::ExistingFile);
+  test_cmd->add_option("--rule", rtest.rule,
+                       "Only this rule (its near misses are always explained)");
   test_cmd->add_flag("--explain", rtest.explain, "Say why near misses did not match");
   test_cmd->add_flag("--summary", rtest.summary_only, "Only the summary, no per-line report");
   test_cmd->add_option("--class", rtest.asset_class, "Asset class of the lines (default other)");
@@ -146,15 +157,18 @@ int main(int argc, char** argv) {
   test_cmd->add_option("--limit", rtest.limit, "Lines reported in detail (default 200)");
   test_cmd->add_flag("--json", rtest.json, "Print as JSON");
   RulesStatsOptions rstats;
-  auto* stats_cmd = rules_cmd->add_subcommand("stats", "Per-rule hit counts and rule-set versions from the store");
+  auto* stats_cmd = rules_cmd->add_subcommand(
+      "stats", "Per-rule hit counts and rule-set versions from the store");
   add_location(stats_cmd, rstats.where);
   stats_cmd->add_option("--history", rstats.history, "Rule-set versions shown (default 5)");
   stats_cmd->add_flag("--json", rstats.json, "Print as JSON");
   RulesReloadOptions rreload;
   auto* reload_cmd = rules_cmd->add_subcommand(
-      "reload", "Make the running wardsoc reload its rules and wait for the outcome (exit 1 if rejected)");
+      "reload",
+      "Make the running wardsoc reload its rules and wait for the outcome (exit 1 if rejected)");
   add_location(reload_cmd, rreload.where);
-  reload_cmd->add_option("--timeout", rreload.timeout_s, "Seconds to wait for the outcome (default 60)");
+  reload_cmd->add_option("--timeout", rreload.timeout_s,
+                         "Seconds to wait for the outcome (default 60)");
   reload_cmd->add_flag("--json", rreload.json, "Print as JSON");
 
   auto* sinks_cmd = app.add_subcommand("sinks", "How alerts are getting to the city SOC");

@@ -57,8 +57,9 @@ Result<pid_t> running_pid(const std::string& data_dir) {
                                       pid.error().message + ")");
   }
   if (::kill(*pid, 0) != 0 && errno == ESRCH) {
-    return Error(Errc::kNotFound, "no wardsoc is running on data directory " + data_dir + ": " + path +
-                                      " names process " + std::to_string(*pid) + ", which is gone");
+    return Error(Errc::kNotFound, "no wardsoc is running on data directory " + data_dir + ": " +
+                                      path + " names process " + std::to_string(*pid) +
+                                      ", which is gone");
   }
   return *pid;
 }

@@ -1,7 +1,6 @@
 #include "app/pipeline.h"
 
 #include <spdlog/spdlog.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,9 +9,9 @@
 
 #include "app/version.h"
 #include "connectors/sink_factory.h"
+#include "core/thread_name.h"
 #include "core/time.h"
 #include "ingest/input_factory.h"
-#include "core/thread_name.h"
 
 namespace wardsoc {
 
@@ -34,7 +33,8 @@ std::vector<AssetLabel> asset_labels(const AssetTable& table) {
 }  // namespace
 
 Result<std::shared_ptr<const RuleSet>> load_rules(const std::vector<std::string>& paths,
-                                                  const LoadOptions& options, LoadReport* out_report) {
+                                                  const LoadOptions& options,
+                                                  LoadReport* out_report) {
   std::vector<std::filesystem::path> fs_paths(paths.begin(), paths.end());
   LoadReport local;
   LoadReport& report = out_report != nullptr ? *out_report : local;
@@ -97,8 +97,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) {
-    return Error(Errc::kIo, "cannot create data directory '" + config.data_dir +
-                                "': " + ec.message());
+    return Error(Errc::kIo,
+                 "cannot create data directory '" + config.data_dir + "': " + ec.message());
   }
   StoreOptions so;
   so.path = (std::filesystem::path(config.data_dir) / "db").string();
@@ -233,8 +233,8 @@ void Pipeline::process_loop() {
       if (c.kind == IncidentChange::Kind::kCreated) {
         created_.fetch_add(1, std::memory_order_relaxed);
         spdlog::info("incident {} created: {} [{}] key={} count={}", c.incident.id,
-                     c.incident.rule_id, severity_name(c.incident.severity),
-                     c.incident.group_key, c.incident.count);
+                     c.incident.rule_id, severity_name(c.incident.severity), c.incident.group_key,
+                     c.incident.count);
       } else {
         updated_.fetch_add(1, std::memory_order_relaxed);
       }
@@ -274,9 +274,10 @@ uint64_t Pipeline::commit_with_retry(std::span<const InputPosition> positions, s
     }
     commit_failures_.fetch_add(1, std::memory_order_relaxed);
     if (stopping_ && attempt >= 5) {
-      spdlog::error("store commit failed {} times while stopping; {} events and {} incident "
-                    "changes of the last batch were not stored: {}",
-                    attempt, events, changes.size(), s.error().message);
+      spdlog::error(
+          "store commit failed {} times while stopping; {} events and {} incident "
+          "changes of the last batch were not stored: {}",
+          attempt, events, changes.size(), s.error().message);
       return 0;
     }
     if (attempt == 1 || attempt % 20 == 0) {
@@ -413,8 +414,8 @@ std::vector<std::string> Pipeline::describe() const {
       where.clear();
       for (const auto& p : f->paths) where += (where.empty() ? "" : ", ") + p;
     }
-    lines.push_back(fmt::format("input  {:<12} {:<10} {}", inputs_[i]->name(),
-                                input_type_name(cfg), where));
+    lines.push_back(
+        fmt::format("input  {:<12} {:<10} {}", inputs_[i]->name(), input_type_name(cfg), where));
   }
   lines.push_back("store  " + (std::filesystem::path(config_.data_dir) / "db").string());
   for (const auto& s : config_.sinks) {
@@ -438,10 +439,12 @@ void Pipeline::swap_pending_engine() {
     rules_ = std::move(pending_rules_);
     last_kept_state_ = engine_->rules_adopted();
     ++swaps_;
-    const auto pause = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-    spdlog::info("rules reloaded: now {} rules, version {}; {} rules kept their correlation state "
-                 "(swap took {:.0f} us)",
-                 rules_->rules().size(), rules_->version(), last_kept_state_, pause);
+    const auto pause =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    spdlog::info(
+        "rules reloaded: now {} rules, version {}; {} rules kept their correlation state "
+        "(swap took {:.0f} us)",
+        rules_->rules().size(), rules_->version(), last_kept_state_, pause);
   }
   swapped_cv_.notify_all();
 }
@@ -464,8 +467,8 @@ void Pipeline::run_clock() {
   for (const auto& c : clock_changes_) {
     if (c.kind == IncidentChange::Kind::kCreated) {
       created_.fetch_add(1, std::memory_order_relaxed);
-      spdlog::info("incident {} created: {} [{}] key={} (silent since {})", c.incident.id, c.incident.rule_id,
-                   severity_name(c.incident.severity), c.incident.group_key,
+      spdlog::info("incident {} created: {} [{}] key={} (silent since {})", c.incident.id,
+                   c.incident.rule_id, severity_name(c.incident.severity), c.incident.group_key,
                    format_rfc3339_utc(c.incident.window_start_us));
     }
   }
@@ -474,7 +477,8 @@ void Pipeline::run_clock() {
 void Pipeline::collect_state(bool counters) {
   state_changes_.clear();
   engine_->take_state_changes(&state_changes_, counters);
-  for (StateChange& c : state_changes_) state_.push_back(StateUpdate{std::move(c.key), std::move(c.value)});
+  for (StateChange& c : state_changes_)
+    state_.push_back(StateUpdate{std::move(c.key), std::move(c.value)});
 }
 
 Status Pipeline::restore_state() {
@@ -493,23 +497,26 @@ Status Pipeline::restore_state() {
   // first commit rather than misread.
   for (std::string& k : stale) state_.push_back(StateUpdate{std::move(k), std::nullopt});
   if (restored > 0 || counters > 0 || !stale.empty()) {
-    spdlog::info("correlation state restored: {} keys, counters of {} rules ({} stale keys of changed or "
-                 "removed rules dropped)",
-                 restored, counters, stale.size());
+    spdlog::info(
+        "correlation state restored: {} keys, counters of {} rules ({} stale keys of changed or "
+        "removed rules dropped)",
+        restored, counters, stale.size());
   }
   for (const Rule& r : rules_->rules()) {
     for (const std::string& in : r.inputs) {
       if (std::find(input_names_.begin(), input_names_.end(), in) == input_names_.end()) {
-        spdlog::warn("rules: {}: sources names input '{}', which this configuration does not have; "
-                     "the rule matches nothing from it", r.id, in);
+        spdlog::warn(
+            "rules: {}: sources names input '{}', which this configuration does not have; "
+            "the rule matches nothing from it",
+            r.id, in);
       }
     }
   }
   return ok_status();
 }
 
-void Pipeline::record_rule_set(const char* trigger, const RuleSet* accepted, const LoadReport& report,
-                               size_t kept_state) {
+void Pipeline::record_rule_set(const char* trigger, const RuleSet* accepted,
+                               const LoadReport& report, size_t kept_state) {
   RuleSetRecord r;
   r.time_us = now_us();
   r.trigger = trigger;

@@ -13,8 +13,8 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <string>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -118,8 +118,8 @@ class Pipeline {
   // The engine a swap replaced, released by reload_rules() (or at stop): freeing a large
   // rule set's programs would otherwise pause the processing thread.
   std::unique_ptr<Engine> retired_engine_;  // guarded by engine_mu_
-  std::string cache_dir_;               // compiled Hyperscan databases (<data_dir>/cache)
-  LoadReport start_report_;             // the rule set's diagnostics at start, for the log
+  std::string cache_dir_;                   // compiled Hyperscan databases (<data_dir>/cache)
+  LoadReport start_report_;                 // the rule set's diagnostics at start, for the log
 
   // Processing thread only: checkpoint writes waiting for the next commit, and clocks.
   std::vector<StateUpdate> state_;
@@ -138,8 +138,8 @@ class Pipeline {
   std::atomic<bool> stopping_{false};
   bool started_ = false;
 
-  std::atomic<uint64_t> batches_{0}, commits_{0}, events_{0}, created_{0}, updated_{0}, commit_failures_{0},
-      reloads_{0};
+  std::atomic<uint64_t> batches_{0}, commits_{0}, events_{0}, created_{0}, updated_{0},
+      commit_failures_{0}, reloads_{0};
 };
 
 // Loads every rule path of the config into one RuleSet (errors list every diagnostic;

@@ -12,20 +12,19 @@
 // server over TLS (webhook), librdkafka's mock cluster (Kafka, in this process). All
 // share the machine's cores with the sink, so the ratios matter more than the rates.
 #include <arpa/inet.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <atomic>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -129,16 +128,24 @@ Tls make_tls(const std::filesystem::path& dir) {
   Tls t{dir, dir / "ca.pem", dir / "server.pem", dir / "server.key"};
   const std::string d = dir.string();
   must(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-                    "-keyout " + d + "/ca.key -out " + d + "/ca.pem -days 1 -subj '/CN=bench CA' "
-                    "2>/dev/null").c_str()), "openssl ca");
+                    "-keyout " +
+                    d + "/ca.key -out " + d +
+                    "/ca.pem -days 1 -subj '/CN=bench CA' "
+                    "2>/dev/null")
+                       .c_str()),
+       "openssl ca");
   std::FILE* f = std::fopen((d + "/ext").c_str(), "w");
   std::fputs("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", f);
   std::fclose(f);
   must(std::system(("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
-                    d + "/server.key -out " + d + "/server.csr -subj /CN=127.0.0.1 2>/dev/null && "
-                    "openssl x509 -req -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d +
+                    d + "/server.key -out " + d +
+                    "/server.csr -subj /CN=127.0.0.1 2>/dev/null && "
+                    "openssl x509 -req -in " +
+                    d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d +
                     "/ca.key -CAcreateserial -out " + d + "/server.pem -days 1 -extfile " + d +
-                    "/ext 2>/dev/null").c_str()), "openssl server");
+                    "/ext 2>/dev/null")
+                       .c_str()),
+       "openssl server");
   t.server = SSL_CTX_new(TLS_server_method());
   SSL_CTX_use_certificate_chain_file(t.server, t.cert.c_str());
   SSL_CTX_use_PrivateKey_file(t.server, t.key.c_str(), SSL_FILETYPE_PEM);
@@ -379,8 +386,8 @@ double raw_socket_rate(uint16_t port, SSL_CTX* client, const std::vector<OutboxE
   SyslogHeaderFields h;
   FormatOptions fo;
   for (const auto& e : all) {
-    append_syslog_frame(&bytes, h, 3, e.enqueued_us, render_alert(AlertFormat::kCef,
-                                                                  AlertInput{e, kLine}, fo));
+    append_syslog_frame(&bytes, h, 3, e.enqueued_us,
+                        render_alert(AlertFormat::kCef, AlertInput{e, kLine}, fo));
   }
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -410,7 +417,8 @@ double raw_socket_rate(uint16_t port, SSL_CTX* client, const std::vector<OutboxE
 
 double raw_file_rate(const std::filesystem::path& path, const std::vector<OutboxEntry>& all) {
   std::string bytes;
-  for (const auto& e : all) bytes += render_alert(AlertFormat::kWardsoc, AlertInput{e, ""}, {}) + "\n";
+  for (const auto& e : all)
+    bytes += render_alert(AlertFormat::kWardsoc, AlertInput{e, ""}, {}) + "\n";
   std::FILE* f = std::fopen(path.c_str(), "w");
   const auto t0 = Clock::now();
   std::fwrite(bytes.data(), 1, bytes.size(), f);
@@ -528,7 +536,8 @@ int main(int argc, char** argv) {
     if (c.name == "file") file_drain = d;
     double raw = median(raw_file);
     if (c.name == "syslog-tcp") raw = median(raw_tcp);
-    if (c.name.rfind("syslog-tls", 0) == 0 || c.name.rfind("webhook", 0) == 0) raw = median(raw_tls);
+    if (c.name.rfind("syslog-tls", 0) == 0 || c.name.rfind("webhook", 0) == 0)
+      raw = median(raw_tls);
     if (c.name == "kafka") raw = median(raw_tcp);
     std::printf("%-22s %12.0f %8.3fx %12.0f %8.3fx %10.0f  %s\n", c.name.c_str(), s, s / raw, d,
                 file_drain > 0 ? d / file_drain : 0, bytes, c.about.c_str());

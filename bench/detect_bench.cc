@@ -7,7 +7,8 @@
 // bench/RESULTS.md with the machine they came from. The matching comparisons take three
 // rounds of each contender in turn and print the medians, and the median of the ratios.
 //
-//   detect_bench [--corpus DIR] [--seconds S] [--rules DIR] [--skip-fail2ban] [--corpus-only] [--generated N]
+//   detect_bench [--corpus DIR] [--seconds S] [--rules DIR] [--skip-fail2ban] [--corpus-only]
+//   [--generated N]
 //                [--wardsoc-only]
 //
 // --corpus-only: only the shipped packs over the corpus (end to end and matching), for
@@ -138,7 +139,8 @@ double rate_bounded(size_t n, double seconds, Fn fn) {
     for (size_t i = 0; i < n; ++i) {
       fn(i);
       ++done;
-      if ((done & 63) == 0 && seconds_since(t0) >= seconds) return static_cast<double>(done) / seconds_since(t0);
+      if ((done & 63) == 0 && seconds_since(t0) >= seconds)
+        return static_cast<double>(done) / seconds_since(t0);
     }
     if (seconds_since(t0) >= seconds) break;
   }
@@ -153,8 +155,8 @@ SyslogParseOptions parse_options(const cctz::time_zone* tz) {
 }
 
 // End to end on one core: parse every line, prefilter, confirm, aggregate.
-double engine_rate(std::shared_ptr<const RuleSet> rs, const Corpus& c, const SyslogParseOptions& po, double seconds,
-                   uint64_t* matches = nullptr) {
+double engine_rate(std::shared_ptr<const RuleSet> rs, const Corpus& c, const SyslogParseOptions& po,
+                   double seconds, uint64_t* matches = nullptr) {
   EngineOptions eo;
   eo.workers = 1;
   auto engine = std::move(Engine::Create(rs, {"bench"}, eo).value());
@@ -172,7 +174,8 @@ double engine_rate(std::shared_ptr<const RuleSet> rs, const Corpus& c, const Sys
 }
 
 // Matching alone (pre-parsed lines), for the comparison with the baselines.
-double matcher_rate(std::shared_ptr<const RuleSet> rs, const Parsed& p, double seconds, bool join_lines = true) {
+double matcher_rate(std::shared_ptr<const RuleSet> rs, const Parsed& p, double seconds,
+                    bool join_lines = true) {
   MatcherOptions mo;
   mo.join_lines = join_lines;
   auto m = std::move(Matcher::Create(rs, mo).value());
@@ -205,7 +208,8 @@ Baselines baselines(const RuleSet& rs) {
         b.res.push_back(std::make_unique<RE2>(p.text, o));
         b.groups.push_back(b.res.back()->NumberOfCapturingGroups());
         std::string err;
-        if (b.set->Add(p.text, &err) < 0) std::fprintf(stderr, "RE2::Set refused %s: %s\n", p.text.c_str(), err.c_str());
+        if (b.set->Add(p.text, &err) < 0)
+          std::fprintf(stderr, "RE2::Set refused %s: %s\n", p.text.c_str(), err.c_str());
       }
     }
   }
@@ -227,7 +231,8 @@ double set_rate(Baselines& b, const Parsed& p, double seconds) {
     if (!b.set->Match(text, &ids)) return;
     for (int id : ids) {
       const int n = std::min(b.groups[static_cast<size_t>(id)] + 1, 64);
-      b.res[static_cast<size_t>(id)]->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), n);
+      b.res[static_cast<size_t>(id)]->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(),
+                                            n);
     }
   });
 }
@@ -249,10 +254,11 @@ double loop_rate(Baselines& b, const Parsed& p, double seconds) {
 // case-insensitive words, alternations, thresholds) over random words, so that a few of the
 // generated lines match and most corpus lines do not.
 std::string word(std::mt19937& rng) {
-  static const char* kWords[] = {"failed", "denied", "invalid", "error", "warning", "session", "connection", "user",
-                                 "login", "access", "refused", "timeout", "reset", "closed", "opened", "accepted",
-                                 "request", "client", "server", "alarm", "motion", "camera", "stream", "disk",
-                                 "link", "port", "interface", "dhcp", "lease", "firewall", "policy", "blocked"};
+  static const char* kWords[] = {
+      "failed",  "denied", "invalid",   "error",   "warning", "session",  "connection", "user",
+      "login",   "access", "refused",   "timeout", "reset",   "closed",   "opened",     "accepted",
+      "request", "client", "server",    "alarm",   "motion",  "camera",   "stream",     "disk",
+      "link",    "port",   "interface", "dhcp",    "lease",   "firewall", "policy",     "blocked"};
   std::string w = kWords[rng() % (sizeof kWords / sizeof kWords[0])];
   w += '_';
   for (int i = 0; i < 4; ++i) w += static_cast<char>('a' + rng() % 26);
@@ -264,13 +270,16 @@ std::string generate_rules(size_t n, uint32_t seed, std::vector<std::string>* ma
   std::string y = "rules:\n";
   for (size_t i = 0; i < n; ++i) {
     const std::string a = word(rng), b = word(rng), c = word(rng), d = word(rng);
-    y += "  - id: gen." + std::to_string(i) + "\n    title: Generated " + std::to_string(i) + "\n    severity: low\n";
+    y += "  - id: gen." + std::to_string(i) + "\n    title: Generated " + std::to_string(i) +
+         "\n    severity: low\n";
     std::string line;
     switch (i % 6) {
       case 0:
-        y += "    match: {regex: '^" + a + " " + b + " for (?P<user>\\S+) from (?P<src_ip>\\S+) port \\d+'}\n";
+        y += "    match: {regex: '^" + a + " " + b +
+             " for (?P<user>\\S+) from (?P<src_ip>\\S+) port \\d+'}\n";
         y += "    aggregation: {count: 5, window: 1m, group_by: [src_ip]}\n";
-        line = a + " " + b + " for u" + std::to_string(i) + " from 192.0.2." + std::to_string(i % 250) + " port 22";
+        line = a + " " + b + " for u" + std::to_string(i) + " from 192.0.2." +
+               std::to_string(i % 250) + " port 22";
         break;
       case 1:
         y += "    match: {contains: ['" + a + " " + b + "', '" + c + "=']}\n";
@@ -308,8 +317,8 @@ double fail2ban_seconds(const std::string& log) {
     // Its report goes nowhere: only the time matters here.
     std::freopen("/dev/null", "w", stdout);
     std::freopen("/dev/null", "w", stderr);
-    execl("/usr/bin/fail2ban-regex", "fail2ban-regex", log.c_str(), "/etc/fail2ban/filter.d/sshd.conf",
-          static_cast<char*>(nullptr));
+    execl("/usr/bin/fail2ban-regex", "fail2ban-regex", log.c_str(),
+          "/etc/fail2ban/filter.d/sshd.conf", static_cast<char*>(nullptr));
     _exit(127);
   }
   int status = 0;
@@ -332,7 +341,8 @@ std::string human(double v) {
   return buf;
 }
 
-std::shared_ptr<const RuleSet> load_or_die(const std::function<Result<std::shared_ptr<const RuleSet>>(LoadReport*)>& f) {
+std::shared_ptr<const RuleSet> load_or_die(
+    const std::function<Result<std::shared_ptr<const RuleSet>>(LoadReport*)>& f) {
   LoadReport report;
   auto rs = f(&report);
   if (!rs.ok()) {
@@ -346,8 +356,8 @@ std::shared_ptr<const RuleSet> load_or_die(const std::function<Result<std::share
 // machine falls on every contender alike; the medians are printed.
 constexpr int kRounds = 3;
 
-void compare(const char* what, std::shared_ptr<const RuleSet> rs, const Corpus& c, const SyslogParseOptions& po,
-             double seconds) {
+void compare(const char* what, std::shared_ptr<const RuleSet> rs, const Corpus& c,
+             const SyslogParseOptions& po, double seconds) {
   const Parsed p = parse_all(c, po);
   Baselines b = baselines(*rs);
   std::vector<double> ours, set, alone, vs_set, vs_alone;
@@ -359,9 +369,11 @@ void compare(const char* what, std::shared_ptr<const RuleSet> rs, const Corpus& 
     vs_alone.push_back(ours.back() / alone.back());
   }
   const double loop = loop_rate(b, p, seconds);
-  std::printf("%-34s %10s lines/s | RE2::Set+RE2 %10s (x%.1f) | RE2 loop %10s (x%.1f) | each line alone %10s (x%.2f)\n",
-              what, human(median(ours)).c_str(), human(median(set)).c_str(), median(vs_set), human(loop).c_str(),
-              median(ours) / loop, human(median(alone)).c_str(), median(vs_alone));
+  std::printf(
+      "%-34s %10s lines/s | RE2::Set+RE2 %10s (x%.1f) | RE2 loop %10s (x%.1f) | each line alone "
+      "%10s (x%.2f)\n",
+      what, human(median(ours)).c_str(), human(median(set)).c_str(), median(vs_set),
+      human(loop).c_str(), median(ours) / loop, human(median(alone)).c_str(), median(vs_alone));
 }
 
 }  // namespace
@@ -386,9 +398,10 @@ int main(int argc, char** argv) {
     } else if (a == "--wardsoc-only") {
       opt.wardsoc_only = true;
     } else {
-      std::fprintf(stderr,
-                   "usage: detect_bench [--corpus DIR] [--rules DIR] [--seconds S] [--skip-fail2ban] "
-                   "[--corpus-only] [--generated N] [--wardsoc-only]\n");
+      std::fprintf(
+          stderr,
+          "usage: detect_bench [--corpus DIR] [--rules DIR] [--seconds S] [--skip-fail2ban] "
+          "[--corpus-only] [--generated N] [--wardsoc-only]\n");
       return 2;
     }
   }
@@ -403,16 +416,19 @@ int main(int argc, char** argv) {
   // Shipped packs.
   auto packs = load_or_die([&](LoadReport* r) { return RuleSet::Load(fs::path(opt.rules), r); });
   heading("Shipped rule packs");
-  std::printf("%zu rules, %zu databases, %.1f KiB database + %.1f KiB scratch, compiled in %.0f ms\n",
-              packs->rules().size(), packs->database_count(), packs->database_bytes() / 1024.0,
-              packs->scratch_bytes() / 1024.0, packs->hyperscan_seconds() * 1000);
+  std::printf(
+      "%zu rules, %zu databases, %.1f KiB database + %.1f KiB scratch, compiled in %.0f ms\n",
+      packs->rules().size(), packs->database_count(), packs->database_bytes() / 1024.0,
+      packs->scratch_bytes() / 1024.0, packs->hyperscan_seconds() * 1000);
 
   std::vector<fs::path> all_logs, ssh_logs;
   if (!opt.corpus.empty()) {
-    for (auto it = fs::recursive_directory_iterator(opt.corpus); it != fs::recursive_directory_iterator(); ++it) {
+    for (auto it = fs::recursive_directory_iterator(opt.corpus);
+         it != fs::recursive_directory_iterator(); ++it) {
       if (it->is_regular_file() && it->path().extension() == ".log") {
         all_logs.push_back(it->path());
-        if (it->path().filename().string().find("SSH") != std::string::npos) ssh_logs.push_back(it->path());
+        if (it->path().filename().string().find("SSH") != std::string::npos)
+          ssh_logs.push_back(it->path());
       }
     }
     std::sort(all_logs.begin(), all_logs.end());
@@ -425,19 +441,20 @@ int main(int argc, char** argv) {
     for (const Corpus* c : {&real, &ssh}) {
       uint64_t matches = 0;
       const double r = engine_rate(packs, *c, po, opt.seconds, &matches);
-      const double mb = r * static_cast<double>(c->bytes) / static_cast<double>(c->lines.size()) / 1e6;
+      const double mb =
+          r * static_cast<double>(c->bytes) / static_cast<double>(c->lines.size()) / 1e6;
       if (c == &real) normal_bytes_rate = mb;
-      std::printf("%-34s %10s lines/s  %6.1f MB/s  (%zu lines, %.0f%% matched by some rule)\n", c->name.c_str(),
-                  human(r).c_str(), mb, c->lines.size(),
-                  100.0 * static_cast<double>(matches) /
-                      std::max<double>(1, r * opt.seconds));
+      std::printf("%-34s %10s lines/s  %6.1f MB/s  (%zu lines, %.0f%% matched by some rule)\n",
+                  c->name.c_str(), human(r).c_str(), mb, c->lines.size(),
+                  100.0 * static_cast<double>(matches) / std::max<double>(1, r * opt.seconds));
     }
     heading("Matching only, same patterns, same lines (one core)");
     compare(real.name.c_str(), packs, real, po, opt.seconds);
     compare(ssh.name.c_str(), packs, ssh, po, opt.seconds);
   }
 
-  if (opt.fail2ban && opt.generated == 0 && !ssh.lines.empty() && fs::exists("/usr/bin/fail2ban-regex")) {
+  if (opt.fail2ban && opt.generated == 0 && !ssh.lines.empty() &&
+      fs::exists("/usr/bin/fail2ban-regex")) {
     heading("fail2ban-regex on the same sshd lines (its sshd filter), side by side");
     // Ten copies of the sshd sample, so its start-up (Python, the filter) is measured apart.
     const std::string big = "/tmp/wardsoc-bench-sshd.log", one = "/tmp/wardsoc-bench-sshd-1.log";
@@ -458,11 +475,15 @@ int main(int argc, char** argv) {
     const double ours = engine_rate(packs, ten, po, opt.seconds);
     if (t_big > 0 && t_one > 0) {
       const double f2b = lines / t_big, f2b_net = lines / std::max(1e-3, t_big - t_one);
-      std::printf("fail2ban-regex: %.0f lines in %.2f s = %s lines/s (%s lines/s without its %.2f s start-up)\n", lines,
-                  t_big, human(f2b).c_str(), human(f2b_net).c_str(), t_one);
-      std::printf("wardsoc (shipped packs, one core, end to end): %s lines/s = x%.0f fail2ban-regex (x%.0f without "
-                  "its start-up)\n",
-                  human(ours).c_str(), ours / f2b, ours / f2b_net);
+      std::printf(
+          "fail2ban-regex: %.0f lines in %.2f s = %s lines/s (%s lines/s without its %.2f s "
+          "start-up)\n",
+          lines, t_big, human(f2b).c_str(), human(f2b_net).c_str(), t_one);
+      std::printf(
+          "wardsoc (shipped packs, one core, end to end): %s lines/s = x%.0f fail2ban-regex (x%.0f "
+          "without "
+          "its start-up)\n",
+          human(ours).c_str(), ours / f2b, ours / f2b_net);
     } else {
       std::printf("fail2ban-regex did not run\n");
     }
@@ -473,33 +494,43 @@ int main(int argc, char** argv) {
   if (opt.corpus_only) return 0;
 
   // Generated rule sets.
-  const std::vector<size_t> sizes = opt.generated > 0 ? std::vector<size_t>{opt.generated} : std::vector<size_t>{1000, 10000};
+  const std::vector<size_t> sizes =
+      opt.generated > 0 ? std::vector<size_t>{opt.generated} : std::vector<size_t>{1000, 10000};
   for (size_t n : sizes) {
     char title[64];
     std::snprintf(title, sizeof title, "Generated rule set: %zu rules", n);
     heading(title);
     std::vector<std::string> matching;
     const std::string yaml = generate_rules(n, 7, &matching);
-    const fs::path cache = fs::temp_directory_path() / ("wardsoc-bench-cache-" + std::to_string(::getpid()));
+    const fs::path cache =
+        fs::temp_directory_path() / ("wardsoc-bench-cache-" + std::to_string(::getpid()));
     fs::remove_all(cache);
     LoadOptions lo;
     lo.cache_dir = cache.string();
-    auto cold = load_or_die([&](LoadReport* r) { return RuleSet::LoadFromString(yaml, "gen.yaml", r, lo); });
-    auto warm = load_or_die([&](LoadReport* r) { return RuleSet::LoadFromString(yaml, "gen.yaml", r, lo); });
+    auto cold = load_or_die(
+        [&](LoadReport* r) { return RuleSet::LoadFromString(yaml, "gen.yaml", r, lo); });
+    auto warm = load_or_die(
+        [&](LoadReport* r) { return RuleSet::LoadFromString(yaml, "gen.yaml", r, lo); });
     LoadOptions quick = lo;
     quick.analyze = false;
-    auto warm_quick = load_or_die([&](LoadReport* r) { return RuleSet::LoadFromString(yaml, "gen.yaml", r, quick); });
+    auto warm_quick = load_or_die(
+        [&](LoadReport* r) { return RuleSet::LoadFromString(yaml, "gen.yaml", r, quick); });
     fs::remove_all(cache);
-    std::printf("compile: %.2f s in all, Hyperscan %.2f s; %zu database(s) %.1f MiB, scratch %.1f KiB\n",
-                cold->load_seconds(), cold->hyperscan_seconds(), cold->database_count(),
-                cold->database_bytes() / 1048576.0, cold->scratch_bytes() / 1024.0);
-    std::printf("restart with the cache: databases loaded in %.1f ms (%s); whole load %.2f s, %.2f s without the "
-                "pattern analysis\n",
-                warm->hyperscan_seconds() * 1000, warm->databases_from_cache() ? "from cache" : "NOT from cache",
-                warm->load_seconds(), warm_quick->load_seconds());
+    std::printf(
+        "compile: %.2f s in all, Hyperscan %.2f s; %zu database(s) %.1f MiB, scratch %.1f KiB\n",
+        cold->load_seconds(), cold->hyperscan_seconds(), cold->database_count(),
+        cold->database_bytes() / 1048576.0, cold->scratch_bytes() / 1024.0);
+    std::printf(
+        "restart with the cache: databases loaded in %.1f ms (%s); whole load %.2f s, %.2f s "
+        "without the "
+        "pattern analysis\n",
+        warm->hyperscan_seconds() * 1000,
+        warm->databases_from_cache() ? "from cache" : "NOT from cache", warm->load_seconds(),
+        warm_quick->load_seconds());
     Corpus c = real;
     c.name = "corpus + 10% matching lines";
-    for (size_t i = 0; i < matching.size() && i < std::max<size_t>(real.lines.size() / 10, 1000); ++i) {
+    for (size_t i = 0; i < matching.size() && i < std::max<size_t>(real.lines.size() / 10, 1000);
+         ++i) {
       c.add(matching[i * 7 % matching.size()]);
     }
     std::shuffle(c.lines.begin(), c.lines.end(), std::mt19937(3));
@@ -526,8 +557,9 @@ int main(int argc, char** argv) {
     auto old = std::move(Engine::Create(packs, {"bench"}, eo).value());
     Corpus keys;
     for (int i = 0; i < 100000; ++i) {
-      keys.add("Nov 25 10:00:00 gw sshd[1]: Failed password for root from 10." + std::to_string(i / 65536) + "." +
-               std::to_string((i / 256) % 256) + "." + std::to_string(i % 256) + " port 22 ssh2");
+      keys.add("Nov 25 10:00:00 gw sshd[1]: Failed password for root from 10." +
+               std::to_string(i / 65536) + "." + std::to_string((i / 256) % 256) + "." +
+               std::to_string(i % 256) + " port 22 ssh2");
     }
     EventBatch b;
     std::vector<IncidentChange> ch;
@@ -547,8 +579,10 @@ int main(int argc, char** argv) {
     const auto t1 = Clock::now();
     old.reset();
     const double drop_us = seconds_since(t1) * 1e6;
-    std::printf("%llu keys tracked: adopt %.0f us, releasing the old engine %.0f us (%zu rules kept their state)\n",
-                static_cast<unsigned long long>(tracked), adopt_us, drop_us, next->rules_adopted());
+    std::printf(
+        "%llu keys tracked: adopt %.0f us, releasing the old engine %.0f us (%zu rules kept their "
+        "state)\n",
+        static_cast<unsigned long long>(tracked), adopt_us, drop_us, next->rules_adopted());
   }
 
   // Hostile corpus: long runs of one byte, lines at the 64 KiB cap, many near misses.
@@ -564,7 +598,8 @@ int main(int argc, char** argv) {
       for (char& ch : s) ch = static_cast<char>(32 + rng() % 95);
       h.add(std::move(s));
     }
-    for (int i = 0; i < 40; ++i) h.add("Nov 25 10:00:00 gw sshd[1]: Failed password for " + std::string(cap - 60, 'x'));
+    for (int i = 0; i < 40; ++i)
+      h.add("Nov 25 10:00:00 gw sshd[1]: Failed password for " + std::string(cap - 60, 'x'));
     for (int i = 0; i < 40; ++i) {
       std::string s = "Nov 25 10:00:00 gw sshd[1]: ";
       while (s.size() < cap) s += "Invalid user a from ";
@@ -581,13 +616,14 @@ int main(int argc, char** argv) {
       h.add(std::move(s));
     }
     for (int i = 0; i < 2000; ++i) {
-      h.add("Nov 25 10:00:00 gw sshd[1]: Failed password for root from 203.0.113." + std::to_string(i % 250) +
-            " port x ssh2 but not quite");
+      h.add("Nov 25 10:00:00 gw sshd[1]: Failed password for root from 203.0.113." +
+            std::to_string(i % 250) + " port x ssh2 but not quite");
     }
     const double r = engine_rate(packs, h, po, opt.seconds);
     const double mb = r * static_cast<double>(h.bytes) / static_cast<double>(h.lines.size()) / 1e6;
     std::printf("%s lines/s, %.1f MB/s", human(r).c_str(), mb);
-    if (normal_bytes_rate > 0) std::printf(" = %.0f%% of the normal corpus's bytes/s", 100.0 * mb / normal_bytes_rate);
+    if (normal_bytes_rate > 0)
+      std::printf(" = %.0f%% of the normal corpus's bytes/s", 100.0 * mb / normal_bytes_rate);
     std::printf("\n");
   }
   return 0;

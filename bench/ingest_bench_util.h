@@ -78,9 +78,8 @@ inline std::vector<std::string> sample_lines(size_t count) {
                       std::to_string(i % 40) + " msg=\"Motion detection on camera\"");
         break;
       default:
-        out.push_back("<165>1 " + std::string(iso) + " vms-01 vms " + n +
-                      " ID47 [origin ip=\"" + ip + "\"] Recording started on channel " +
-                      std::to_string(i % 32));
+        out.push_back("<165>1 " + std::string(iso) + " vms-01 vms " + n + " ID47 [origin ip=\"" +
+                      ip + "\"] Recording started on channel " + std::to_string(i % 32));
         break;
     }
   }

@@ -167,8 +167,9 @@ int main(int argc, char** argv) {
   const auto lines = sample_lines(n);
   produce(brokers, lines, partitions);
   const IngestContext ctx = ward_context();
-  std::printf("ingest_kafka_bench: %zu messages in %d partitions (mock cluster), median of %d runs\n",
-              n, partitions, runs);
+  std::printf(
+      "ingest_kafka_bench: %zu messages in %d partitions (mock cluster), median of %d runs\n", n,
+      partitions, runs);
   // KafkaInput once more with librdkafka's own queue bounds, which wardsoc raises.
   const std::map<std::string, std::string> librdkafka_defaults = {
       {"queued.min.messages", "100000"}, {"queued.max.messages.kbytes", "65536"}};
@@ -186,9 +187,10 @@ int main(int argc, char** argv) {
               median(in) / base);
   std::printf("  KafkaInput, librdkafka's queue bounds  %12.0f messages/s  %.2f\n",
               median(in_defaults), median(in_defaults) / base);
-  std::printf("  KafkaInput's own thread: %.3f us CPU per message, so one core takes %.0f "
-              "messages/s\n",
-              median(cpu) * 1e6, median(cpu) > 0 ? 1 / median(cpu) : 0);
+  std::printf(
+      "  KafkaInput's own thread: %.3f us CPU per message, so one core takes %.0f "
+      "messages/s\n",
+      median(cpu) * 1e6, median(cpu) > 0 ? 1 / median(cpu) : 0);
   rd_kafka_mock_cluster_destroy(mc);
   rd_kafka_destroy(host);
   return 0;

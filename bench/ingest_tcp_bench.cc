@@ -5,12 +5,12 @@
 //
 //   build/bench/ingest_tcp_bench [lines] [runs]
 #include <arpa/inet.h>
+#include <cctz/time_zone.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cctz/time_zone.h>
 #include <cstring>
 #include <thread>
 
@@ -41,8 +41,8 @@ int connect_loopback(uint16_t port) {
 void send_all(int fd, const std::string& data) {
   size_t off = 0;
   while (off < data.size()) {
-    const ssize_t n = ::send(fd, data.data() + off, std::min<size_t>(data.size() - off, 1 << 20),
-                             MSG_NOSIGNAL);
+    const ssize_t n =
+        ::send(fd, data.data() + off, std::min<size_t>(data.size() - off, 1 << 20), MSG_NOSIGNAL);
     if (n <= 0) {
       std::perror("send");
       std::exit(1);

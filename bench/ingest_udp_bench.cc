@@ -68,9 +68,9 @@ void blast_slice(uint16_t port, const std::vector<std::string>& lines, size_t fr
 }
 
 struct Rate {
-  double rate = 0;     // datagrams received per second
-  double loss = 0;     // fraction not received
-  double cpu = 0;      // CPU seconds per received datagram on the receiving thread
+  double rate = 0;  // datagrams received per second
+  double loss = 0;  // fraction not received
+  double cpu = 0;   // CPU seconds per received datagram on the receiving thread
 };
 
 double this_thread_cpu_seconds() {
@@ -191,9 +191,9 @@ int main(int argc, char** argv) {
   std::printf("  SyslogUdpInput              %12.0f datagrams/s  %.2f  loss %.1f%%\n",
               median(in_rate), median(in_rate) / base, 100 * median(in_loss));
   // The sender shares the machine: what one receiving core could take on its own.
-  std::printf("  receiving thread, CPU per datagram: raw %.3f us, SyslogUdpInput %.3f us "
-              "(one core takes %.0f datagrams/s)\n",
-              median(raw_cpu) * 1e6, median(in_cpu) * 1e6,
-              median(in_cpu) > 0 ? 1 / median(in_cpu) : 0);
+  std::printf(
+      "  receiving thread, CPU per datagram: raw %.3f us, SyslogUdpInput %.3f us "
+      "(one core takes %.0f datagrams/s)\n",
+      median(raw_cpu) * 1e6, median(in_cpu) * 1e6, median(in_cpu) > 0 ? 1 / median(in_cpu) : 0);
   return 0;
 }

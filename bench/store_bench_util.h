@@ -40,13 +40,13 @@ inline std::vector<RuleInfo> bench_rules() {
   for (int i = 0; i < 40; ++i) {
     const auto& t = kTitles[i % 8];
     out.push_back({"rule." + std::to_string(i), std::string(t[0]) + " " + std::to_string(i),
-                   std::string(t[1]) + " " + std::to_string(i),
-                   static_cast<Severity>(i % 5)});
+                   std::string(t[1]) + " " + std::to_string(i), static_cast<Severity>(i % 5)});
   }
   return out;
 }
 
-inline Incident bench_incident(const RuleInfo& r, uint64_t n, int64_t last_seen_us, std::mt19937_64& rng) {
+inline Incident bench_incident(const RuleInfo& r, uint64_t n, int64_t last_seen_us,
+                               std::mt19937_64& rng) {
   Incident in;
   in.rule_id = r.id;
   in.group_key = "10." + std::to_string(n >> 16 & 255) + "." + std::to_string(n >> 8 & 255) + "." +

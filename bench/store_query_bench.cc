@@ -33,10 +33,14 @@ struct Options {
 int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--incidents") && i + 1 < argc) o.incidents = std::strtoull(argv[++i], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) o.reps = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) o.dir = argv[++i];
-    else if (!std::strcmp(argv[i], "--keep")) o.keep = true;
+    if (!std::strcmp(argv[i], "--incidents") && i + 1 < argc)
+      o.incidents = std::strtoull(argv[++i], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc)
+      o.reps = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc)
+      o.dir = argv[++i];
+    else if (!std::strcmp(argv[i], "--keep"))
+      o.keep = true;
   }
   const auto rules = bench_rules();
   const int64_t now = 1'790'000'000'000'000;
@@ -178,7 +182,8 @@ int main(int argc, char** argv) {
   std::vector<Case> cases = {
       {"baseline: 50 values, raw iterator",
        [&] {
-         std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), incidents_cf));
+         std::unique_ptr<rocksdb::Iterator> it(
+             raw->NewIterator(rocksdb::ReadOptions(), incidents_cf));
          size_t n = 0;
          char k[17];
          std::snprintf(k, sizeof k, "%016llx", static_cast<unsigned long long>(rng()));

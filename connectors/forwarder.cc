@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "core/time.h"
 #include "core/thread_name.h"
+#include "core/time.h"
 
 namespace wardsoc {
 
@@ -61,9 +61,12 @@ ForwarderOptions ForwarderOptions::From(const SinkCommon& common) {
 
 std::string_view outbox_level_name(OutboxLevel level) {
   switch (level) {
-    case OutboxLevel::kOk: return "ok";
-    case OutboxLevel::kWarning: return "warning";
-    case OutboxLevel::kFull: return "full";
+    case OutboxLevel::kOk:
+      return "ok";
+    case OutboxLevel::kWarning:
+      return "warning";
+    case OutboxLevel::kFull:
+      return "full";
   }
   return "ok";
 }
@@ -139,10 +142,9 @@ OutboxLevel Forwarder::check_outbox() {
   const bool block = limits.when_full == OutboxFullPolicy::kBlock;
   holding_.store(now == OutboxLevel::kFull && block, std::memory_order_release);
   const std::string& name = sink_->name();
-  const std::string why =
-      failing_ ? "the sink has been failing since " + format_rfc3339_utc(failing_since_us_) +
-                     ": " + last_error_
-               : std::string("the sink is not keeping up");
+  const std::string why = failing_ ? "the sink has been failing since " +
+                                         format_rfc3339_utc(failing_since_us_) + ": " + last_error_
+                                   : std::string("the sink is not keeping up");
   if (now == OutboxLevel::kFull) {
     if (block) {
       spdlog::error(
@@ -186,8 +188,9 @@ void Forwarder::persist_health(std::string_view state) {
                       {"max_entries", options_.outbox.max_entries},
                       {"warn_entries", options_.outbox.warn_entries},
                       {"when_full", outbox_full_policy_name(options_.outbox.when_full)}};
-  if (!store_.put_sink_health(sink_->name(),
-                              j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+  if (!store_
+           .put_sink_health(sink_->name(),
+                            j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
            .ok()) {
     store_errors_.fetch_add(1);
   }

@@ -50,19 +50,19 @@ enum class OutboxLevel { kOk, kWarning, kFull };
 std::string_view outbox_level_name(OutboxLevel level);  // "ok", "warning", "full"
 
 struct ForwarderStats {
-  uint64_t delivered = 0;     // entries the sink accepted (and the store acked)
-  uint64_t filtered = 0;      // entries the sink's filter excluded (acked, not delivered)
-  uint64_t retries = 0;       // failed attempts that were retried after a backoff
-  uint64_t rejected = 0;      // entries the sink refused, now in the dead letters
-  uint64_t store_errors = 0;  // outbox reads or acks the store refused
-  uint64_t queued = 0;        // entries waiting in the outbox now
-  uint64_t outages = 0;       // times the sink went from delivering to failing
-  bool failing = false;       // in an outage: the last attempt failed
-  int64_t failing_since_us = 0;    // when the current outage began (0 if none)
-  int64_t last_delivery_us = 0;    // when the sink last accepted something (0: never)
+  uint64_t delivered = 0;        // entries the sink accepted (and the store acked)
+  uint64_t filtered = 0;         // entries the sink's filter excluded (acked, not delivered)
+  uint64_t retries = 0;          // failed attempts that were retried after a backoff
+  uint64_t rejected = 0;         // entries the sink refused, now in the dead letters
+  uint64_t store_errors = 0;     // outbox reads or acks the store refused
+  uint64_t queued = 0;           // entries waiting in the outbox now
+  uint64_t outages = 0;          // times the sink went from delivering to failing
+  bool failing = false;          // in an outage: the last attempt failed
+  int64_t failing_since_us = 0;  // when the current outage began (0 if none)
+  int64_t last_delivery_us = 0;  // when the sink last accepted something (0: never)
   std::string last_error;
   OutboxLevel level = OutboxLevel::kOk;
-  uint64_t max_entries = 0;   // the configured bound
+  uint64_t max_entries = 0;  // the configured bound
   uint64_t warn_entries = 0;
   bool holding_inputs = false;  // at the bound with when_full: block
 };
@@ -137,7 +137,7 @@ class Forwarder {
   uint64_t outage_failures_ = 0;
   std::chrono::steady_clock::time_point outage_start_;
   std::chrono::steady_clock::time_point health_written_;
-  std::string health_state_;  // the state last written to the store
+  std::string health_state_;          // the state last written to the store
   bool health_has_delivery_ = false;  // the record written last had a last delivery
   std::minstd_rand rng_;
 };

@@ -38,7 +38,8 @@ std::optional<std::chrono::milliseconds> millis(YamlReader& r, const YAML::Node&
                                                 const std::string& path, std::string_view key,
                                                 bool zero_ok) {
   const YAML::Node v = n[std::string(key)];
-  if (zero_ok && v.IsDefined() && v.IsScalar() && (v.Scalar() == "0" || v.Scalar() == "0s" || v.Scalar() == "0ms")) {
+  if (zero_ok && v.IsDefined() && v.IsScalar() &&
+      (v.Scalar() == "0" || v.Scalar() == "0s" || v.Scalar() == "0ms")) {
     return std::chrono::milliseconds{0};
   }
   auto us = r.duration_us(n, path, key);
@@ -140,8 +141,9 @@ void read_filter(YamlReader& r, const YAML::Node& n, const std::string& path, Si
       if (parse_asset_class((*v)[i], &c)) {
         f->classes.push_back(c);
       } else {
-        r.fail(m["classes"], join_path(p, "classes"),
-               "unknown class '" + (*v)[i] + "' (expected lan, wifi, camera, iot, server or other)");
+        r.fail(
+            m["classes"], join_path(p, "classes"),
+            "unknown class '" + (*v)[i] + "' (expected lan, wifi, camera, iot, server or other)");
       }
     }
   }
@@ -202,7 +204,8 @@ struct SinkType {
   SinkConfig (*read)(YamlReader&, const YAML::Node&, const std::string&);
 };
 
-template <class Config, void (*ReadOwn)(YamlReader&, const YAML::Node&, const std::string&, Config*)>
+template <class Config,
+          void (*ReadOwn)(YamlReader&, const YAML::Node&, const std::string&, Config*)>
 SinkConfig read_as(YamlReader& r, const YAML::Node& n, const std::string& path) {
   Config c;
   read_common(r, n, path, &c.common);

@@ -24,8 +24,7 @@ bool expect_keys(YamlReader& r, const YAML::Node& n, const std::string& path,
 
 void read_file(YamlReader& r, const YAML::Node& n, const std::string& path, FileSinkConfig* c);
 void read_kafka(YamlReader& r, const YAML::Node& n, const std::string& path, KafkaSinkConfig* c);
-void read_syslog(YamlReader& r, const YAML::Node& n, const std::string& path,
-                 SyslogSinkConfig* c);
+void read_syslog(YamlReader& r, const YAML::Node& n, const std::string& path, SyslogSinkConfig* c);
 void read_webhook(YamlReader& r, const YAML::Node& n, const std::string& path,
                   WebhookSinkConfig* c);
 

@@ -5,13 +5,11 @@
 namespace wardsoc {
 
 namespace {
-constexpr std::array<std::string_view, kAssetClassCount> kClassNames = {
-    "lan", "wifi", "camera", "iot", "server", "other"};
+constexpr std::array<std::string_view, kAssetClassCount> kClassNames = {"lan", "wifi",   "camera",
+                                                                        "iot", "server", "other"};
 }
 
-std::string_view asset_class_name(AssetClass c) {
-  return kClassNames[static_cast<size_t>(c)];
-}
+std::string_view asset_class_name(AssetClass c) { return kClassNames[static_cast<size_t>(c)]; }
 
 bool parse_asset_class(std::string_view name, AssetClass* out) {
   for (size_t i = 0; i < kClassNames.size(); ++i) {

@@ -58,8 +58,8 @@ struct SyslogHeader {
 
 // Flags on an event, set by ingest; each is also counted in metrics.
 enum EventFlag : uint32_t {
-  kEventTruncated = 1u << 0,      // longer than the input's line cap; the rest was cut
-  kEventInvalidUtf8 = 1u << 1,    // bytes kept as received
+  kEventTruncated = 1u << 0,        // longer than the input's line cap; the rest was cut
+  kEventInvalidUtf8 = 1u << 1,      // bytes kept as received
   kEventHeaderMalformed = 1u << 2,  // looked like syslog (or JSON) but did not parse
   // The device's timestamp is further from the receive time than the input allows (a
   // clock without NTP, a wrong zone): time_us() uses the receive time instead, so the
@@ -74,11 +74,11 @@ struct Event {
   Span raw;   // the line exactly as received, without the framing (newline / octet count)
   Span peer;  // sender address as text ("10.0.3.17"); empty for files
   int64_t receive_time_us = 0;
-  uint16_t input = 0;          // index of the input in the running config
+  uint16_t input = 0;  // index of the input in the running config
   AssetClass asset_class = AssetClass::kOther;
-  uint32_t asset = kNoAsset;   // index into the asset table, kNoAsset when unknown
+  uint32_t asset = kNoAsset;  // index into the asset table, kNoAsset when unknown
   uint32_t flags = 0;
-  uint64_t position = 0;       // input position after this event (file offset, Kafka offset)
+  uint64_t position = 0;  // input position after this event (file offset, Kafka offset)
   SyslogHeader header;
 
   // Event time for correlation windows: the device's timestamp when the header had

@@ -52,8 +52,8 @@ struct Incident {
   std::string asset;  // source asset name ("" when unknown)
   std::string site;   // where the asset is ("" when unknown)
   AssetClass asset_class = AssetClass::kOther;
-  std::string host;   // host as the device reported it
-  std::string input;  // input name the first event came from
+  std::string host;                           // host as the device reported it
+  std::string input;                          // input name the first event came from
   std::map<std::string, std::string> fields;  // captured fields of the first events
   uint64_t evidence_count = 0;                // evidence lines kept in the store
   int64_t updated_us = 0;                     // when the store last changed it

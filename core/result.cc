@@ -4,16 +4,26 @@ namespace wardsoc {
 
 std::string_view errc_name(Errc code) {
   switch (code) {
-    case Errc::kInvalidArgument: return "invalid argument";
-    case Errc::kNotFound: return "not found";
-    case Errc::kAlreadyExists: return "already exists";
-    case Errc::kIo: return "I/O error";
-    case Errc::kCorruption: return "corruption";
-    case Errc::kBusy: return "busy";
-    case Errc::kUnavailable: return "unavailable";
-    case Errc::kRejected: return "rejected";
-    case Errc::kIncompatible: return "incompatible";
-    case Errc::kInternal: return "internal error";
+    case Errc::kInvalidArgument:
+      return "invalid argument";
+    case Errc::kNotFound:
+      return "not found";
+    case Errc::kAlreadyExists:
+      return "already exists";
+    case Errc::kIo:
+      return "I/O error";
+    case Errc::kCorruption:
+      return "corruption";
+    case Errc::kBusy:
+      return "busy";
+    case Errc::kUnavailable:
+      return "unavailable";
+    case Errc::kRejected:
+      return "rejected";
+    case Errc::kIncompatible:
+      return "incompatible";
+    case Errc::kInternal:
+      return "internal error";
   }
   return "unknown error";
 }

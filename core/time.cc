@@ -16,8 +16,8 @@ int64_t now_us() {
 
 Result<int64_t> parse_duration_us(std::string_view text) {
   auto bad = [&](std::string_view why) {
-    return Error(Errc::kInvalidArgument, "invalid duration '" + std::string(text) + "': " +
-                                             std::string(why) +
+    return Error(Errc::kInvalidArgument, "invalid duration '" + std::string(text) +
+                                             "': " + std::string(why) +
                                              " (expected e.g. 500ms, 30s, 10m, 2h, 7d)");
   };
   if (text.empty()) return bad("empty");
@@ -27,12 +27,18 @@ Result<int64_t> parse_duration_us(std::string_view text) {
   if (ec != std::errc() || p == text.data()) return bad("does not start with a number");
   std::string_view unit(p, static_cast<size_t>(end - p));
   int64_t scale = 0;
-  if (unit.empty() || unit == "s") scale = kMicrosPerSecond;
-  else if (unit == "ms") scale = 1000;
-  else if (unit == "m") scale = 60 * kMicrosPerSecond;
-  else if (unit == "h") scale = 3600 * kMicrosPerSecond;
-  else if (unit == "d") scale = 86400 * kMicrosPerSecond;
-  else return bad("unknown unit '" + std::string(unit) + "'");
+  if (unit.empty() || unit == "s")
+    scale = kMicrosPerSecond;
+  else if (unit == "ms")
+    scale = 1000;
+  else if (unit == "m")
+    scale = 60 * kMicrosPerSecond;
+  else if (unit == "h")
+    scale = 3600 * kMicrosPerSecond;
+  else if (unit == "d")
+    scale = 86400 * kMicrosPerSecond;
+  else
+    return bad("unknown unit '" + std::string(unit) + "'");
   if (number <= 0) return bad("must be positive");
   if (number > INT64_MAX / scale) return bad("too large");
   return number * scale;
@@ -40,7 +46,8 @@ Result<int64_t> parse_duration_us(std::string_view text) {
 
 namespace {
 cctz::time_point<cctz::seconds> to_tp(int64_t us) {
-  return cctz::time_point<cctz::seconds>(cctz::seconds(us / kMicrosPerSecond - (us % kMicrosPerSecond < 0 ? 1 : 0)));
+  return cctz::time_point<cctz::seconds>(
+      cctz::seconds(us / kMicrosPerSecond - (us % kMicrosPerSecond < 0 ? 1 : 0)));
 }
 }  // namespace
 

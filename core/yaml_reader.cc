@@ -147,7 +147,7 @@ std::optional<int64_t> YamlReader::duration_us(const YAML::Node& map, std::strin
 }
 
 std::optional<uint64_t> YamlReader::size_bytes(const YAML::Node& map, std::string_view path,
-                                              std::string_view key) {
+                                               std::string_view key) {
   const YAML::Node n = map[std::string(key)];
   const std::string p = join_path(path, key);
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;

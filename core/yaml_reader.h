@@ -1,7 +1,7 @@
 // YamlReader: strict, position-aware access to a parsed YAML document, used by every
-// layer that reads its own part of the configuration (inputs, sinks, ...). Every getter records a problem ("file:line:col: key.path: what is wrong")
-// instead of throwing, so one pass reports all mistakes in a file at once; callers
-// check errors() at the end.
+// layer that reads its own part of the configuration (inputs, sinks, ...). Every getter records a
+// problem ("file:line:col: key.path: what is wrong") instead of throwing, so one pass reports all
+// mistakes in a file at once; callers check errors() at the end.
 //
 // Not thread-safe; one reader per document.
 #pragma once
@@ -38,8 +38,8 @@ class YamlReader {
   // Getters read `map[key]`. A missing key gives `fallback` (or an error when required).
   std::optional<std::string> string(const YAML::Node& map, std::string_view path,
                                     std::string_view key, bool required = false);
-  std::optional<int64_t> integer(const YAML::Node& map, std::string_view path,
-                                 std::string_view key, int64_t min, int64_t max);
+  std::optional<int64_t> integer(const YAML::Node& map, std::string_view path, std::string_view key,
+                                 int64_t min, int64_t max);
   std::optional<bool> boolean(const YAML::Node& map, std::string_view path, std::string_view key);
   std::optional<int64_t> duration_us(const YAML::Node& map, std::string_view path,
                                      std::string_view key);

@@ -29,8 +29,8 @@ bool StateReader::str(std::string* v) {
   return true;
 }
 
-std::string correlation_key(std::string_view input, std::string_view partition, std::string_view rule_id,
-                            std::string_view group_key) {
+std::string correlation_key(std::string_view input, std::string_view partition,
+                            std::string_view rule_id, std::string_view group_key) {
   std::string k;
   k.reserve(4 + input.size() + partition.size() + rule_id.size() + group_key.size());
   k += kCorrelationKeyTag;
@@ -44,8 +44,9 @@ std::string correlation_key(std::string_view input, std::string_view partition, 
   return k;
 }
 
-bool parse_correlation_key(std::string_view key, std::string_view* input, std::string_view* partition,
-                           std::string_view* rule_id, std::string_view* group_key) {
+bool parse_correlation_key(std::string_view key, std::string_view* input,
+                           std::string_view* partition, std::string_view* rule_id,
+                           std::string_view* group_key) {
   if (key.empty() || key[0] != kCorrelationKeyTag) return false;
   key.remove_prefix(1);
   std::string_view* parts[3] = {input, partition, rule_id};

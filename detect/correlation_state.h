@@ -48,10 +48,11 @@ struct StateChange {
 inline constexpr char kCorrelationKeyTag = 'k';
 inline constexpr char kRuleCountersKeyTag = 'r';
 
-std::string correlation_key(std::string_view input, std::string_view partition, std::string_view rule_id,
-                            std::string_view group_key);
-bool parse_correlation_key(std::string_view key, std::string_view* input, std::string_view* partition,
-                           std::string_view* rule_id, std::string_view* group_key);
+std::string correlation_key(std::string_view input, std::string_view partition,
+                            std::string_view rule_id, std::string_view group_key);
+bool parse_correlation_key(std::string_view key, std::string_view* input,
+                           std::string_view* partition, std::string_view* rule_id,
+                           std::string_view* group_key);
 
 struct RuleCounters {
   std::string rule_id;

@@ -44,7 +44,8 @@ Correlator::Correlator(std::shared_ptr<const RuleSet> rules, std::vector<std::st
 Correlator::~Correlator() = default;
 
 const std::string& Correlator::input_name(uint16_t input) {
-  while (input_names_.size() <= input) input_names_.push_back("input-" + std::to_string(input_names_.size()));
+  while (input_names_.size() <= input)
+    input_names_.push_back("input-" + std::to_string(input_names_.size()));
   return input_names_[input];
 }
 
@@ -78,7 +79,8 @@ void Correlator::end_call(std::vector<IncidentChange>* out) {
   expire_idle();
 }
 
-void Correlator::process(const EventBatch& batch, std::span<const Match> matches, std::vector<IncidentChange>* out) {
+void Correlator::process(const EventBatch& batch, std::span<const Match> matches,
+                         std::vector<IncidentChange>* out) {
   begin_call();
   for (uint32_t i = 0; i < matches.size(); ++i) {
     const Match& m = matches[i];
@@ -88,7 +90,8 @@ void Correlator::process(const EventBatch& batch, std::span<const Match> matches
   end_call(out);
 }
 
-std::string Correlator::group_key(const Rule& rule, const EventBatch& batch, const Event& e, const Match& m) const {
+std::string Correlator::group_key(const Rule& rule, const EventBatch& batch, const Event& e,
+                                  const Match& m) const {
   if (rule.group_by.empty()) {
     const std::string_view host = batch.view(e.header.host);
     return std::string(host.empty() ? batch.view(e.peer) : host);
@@ -97,7 +100,9 @@ std::string Correlator::group_key(const Rule& rule, const EventBatch& batch, con
     for (const auto& [name, v] : m.fields) {
       if (name == f) return v;  // a capture wins over a built-in field of the same name
     }
-    if (f == "input") return e.input < input_names_.size() ? std::string_view(input_names_[e.input]) : std::string_view();
+    if (f == "input")
+      return e.input < input_names_.size() ? std::string_view(input_names_[e.input])
+                                           : std::string_view();
     return builtin_value(f, batch, e);
   };
   if (rule.group_by.size() == 1) return std::string(value(rule.group_by[0]));
@@ -124,7 +129,8 @@ void Correlator::drop_key(uint32_t rule, std::list<KeyState>::iterator it) {
   rule_counters_[rule].tracked.fetch_sub(1, std::memory_order_relaxed);
 }
 
-Correlator::KeyState& Correlator::key_state(uint32_t rule, std::string key, std::vector<IncidentChange>* out) {
+Correlator::KeyState& Correlator::key_state(uint32_t rule, std::string key,
+                                            std::vector<IncidentChange>* out) {
   RuleState& rs = states_[rule];
   auto found = rs.index.find(key);
   if (found != rs.index.end()) {
@@ -185,7 +191,8 @@ void Correlator::handle(const EventBatch& batch, const Match& m, uint32_t match_
       fold(ks, batch, e, t, out);
       bump(updated_);
       bump(rule_counters_[m.rule].updated);
-      trace(match_index, MatchOutcome::Kind::kFolded, static_cast<uint32_t>(ks.incident.count), needed(rule), ks);
+      trace(match_index, MatchOutcome::Kind::kFolded, static_cast<uint32_t>(ks.incident.count),
+            needed(rule), ks);
       return;
     }
     // The gap closed the incident: its last change (if any in this call) is final, and
@@ -202,7 +209,8 @@ void Correlator::handle(const EventBatch& batch, const Match& m, uint32_t match_
 
   if (!ks.pending.empty() && t < ks.pending.back().event_time_us - rule.window_us) {
     bump(late_);
-    trace(match_index, MatchOutcome::Kind::kLate, static_cast<uint32_t>(ks.pending.size()), needed(rule), ks);
+    trace(match_index, MatchOutcome::Kind::kLate, static_cast<uint32_t>(ks.pending.size()),
+          needed(rule), ks);
     return;
   }
   Pending p;
@@ -226,7 +234,8 @@ void Correlator::handle(const EventBatch& batch, const Match& m, uint32_t match_
   p.line = std::string(batch.raw(e));
   if (add_pending(rule, ks, std::move(p))) {
     open_incident(m.rule, ks, batch, e, m, out);
-    trace(match_index, MatchOutcome::Kind::kCreated, static_cast<uint32_t>(ks.incident.count), needed(rule), ks);
+    trace(match_index, MatchOutcome::Kind::kCreated, static_cast<uint32_t>(ks.incident.count),
+          needed(rule), ks);
   } else {
     uint32_t held = static_cast<uint32_t>(ks.pending.size());
     trace(match_index, MatchOutcome::Kind::kHeld, held, needed(rule), ks);
@@ -237,7 +246,8 @@ bool Correlator::add_pending(const Rule& rule, KeyState& ks, Pending p) {
   if (rule.kind == AggregationKind::kDistinct) {
     // One entry per value, its latest match: the window that holds the most distinct
     // values ends at the newest of them.
-    auto same = std::find_if(ks.pending.begin(), ks.pending.end(), [&](const Pending& q) { return q.value == p.value; });
+    auto same = std::find_if(ks.pending.begin(), ks.pending.end(),
+                             [&](const Pending& q) { return q.value == p.value; });
     if (same != ks.pending.end()) {
       if (same->event_time_us > p.event_time_us) return false;
       ks.pending.erase(same);
@@ -300,8 +310,8 @@ void Correlator::fill_rule_fields(const Rule& rule, Incident* inc) const {
   inc->tags = rule.tags;
 }
 
-void Correlator::open_incident(uint32_t rule_index, KeyState& ks, const EventBatch& batch, const Event& e,
-                               const Match& m, std::vector<IncidentChange>* out) {
+void Correlator::open_incident(uint32_t rule_index, KeyState& ks, const EventBatch& batch,
+                               const Event& e, const Match& m, std::vector<IncidentChange>* out) {
   const Rule& rule = rules_->rules()[rule_index];
   Incident& inc = ks.incident;
   inc = Incident{};
@@ -350,8 +360,9 @@ void Correlator::open_incident(uint32_t rule_index, KeyState& ks, const EventBat
   bump(rule_counters_[rule_index].created);
 }
 
-void Correlator::handle_absence(const Rule& rule, uint32_t rule_index, KeyState& ks, const EventBatch& batch,
-                                const Event& e, const Match&, uint32_t match_index, std::vector<IncidentChange>* out) {
+void Correlator::handle_absence(const Rule& rule, uint32_t rule_index, KeyState& ks,
+                                const EventBatch& batch, const Event& e, const Match&,
+                                uint32_t match_index, std::vector<IncidentChange>* out) {
   if (ks.open) {
     // The silent asset spoke again: say so on its incident, which is then closed.
     Incident& inc = ks.incident;
@@ -467,7 +478,8 @@ void Correlator::fold(KeyState& ks, const EventBatch& batch, const Event& e, int
   }
 }
 
-IncidentChange& Correlator::change_for(KeyState& ks, IncidentChange::Kind kind, std::vector<IncidentChange>* out) {
+IncidentChange& Correlator::change_for(KeyState& ks, IncidentChange::Kind kind,
+                                       std::vector<IncidentChange>* out) {
   if (ks.epoch == epoch_) return (*out)[ks.change_slot];
   ks.epoch = epoch_;
   ks.change_slot = out->size();
@@ -591,8 +603,9 @@ bool Correlator::restore(std::string_view key, std::string_view value) {
   std::string version;
   KeyState ks;
   ks.key = std::string(group);
-  if (!r.u8(&format) || format != kStateFormat || !r.str(&version) || version != rule.version || !r.u8(&kind) ||
-      kind != static_cast<uint8_t>(rule.kind) || !r.i64(&ks.last_receive_us) || !r.u8(&flags)) {
+  if (!r.u8(&format) || format != kStateFormat || !r.str(&version) || version != rule.version ||
+      !r.u8(&kind) || kind != static_cast<uint8_t>(rule.kind) || !r.i64(&ks.last_receive_us) ||
+      !r.u8(&flags)) {
     return false;
   }
   ks.open = (flags & kFlagOpen) != 0;
@@ -600,9 +613,10 @@ bool Correlator::restore(std::string_view key, std::string_view value) {
     Incident& inc = ks.incident;
     uint8_t cls = 0;
     uint32_t n = 0;
-    if (!r.str(&inc.id) || !r.i64(&inc.window_start_us) || !r.i64(&inc.first_seen_us) || !r.i64(&inc.last_seen_us) ||
-        !r.u64(&inc.count) || !r.u64(&inc.evidence_count) || !r.u8(&cls) || cls >= kAssetClassCount ||
-        !r.str(&inc.asset) || !r.str(&inc.site) || !r.str(&inc.host) || !r.str(&inc.input) || !r.u32(&n)) {
+    if (!r.str(&inc.id) || !r.i64(&inc.window_start_us) || !r.i64(&inc.first_seen_us) ||
+        !r.i64(&inc.last_seen_us) || !r.u64(&inc.count) || !r.u64(&inc.evidence_count) ||
+        !r.u8(&cls) || cls >= kAssetClassCount || !r.str(&inc.asset) || !r.str(&inc.site) ||
+        !r.str(&inc.host) || !r.str(&inc.input) || !r.u32(&n)) {
       return false;
     }
     inc.asset_class = static_cast<AssetClass>(cls);
@@ -621,8 +635,9 @@ bool Correlator::restore(std::string_view key, std::string_view value) {
   for (uint32_t i = 0; i < n; ++i) {
     Pending p;
     std::string input_text;
-    if (!r.i64(&p.event_time_us) || !r.i64(&p.receive_time_us) || !r.u64(&p.seq) || !r.u8(&p.step) ||
-        !r.str(&input_text) || !r.str(&p.peer) || !r.str(&p.value) || !r.str(&p.line)) {
+    if (!r.i64(&p.event_time_us) || !r.i64(&p.receive_time_us) || !r.u64(&p.seq) ||
+        !r.u8(&p.step) || !r.str(&input_text) || !r.str(&p.peer) || !r.str(&p.value) ||
+        !r.str(&p.line)) {
       return false;
     }
     if (p.step >= rule.steps.size()) return false;
@@ -646,7 +661,8 @@ bool Correlator::restore(std::string_view key, std::string_view value) {
 void Correlator::sort_restored() {
   for (RuleState& rs : states_) {
     // list::sort relinks nodes, so the index's iterators stay valid.
-    rs.lru.sort([](const KeyState& a, const KeyState& b) { return a.last_receive_us > b.last_receive_us; });
+    rs.lru.sort(
+        [](const KeyState& a, const KeyState& b) { return a.last_receive_us > b.last_receive_us; });
   }
   unsorted_ = false;
 }

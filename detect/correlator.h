@@ -70,10 +70,10 @@ struct RuleCorrelationStats {
 // What happened to one match, for `wardsoc rules test --explain`.
 struct MatchOutcome {
   enum class Kind : uint8_t {
-    kHeld,     // counted, the rule is not satisfied yet (held of needed)
-    kCreated,  // opened an incident
-    kFolded,   // added to an open incident
-    kLate,     // older than the window: not counted
+    kHeld,        // counted, the rule is not satisfied yet (held of needed)
+    kCreated,     // opened an incident
+    kFolded,      // added to an open incident
+    kLate,        // older than the window: not counted
     kSignOfLife,  // absence rules: the key spoke
   };
   uint32_t match = 0;  // index in the matches given to process()
@@ -96,7 +96,8 @@ class Correlator {
   // one IncidentChange per incident to *out: kCreated if the incident was opened in this
   // call, else kUpdated; `incident` is its full current state, `new_evidence` the lines this
   // call added (seq continues from the incident's previous evidence_count).
-  void process(const EventBatch& batch, std::span<const Match> matches, std::vector<IncidentChange>* out);
+  void process(const EventBatch& batch, std::span<const Match> matches,
+               std::vector<IncidentChange>* out);
 
   // Advances the clock of absence rules to `now_us` (receive-time clock) and opens an
   // incident for every watched key silent for longer than its rule allows.
@@ -143,11 +144,11 @@ class Correlator {
     bool open = false;            // `incident` is open
     Incident incident;
     int64_t last_receive_us = 0;
-    uint64_t epoch = 0;         // the process() call in which change_slot/touched_slot are valid
-    size_t change_slot = 0;     // index of this incident's change in *out
-    size_t touched_slot = 0;    // index in touched_
-    uint64_t dirty_epoch = 0;   // the call in which dirty_slot is valid
-    size_t dirty_slot = 0;      // index in dirty_
+    uint64_t epoch = 0;        // the process() call in which change_slot/touched_slot are valid
+    size_t change_slot = 0;    // index of this incident's change in *out
+    size_t touched_slot = 0;   // index in touched_
+    uint64_t dirty_epoch = 0;  // the call in which dirty_slot is valid
+    size_t dirty_slot = 0;     // index in dirty_
   };
   struct RuleState {
     std::list<KeyState> lru;  // front = most recently used
@@ -166,21 +167,26 @@ class Correlator {
 
   void begin_call();
   void end_call(std::vector<IncidentChange>* out);
-  void handle(const EventBatch& batch, const Match& m, uint32_t match_index, std::vector<IncidentChange>* out);
-  void handle_absence(const Rule& rule, uint32_t rule_index, KeyState& ks, const EventBatch& batch, const Event& e,
-                      const Match& m, uint32_t match_index, std::vector<IncidentChange>* out);
+  void handle(const EventBatch& batch, const Match& m, uint32_t match_index,
+              std::vector<IncidentChange>* out);
+  void handle_absence(const Rule& rule, uint32_t rule_index, KeyState& ks, const EventBatch& batch,
+                      const Event& e, const Match& m, uint32_t match_index,
+                      std::vector<IncidentChange>* out);
   // Adds the match to the key's pending lines as the rule's kind requires; returns true
   // when the rule is now satisfied (pending then holds exactly the lines that satisfy it).
   bool add_pending(const Rule& rule, KeyState& ks, Pending p);
   bool sequence_satisfied(const Rule& rule, KeyState& ks);
-  std::string group_key(const Rule& rule, const EventBatch& batch, const Event& e, const Match& m) const;
+  std::string group_key(const Rule& rule, const EventBatch& batch, const Event& e,
+                        const Match& m) const;
   KeyState& key_state(uint32_t rule, std::string key, std::vector<IncidentChange>* out);
   void drop_key(uint32_t rule, std::list<KeyState>::iterator it);
   void open_incident(uint32_t rule_index, KeyState& ks, const EventBatch& batch, const Event& e,
                      const Match& m, std::vector<IncidentChange>* out);
   void fill_rule_fields(const Rule& rule, Incident* inc) const;
-  void fold(KeyState& ks, const EventBatch& batch, const Event& e, int64_t t, std::vector<IncidentChange>* out);
-  IncidentChange& change_for(KeyState& ks, IncidentChange::Kind kind, std::vector<IncidentChange>* out);
+  void fold(KeyState& ks, const EventBatch& batch, const Event& e, int64_t t,
+            std::vector<IncidentChange>* out);
+  IncidentChange& change_for(KeyState& ks, IncidentChange::Kind kind,
+                             std::vector<IncidentChange>* out);
   void finalize(KeyState& ks, std::vector<IncidentChange>* out);
   void mark_dirty(uint32_t rule, KeyState& ks);
   std::string encode(const Rule& rule, const KeyState& ks);
@@ -191,7 +197,8 @@ class Correlator {
   void expire_idle();
   const std::string& input_name(uint16_t input);
   uint16_t input_index(std::string_view name);
-  void trace(uint32_t match_index, MatchOutcome::Kind kind, uint32_t held, uint32_t needed, const KeyState& ks);
+  void trace(uint32_t match_index, MatchOutcome::Kind kind, uint32_t held, uint32_t needed,
+             const KeyState& ks);
   uint32_t needed(const Rule& rule) const;
   static void bump(std::atomic<uint64_t>& c, uint64_t by = 1) {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
@@ -211,10 +218,10 @@ class Correlator {
 
   // Checkpointing (track_state).
   std::vector<Dirty> dirty_;
-  uint64_t take_gen_ = 1;             // KeyState::dirty_epoch is valid when equal to it
-  std::vector<std::string> deleted_;  // keys (encoded) dropped since the last take
+  uint64_t take_gen_ = 1;               // KeyState::dirty_epoch is valid when equal to it
+  std::vector<std::string> deleted_;    // keys (encoded) dropped since the last take
   std::vector<StateChange> inherited_;  // the replaced correlator's last changes (adopt)
-  bool unsorted_ = false;             // restore() added keys: order each LRU by last receive
+  bool unsorted_ = false;               // restore() added keys: order each LRU by last receive
   // States of rules that a reload replaced: their keys are deleted from the checkpoint a
   // few thousand per call, so a reload never stalls a batch.
   struct Retired {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "core/time.h"
 #include "core/thread_name.h"
+#include "core/time.h"
 
 namespace wardsoc {
 
@@ -12,7 +12,8 @@ namespace {
 constexpr size_t kMinEventsPerWorker = 64;
 }  // namespace
 
-Engine::Engine(std::shared_ptr<const RuleSet> rules, std::vector<std::string> input_names, EngineOptions options)
+Engine::Engine(std::shared_ptr<const RuleSet> rules, std::vector<std::string> input_names,
+               EngineOptions options)
     : rules_(rules),
       correlator_(std::move(rules), std::move(input_names), std::move(options.correlator)),
       rule_matches_(rules_->rules().size()),
@@ -21,7 +22,8 @@ Engine::Engine(std::shared_ptr<const RuleSet> rules, std::vector<std::string> in
       started_us_(now_us()) {}
 
 Result<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const RuleSet> rules,
-                                               std::vector<std::string> input_names, EngineOptions options) {
+                                               std::vector<std::string> input_names,
+                                               EngineOptions options) {
   if (!rules) return Error(Errc::kInvalidArgument, "engine: no rule set");
   unsigned n = options.workers != 0 ? options.workers : std::thread::hardware_concurrency();
   n = std::max(1u, n);
@@ -146,7 +148,8 @@ void Engine::take_state_changes(std::vector<StateChange>* out, bool counters) {
   for (size_t i = 0; i < stats.size(); ++i) {
     const RuleStats& s = stats[i];
     RuleCounters& last = written_[i];
-    if (!last.rule_id.empty() && last.matches == s.matches && last.incidents_created == s.incidents_created &&
+    if (!last.rule_id.empty() && last.matches == s.matches &&
+        last.incidents_created == s.incidents_created &&
         last.incidents_updated == s.incidents_updated && last.last_match_us == s.last_match_us) {
       continue;
     }
@@ -176,7 +179,8 @@ bool Engine::restore_state(std::string_view key, std::string_view value) {
     b.created = c->incidents_created;
     b.updated = c->incidents_updated;
     b.since_us = c->since_us;
-    if (c->last_match_us > rule_last_match_[static_cast<size_t>(i)].load(std::memory_order_relaxed)) {
+    if (c->last_match_us >
+        rule_last_match_[static_cast<size_t>(i)].load(std::memory_order_relaxed)) {
       rule_last_match_[static_cast<size_t>(i)].store(c->last_match_us, std::memory_order_relaxed);
     }
     return true;
@@ -194,8 +198,10 @@ void Engine::adopt(Engine& old) {
     const size_t n = static_cast<size_t>(ni);
     base_[n] = old.base_[oi];
     if (base_[n].since_us == 0) base_[n].since_us = old.started_us_;
-    rule_matches_[n].store(old.rule_matches_[oi].load(std::memory_order_relaxed), std::memory_order_relaxed);
-    rule_last_match_[n].store(old.rule_last_match_[oi].load(std::memory_order_relaxed), std::memory_order_relaxed);
+    rule_matches_[n].store(old.rule_matches_[oi].load(std::memory_order_relaxed),
+                           std::memory_order_relaxed);
+    rule_last_match_[n].store(old.rule_last_match_[oi].load(std::memory_order_relaxed),
+                              std::memory_order_relaxed);
   }
   batches_.store(old.batches_.load(std::memory_order_relaxed), std::memory_order_relaxed);
   events_.store(old.events_.load(std::memory_order_relaxed), std::memory_order_relaxed);

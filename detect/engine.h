@@ -52,9 +52,9 @@ struct EngineStats {
   uint64_t events_scanned = 0;
   uint64_t matches = 0;
   uint64_t scan_errors = 0;
-  uint64_t re2_runs = 0;        // RE2 runs that took fields or confirmed a candidate
-  uint64_t re2_dfa_checks = 0;  // RE2 DFA runs that ruled a candidate out before that
-  uint64_t joined_lines = 0;    // lines Hyperscan scanned joined with others of their batch
+  uint64_t re2_runs = 0;          // RE2 runs that took fields or confirmed a candidate
+  uint64_t re2_dfa_checks = 0;    // RE2 DFA runs that ruled a candidate out before that
+  uint64_t joined_lines = 0;      // lines Hyperscan scanned joined with others of their batch
   uint64_t joined_fallbacks = 0;  // joined scans cut short by repeated hits (then line by line)
   uint64_t incidents_created = 0;
   uint64_t incidents_updated = 0;
@@ -107,7 +107,8 @@ class Engine {
     int64_t since_us = 0;
   };
 
-  Engine(std::shared_ptr<const RuleSet> rules, std::vector<std::string> input_names, EngineOptions options);
+  Engine(std::shared_ptr<const RuleSet> rules, std::vector<std::string> input_names,
+         EngineOptions options);
   void worker_loop(size_t index);
 
   std::shared_ptr<const RuleSet> rules_;

@@ -38,7 +38,8 @@ bool copy_sse2(char* dst, std::string_view text) {
 // A typical message is one or two blocks and no loop. The 16-byte loop costs about twice as
 // much per line on such messages, mostly in its exit branch, whose trip count changes from
 // one line to the next (bench/RESULTS.md).
-__attribute__((target("avx512f,avx512bw,bmi2"))) bool copy_avx512(char* dst, std::string_view text) {
+__attribute__((target("avx512f,avx512bw,bmi2"))) bool copy_avx512(char* dst,
+                                                                  std::string_view text) {
   const char* s = text.data();
   const size_t n = text.size();
   const __m512i nl = _mm512_set1_epi8('\n');
@@ -72,7 +73,8 @@ __attribute__((target("avx512f,avx512bw,bmi2"))) bool copy_avx512(char* dst, std
 
 bool avx512_available() {
   // Also asks whether the kernel saves the AVX-512 registers.
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2");
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("bmi2");
 }
 #else
 bool copy_avx512(char* dst, std::string_view text) { return copy_sse2(dst, text); }
@@ -83,7 +85,8 @@ bool avx512_available() { return false; }
 
 bool copy_message(char* dst, std::string_view text) {
   static const bool wide = joined_copy_detail::avx512_available();  // asked once
-  return wide ? joined_copy_detail::copy_avx512(dst, text) : joined_copy_detail::copy_sse2(dst, text);
+  return wide ? joined_copy_detail::copy_avx512(dst, text)
+              : joined_copy_detail::copy_sse2(dst, text);
 }
 
 }  // namespace wardsoc

@@ -20,7 +20,8 @@ LogTester::LogTester(std::shared_ptr<const RuleSet> rules, LogTesterOptions opti
       correlator_(rules, options_.input_names, CorrelatorOptions{}),
       tallies_(rules->rules().size()) {}
 
-Result<std::unique_ptr<LogTester>> LogTester::Create(std::shared_ptr<const RuleSet> rules, LogTesterOptions options) {
+Result<std::unique_ptr<LogTester>> LogTester::Create(std::shared_ptr<const RuleSet> rules,
+                                                     LogTesterOptions options) {
   if (!rules) return Error(Errc::kInvalidArgument, "log tester: no rule set");
   if (options.rule >= static_cast<int>(rules->rules().size())) {
     return Error(Errc::kInvalidArgument, "log tester: no rule #" + std::to_string(options.rule));
@@ -36,12 +37,14 @@ Result<std::unique_ptr<LogTester>> LogTester::Create(std::shared_ptr<const RuleS
   return t;
 }
 
-void LogTester::process(const EventBatch& batch, std::vector<LineResult>* out, std::vector<IncidentChange>* changes) {
+void LogTester::process(const EventBatch& batch, std::vector<LineResult>* out,
+                        std::vector<IncidentChange>* changes) {
   matches_.clear();
   matcher_->scan(batch, 0, batch.size(), &matches_);
   if (options_.rule >= 0) {
     const auto only = static_cast<uint32_t>(options_.rule);
-    matches_.erase(std::remove_if(matches_.begin(), matches_.end(), [&](const Match& m) { return m.rule != only; }),
+    matches_.erase(std::remove_if(matches_.begin(), matches_.end(),
+                                  [&](const Match& m) { return m.rule != only; }),
                    matches_.end());
   }
   trace_.clear();
@@ -72,7 +75,8 @@ void LogTester::process(const EventBatch& batch, std::vector<LineResult>* out, s
     std::vector<uint32_t> units;
     if (options_.rule >= 0) {
       const auto r = static_cast<uint32_t>(options_.rule);
-      for (uint32_t s = 0; s < rules_->rules()[r].steps.size(); ++s) units.push_back(rules_->first_unit(r) + s);
+      for (uint32_t s = 0; s < rules_->rules()[r].steps.size(); ++s)
+        units.push_back(rules_->first_unit(r) + s);
     } else {
       units = matcher_->candidates(batch, i);
       // Rules of other programs or classes are not in this line's database; the ones whose
@@ -81,18 +85,21 @@ void LogTester::process(const EventBatch& batch, std::vector<LineResult>* out, s
       for (uint32_t u = 0; u < rules_->units().size(); ++u) {
         if (std::find(units.begin(), units.end(), u) != units.end()) continue;
         const MatchStep& st = rules_->step(rules_->units()[u]);
-        const bool close = std::any_of(st.patterns.begin(), st.patterns.end(), [&](const RulePattern& p) {
-          return !p.literals.empty() && std::all_of(p.literals.begin(), p.literals.end(), [&](const std::string& l) {
-            return hay.find(l) != std::string::npos;
-          });
-        });
+        const bool close =
+            std::any_of(st.patterns.begin(), st.patterns.end(), [&](const RulePattern& p) {
+              return !p.literals.empty() &&
+                     std::all_of(p.literals.begin(), p.literals.end(), [&](const std::string& l) {
+                       return hay.find(l) != std::string::npos;
+                     });
+            });
         if (close) units.push_back(u);
       }
     }
     for (uint32_t u : units) {
       const UnitRef& ref = rules_->units()[u];
-      const bool hit = std::any_of(lr.hits.begin(), lr.hits.end(),
-                                   [&](const LineHit& h) { return h.rule == ref.rule && h.step == ref.step; });
+      const bool hit = std::any_of(lr.hits.begin(), lr.hits.end(), [&](const LineHit& h) {
+        return h.rule == ref.rule && h.step == ref.step;
+      });
       if (hit) continue;
       Explanation x = matcher_->explain(batch, i, u);
       if (x.stage == Explanation::Stage::kMatched) continue;

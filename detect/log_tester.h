@@ -52,10 +52,12 @@ struct RuleHitCount {
 
 class LogTester {
  public:
-  static Result<std::unique_ptr<LogTester>> Create(std::shared_ptr<const RuleSet> rules, LogTesterOptions options);
+  static Result<std::unique_ptr<LogTester>> Create(std::shared_ptr<const RuleSet> rules,
+                                                   LogTesterOptions options);
 
   // One result per event of the batch, in order. Incidents opened are appended to *changes.
-  void process(const EventBatch& batch, std::vector<LineResult>* out, std::vector<IncidentChange>* changes);
+  void process(const EventBatch& batch, std::vector<LineResult>* out,
+               std::vector<IncidentChange>* changes);
 
   const std::vector<RuleHitCount>& tallies() const { return tallies_; }
   uint64_t lines() const { return lines_; }

@@ -11,7 +11,7 @@ namespace wardsoc {
 
 namespace {
 
-constexpr uint32_t kTallyWarmup = 32;   // RE2 runs for fields before the tally is trusted
+constexpr uint32_t kTallyWarmup = 32;    // RE2 runs for fields before the tally is trusted
 constexpr uint32_t kTallyWindow = 1024;  // lines the tally remembers, roughly
 // Joined scans: bytes of lines per Hyperscan call (the chunk stays in the core's cache), the
 // longest line worth joining, and the fewest lines of one database worth it.
@@ -112,11 +112,15 @@ bool condition_holds(const RuleSet& rules, const Condition& c, std::string_view 
     case Op::kGe: {
       double v = 0;
       if (!parse_number(value, &v)) return false;
-      return c.op == Op::kLt ? v < c.number : c.op == Op::kLe ? v <= c.number : c.op == Op::kGt ? v > c.number : v >= c.number;
+      return c.op == Op::kLt   ? v < c.number
+             : c.op == Op::kLe ? v <= c.number
+             : c.op == Op::kGt ? v > c.number
+                               : v >= c.number;
     }
     case Op::kRegex:
     case Op::kNotRegex: {
-      const bool hit = c.regex && RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *c.regex);
+      const bool hit =
+          c.regex && RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *c.regex);
       return c.op == Op::kRegex ? hit : !hit;
     }
     case Op::kInList:
@@ -136,14 +140,16 @@ Matcher::~Matcher() {
   if (scratch_ != nullptr) hs_free_scratch(scratch_);
 }
 
-Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> rules, MatcherOptions options) {
+Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> rules,
+                                                 MatcherOptions options) {
   if (!rules) return Error(Errc::kInvalidArgument, "matcher: no rule set");
   std::unique_ptr<Matcher> m(new Matcher(std::move(rules), std::move(options)));
   const RuleSet& rs = *m->rules_;
   if (rs.scratch_prototype() != nullptr) {
     const hs_error_t rc = hs_clone_scratch(rs.scratch_prototype(), &m->scratch_);
     if (rc != HS_SUCCESS) {
-      return Error(Errc::kInternal, "matcher: cannot clone Hyperscan scratch (error " + std::to_string(rc) + ")");
+      return Error(Errc::kInternal,
+                   "matcher: cannot clone Hyperscan scratch (error " + std::to_string(rc) + ")");
     }
   }
   m->input_allowed_.resize(rs.rules().size());
@@ -155,7 +161,8 @@ Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> 
     auto& allowed = m->input_allowed_[r];
     allowed.assign(std::max<size_t>(m->options_.input_names.size(), 1), 0);
     for (size_t i = 0; i < m->options_.input_names.size(); ++i) {
-      const bool named = std::find(rule.inputs.begin(), rule.inputs.end(), m->options_.input_names[i]) != rule.inputs.end();
+      const bool named = std::find(rule.inputs.begin(), rule.inputs.end(),
+                                   m->options_.input_names[i]) != rule.inputs.end();
       allowed[i] = named ? 1 : 0;
     }
   }
@@ -172,7 +179,8 @@ Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> 
         for (const RulePattern& p : *list) {
           Expression& x = m->expressions_[p.expression];
           // Only as many groups as the named captures need: RE2 runs fastest with none.
-          if (list == &st.patterns && !p.captures.empty()) x.groups = std::max(x.groups, p.captures.back().second + 1);
+          if (list == &st.patterns && !p.captures.empty())
+            x.groups = std::max(x.groups, p.captures.back().second + 1);
           if (seen[p.expression] != 0) continue;  // the same text: the same program and analysis
           seen[p.expression] = 1;
           x.re2 = p.re2.get();
@@ -220,15 +228,18 @@ Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> 
   // Without program names in any rule, the database depends on the asset class alone.
   for (const Rule& r : rs.rules()) {
     m->programs_named_ = m->programs_named_ || !r.programs.empty() ||
-                         std::any_of(r.steps.begin(), r.steps.end(), [](const MatchStep& st) { return !st.programs.empty(); });
+                         std::any_of(r.steps.begin(), r.steps.end(),
+                                     [](const MatchStep& st) { return !st.programs.empty(); });
   }
   for (int c = 0; c < kAssetClassCount; ++c) {
-    m->class_db_[static_cast<size_t>(c)] = rs.database_index(static_cast<AssetClass>(c), RuleSet::kNoRuleNamesThisProgram);
+    m->class_db_[static_cast<size_t>(c)] =
+        rs.database_index(static_cast<AssetClass>(c), RuleSet::kNoRuleNamesThisProgram);
   }
   return m;
 }
 
-int Matcher::on_hit(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
+int Matcher::on_hit(unsigned int id, unsigned long long, unsigned long long, unsigned int,
+                    void* context) {
   static_cast<Matcher*>(context)->note_hit(id);
   return 0;
 }
@@ -315,7 +326,8 @@ void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vecto
     end_line();
     if (candidates_.empty()) continue;
     joined_line_ = true;
-    evaluate_candidates(batch, static_cast<uint32_t>(at), event_text(batch, batch.events()[at]), out);
+    evaluate_candidates(batch, static_cast<uint32_t>(at), event_text(batch, batch.events()[at]),
+                        out);
     joined_line_ = false;
   }
 }
@@ -356,7 +368,8 @@ void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
     }
     buckets_[static_cast<size_t>(db)].push_back(JoinedLine{static_cast<uint32_t>(i), text});
   }
-  if (joined_buf_ == nullptr) joined_buf_ = std::make_unique<char[]>(kJoinedChunk + kJoinedLineMax + 1);
+  if (joined_buf_ == nullptr)
+    joined_buf_ = std::make_unique<char[]>(kJoinedChunk + kJoinedLineMax + 1);
   char* const buf = joined_buf_.get();
   for (size_t d = 0; d < buckets_.size(); ++d) {
     const std::vector<JoinedLine>& lines = buckets_[d];
@@ -394,7 +407,8 @@ void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
   }
 }
 
-int Matcher::on_joined_hit(unsigned int id, unsigned long long, unsigned long long to, unsigned int, void* context) {
+int Matcher::on_joined_hit(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
+                           void* context) {
   auto* self = static_cast<Matcher*>(context);
   const std::vector<uint32_t>& ends = self->line_end_;
   uint32_t l = self->cur_line_;
@@ -405,7 +419,8 @@ int Matcher::on_joined_hit(unsigned int id, unsigned long long, unsigned long lo
   } else if (l > 0 && to <= ends[l - 1]) {
     // Hyperscan reports in order of end offset; should one come earlier, find its line.
     self->out_of_order_ = true;
-    l = static_cast<uint32_t>(std::lower_bound(ends.begin(), ends.end(), static_cast<uint32_t>(to)) - ends.begin());
+    l = static_cast<uint32_t>(
+        std::lower_bound(ends.begin(), ends.end(), static_cast<uint32_t>(to)) - ends.begin());
   }
   self->cur_line_ = l;
   const uint32_t serial = self->chunk_serial_ + l + 1;
@@ -445,7 +460,8 @@ void Matcher::scan_chunk(const hs_database_t* db) {
   for (size_t h = 0; h < chunk_hits_.size() && chunk_hits_[h].line < complete;) {
     const uint32_t l = chunk_hits_[h].line;
     HitLine hl{chunk_events_[l], static_cast<uint32_t>(hit_ids_.size()), 0};
-    for (; h < chunk_hits_.size() && chunk_hits_[h].line == l; ++h) hit_ids_.push_back(chunk_hits_[h].expression);
+    for (; h < chunk_hits_.size() && chunk_hits_[h].line == l; ++h)
+      hit_ids_.push_back(chunk_hits_[h].expression);
     hl.count = static_cast<uint32_t>(hit_ids_.size()) - hl.begin;
     hit_lines_.push_back(hl);
   }
@@ -457,8 +473,9 @@ void Matcher::find_candidates(const EventBatch& batch, const Event& e, std::stri
   begin_line();
   const int db = database_for(batch, e);
   if (db >= 0) {
-    const hs_error_t rc = hs_scan(rules_->database_at(db), text.data(), static_cast<unsigned int>(text.size()), 0,
-                                  scratch_, &Matcher::on_hit, this);
+    const hs_error_t rc =
+        hs_scan(rules_->database_at(db), text.data(), static_cast<unsigned int>(text.size()), 0,
+                scratch_, &Matcher::on_hit, this);
     if (rc != HS_SUCCESS) ++scan_errors_;
   }
   end_line();
@@ -498,7 +515,8 @@ void Matcher::evaluate_candidates(const EventBatch& batch, uint32_t index, std::
 
 bool Matcher::expression_matches(uint32_t expression, std::string_view text) {
   Expression& x = expressions_[expression];
-  const bool hit = x.re2_only || (x.hyperscan_id != kNoHyperscanId && pattern_stamp_[x.hyperscan_id] == stamp_);
+  const bool hit =
+      x.re2_only || (x.hyperscan_id != kNoHyperscanId && pattern_stamp_[x.hyperscan_id] == stamp_);
   if (!hit) return false;
   if (!(joined_line_ ? x.confirm_joined : x.needs_confirm)) return true;
   if (x.confirm_stamp != stamp_) {
@@ -510,7 +528,8 @@ bool Matcher::expression_matches(uint32_t expression, std::string_view text) {
     // asked the cheap question first. Either way the answer and the fields are the same.
     // (A pattern with a leading literal needs no such question: it is run anchored where
     // the literal is, and a line without the literal never reaches RE2.)
-    const bool ask_dfa_first = groups > 1 && x.lead.empty() && t.asked >= kTallyWarmup && t.matched * 2 < t.asked;
+    const bool ask_dfa_first =
+        groups > 1 && x.lead.empty() && t.asked >= kTallyWarmup && t.matched * 2 < t.asked;
     bool matched = false;
     if (ask_dfa_first) ++re2_dfa_checks_;
     if (ask_dfa_first && !x.re2->Match(input, 0, input.size(), RE2::UNANCHORED, nullptr, 0)) {
@@ -560,14 +579,15 @@ const RulePattern* Matcher::first_pattern(const MatchStep& step, std::string_vie
   return nullptr;
 }
 
-bool Matcher::evaluate(const Unit& unit, const EventBatch& batch, const Event& e, std::string_view text,
-                       Match* match) {
+bool Matcher::evaluate(const Unit& unit, const EventBatch& batch, const Event& e,
+                       std::string_view text, Match* match) {
   const uint32_t* patterns = unit_exprs_.data() + unit.exprs;
   const uint32_t* exclusions = patterns + unit.patterns;
   // A `not` pattern that Hyperscan decides alone costs nothing to ask: an excluded line
   // (pam.auth_failure's sshd lines, say) then never pays for RE2 taking its fields.
   for (uint32_t k = 0; k < unit.exclusions; ++k) {
-    if (!expressions_[exclusions[k]].needs_confirm && expression_matches(exclusions[k], text)) return false;
+    if (!expressions_[exclusions[k]].needs_confirm && expression_matches(exclusions[k], text))
+      return false;
   }
   uint32_t matched = unit.patterns;  // none
   for (uint32_t k = 0; k < unit.patterns; ++k) {
@@ -578,7 +598,8 @@ bool Matcher::evaluate(const Unit& unit, const EventBatch& batch, const Event& e
   }
   if (unit.patterns > 0 && matched == unit.patterns) return false;
   for (uint32_t k = 0; k < unit.exclusions; ++k) {
-    if (expressions_[exclusions[k]].needs_confirm && expression_matches(exclusions[k], text)) return false;
+    if (expressions_[exclusions[k]].needs_confirm && expression_matches(exclusions[k], text))
+      return false;
   }
   if (matched < unit.patterns) {
     const Expression& x = expressions_[patterns[matched]];
@@ -601,8 +622,8 @@ bool Matcher::evaluate(const Unit& unit, const EventBatch& batch, const Event& e
   return true;
 }
 
-bool Matcher::field_value(const std::string& name, const Match& m, const EventBatch& batch, const Event& e,
-                          std::string_view* out) const {
+bool Matcher::field_value(const std::string& name, const Match& m, const EventBatch& batch,
+                          const Event& e, std::string_view* out) const {
   for (const auto& [k, v] : m.fields) {
     if (k == name) {
       *out = v;
@@ -620,7 +641,8 @@ bool Matcher::field_value(const std::string& name, const Match& m, const EventBa
   } else if (name == "msgid") {
     *out = batch.view(e.header.msgid);
   } else if (name == "input") {
-    *out = e.input < options_.input_names.size() ? std::string_view(options_.input_names[e.input]) : std::string_view();
+    *out = e.input < options_.input_names.size() ? std::string_view(options_.input_names[e.input])
+                                                 : std::string_view();
   } else if (name == "asset_class") {
     *out = asset_class_name(e.asset_class);
   } else {
@@ -633,7 +655,8 @@ bool Matcher::condition_holds(const Condition& c, std::string_view value) const 
   return wardsoc::condition_holds(*rules_, c, value);
 }
 
-std::vector<Match> Matcher::match_message(std::string_view message, std::string_view app, AssetClass cls) {
+std::vector<Match> Matcher::match_message(std::string_view message, std::string_view app,
+                                          AssetClass cls) {
   EventBatch batch;
   Event e;
   e.raw = batch.append(message);
@@ -667,28 +690,34 @@ Explanation Matcher::explain(const EventBatch& batch, uint32_t event, uint32_t u
     x.message = std::move(msg);
     return x;
   };
-  if (!rule.enabled && !options_.include_disabled) return stop(Stage::kDisabled, "the rule is disabled (enabled: false)");
+  if (!rule.enabled && !options_.include_disabled)
+    return stop(Stage::kDisabled, "the rule is disabled (enabled: false)");
   if (!rule.applies_to(e.asset_class)) {
     std::string classes;
     for (int c = 0; c < kAssetClassCount; ++c) {
       if (rule.applies_to(static_cast<AssetClass>(c))) {
-        classes += (classes.empty() ? "" : ", ") + std::string(asset_class_name(static_cast<AssetClass>(c)));
+        classes += (classes.empty() ? "" : ", ") +
+                   std::string(asset_class_name(static_cast<AssetClass>(c)));
       }
     }
-    return stop(Stage::kSource, "the line's asset class '" + std::string(asset_class_name(e.asset_class)) +
+    return stop(Stage::kSource, "the line's asset class '" +
+                                    std::string(asset_class_name(e.asset_class)) +
                                     "' is not in sources [" + classes + "]");
   }
   if (!rule.inputs.empty()) {
     const auto& allowed = input_allowed_[ref.rule];
     if (e.input >= allowed.size() || allowed[e.input] == 0) {
-      const std::string name = e.input < options_.input_names.size() ? options_.input_names[e.input] : "";
-      return stop(Stage::kSource, "the line's input '" + name + "' is not in sources [" + join_names(rule.inputs) + "]");
+      const std::string name =
+          e.input < options_.input_names.size() ? options_.input_names[e.input] : "";
+      return stop(Stage::kSource, "the line's input '" + name + "' is not in sources [" +
+                                      join_names(rule.inputs) + "]");
     }
   }
   const std::string_view app = batch.view(e.header.app);
   if (!rule.step_accepts_program(step, app)) {
     const auto& progs = step.programs.empty() ? rule.programs : step.programs;
-    return stop(Stage::kProgram, "its program " + quote(app) + " is not in programs [" + join_names(progs) + "]");
+    return stop(Stage::kProgram,
+                "its program " + quote(app) + " is not in programs [" + join_names(progs) + "]");
   }
   find_candidates(batch, e, text);
   Match m;
@@ -699,8 +728,9 @@ Explanation Matcher::explain(const EventBatch& batch, uint32_t event, uint32_t u
   if (!step.patterns.empty()) {
     bool any_candidate = false;
     for (const RulePattern& p : step.patterns) {
-      any_candidate = any_candidate || p.kind == MatchKind::kRe2Only ||
-                      (p.hyperscan_id != kNoHyperscanId && pattern_stamp_[p.hyperscan_id] == stamp_);
+      any_candidate =
+          any_candidate || p.kind == MatchKind::kRe2Only ||
+          (p.hyperscan_id != kNoHyperscanId && pattern_stamp_[p.hyperscan_id] == stamp_);
     }
     if (!any_candidate) {
       // Name the required text that is missing; if some pattern has all of its literal
@@ -723,17 +753,19 @@ Explanation Matcher::explain(const EventBatch& batch, uint32_t event, uint32_t u
         if (missing.empty()) missing = first_missing;
       }
       if (complete != nullptr) {
-        return stop(Stage::kPrefilter, "Hyperscan found none of its patterns: " + complete->display() +
-                                           " has its literal text in the message, but does not match as a whole");
+        return stop(Stage::kPrefilter,
+                    "Hyperscan found none of its patterns: " + complete->display() +
+                        " has its literal text in the message, but does not match as a whole");
       }
-      return stop(Stage::kPrefilter, "Hyperscan found none of its patterns: the text " + quote(missing) +
-                                         " is not in the message");
+      return stop(Stage::kPrefilter, "Hyperscan found none of its patterns: the text " +
+                                         quote(missing) + " is not in the message");
     }
     matched = first_pattern(step, text);
     if (matched == nullptr) {
       std::string which;
       for (const RulePattern& p : step.patterns) {
-        which += (which.empty() ? "" : ", ") + p.display() + " (" + std::string(match_kind_name(p.kind)) + ")";
+        which += (which.empty() ? "" : ", ") + p.display() + " (" +
+                 std::string(match_kind_name(p.kind)) + ")";
       }
       return stop(Stage::kRegex, "no regex matches the message (" + which + ")");
     }
@@ -748,20 +780,24 @@ Explanation Matcher::explain(const EventBatch& batch, uint32_t event, uint32_t u
   }
   for (const RulePattern& p : step.exclusions) {
     if (pattern_matches(p, text)) {
-      return stop(Stage::kExcluded, "it matched " + (matched ? matched->display() : std::string("the rule")) +
+      return stop(Stage::kExcluded, "it matched " +
+                                        (matched ? matched->display() : std::string("the rule")) +
                                         " but is excluded by not " + p.display());
     }
   }
   for (const Condition& c : step.where) {
     std::string_view value;
     if (!field_value(c.field, m, batch, e, &value)) {
-      return stop(Stage::kWhere, "where " + c.describe() + ": the field '" + c.field + "' was not captured");
+      return stop(Stage::kWhere,
+                  "where " + c.describe() + ": the field '" + c.field + "' was not captured");
     }
     if (!condition_holds(c, value)) {
-      return stop(Stage::kWhere, "where " + c.describe() + " is false for " + c.field + "=" + quote(value));
+      return stop(Stage::kWhere,
+                  "where " + c.describe() + " is false for " + c.field + "=" + quote(value));
     }
   }
-  return stop(Stage::kMatched, matched ? "matched " + matched->display() : "matched (the rule takes every line)");
+  return stop(Stage::kMatched,
+              matched ? "matched " + matched->display() : "matched (the rule takes every line)");
 }
 
 }  // namespace wardsoc

@@ -13,9 +13,8 @@
 #include <hs/hs.h>
 #include <re2/re2.h>
 
-#include <boost/container/small_vector.hpp>
-
 #include <array>
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -75,7 +74,8 @@ std::string_view explanation_stage_name(Explanation::Stage s);
 
 class Matcher {
  public:
-  static Result<std::unique_ptr<Matcher>> Create(std::shared_ptr<const RuleSet> rules, MatcherOptions options = {});
+  static Result<std::unique_ptr<Matcher>> Create(std::shared_ptr<const RuleSet> rules,
+                                                 MatcherOptions options = {});
   ~Matcher();
   Matcher(const Matcher&) = delete;
   Matcher& operator=(const Matcher&) = delete;
@@ -109,10 +109,10 @@ class Matcher {
 
  private:
   explicit Matcher(std::shared_ptr<const RuleSet> rules, MatcherOptions options);
-  static int on_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
-                    void* context);
-  static int on_joined_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
-                           void* context);
+  static int on_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void* context);
+  static int on_joined_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                           unsigned int flags, void* context);
   // The database index (RuleSet::database_index) for the event; -1 = none.
   int database_for(const EventBatch& batch, const Event& e);
   // Per-line candidate bookkeeping: begin_line(), note_hit() per Hyperscan hit, end_line()
@@ -131,20 +131,24 @@ class Matcher {
   // Asks the memory for what evaluating a line with hits will read (see scan()).
   void prefetch_line(const EventBatch& batch, const HitLine& h);
   // Checks candidates_ for the event and appends its matches.
-  void evaluate_candidates(const EventBatch& batch, uint32_t index, std::string_view text, std::vector<Match>* out);
+  void evaluate_candidates(const EventBatch& batch, uint32_t index, std::string_view text,
+                           std::vector<Match>* out);
   // RE2 on the text: the expression's leftmost match and its groups (n of them).
   bool run_re2(uint32_t expression, std::string_view text, re2::StringPiece* groups, int n);
   // Whether an expression matches the current event: Hyperscan's word for exact patterns,
   // else RE2's, asked once per expression and event (several rules share patterns).
   bool expression_matches(uint32_t expression, std::string_view text);
-  bool pattern_matches(const RulePattern& p, std::string_view text) { return expression_matches(p.expression, text); }
+  bool pattern_matches(const RulePattern& p, std::string_view text) {
+    return expression_matches(p.expression, text);
+  }
   // The pattern that matches (nullptr if none); its groups are at groups_of(p).
   const RulePattern* first_pattern(const MatchStep& step, std::string_view text);
   const re2::StringPiece* groups_of(const RulePattern& p) const {
     return groups_.data() + expressions_[p.expression].group_offset;
   }
   struct Unit;
-  bool evaluate(const Unit& unit, const EventBatch& batch, const Event& e, std::string_view text, Match* match);
+  bool evaluate(const Unit& unit, const EventBatch& batch, const Event& e, std::string_view text,
+                Match* match);
   // The value of a field for `where`: a capture, else a built-in field. False if absent.
   bool field_value(const std::string& name, const Match& m, const EventBatch& batch, const Event& e,
                    std::string_view* out) const;
@@ -193,14 +197,14 @@ class Matcher {
     const MatchStep* step = nullptr;
     uint32_t rule_index = 0;
     uint32_t step_index = 0;
-    uint32_t sources = 0;       // Rule::sources
-    uint32_t exprs = 0;         // in unit_exprs_: the patterns' expressions, then the exclusions'
+    uint32_t sources = 0;  // Rule::sources
+    uint32_t exprs = 0;    // in unit_exprs_: the patterns' expressions, then the exclusions'
     uint32_t patterns = 0;
     uint32_t exclusions = 0;
     bool enabled = true;
-    bool inputs = false;        // the rule names inputs
-    bool programs = false;      // the rule or step names programs
-    bool where = false;         // the step has conditions
+    bool inputs = false;    // the rule names inputs
+    bool programs = false;  // the rule or step names programs
+    bool where = false;     // the step has conditions
   };
   std::vector<Unit> units_;
   std::vector<uint32_t> unit_exprs_;
@@ -234,8 +238,8 @@ class Matcher {
   };
   std::vector<std::vector<JoinedLine>> buckets_;  // by database index: lines to join
   std::unique_ptr<char[]> joined_buf_;            // kJoinedChunk + the longest line + '\n'
-  std::vector<uint32_t> line_end_;      // by line of the chunk: offset of its end ('\n')
-  std::vector<uint32_t> chunk_events_;  // by line of the chunk: the event
+  std::vector<uint32_t> line_end_;                // by line of the chunk: offset of its end ('\n')
+  std::vector<uint32_t> chunk_events_;            // by line of the chunk: the event
   struct ChunkHit {
     uint32_t line;
     uint32_t expression;

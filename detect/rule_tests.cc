@@ -32,8 +32,8 @@ TestLine split_test_line(std::string_view line) {
     token();  // timestamp
     const std::string_view host = token();
     const std::string_view app = token();
-    token();  // procid
-    token();  // msgid
+    token();                          // procid
+    token();                          // msgid
     if (!s.empty() && s[0] == '[') {  // structured data: skip balanced [..] groups, honouring \]
       while (!s.empty() && s[0] == '[') {
         size_t i = 1;
@@ -64,7 +64,8 @@ TestLine split_test_line(std::string_view line) {
     if (!s.empty() && s[0] == ' ') s.remove_prefix(1);
     const std::string_view day = token();
     const std::string_view clock = token();
-    if (day.empty() || day.size() > 2 || !is_digit(day[0]) || clock.size() != 8 || clock[2] != ':') return out;
+    if (day.empty() || day.size() > 2 || !is_digit(day[0]) || clock.size() != 8 || clock[2] != ':')
+      return out;
   } else if (s.size() >= 20 && is_digit(s[0]) && s[4] == '-' && s[10] == 'T') {
     token();
   } else {
@@ -114,12 +115,15 @@ EventBatch test_batch(std::string_view line, const TestLine& tl, AssetClass cls)
   e.raw = batch.append(line);
   auto span_of = [&](std::string_view part) {
     if (part.empty()) return Span{};
-    return Span{e.raw.off + static_cast<uint32_t>(part.data() - line.data()), static_cast<uint32_t>(part.size())};
+    return Span{e.raw.off + static_cast<uint32_t>(part.data() - line.data()),
+                static_cast<uint32_t>(part.size())};
   };
-  e.header.format = tl.app.empty() && tl.host.empty() ? SyslogFormat::kNone : SyslogFormat::kRfc3164;
+  e.header.format =
+      tl.app.empty() && tl.host.empty() ? SyslogFormat::kNone : SyslogFormat::kRfc3164;
   e.header.host = span_of(tl.host);
   e.header.app = span_of(tl.app);
-  e.header.message = tl.message.empty() ? Span{e.raw.off + static_cast<uint32_t>(line.size()), 0} : span_of(tl.message);
+  e.header.message = tl.message.empty() ? Span{e.raw.off + static_cast<uint32_t>(line.size()), 0}
+                                        : span_of(tl.message);
   e.asset_class = cls;
   batch.events().push_back(e);
   return batch;
@@ -127,8 +131,8 @@ EventBatch test_batch(std::string_view line, const TestLine& tl, AssetClass cls)
 
 // Why the Matcher did not report a line the rule was expected to match: the explanation of
 // the step that got furthest.
-std::string explain_miss(Matcher& m, const RuleSet& rules, uint32_t rule_index, const EventBatch& batch,
-                         std::string_view step_name) {
+std::string explain_miss(Matcher& m, const RuleSet& rules, uint32_t rule_index,
+                         const EventBatch& batch, std::string_view step_name) {
   const Rule& rule = rules.rules()[rule_index];
   Explanation best;
   bool have = false;
@@ -142,7 +146,8 @@ std::string explain_miss(Matcher& m, const RuleSet& rules, uint32_t rule_index, 
   }
   if (!have) return "no step named '" + std::string(step_name) + "'";
   if (best.stage == Explanation::Stage::kMatched) {
-    return "the matcher did not report a line that every stage accepts; this is a bug, please report it";
+    return "the matcher did not report a line that every stage accepts; this is a bug, please "
+           "report it";
   }
   std::string msg = "line did not match: " + best.message;
   if (best.stage == Explanation::Stage::kPrefilter || best.stage == Explanation::Stage::kRegex) {
@@ -158,8 +163,8 @@ std::string RuleTestReport::to_string() const {
   for (const RuleTestFailure& f : failures) {
     s += f.file + ":" + std::to_string(f.line) + ": " + f.rule_id + ": " + f.message + "\n";
   }
-  s += std::to_string(passed) + "/" + std::to_string(cases) + " test lines passed in " + std::to_string(rules) +
-       " rules";
+  s += std::to_string(passed) + "/" + std::to_string(cases) + " test lines passed in " +
+       std::to_string(rules) + " rules";
   if (!failures.empty()) s += ", " + std::to_string(failures.size()) + " failed";
   s += "\n";
   return s;
@@ -211,13 +216,14 @@ RuleTestReport run_rule_tests(const RuleSet& rules) {
       }
       std::string problems;
       for (const auto& [name, want] : tc.fields) {
-        auto it = std::find_if(hit->fields.begin(), hit->fields.end(), [&](const auto& f) { return f.first == name; });
+        auto it = std::find_if(hit->fields.begin(), hit->fields.end(),
+                               [&](const auto& f) { return f.first == name; });
         if (it == hit->fields.end()) {
-          problems += (problems.empty() ? "" : "; ") + std::string("expected field ") + name + "=" + want +
-                      ", but it was not captured (" + fields_text(hit->fields) + ")";
+          problems += (problems.empty() ? "" : "; ") + std::string("expected field ") + name + "=" +
+                      want + ", but it was not captured (" + fields_text(hit->fields) + ")";
         } else if (it->second != want) {
-          problems += (problems.empty() ? "" : "; ") + std::string("expected field ") + name + "=" + want + ", got " +
-                      it->second;
+          problems += (problems.empty() ? "" : "; ") + std::string("expected field ") + name + "=" +
+                      want + ", got " + it->second;
         }
       }
       if (!problems.empty()) {
@@ -234,7 +240,8 @@ RuleTestReport run_rule_tests(const RuleSet& rules) {
       m.scan(batch, 0, 1, &ms);
       if (const Match* hit = find_match(ms, "")) {
         std::string which;
-        if (rule.kind == AggregationKind::kSequence) which = "step '" + rule.steps[hit->step].name + "', ";
+        if (rule.kind == AggregationKind::kSequence)
+          which = "step '" + rule.steps[hit->step].name + "', ";
         fail(tc, "line matched but should not (" + which + fields_text(hit->fields) + ")");
         continue;
       }

@@ -117,7 +117,8 @@ std::shared_ptr<const AssetTable> AssetTable::Empty() {
 Result<std::shared_ptr<const AssetTable>> AssetTable::Load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Error(Errc::kNotFound, "cannot read assets file '" + path + "': " + std::strerror(errno));
+    return Error(Errc::kNotFound,
+                 "cannot read assets file '" + path + "': " + std::strerror(errno));
   }
   std::ostringstream text;
   text << in.rdbuf();
@@ -146,8 +147,9 @@ Result<std::shared_ptr<const AssetTable>> AssetTable::Parse(std::string_view yam
   for (size_t i = 0; i < list.size(); ++i) {
     const YAML::Node n = list[i];
     const std::string path = index_path("assets", i);
-    if (!r.expect_map(n, path, {"name", "site", "class", "zone", "relay", "addresses",
-                                "hostnames", "note"})) {
+    if (!r.expect_map(
+            n, path,
+            {"name", "site", "class", "zone", "relay", "addresses", "hostnames", "note"})) {
       continue;
     }
     Asset a;
@@ -165,8 +167,9 @@ Result<std::shared_ptr<const AssetTable>> AssetTable::Parse(std::string_view yam
       if (parse_asset_class(*v, &c)) {
         a.asset_class = c;
       } else {
-        r.fail(n["class"], join_path(path, "class"),
-               "unknown asset class '" + *v + "' (expected lan, wifi, camera, iot, server or other)");
+        r.fail(
+            n["class"], join_path(path, "class"),
+            "unknown asset class '" + *v + "' (expected lan, wifi, camera, iot, server or other)");
       }
     }
     int zone_index = -1;
@@ -197,8 +200,9 @@ Result<std::shared_ptr<const AssetTable>> AssetTable::Parse(std::string_view yam
       const YAML::Node where = n["addresses"].IsSequence() ? n["addresses"][k] : n["addresses"];
       Network net;
       if (!parse_network(a.addresses[k], &net)) {
-        r.fail(where, key_path,
-               "'" + a.addresses[k] + "' is not an IP address or network (10.0.3.17, 10.0.30.0/24)");
+        r.fail(
+            where, key_path,
+            "'" + a.addresses[k] + "' is not an IP address or network (10.0.3.17, 10.0.30.0/24)");
         continue;
       }
       // The canonical form of the network, so "10.0.3.17" and "10.0.3.17/32" collide.

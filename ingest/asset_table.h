@@ -27,10 +27,10 @@
 namespace wardsoc {
 
 struct Asset {
-  std::string name;                     // unique, e.g. "cam-nvh-to3-01"
-  std::string site;                     // e.g. "Nhà văn hóa tổ 3"
+  std::string name;                       // unique, e.g. "cam-nvh-to3-01"
+  std::string site;                       // e.g. "Nhà văn hóa tổ 3"
   std::optional<AssetClass> asset_class;  // absent: events keep their input's class
-  std::string zone;                     // device clock zone; empty: the input's zone
+  std::string zone;                       // device clock zone; empty: the input's zone
   // A log relay (a syslog server, a NVR forwarding its cameras): its events are
   // attributed to the host their header names when that host is a known asset.
   bool relay = false;

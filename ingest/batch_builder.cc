@@ -211,8 +211,8 @@ void BatchBuilder::finish(Event& e, const LineMeta& meta, const Resolved& by_pee
 
   int64_t skew = 0;
   if (e.header.has_timestamp) {
-    const int64_t reference = meta.reference_time_us != 0 ? meta.reference_time_us
-                                                          : e.receive_time_us;
+    const int64_t reference =
+        meta.reference_time_us != 0 ? meta.reference_time_us : e.receive_time_us;
     skew = e.header.timestamp_us - reference;
     if (skew > max_skew_us_ || (live_ && -skew > max_skew_us_)) {
       e.flags |= kEventClockSkew;
@@ -296,7 +296,8 @@ bool push_at_stop(EventBatch& batch, BatchQueue& queue, InputCounters& counters,
     return true;
   }
   InputCounters::add(counters.dropped, batch.size());
-  spdlog::error("input '{}': event queue closed at shutdown, {} {} lost", input, batch.size(), unit);
+  spdlog::error("input '{}': event queue closed at shutdown, {} {} lost", input, batch.size(),
+                unit);
   return false;
 }
 

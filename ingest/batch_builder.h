@@ -34,13 +34,13 @@ namespace wardsoc {
 
 // What an input knows about one line besides its bytes.
 struct LineMeta {
-  uint32_t flags = 0;           // what the framer found (kEventTruncated)
-  std::string_view peer;        // sender address as text; empty for files
+  uint32_t flags = 0;     // what the framer found (kEventTruncated)
+  std::string_view peer;  // sender address as text; empty for files
   int64_t receive_time_us = 0;
-  uint64_t position = 0;        // Event::position
+  uint64_t position = 0;  // Event::position
   // The time clock skew is measured against (a Kafka message's timestamp); 0 = receive.
   int64_t reference_time_us = 0;
-  std::string_view host_hint;   // the source host named outside the line (a Kafka key)
+  std::string_view host_hint;             // the source host named outside the line (a Kafka key)
   std::optional<AssetClass> asset_class;  // class for this line (a Kafka topic's); else the input's
 };
 

@@ -15,8 +15,8 @@
 #include <cstring>
 #include <set>
 
-#include "core/time.h"
 #include "core/thread_name.h"
+#include "core/time.h"
 
 namespace wardsoc {
 
@@ -48,8 +48,7 @@ bool parse_identity(const std::string& s, ParsedIdentity* out) {
   size_t len = 0;
   uint64_t hash = 0;
   int used = 0;
-  if (std::sscanf(s.c_str(), "fp:%ju:%ju:%zu:%" SCNx64 "%n", &dev, &ino, &len, &hash, &used) !=
-          4 ||
+  if (std::sscanf(s.c_str(), "fp:%ju:%ju:%zu:%" SCNx64 "%n", &dev, &ino, &len, &hash, &used) != 4 ||
       static_cast<size_t>(used) != s.size()) {
     return false;
   }
@@ -213,9 +212,10 @@ void FileInput::track(const Found& f, bool first_scan) {
     }
   }
   if (resumed && S_ISREG(st.st_mode) && start > size) {
-    spdlog::warn("input '{}': '{}' is {} bytes, shorter than its checkpoint {}; reading it "
-                 "from the start",
-                 name(), f.path, size, start);
+    spdlog::warn(
+        "input '{}': '{}' is {} bytes, shorter than its checkpoint {}; reading it "
+        "from the start",
+        name(), f.path, size, start);
     start = 0;
     t->fp_len = 0;
     t->stream.clear();
@@ -284,7 +284,7 @@ void FileInput::wait_poll() {
   auto wait = config_.poll_interval;
   if (!builder_.empty()) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(builder_.deadline() -
-                                                                    BatchBuilder::Clock::now());
+                                                                   BatchBuilder::Clock::now());
     wait = std::clamp(left, std::chrono::milliseconds(0), wait);
   }
   wake_cv_.wait_for(lock, wait, [&] { return stop_requested_.load(std::memory_order_relaxed); });
@@ -327,8 +327,7 @@ bool FileInput::read_some(Tracked& t, size_t budget, bool* progress) {
   size_t read_total = 0;
   while (read_total < budget) {
     if (stop_requested_.load(std::memory_order_relaxed)) return false;
-    const ssize_t n =
-        ::pread(t.fd, buffer_.data(), buffer_.size(), static_cast<off_t>(t.offset));
+    const ssize_t n = ::pread(t.fd, buffer_.data(), buffer_.size(), static_cast<off_t>(t.offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) break;

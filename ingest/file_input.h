@@ -137,12 +137,12 @@ class FileInput final : public Input {
   std::condition_variable wake_cv_;
 
   std::vector<std::unique_ptr<Tracked>> files_;  // reading thread only (after start())
-  bool first_run_ = true;  // no checkpoint of this input existed at start
+  bool first_run_ = true;                        // no checkpoint of this input existed at start
   std::map<std::string, bool> warned_missing_;
   LogLimiter error_log_;
 
   mutable std::mutex ack_mu_;
-  std::map<std::string, uint64_t> acknowledged_;  // stream -> offset
+  std::map<std::string, uint64_t> acknowledged_;     // stream -> offset
   std::map<std::string, std::string> path_streams_;  // path -> current stream
 };
 

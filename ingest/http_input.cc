@@ -18,11 +18,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/thread_name.h"
 #include "core/time.h"
 #include "ingest/batch_builder.h"
 #include "ingest/json_event.h"
 #include "ingest/log_limiter.h"
-#include "core/thread_name.h"
 
 namespace wardsoc {
 
@@ -137,8 +137,7 @@ class HttpInput::Impl {
   void read_request(const SessionPtr& s);
   void on_request(const SessionPtr& s, const error_code& ec);
   void handle(const SessionPtr& s);
-  void reply(const SessionPtr& s, http::status status, std::string body,
-             bool close_after = false);
+  void reply(const SessionPtr& s, http::status status, std::string body, bool close_after = false);
   void reply_accepted(const SessionPtr& s);
   void close(const SessionPtr& s);
   void complete_up_to(uint64_t seq);
@@ -179,8 +178,8 @@ class HttpInput::Impl {
 Status HttpInput::Impl::open(std::string* endpoint) {
   const std::string where = config_.address + ":" + std::to_string(config_.port);
   auto fail = [&](std::string_view what, const error_code& ec) {
-    return Error(Errc::kIo, "cannot listen on HTTP " + where + ": " + std::string(what) + ": " +
-                                ec.message());
+    return Error(Errc::kIo,
+                 "cannot listen on HTTP " + where + ": " + std::string(what) + ": " + ec.message());
   };
   error_code ec;
   const asio::ip::address addr = asio::ip::make_address(config_.address, ec);
@@ -224,9 +223,10 @@ void HttpInput::Impl::accept() {
       InputCounters::add(counters_->connections_refused);
       uint64_t suppressed = 0;
       if (reject_log_.allow(&suppressed)) {
-        spdlog::warn("input '{}': refused a connection from {}: {} connections are open "
-                     "(max_connections; {} similar suppressed)",
-                     name(), peer, config_.max_connections, suppressed);
+        spdlog::warn(
+            "input '{}': refused a connection from {}: {} connections are open "
+            "(max_connections; {} similar suppressed)",
+            name(), peer, config_.max_connections, suppressed);
       }
       error_code ignored;
       socket.close(ignored);
@@ -291,9 +291,10 @@ void HttpInput::Impl::on_request(const SessionPtr& s, const error_code& ec) {
       InputCounters::add(counters_->requests_rejected);
       uint64_t suppressed = 0;
       if (reject_log_.allow(&suppressed)) {
-        spdlog::warn("input '{}': closing connection from {}: no whole request within {}s "
-                     "({} similar suppressed)",
-                     name(), s->peer, config_.request_timeout.count(), suppressed);
+        spdlog::warn(
+            "input '{}': closing connection from {}: no whole request within {}s "
+            "({} similar suppressed)",
+            name(), s->peer, config_.request_timeout.count(), suppressed);
       }
       close(s);
       return;

@@ -32,8 +32,8 @@ struct InputStats {
   uint64_t clock_skew = 0;           // events whose device time is too far off (kEventClockSkew)
   uint64_t framing_errors = 0;       // octet counts that lie, frames cut short
   uint64_t tls_handshake_failures = 0;
-  uint64_t requests_rejected = 0;    // HTTP: bad token, too large, malformed, wrong method
-  uint64_t acknowledged = 0;         // positions acknowledged after the store wrote them
+  uint64_t requests_rejected = 0;  // HTTP: bad token, too large, malformed, wrong method
+  uint64_t acknowledged = 0;       // positions acknowledged after the store wrote them
 };
 
 class Input {

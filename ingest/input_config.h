@@ -94,7 +94,7 @@ struct KafkaInputConfig {
 
 struct FileInputConfig {
   InputCommon common;
-  std::vector<std::string> paths;  // files, or glob patterns ("/var/log/cam/*.log")
+  std::vector<std::string> paths;    // files, or glob patterns ("/var/log/cam/*.log")
   std::vector<std::string> exclude;  // glob patterns of paths to leave out ("*.gz")
   // Keep following the files (tail) and pick up new ones matching the patterns; false
   // reads every file to its end once (`wardsoc replay`). Config files default to true.

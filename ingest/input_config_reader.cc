@@ -10,7 +10,7 @@ namespace wardsoc {
 
 namespace {
 
-#define WARDSOC_COMMON_INPUT_KEYS                                                          \
+#define WARDSOC_COMMON_INPUT_KEYS                                                                \
   "name", "type", "class", "zone", "max_line_bytes", "batch_events", "flush_interval", "format", \
       "max_clock_skew"
 
@@ -73,8 +73,9 @@ void read_tls(YamlReader& r, const YAML::Node& parent, const std::string& parent
     r.fail(parent, path, "missing (a map with at least cert_file and key_file)");
     return;
   }
-  if (!r.expect_map(n, path, {"cert_file", "key_file", "ca_file", "verify_client", "min_version",
-                              "ciphers", "handshake_timeout"})) {
+  if (!r.expect_map(n, path,
+                    {"cert_file", "key_file", "ca_file", "verify_client", "min_version", "ciphers",
+                     "handshake_timeout"})) {
     return;
   }
   if (auto v = r.string(n, path, "cert_file", true)) t->cert_file = *v;
@@ -115,8 +116,9 @@ std::chrono::milliseconds to_ms(int64_t us) {
 std::optional<InputConfig> read_kafka(YamlReader& r, const YAML::Node& n, const std::string& path,
                                       uint16_t index, const std::string& zone) {
   KafkaInputConfig c;
-  r.expect_map(n, path, {WARDSOC_COMMON_INPUT_KEYS, "brokers", "group", "topics", "start_from",
-                         "commit_interval", "session_timeout", "drain_timeout", "options"});
+  r.expect_map(n, path,
+               {WARDSOC_COMMON_INPUT_KEYS, "brokers", "group", "topics", "start_from",
+                "commit_interval", "session_timeout", "drain_timeout", "options"});
   read_common(r, n, path, index, zone, &c.common);
   if (auto v = r.string(n, path, "brokers", true)) c.brokers = *v;
   if (auto v = r.string(n, path, "group")) c.group = *v;
@@ -141,7 +143,8 @@ std::optional<InputConfig> read_kafka(YamlReader& r, const YAML::Node& n, const 
         continue;
       }
       for (const auto& other : c.topics) {
-        if (other.name == topic.name) r.fail(t, ipath, "topic '" + topic.name + "' is listed twice");
+        if (other.name == topic.name)
+          r.fail(t, ipath, "topic '" + topic.name + "' is listed twice");
       }
       c.topics.push_back(topic);
     }
@@ -180,11 +183,13 @@ std::optional<InputConfig> read_file(YamlReader& r, const YAML::Node& n, const s
                                      uint16_t index, const std::string& zone) {
   FileInputConfig c;
   c.follow = true;  // a config file's file input tails; `wardsoc replay` reads once
-  r.expect_map(n, path, {WARDSOC_COMMON_INPUT_KEYS, "paths", "exclude", "follow", "read_from",
-                         "poll_interval", "rotate_wait", "fingerprint_bytes"});
+  r.expect_map(n, path,
+               {WARDSOC_COMMON_INPUT_KEYS, "paths", "exclude", "follow", "read_from",
+                "poll_interval", "rotate_wait", "fingerprint_bytes"});
   read_common(r, n, path, index, zone, &c.common);
   if (auto v = r.strings(n, path, "paths")) c.paths = *v;
-  if (c.paths.empty()) r.fail(n, join_path(path, "paths"), "missing (at least one file or pattern)");
+  if (c.paths.empty())
+    r.fail(n, join_path(path, "paths"), "missing (at least one file or pattern)");
   if (auto v = r.strings(n, path, "exclude")) c.exclude = *v;
   if (auto v = r.boolean(n, path, "follow")) c.follow = *v;
   if (auto v = r.string(n, path, "read_from")) {
@@ -204,9 +209,10 @@ std::optional<InputConfig> read_http(YamlReader& r, const YAML::Node& n, const s
                                      uint16_t index, const std::string& zone) {
   HttpInputConfig c;
   c.common.format = BodyFormat::kJson;
-  r.expect_map(n, path, {WARDSOC_COMMON_INPUT_KEYS, "address", "port", "path", "tokens",
-                         "max_body_bytes", "max_connections", "request_timeout",
-                         "acknowledgements", "ack_timeout", "max_depth"});
+  r.expect_map(
+      n, path,
+      {WARDSOC_COMMON_INPUT_KEYS, "address", "port", "path", "tokens", "max_body_bytes",
+       "max_connections", "request_timeout", "acknowledgements", "ack_timeout", "max_depth"});
   read_common(r, n, path, index, zone, &c.common);
   read_endpoint(r, n, path, &c.address, &c.port);
   if (auto v = r.string(n, path, "path")) {
@@ -273,8 +279,9 @@ std::optional<InputConfig> read_input_config(YamlReader& r, const YAML::Node& n,
   }
   if (*type == "syslog_tls") {
     SyslogTlsConfig c;
-    r.expect_map(n, path, {WARDSOC_COMMON_INPUT_KEYS, "address", "port", "max_connections",
-                           "idle_timeout", "tls"});
+    r.expect_map(
+        n, path,
+        {WARDSOC_COMMON_INPUT_KEYS, "address", "port", "max_connections", "idle_timeout", "tls"});
     read_common(r, n, path, index, zone, &c.common);
     read_endpoint(r, n, path, &c.address, &c.port);
     if (auto v = r.integer(n, path, "max_connections", 1, 1 << 20)) c.max_connections = *v;

@@ -15,18 +15,19 @@ namespace {
 
 // Field names by priority (first present wins). Lists are short; a linear scan per key
 // is cheaper than hashing them.
-constexpr std::array kMessageKeys = {std::string_view("message"), std::string_view("msg"),
-                                     std::string_view("MESSAGE"), std::string_view("log"),
-                                     std::string_view("short_message"),
-                                     std::string_view("eventDescription")};
-constexpr std::array kHostKeys = {std::string_view("host"),        std::string_view("hostname"),
-                                  std::string_view("_HOSTNAME"),   std::string_view("source_host"),
-                                  std::string_view("device"),      std::string_view("deviceName"),
+constexpr std::array kMessageKeys = {
+    std::string_view("message"),       std::string_view("msg"),
+    std::string_view("MESSAGE"),       std::string_view("log"),
+    std::string_view("short_message"), std::string_view("eventDescription")};
+constexpr std::array kHostKeys = {std::string_view("host"),      std::string_view("hostname"),
+                                  std::string_view("_HOSTNAME"), std::string_view("source_host"),
+                                  std::string_view("device"),    std::string_view("deviceName"),
                                   std::string_view("ipAddress")};
-constexpr std::array kAppKeys = {std::string_view("app"),         std::string_view("appname"),
-                                 std::string_view("app_name"),    std::string_view("program"),
-                                 std::string_view("application"), std::string_view("SYSLOG_IDENTIFIER"),
-                                 std::string_view("ident")};
+constexpr std::array kAppKeys = {
+    std::string_view("app"),         std::string_view("appname"),
+    std::string_view("app_name"),    std::string_view("program"),
+    std::string_view("application"), std::string_view("SYSLOG_IDENTIFIER"),
+    std::string_view("ident")};
 constexpr std::array kPidKeys = {std::string_view("pid"), std::string_view("procid"),
                                  std::string_view("_PID")};
 constexpr std::array kTimeKeys = {std::string_view("@timestamp"), std::string_view("timestamp"),

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <vector>
 
-#include "core/time.h"
 #include "core/thread_name.h"
+#include "core/time.h"
 
 namespace wardsoc {
 
@@ -92,8 +92,8 @@ struct KafkaCallbacks {
     auto* self = static_cast<KafkaInput*>(opaque);
     InputCounters::add(self->counters_.errors);
     const auto code = static_cast<rd_kafka_resp_err_t>(err);
-    self->warn_limited(self->error_log_, std::string("Kafka: ") + rd_kafka_err2name(code) + ": " +
-                                             reason);
+    self->warn_limited(self->error_log_,
+                       std::string("Kafka: ") + rd_kafka_err2name(code) + ": " + reason);
   }
 
   static void log(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
@@ -178,7 +178,8 @@ Status KafkaInput::start() {
   auto handle = std::make_unique<Handle>();
   handle->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
   if (handle->rk == nullptr) {
-    return Error(Errc::kInvalidArgument, std::string("cannot create the Kafka consumer: ") + errstr);
+    return Error(Errc::kInvalidArgument,
+                 std::string("cannot create the Kafka consumer: ") + errstr);
   }
   handle->cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle->rk), "COOPERATIVE") == 0;
   rd_kafka_poll_set_consumer(handle->rk);
@@ -224,9 +225,10 @@ bool KafkaInput::push_batch() {
     return true;
   }
   InputCounters::add(counters_.dropped, batch.size());
-  spdlog::error("input '{}': event queue closed, {} messages not handed over; they will be "
-                "consumed again from the committed offsets",
-                name(), batch.size());
+  spdlog::error(
+      "input '{}': event queue closed, {} messages not handed over; they will be "
+      "consumed again from the committed offsets",
+      name(), batch.size());
   return false;
 }
 
@@ -249,8 +251,8 @@ void KafkaInput::run() {
     int timeout_ms = 100;
     if (!builder_.empty()) {
       const auto left = builder_.deadline() - BatchBuilder::Clock::now();
-      timeout_ms = static_cast<int>(std::clamp<int64_t>(
-          std::chrono::ceil<std::chrono::milliseconds>(left).count(), 0, 100));
+      timeout_ms = static_cast<int>(
+          std::clamp<int64_t>(std::chrono::ceil<std::chrono::milliseconds>(left).count(), 0, 100));
     }
     const ssize_t n =
         rd_kafka_consume_batch_queue(handle_->queue, timeout_ms, msgs.data(), msgs.size());
@@ -347,9 +349,10 @@ void KafkaInput::run() {
     std::erase_if(owed, [&](const auto& o) { return partitions_[o.first].committed >= o.second; });
   }
   if (!owed.empty()) {
-    spdlog::warn("input '{}': {} partition(s) left with stored messages not committed to the "
-                 "group (the next owner reads them again; nothing is lost)",
-                 name(), owed.size());
+    spdlog::warn(
+        "input '{}': {} partition(s) left with stored messages not committed to the "
+        "group (the next owner reads them again; nothing is lost)",
+        name(), owed.size());
   }
   const rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -372,7 +375,8 @@ void KafkaInput::on_assign(void* opaque_parts) {
     p.stream = s;
     p.assigned = true;
     int64_t group = RD_KAFKA_OFFSET_INVALID;
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR && committed->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        committed->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       group = committed->elems[i].offset;
     }
     int64_t own = std::max(p.acked, p.committed);
@@ -390,8 +394,9 @@ void KafkaInput::on_assign(void* opaque_parts) {
       p.read = own;
       list += (list.empty() ? "" : ", ") + s + "@" + std::to_string(own) + " (own checkpoint)";
     } else {
-      list += (list.empty() ? "" : ", ") + s +
-              (group >= 0 ? "@" + std::to_string(group) : std::string(" (") + config_.start_from + ")");
+      list +=
+          (list.empty() ? "" : ", ") + s +
+          (group >= 0 ? "@" + std::to_string(group) : std::string(" (") + config_.start_from + ")");
     }
   }
   rd_kafka_topic_partition_list_destroy(committed);

@@ -25,8 +25,8 @@ size_t for_each_kv(std::string_view s, Fn&& fn, size_t max_pairs = 256) {
   size_t i = 0;
   size_t pairs = 0;
   auto is_key_char = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   };
   while (i < n && pairs < max_pairs) {
     while (i < n && (s[i] == ' ' || s[i] == ',' || s[i] == '\t' || s[i] == ';')) ++i;

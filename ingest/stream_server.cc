@@ -14,12 +14,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/thread_name.h"
 #include "core/time.h"
 #include "ingest/batch_builder.h"
 #include "ingest/log_limiter.h"
 #include "ingest/syslog_framer.h"
 #include "ingest/tls_context_impl.h"
-#include "core/thread_name.h"
 
 namespace wardsoc {
 
@@ -186,9 +186,9 @@ Status StreamServer::Impl::open(std::string* endpoint) {
     auto results = resolver.resolve(options_.address, std::to_string(options_.port),
                                     tcp::resolver::passive | tcp::resolver::numeric_service, ec);
     if (ec || results.empty()) {
-      return Error(Errc::kInvalidArgument, std::string("cannot listen on ") + protocol_ + " " +
-                                               where + ": address: " +
-                                               (ec ? ec.message() : "no such host"));
+      return Error(Errc::kInvalidArgument,
+                   std::string("cannot listen on ") + protocol_ + " " + where +
+                       ": address: " + (ec ? ec.message() : "no such host"));
     }
     ep = results.begin()->endpoint();
   }
@@ -339,7 +339,8 @@ void StreamServer::Impl::on_read(const ConnectionPtr& c, const error_code& ec, s
 
 void StreamServer::Impl::consume(Connection& c, std::string_view data) {
   const int64_t now = now_us();
-  c.framer.feed(data, [&](std::string_view line, uint32_t flags) { add_line(c, line, flags, now); });
+  c.framer.feed(data,
+                [&](std::string_view line, uint32_t flags) { add_line(c, line, flags, now); });
   note_framing(c);
 }
 

@@ -36,15 +36,14 @@ struct StreamServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;
   size_t max_connections = 1024;
-  std::chrono::seconds idle_timeout{0};       // 0 = never
-  std::shared_ptr<TlsServerContext> tls;      // null: plain TCP
+  std::chrono::seconds idle_timeout{0};   // 0 = never
+  std::shared_ptr<TlsServerContext> tls;  // null: plain TCP
 };
 
 class StreamServer {
  public:
   StreamServer(const InputCommon& common, const StreamServerOptions& options, BatchQueue& queue,
-               const cctz::time_zone& zone, const IngestContext& context,
-               InputCounters* counters);
+               const cctz::time_zone& zone, const IngestContext& context, InputCounters* counters);
   ~StreamServer();
   StreamServer(const StreamServer&) = delete;
   StreamServer& operator=(const StreamServer&) = delete;

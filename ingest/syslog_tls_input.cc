@@ -15,9 +15,9 @@ StreamServerOptions server_options(const SyslogTlsConfig& c,
 }
 }  // namespace
 
-SyslogTlsInput::SyslogTlsInput(const SyslogTlsConfig& config,
-                               std::shared_ptr<TlsServerContext> tls, BatchQueue& queue,
-                               const cctz::time_zone& zone, const IngestContext& context)
+SyslogTlsInput::SyslogTlsInput(const SyslogTlsConfig& config, std::shared_ptr<TlsServerContext> tls,
+                               BatchQueue& queue, const cctz::time_zone& zone,
+                               const IngestContext& context)
     : name_(config.common.name),
       server_(config.common, server_options(config, std::move(tls)), queue, zone, context,
               &counters_) {}

@@ -15,9 +15,9 @@
 #include <cstring>
 #include <vector>
 
+#include "core/thread_name.h"
 #include "core/time.h"
 #include "ingest/socket_address.h"
-#include "core/thread_name.h"
 
 namespace wardsoc {
 

@@ -47,7 +47,8 @@ Result<std::shared_ptr<TlsServerContext>> make_tls_server_context(const TlsServe
                  "tls.min_version: expected 1.2 or 1.3, got '" + s.min_version + "'");
   }
   for (const auto& [key, path] : {std::pair<std::string, std::string>{"tls.cert_file", s.cert_file},
-                                  {"tls.key_file", s.key_file}, {"tls.ca_file", s.ca_file}}) {
+                                  {"tls.key_file", s.key_file},
+                                  {"tls.ca_file", s.ca_file}}) {
     if (path.empty()) continue;
     if (Status st = readable(key, path); !st.ok()) return std::move(st).error();
   }

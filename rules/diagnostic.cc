@@ -20,9 +20,9 @@ std::string Diagnostic::to_string() const {
 bool LoadReport::has_errors() const { return error_count() > 0; }
 
 size_t LoadReport::error_count() const {
-  return static_cast<size_t>(std::count_if(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) {
-    return d.level == Diagnostic::Level::kError;
-  }));
+  return static_cast<size_t>(
+      std::count_if(diagnostics.begin(), diagnostics.end(),
+                    [](const Diagnostic& d) { return d.level == Diagnostic::Level::kError; }));
 }
 
 size_t LoadReport::warning_count() const { return diagnostics.size() - error_count(); }
@@ -46,7 +46,8 @@ std::string LoadReport::to_json() const {
                     {"rule_id", d.rule_id},
                     {"message", d.message}});
   }
-  nlohmann::json doc = {{"errors", error_count()}, {"warnings", warning_count()}, {"diagnostics", list}};
+  nlohmann::json doc = {
+      {"errors", error_count()}, {"warnings", warning_count()}, {"diagnostics", list}};
   // Messages quote rule text, which may hold bytes that are not UTF-8: replace, don't throw.
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -13,8 +13,8 @@ struct Diagnostic {
 
   Level level = Level::kError;
   std::string file;
-  int line = 0;    // 1-based; 0 when the problem has no position (a missing file)
-  int column = 0;  // 1-based; 0 when unknown
+  int line = 0;         // 1-based; 0 when the problem has no position (a missing file)
+  int column = 0;       // 1-based; 0 when unknown
   std::string rule_id;  // empty when the problem is not inside a rule
   std::string message;
 

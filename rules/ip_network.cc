@@ -12,8 +12,10 @@ constexpr size_t kMaxAddressText = 64;  // longer than any IPv6 text form with a
 }  // namespace
 
 std::optional<IpAddress> parse_ip(std::string_view text) {
-  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
-  if (const size_t zone = text.find('%'); zone != std::string_view::npos) text = text.substr(0, zone);
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
+    text = text.substr(1, text.size() - 2);
+  if (const size_t zone = text.find('%'); zone != std::string_view::npos)
+    text = text.substr(0, zone);
   if (text.empty() || text.size() >= kMaxAddressText) return std::nullopt;
   char buf[kMaxAddressText];
   std::memcpy(buf, text.data(), text.size());
@@ -58,7 +60,8 @@ std::optional<IpNetwork> parse_network(std::string_view text, std::string* why) 
   if (slash != std::string_view::npos) {
     const std::string_view p = text.substr(slash + 1);
     auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
-    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || prefix < 0 || prefix > max_prefix) {
+    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || prefix < 0 ||
+        prefix > max_prefix) {
       *why = "prefix length '" + std::string(p) + "' is not 0.." + std::to_string(max_prefix);
       return std::nullopt;
     }

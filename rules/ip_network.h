@@ -22,8 +22,8 @@ struct IpAddress {
 std::optional<IpAddress> parse_ip(std::string_view text);
 
 struct IpNetwork {
-  IpAddress base;   // host bits cleared
-  int prefix = 0;   // in IPv6 bits: an IPv4 /24 is stored as /120
+  IpAddress base;    // host bits cleared
+  int prefix = 0;    // in IPv6 bits: an IPv4 /24 is stored as /120
   std::string text;  // as written, for messages
 
   bool contains(const IpAddress& a) const;

@@ -1,7 +1,7 @@
 #include "rules/pattern_syntax.h"
 
-#include <cctype>
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace wardsoc {
@@ -59,9 +59,10 @@ class Walker {
           "captures in RE2; write the inner part once");
     }
     if (largest_repeat_ >= kLargeRepeat) {
-      out_.cost_notes.push_back("a counted repetition of " + std::to_string(largest_repeat_) +
-                                " (like .{" + std::to_string(largest_repeat_) +
-                                "}): Hyperscan unrolls it, which makes the database large and slow to build");
+      out_.cost_notes.push_back(
+          "a counted repetition of " + std::to_string(largest_repeat_) + " (like .{" +
+          std::to_string(largest_repeat_) +
+          "}): Hyperscan unrolls it, which makes the database large and slow to build");
     }
     if (caseless_ && non_ascii_) {
       unsafe("case-insensitive matching of non-ASCII letters differs between RE2 and Hyperscan");
@@ -103,7 +104,8 @@ class Walker {
       if (!group_unbounded_.empty()) group_unbounded_.pop_back();
       if (!group_literal_start_.empty()) group_literal_start_.pop_back();
       const size_t next = i_ + 1;
-      if (inner && next < p_.size() && (p_[next] == '*' || p_[next] == '+' || p_[next] == '{')) nested_repeat_ = true;
+      if (inner && next < p_.size() && (p_[next] == '*' || p_[next] == '+' || p_[next] == '{'))
+        nested_repeat_ = true;
       return;
     }
     if (c == '*' || c == '+') {
@@ -303,7 +305,8 @@ class Walker {
         const size_t end = p_.find(":]", i_ + 2);
         if (end == std::string_view::npos) break;
         const std::string_view name = p_.substr(i_ + 2, end - i_ - 2);
-        if (!negated && (name == "space" || name == "cntrl" || name.starts_with('^'))) newline = true;
+        if (!negated && (name == "space" || name == "cntrl" || name.starts_with('^')))
+          newline = true;
         body += p_.substr(i_, end + 2 - i_);
         lines += p_.substr(i_, end + 2 - i_);
         i_ = end + 2;
@@ -351,7 +354,8 @@ class Walker {
           continue;
         } else {
           if (static_cast<unsigned char>(e) >= 0x80) class_non_ascii_ = non_ascii_ = true;
-          if (!negated && (e == 'n' || e == 'D' || e == 'W' || (e >= '0' && e <= '7'))) newline = true;
+          if (!negated && (e == 'n' || e == 'D' || e == 'W' || (e >= '0' && e <= '7')))
+            newline = true;
           // An escaped punctuation byte stands for itself; a letter code (\t, \a, \r) is
           // taken as low, so a range from it counts as holding \n.
           prev = std::isalnum(static_cast<unsigned char>(e)) ? 0 : static_cast<unsigned char>(e);
@@ -396,8 +400,8 @@ class Walker {
     if (i >= p_.size()) return false;
     const unsigned char c = static_cast<unsigned char>(p_[i]);
     if (c == '\\') return i + 1 < p_.size() && !std::isalnum(static_cast<unsigned char>(p_[i + 1]));
-    return std::isalnum(c) || c == ' ' || c == '-' || c == ':' || c == '=' || c == ',' || c == ';' || c == '/' ||
-           c == '@' || c >= 0x80;
+    return std::isalnum(c) || c == ' ' || c == '-' || c == ':' || c == '=' || c == ',' ||
+           c == ';' || c == '/' || c == '@' || c >= 0x80;
   }
 
   void group_open_impl() {
@@ -415,8 +419,8 @@ class Walker {
       size_t j = i_ + 2;
       std::string on, off;
       bool negate = false;
-      while (j < p_.size() && (p_[j] == 'i' || p_[j] == 'm' || p_[j] == 's' || p_[j] == 'U' ||
-                               p_[j] == '-')) {
+      while (j < p_.size() &&
+             (p_[j] == 'i' || p_[j] == 'm' || p_[j] == 's' || p_[j] == 'U' || p_[j] == '-')) {
         if (p_[j] == '-') {
           negate = true;
         } else {
@@ -440,7 +444,8 @@ class Walker {
             if (ch != 'm') loff += ch;
           }
           if (!lon.empty() || !loff.empty()) {
-            out_.hyperscan_lines += "(?" + lon + (loff.empty() ? "" : "-" + loff) + (p_[j] == ')' ? ")" : ":");
+            out_.hyperscan_lines +=
+                "(?" + lon + (loff.empty() ? "" : "-" + loff) + (p_[j] == ')' ? ")" : ":");
           } else if (p_[j] == ':') {
             out_.hyperscan_lines += "(?:";
           }
@@ -479,7 +484,7 @@ class Walker {
   bool saw_multiline_ = false;
   bool dotall_ = false;
   bool crosses_lines_ = false;
-  std::vector<bool> group_unbounded_;  // per open group: holds an unbounded repetition
+  std::vector<bool> group_unbounded_;      // per open group: holds an unbounded repetition
   std::vector<bool> group_literal_start_;  // per open group: its content starts with a literal
   bool nested_repeat_ = false;
   long largest_repeat_ = 0;
@@ -674,7 +679,9 @@ std::string leading_literal(std::string_view p) {
   }
   // A quantifier makes the run's last byte optional or repeated: it is not part of every
   // match's start as written.
-  if (i < p.size() && std::string_view("?*+{").find(p[i]) != std::string_view::npos && !lead.empty()) lead.pop_back();
+  if (i < p.size() && std::string_view("?*+{").find(p[i]) != std::string_view::npos &&
+      !lead.empty())
+    lead.pop_back();
   if (lead.size() < 2) return {};
   return lead;
 }

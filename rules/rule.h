@@ -33,7 +33,8 @@ enum class MatchKind : uint8_t {
   kRe2Only,             // Hyperscan cannot take it: RE2 runs on every line the rule applies to
 };
 
-std::string_view match_kind_name(MatchKind k);  // "hyperscan-exact", "hyperscan-prefilter", "re2-only"
+std::string_view match_kind_name(
+    MatchKind k);  // "hyperscan-exact", "hyperscan-prefilter", "re2-only"
 
 struct SourcePosition {
   int line = 0;  // 1-based
@@ -68,7 +69,7 @@ struct RulePattern {
   // The literal every match starts with (leading_literal), or empty: RE2 then runs
   // anchored at its occurrences instead of searching the whole line.
   std::string lead;
-  std::string kind_reason;    // why the pattern is not hyperscan-exact
+  std::string kind_reason;  // why the pattern is not hyperscan-exact
   // Literal strings (lowercase) that a matching line must contain, as RE2's prefilter
   // analysis finds them; empty when the pattern has no literal of 3+ bytes to anchor on.
   std::vector<std::string> literals;
@@ -81,18 +82,30 @@ struct RulePattern {
 // A `where` condition on a captured or built-in field.
 struct Condition {
   enum class Op : uint8_t {
-    kEquals, kNotEquals, kIn, kNotIn, kCidr, kNotCidr,
-    kLt, kLe, kGt, kGe, kRegex, kNotRegex, kInList, kNotInList,
+    kEquals,
+    kNotEquals,
+    kIn,
+    kNotIn,
+    kCidr,
+    kNotCidr,
+    kLt,
+    kLe,
+    kGt,
+    kGe,
+    kRegex,
+    kNotRegex,
+    kInList,
+    kNotInList,
   };
   std::string field;
   Op op = Op::kEquals;
-  std::vector<std::string> values;     // kEquals/kNotEquals (one), kIn/kNotIn
-  std::vector<IpNetwork> networks;     // kCidr/kNotCidr
-  double number = 0;                   // kLt..kGe
-  std::string regex_text;              // kRegex/kNotRegex
+  std::vector<std::string> values;  // kEquals/kNotEquals (one), kIn/kNotIn
+  std::vector<IpNetwork> networks;  // kCidr/kNotCidr
+  double number = 0;                // kLt..kGe
+  std::string regex_text;           // kRegex/kNotRegex
   std::shared_ptr<const re2::RE2> regex;
-  std::string list;                    // kInList/kNotInList: the list's name
-  uint32_t list_index = UINT32_MAX;    // resolved by the check stage: RuleSet::lists()
+  std::string list;                  // kInList/kNotInList: the list's name
+  uint32_t list_index = UINT32_MAX;  // resolved by the check stage: RuleSet::lists()
   SourcePosition pos;
 
   // "src_ip not_in_list trusted_admins", "port gt 1024": stable, used in versions.
@@ -148,14 +161,14 @@ struct Rule {
   bool enabled = true;
   std::vector<MatchStep> steps;  // one for every kind but kSequence
   AggregationKind kind = AggregationKind::kCount;
-  bool aggregated = false;             // an `aggregation:`/`sequence:`/`absence:` section was given
-  uint32_t count = 1;                  // kCount/kDistinct: matches (values) needed within `window_us`
-  int64_t window_us = 0;               // kAbsence: the silence that makes an incident
-  std::string distinct_field;          // kDistinct
+  bool aggregated = false;     // an `aggregation:`/`sequence:`/`absence:` section was given
+  uint32_t count = 1;          // kCount/kDistinct: matches (values) needed within `window_us`
+  int64_t window_us = 0;       // kAbsence: the silence that makes an incident
+  std::string distinct_field;  // kDistinct
   SourcePosition distinct_pos;
-  std::vector<std::string> group_by;   // empty: the event's host, else its peer
+  std::vector<std::string> group_by;  // empty: the event's host, else its peer
   std::vector<SourcePosition> group_by_pos;
-  int64_t suppress_us = 0;             // gap that closes an open incident
+  int64_t suppress_us = 0;  // gap that closes an open incident
   std::vector<RuleTestCase> match_tests;
   std::vector<RuleTestCase> no_match_tests;
   // Hashes of the named lists the rule's conditions use (name -> hash), filled by the

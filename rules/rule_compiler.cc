@@ -49,7 +49,8 @@ bool compile_re2(Rule& r, RulePattern& p, std::string_view key, LoadReport* repo
   auto re = std::make_shared<RE2>(p.text, re2_options());
   if (!re->ok()) {
     report->error(r.file, p.pos.line, p.pos.column, r.id,
-                  std::string(key) + ": invalid regular expression: " + re->error() + " (in " + p.display() + ")");
+                  std::string(key) + ": invalid regular expression: " + re->error() + " (in " +
+                      p.display() + ")");
     return false;
   }
   p.capture_groups = re->NumberOfCapturingGroups();
@@ -69,8 +70,9 @@ bool compile_conditions(Rule& r, MatchStep& s, LoadReport* report) {
     auto re = std::make_shared<RE2>(c.regex_text, re2_options());
     if (!re->ok()) {
       report->error(r.file, c.pos.line, c.pos.column, r.id,
-                    "where." + std::string(condition_op_name(c.op)) + ": invalid regular expression: " + re->error() +
-                        " (in '" + c.regex_text + "')");
+                    "where." + std::string(condition_op_name(c.op)) +
+                        ": invalid regular expression: " + re->error() + " (in '" + c.regex_text +
+                        "')");
       ok = false;
       continue;
     }
@@ -141,7 +143,8 @@ std::string choose_literal(const std::vector<std::string>& runs,
 
 // The start of `text` before its first capture, in Hyperscan's dialect, when it holds the
 // chosen literal and Hyperscan takes it exactly; empty otherwise.
-std::string anchored_start(const std::string& text, const std::string& literal, std::string* lines) {
+std::string anchored_start(const std::string& text, const std::string& literal,
+                           std::string* lines) {
   const std::string prefix = capture_free_prefix(text);
   if (prefix.empty()) return {};
   bool caseless = false;
@@ -195,7 +198,8 @@ struct Candidate {
 const std::string& stage_text(const Candidate& c) {
   if (c.stage == Stage::kLiteral) return c.literal_text;
   if (c.stage == Stage::kPrefix) return c.prefix_text;
-  return c.stage == Stage::kRelaxedPrefilter ? c.syntax.hyperscan_relaxed : c.syntax.hyperscan_exact;
+  return c.stage == Stage::kRelaxedPrefilter ? c.syntax.hyperscan_relaxed
+                                             : c.syntax.hyperscan_exact;
 }
 
 unsigned stage_flags(const Candidate& c) {
@@ -290,7 +294,8 @@ std::string hex64(uint64_t h) {
 // Everything the databases depend on: the library and the CPU it tunes for, every
 // candidate's text, flags and databases at its starting stage.
 std::string cache_key(const std::vector<Candidate>& candidates, size_t keys) {
-  std::string k = "wardsoc-hyperscan-cache\n" + std::to_string(kCacheFormat) + "\n" + hs_version() + "\n";
+  std::string k =
+      "wardsoc-hyperscan-cache\n" + std::to_string(kCacheFormat) + "\n" + hs_version() + "\n";
   hs_platform_info_t plat{};
   if (hs_populate_platform(&plat) == HS_SUCCESS) {
     k += std::to_string(plat.tune) + "/" + std::to_string(plat.cpu_features) + "\n";
@@ -335,7 +340,8 @@ class Reader {
 
 // Reads a cache file written by save_cache. False (and nothing kept) if it is missing,
 // from another format, or Hyperscan refuses a database in it.
-bool load_cache(const std::string& file, size_t keys, std::vector<Candidate>* candidates, CompiledDatabase* out) {
+bool load_cache(const std::string& file, size_t keys, std::vector<Candidate>* candidates,
+                CompiledDatabase* out) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return false;
   std::ostringstream ss;
@@ -344,8 +350,8 @@ bool load_cache(const std::string& file, size_t keys, std::vector<Candidate>* ca
   Reader r(data);
   std::string_view magic;
   uint32_t format = 0, n = 0, ndb = 0;
-  if (!r.bytes(4, &magic) || magic != std::string_view(kCacheMagic, 4) || !r.u32(&format) || format != kCacheFormat ||
-      !r.u32(&n) || n != candidates->size()) {
+  if (!r.bytes(4, &magic) || magic != std::string_view(kCacheMagic, 4) || !r.u32(&format) ||
+      format != kCacheFormat || !r.u32(&n) || n != candidates->size()) {
     return false;
   }
   std::vector<Stage> stages(n);
@@ -353,7 +359,8 @@ bool load_cache(const std::string& file, size_t keys, std::vector<Candidate>* ca
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t st = 0, len = 0;
     std::string_view reason;
-    if (!r.u32(&st) || st > static_cast<uint32_t>(Stage::kPrefix) || !r.u32(&len) || !r.bytes(len, &reason)) {
+    if (!r.u32(&st) || st > static_cast<uint32_t>(Stage::kPrefix) || !r.u32(&len) ||
+        !r.bytes(len, &reason)) {
       return false;
     }
     stages[i] = static_cast<Stage>(st);
@@ -409,8 +416,9 @@ bool load_cache(const std::string& file, size_t keys, std::vector<Candidate>* ca
 
 // Written to a temporary file and renamed, so a reader never sees half a file; the
 // oldest files beyond kCacheFilesKept are removed (one per rule-set version).
-void save_cache(const std::string& dir, const std::string& file, const std::vector<Candidate>& candidates,
-                const CompiledDatabase& db, LoadReport* report) {
+void save_cache(const std::string& dir, const std::string& file,
+                const std::vector<Candidate>& candidates, const CompiledDatabase& db,
+                LoadReport* report) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -444,7 +452,8 @@ void save_cache(const std::string& dir, const std::string& file, const std::vect
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(data.data(), static_cast<std::streamsize>(data.size()));
     if (!out) {
-      report->warning(file, 0, 0, "", "cannot write the Hyperscan database cache (the next start compiles again)");
+      report->warning(file, 0, 0, "",
+                      "cannot write the Hyperscan database cache (the next start compiles again)");
       fs::remove(tmp, ec);
       return;
     }
@@ -455,14 +464,16 @@ void save_cache(const std::string& dir, const std::string& file, const std::vect
     return;
   }
   std::vector<std::pair<fs::file_time_type, fs::path>> files;
-  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.rfind("hs-", 0) == 0 && it->path().extension() == ".db") {
       files.emplace_back(it->last_write_time(ec), it->path());
     }
   }
   if (files.size() <= kCacheFilesKept) return;
-  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
   for (size_t i = kCacheFilesKept; i < files.size(); ++i) fs::remove(files[i].second, ec);
 }
 
@@ -475,7 +486,8 @@ struct BuildFailure {
 
 // The joined-lines form of one database, or null when one of its patterns has none (the
 // database's lines are then scanned one at a time). Never an error: it only saves time.
-hs_database_t* build_joined(const std::vector<Candidate>& candidates, const std::vector<uint32_t>& ids) {
+hs_database_t* build_joined(const std::vector<Candidate>& candidates,
+                            const std::vector<uint32_t>& ids) {
   std::vector<const char*> exprs;
   std::vector<unsigned> flags;
   std::vector<unsigned> hs_ids;
@@ -487,15 +499,17 @@ hs_database_t* build_joined(const std::vector<Candidate>& candidates, const std:
   }
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
-  if (hs_compile_multi(exprs.data(), flags.data(), hs_ids.data(), static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK,
-                       nullptr, &db, &err) != HS_SUCCESS) {
+  if (hs_compile_multi(exprs.data(), flags.data(), hs_ids.data(),
+                       static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
+                       &err) != HS_SUCCESS) {
     hs_free_compile_error(err);
     return nullptr;
   }
   return db;
 }
 
-BuildFailure build_databases(const std::vector<Candidate>& candidates, const Layout& l, CompiledDatabase* out) {
+BuildFailure build_databases(const std::vector<Candidate>& candidates, const Layout& l,
+                             CompiledDatabase* out) {
   for (const auto& ids : l.groups) {
     std::vector<const char*> exprs;
     std::vector<unsigned> flags;
@@ -507,12 +521,14 @@ BuildFailure build_databases(const std::vector<Candidate>& candidates, const Lay
     }
     hs_database_t* db = nullptr;
     hs_compile_error_t* err = nullptr;
-    const hs_error_t rc = hs_compile_multi(exprs.data(), flags.data(), hs_ids.data(),
-                                           static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db, &err);
+    const hs_error_t rc =
+        hs_compile_multi(exprs.data(), flags.data(), hs_ids.data(),
+                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db, &err);
     if (rc != HS_SUCCESS) {
       BuildFailure f;
       f.message = err != nullptr ? err->message : "unknown error";
-      if (err != nullptr && err->expression >= 0 && static_cast<size_t>(err->expression) < ids.size()) {
+      if (err != nullptr && err->expression >= 0 &&
+          static_cast<size_t>(err->expression) < ids.size()) {
         f.candidate = static_cast<int>(ids[static_cast<size_t>(err->expression)]);
       }
       hs_free_compile_error(err);
@@ -585,7 +601,8 @@ RulePattern& pattern_of(std::vector<Rule>& rules, const Use& u) {
 void check_rejected_patterns(std::vector<Rule>* rules, LoadReport* report) {
   for (Rule& r : *rules) {
     for (MatchStep& s : r.steps) {
-      for (RulePattern& p : s.patterns) compile_re2(r, p, p.from_contains ? "match.contains" : "match.regex", report);
+      for (RulePattern& p : s.patterns)
+        compile_re2(r, p, p.from_contains ? "match.contains" : "match.regex", report);
       for (RulePattern& p : s.exclusions) compile_re2(r, p, "match.not", report);
     }
   }
@@ -671,7 +688,9 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
     for (const Use& u : c.uses) {
       Rule& r = rules[u.rule];
       RulePattern& p = pattern_of(rules, u);
-      const std::string_view key = u.exclusion ? "match.not" : p.from_contains ? "match.contains" : "match.regex";
+      const std::string_view key = u.exclusion       ? "match.not"
+                                   : p.from_contains ? "match.contains"
+                                                     : "match.regex";
       if (c.re2 == nullptr && valid[ci]) {
         if (!compile_re2(r, p, key, report)) {
           valid[ci] = false;
@@ -687,31 +706,38 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
       p.lead = leading_literal(p.text);
       p.capture_groups = c.re2->NumberOfCapturingGroups();
       p.captures.clear();
-      for (const auto& [name, index] : c.re2->NamedCapturingGroups()) p.captures.emplace_back(name, index);
-      std::sort(p.captures.begin(), p.captures.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+      for (const auto& [name, index] : c.re2->NamedCapturingGroups())
+        p.captures.emplace_back(name, index);
+      std::sort(p.captures.begin(), p.captures.end(),
+                [](const auto& a, const auto& b) { return a.second < b.second; });
     }
     if (!valid[ci]) continue;
     c.syntax = analyze_pattern(c.text);
     // Said once, where the text is first written (a sequence step reusing a rule repeats it).
     const Use& first = c.uses.front();
     const RulePattern& p0 = pattern_of(rules, first);
-    const std::string key = first.exclusion ? "match.not" : p0.from_contains ? "match.contains" : "match.regex";
+    const std::string key = first.exclusion    ? "match.not"
+                            : p0.from_contains ? "match.contains"
+                                               : "match.regex";
     for (const std::string& w : c.syntax.warnings) {
-      report->warning(rules[first.rule].file, p0.pos.line, p0.pos.column, rules[first.rule].id, key + ": " + w);
+      report->warning(rules[first.rule].file, p0.pos.line, p0.pos.column, rules[first.rule].id,
+                      key + ": " + w);
     }
     c.literal = choose_literal(runs[ci], run_users);
     c.literal_caseless = runs_caseless[ci];
     const bool literal_ok =
         c.literal.size() >= kMinPrefilterLiteral &&
-        !(c.literal_caseless && std::any_of(c.literal.begin(), c.literal.end(),
-                                            [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; }));
+        !(c.literal_caseless && std::any_of(c.literal.begin(), c.literal.end(), [](char ch) {
+            return static_cast<unsigned char>(ch) >= 0x80;
+          }));
     if (literal_ok && (c.re2->NumberOfCapturingGroups() > 0 || c.syntax.hyperscan_unsafe)) {
       // RE2 runs on every hit anyway (to extract fields, or because Hyperscan cannot take
       // the pattern): Hyperscan need only find the literal.
       c.stage = Stage::kLiteral;
       c.literal_text = literal_expression(c.literal);
       const std::string literal_reason =
-          "Hyperscan looks for its literal '" + c.literal + "'" + (c.literal_caseless ? " (any case)" : "") +
+          "Hyperscan looks for its literal '" + c.literal + "'" +
+          (c.literal_caseless ? " (any case)" : "") +
           "; RE2 confirms the line and extracts the fields" +
           (c.syntax.hyperscan_unsafe ? " (" + c.syntax.unsafe_reason + ")" : "");
       c.last_error = literal_reason;
@@ -721,16 +747,19 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
       // not anywhere in it). A literal of its own stays: anchored starts cost Hyperscan
       // more to scan than literals when there are many.
       const auto shared = run_users.find(c.literal);
-      if (!c.syntax.hyperscan_unsafe && !c.literal_caseless && shared != run_users.end() && shared->second > 1) {
+      if (!c.syntax.hyperscan_unsafe && !c.literal_caseless && shared != run_users.end() &&
+          shared->second > 1) {
         c.prefix_text = anchored_start(c.text, c.literal, &c.prefix_lines);
         if (!c.prefix_text.empty()) {
           c.stage = Stage::kPrefix;
-          c.last_error = "Hyperscan matches the start of the message '" + capture_free_prefix(c.text) +
+          c.last_error = "Hyperscan matches the start of the message '" +
+                         capture_free_prefix(c.text) +
                          "'; RE2 confirms the line and extracts the fields";
         }
       }
       settle_stage(c);
-      if (c.stage == Stage::kLiteral) c.last_error = literal_reason;  // also when the start was refused
+      if (c.stage == Stage::kLiteral)
+        c.last_error = literal_reason;  // also when the start was refused
     } else if (c.syntax.hyperscan_unsafe) {
       c.stage = Stage::kRe2Only;
       c.last_error = c.syntax.unsafe_reason;
@@ -766,7 +795,8 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
   bool loaded = false;
   if (!options.cache_dir.empty()) {
     out->cache_file =
-        (std::filesystem::path(options.cache_dir) / ("hs-" + cache_key(candidates, keys) + ".db")).string();
+        (std::filesystem::path(options.cache_dir) / ("hs-" + cache_key(candidates, keys) + ".db"))
+            .string();
     loaded = load_cache(out->cache_file, keys, &candidates, out);
   }
   out->from_cache = loaded;
@@ -795,14 +825,17 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
   for (hs_database_t* db : all) {
     const hs_error_t src = hs_alloc_scratch(db, &out->scratch);  // grows one scratch to fit all
     if (src != HS_SUCCESS) {
-      report->error("", 0, 0, "", "Hyperscan could not allocate scratch space (error " + std::to_string(src) + ")");
+      report->error(
+          "", 0, 0, "",
+          "Hyperscan could not allocate scratch space (error " + std::to_string(src) + ")");
       return false;
     }
     size_t size = 0;
     if (hs_database_size(db, &size) == HS_SUCCESS) out->database_bytes += size;
   }
   if (out->scratch != nullptr) hs_scratch_size(out->scratch, &out->scratch_bytes);
-  out->hyperscan_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out->hyperscan_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!loaded && !options.cache_dir.empty() && !out->databases.empty()) {
     save_cache(options.cache_dir, out->cache_file, candidates, *out, report);
   }
@@ -811,13 +844,15 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
   out->user_begin.assign(1, 0);
   out->users.clear();
   std::vector<uint32_t> unit_of_rule(rules.size(), 0);
-  for (uint32_t u = static_cast<uint32_t>(out->units.size()); u-- > 0;) unit_of_rule[out->units[u].rule] = u;
+  for (uint32_t u = static_cast<uint32_t>(out->units.size()); u-- > 0;)
+    unit_of_rule[out->units[u].rule] = u;
   for (uint32_t id = 0; id < candidates.size(); ++id) {
     const Candidate& c = candidates[id];
     for (const Use& u : c.uses) {
       if (!u.exclusion) {
         const uint32_t unit = unit_of_rule[u.rule] + u.step;
-        if (std::find(out->users.begin() + out->user_begin.back(), out->users.end(), unit) == out->users.end()) {
+        if (std::find(out->users.begin() + out->user_begin.back(), out->users.end(), unit) ==
+            out->users.end()) {
           out->users.push_back(unit);
         }
       }
@@ -844,7 +879,8 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
           if (!u.exclusion && &u == &c.uses.front()) {
             report->warning(r.file, p.pos.line, p.pos.column, r.id,
                             std::string(p.from_contains ? "match.contains" : "match.regex") +
-                                ": matched by RE2 alone on every line the rule applies to, which is slow (Hyperscan: " +
+                                ": matched by RE2 alone on every line the rule applies to, which "
+                                "is slow (Hyperscan: " +
                                 c.last_error + ")");
           }
           if (p.kind == MatchKind::kRe2Only && !c.last_error.empty()) {
@@ -859,7 +895,8 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
         p.hyperscan_id = kNoHyperscanId;
         p.hyperscan_text.clear();
       }
-      p.needs_confirm = p.kind != MatchKind::kHyperscanExact || c.syntax.needs_confirm || !p.captures.empty();
+      p.needs_confirm =
+          p.kind != MatchKind::kHyperscanExact || c.syntax.needs_confirm || !p.captures.empty();
       // A hit in joined lines of a pattern that can match '\n' may span two lines.
       p.confirm_joined = p.needs_confirm || !c.syntax.lines_exact;
     }

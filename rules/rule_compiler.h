@@ -93,8 +93,8 @@ struct CompiledDatabase {
     return i < 0 ? nullptr : databases[static_cast<size_t>(i)];
   }
   std::span<const uint32_t> users_of(uint32_t expression) const {
-    return std::span<const uint32_t>(users).subspan(user_begin[expression],
-                                                    user_begin[expression + 1] - user_begin[expression]);
+    return std::span<const uint32_t>(users).subspan(
+        user_begin[expression], user_begin[expression + 1] - user_begin[expression]);
   }
 };
 

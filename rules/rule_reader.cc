@@ -20,9 +20,9 @@ constexpr int64_t kMaxCount = 10000;  // pending lines are kept per key until th
 constexpr size_t kMaxSteps = 8;
 
 const std::vector<std::string_view> kRuleKeys = {
-    "id",      "title", "title_vi",    "description", "severity", "level",    "sources",
-    "programs", "tags", "enabled",     "match",       "where",    "aggregation", "sequence",
-    "absence", "suppress", "tests"};
+    "id",          "title",    "title_vi", "description", "severity", "level",
+    "sources",     "programs", "tags",     "enabled",     "match",    "where",
+    "aggregation", "sequence", "absence",  "suppress",    "tests"};
 // Keys that later versions of the format will add; named so the error says "not yet".
 const std::vector<std::string_view> kFutureKeys = {"macros", "overrides", "exceptions", "output"};
 
@@ -68,15 +68,15 @@ class FileReader {
     try {
       docs = YAML::LoadAll(std::string(yaml));
     } catch (const YAML::ParserException& e) {
-      report_->error(file_, e.mark.line + 1, e.mark.column + 1, "",
-                     "YAML syntax error: " + e.msg);
+      report_->error(file_, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
       return {};
     } catch (const YAML::Exception& e) {
       report_->error(file_, e.mark.line + 1, e.mark.column + 1, "", "YAML error: " + e.msg);
       return {};
     }
     if (docs.size() > 1) {
-      error(docs[1], "", "the file holds several YAML documents; put every rule under one 'rules:' list");
+      error(docs[1], "",
+            "the file holds several YAML documents; put every rule under one 'rules:' list");
       return {};
     }
     if (docs.empty() || docs[0].IsNull()) {
@@ -85,7 +85,9 @@ class FileReader {
     }
     const YAML::Node& root = docs[0];
     if (!root.IsMap()) {
-      error(root, "", "expected a mapping with a 'rules:' list at the top, got " + std::string(type_name(root)));
+      error(root, "",
+            "expected a mapping with a 'rules:' list at the top, got " +
+                std::string(type_name(root)));
       return {};
     }
     std::vector<Rule> rules;
@@ -120,7 +122,8 @@ class FileReader {
         }
       }
     }
-    if (!saw_rules && root.size() == 0) report_->warning(file_, 0, 0, "", "the file holds no rules");
+    if (!saw_rules && root.size() == 0)
+      report_->warning(file_, 0, 0, "", "the file holds no rules");
     return rules;
   }
 
@@ -128,7 +131,9 @@ class FileReader {
   static int line(const YAML::Node& n) { return n.Mark().is_null() ? 0 : n.Mark().line + 1; }
   static int column(const YAML::Node& n) { return n.Mark().is_null() ? 0 : n.Mark().column + 1; }
   static SourcePosition pos(const YAML::Node& n) { return SourcePosition{line(n), column(n)}; }
-  static std::string key_text(const YAML::Node& k) { return k.IsScalar() ? k.Scalar() : std::string("?"); }
+  static std::string key_text(const YAML::Node& k) {
+    return k.IsScalar() ? k.Scalar() : std::string("?");
+  }
 
   void error(const YAML::Node& at, const std::string& rule_id, std::string message) {
     report_->error(file_, line(at), column(at), rule_id, std::move(message));
@@ -138,7 +143,8 @@ class FileReader {
     report_->warning(file_, line(at), column(at), rule_id, std::move(message));
   }
 
-  std::optional<std::string> scalar(const YAML::Node& n, std::string_view key, const std::string& rid) {
+  std::optional<std::string> scalar(const YAML::Node& n, std::string_view key,
+                                    const std::string& rid) {
     if (!n.IsScalar()) {
       error(n, rid, std::string(key) + ": expected a string, got " + std::string(type_name(n)));
       return std::nullopt;
@@ -146,7 +152,8 @@ class FileReader {
     return n.Scalar();
   }
 
-  std::optional<std::string> nonempty(const YAML::Node& n, std::string_view key, const std::string& rid) {
+  std::optional<std::string> nonempty(const YAML::Node& n, std::string_view key,
+                                      const std::string& rid) {
     auto s = scalar(n, key, rid);
     if (s && s->empty()) {
       error(n, rid, std::string(key) + ": must not be empty");
@@ -167,8 +174,9 @@ class FileReader {
       return true;
     }
     if (!n.IsSequence()) {
-      error(n, rid, std::string(key) + ": expected a string or a list of strings, got " +
-                        std::string(type_name(n)));
+      error(n, rid,
+            std::string(key) + ": expected a string or a list of strings, got " +
+                std::string(type_name(n)));
       return false;
     }
     if (n.size() == 0) {
@@ -188,7 +196,8 @@ class FileReader {
   }
 
   // Program names: a name or a list; '' stands for lines without a program (plain files).
-  void program_list(const YAML::Node& n, std::string_view key, const std::string& rid, std::vector<std::string>* out) {
+  void program_list(const YAML::Node& n, std::string_view key, const std::string& rid,
+                    std::vector<std::string>* out) {
     if (n.IsScalar()) {
       out->push_back(n.Scalar());
       return;
@@ -202,7 +211,8 @@ class FileReader {
     }
   }
 
-  std::optional<int64_t> duration(const YAML::Node& n, std::string_view key, const std::string& rid) {
+  std::optional<int64_t> duration(const YAML::Node& n, std::string_view key,
+                                  const std::string& rid) {
     auto s = scalar(n, key, rid);
     if (!s) return std::nullopt;
     Result<int64_t> d = parse_duration_us(*s);
@@ -224,8 +234,9 @@ class FileReader {
       return std::nullopt;
     }
     if (v < lo || v > hi) {
-      error(n, rid, std::string(key) + ": " + std::to_string(v) + " is out of range " +
-                        std::to_string(lo) + ".." + std::to_string(hi));
+      error(n, rid,
+            std::string(key) + ": " + std::to_string(v) + " is out of range " + std::to_string(lo) +
+                ".." + std::to_string(hi));
       return std::nullopt;
     }
     return v;
@@ -234,8 +245,8 @@ class FileReader {
   // Walks a mapping, reporting duplicate keys and keys not in `allowed`; calls fn(key, value)
   // for the others.
   template <class Fn>
-  void each_key(const YAML::Node& map, std::string_view what, const std::vector<std::string_view>& allowed,
-                const std::string& rid, Fn fn) {
+  void each_key(const YAML::Node& map, std::string_view what,
+                const std::vector<std::string_view>& allowed, const std::string& rid, Fn fn) {
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
       const std::string key = key_text(it->first);
@@ -245,9 +256,12 @@ class FileReader {
       }
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         if (std::find(kFutureKeys.begin(), kFutureKeys.end(), key) != kFutureKeys.end()) {
-          error(it->first, rid, std::string(what) + ": '" + key + "' is not supported by this version of wardsoc");
+          error(it->first, rid,
+                std::string(what) + ": '" + key + "' is not supported by this version of wardsoc");
         } else {
-          error(it->first, rid, std::string(what) + ": unknown key '" + key + "' (expected one of: " + join(allowed) + ")");
+          error(it->first, rid,
+                std::string(what) + ": unknown key '" + key +
+                    "' (expected one of: " + join(allowed) + ")");
         }
         continue;
       }
@@ -270,7 +284,8 @@ class FileReader {
 
   // `contains` terms become quoted patterns, so they go through the same engines (and
   // Hyperscan takes them exactly, as literals).
-  bool read_contains(const YAML::Node& n, const std::string& rid, bool ignore_case, std::vector<RulePattern>* out) {
+  bool read_contains(const YAML::Node& n, const std::string& rid, bool ignore_case,
+                     std::vector<RulePattern>* out) {
     std::vector<std::pair<std::string, YAML::Node>> terms;
     if (!string_list(n, "match.contains", rid, &terms)) return false;
     for (auto& [term, node] : terms) {
@@ -286,14 +301,17 @@ class FileReader {
 
   void read_match(const YAML::Node& n, const std::string& rid, MatchStep* step) {
     if (!n.IsMap()) {
-      error(n, rid, "match: expected a mapping with 'regex' and/or 'contains' (and optionally 'not'), got " +
-                        std::string(type_name(n)));
+      error(
+          n, rid,
+          "match: expected a mapping with 'regex' and/or 'contains' (and optionally 'not'), got " +
+              std::string(type_name(n)));
       return;
     }
     bool have_regex = false, have_contains = false;
     bool ignore_case = false;
     if (const YAML::Node ic = n["ignore_case"]; ic && ic.IsScalar()) {
-      if (!YAML::convert<bool>::decode(ic, ignore_case)) error(ic, rid, "match.ignore_case: expected true or false");
+      if (!YAML::convert<bool>::decode(ic, ignore_case))
+        error(ic, rid, "match.ignore_case: expected true or false");
     } else if (ic) {
       error(ic, rid, "match.ignore_case: expected true or false");
     }
@@ -315,19 +333,21 @@ class FileReader {
   // where: a list of {field: NAME, <operator>: VALUE}, all of which must hold.
   void read_where(const YAML::Node& n, const std::string& rid, MatchStep* step) {
     if (!n.IsSequence()) {
-      error(n, rid, "where: expected a list of conditions like {field: user, in: [root, admin]}, got " +
-                        std::string(type_name(n)));
+      error(n, rid,
+            "where: expected a list of conditions like {field: user, in: [root, admin]}, got " +
+                std::string(type_name(n)));
       return;
     }
     static const std::vector<std::string_view> kOps = {
-        "equals", "not_equals", "in",        "not_in",    "cidr",    "not_cidr",   "lt",
-        "le",     "gt",         "ge",        "regex",     "not_regex", "in_list",  "not_in_list"};
+        "equals", "not_equals", "in", "not_in", "cidr",      "not_cidr", "lt",
+        "le",     "gt",         "ge", "regex",  "not_regex", "in_list",  "not_in_list"};
     std::vector<std::string_view> allowed = kOps;
     allowed.insert(allowed.begin(), "field");
     for (const YAML::Node& item : n) {
       if (!item.IsMap()) {
-        error(item, rid, "where: each condition is a mapping like {field: user, equals: root}, got " +
-                             std::string(type_name(item)));
+        error(item, rid,
+              "where: each condition is a mapping like {field: user, equals: root}, got " +
+                  std::string(type_name(item)));
         continue;
       }
       Condition c;
@@ -335,62 +355,65 @@ class FileReader {
       bool have_field = false;
       int ops = 0;
       const int errors_before = errors_;
-      each_key(item, "where", allowed, rid, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
-        if (key == "field") {
-          if (auto s = nonempty(v, "where.field", rid)) {
-            c.field = *s;
-            have_field = true;
-          }
-          return;
-        }
-        if (++ops > 1) {
-          error(k, rid, "where: one operator per condition (write a second condition for '" + key + "')");
-          return;
-        }
-        const std::string what = "where." + key;
-        if (key == "equals" || key == "not_equals") {
-          c.op = key == "equals" ? Condition::Op::kEquals : Condition::Op::kNotEquals;
-          if (auto s = scalar(v, what, rid)) c.values.push_back(*s);
-        } else if (key == "in" || key == "not_in") {
-          c.op = key == "in" ? Condition::Op::kIn : Condition::Op::kNotIn;
-          std::vector<std::pair<std::string, YAML::Node>> vals;
-          if (string_list(v, what, rid, &vals)) {
-            for (auto& x : vals) c.values.push_back(x.first);
-          }
-        } else if (key == "cidr" || key == "not_cidr") {
-          c.op = key == "cidr" ? Condition::Op::kCidr : Condition::Op::kNotCidr;
-          std::vector<std::pair<std::string, YAML::Node>> nets;
-          if (string_list(v, what, rid, &nets)) {
-            for (auto& [text, node] : nets) {
-              std::string why;
-              if (auto net = parse_network(text, &why)) {
-                c.networks.push_back(std::move(*net));
-              } else {
-                error(node, rid, what + ": '" + text + "' is not a network: " + why);
-              }
-            }
-          }
-        } else if (key == "lt" || key == "le" || key == "gt" || key == "ge") {
-          c.op = key == "lt" ? Condition::Op::kLt
-                 : key == "le" ? Condition::Op::kLe
-                 : key == "gt" ? Condition::Op::kGt
-                               : Condition::Op::kGe;
-          if (auto s = scalar(v, what, rid)) {
-            double d = 0;
-            auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), d);
-            if (ec != std::errc() || p != s->data() + s->size()) {
-              error(v, rid, what + ": expected a number, got '" + *s + "'");
-            }
-            c.number = d;
-          }
-        } else if (key == "regex" || key == "not_regex") {
-          c.op = key == "regex" ? Condition::Op::kRegex : Condition::Op::kNotRegex;
-          if (auto s = nonempty(v, what, rid)) c.regex_text = *s;
-        } else if (key == "in_list" || key == "not_in_list") {
-          c.op = key == "in_list" ? Condition::Op::kInList : Condition::Op::kNotInList;
-          if (auto s = nonempty(v, what, rid)) c.list = *s;
-        }
-      });
+      each_key(item, "where", allowed, rid,
+               [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
+                 if (key == "field") {
+                   if (auto s = nonempty(v, "where.field", rid)) {
+                     c.field = *s;
+                     have_field = true;
+                   }
+                   return;
+                 }
+                 if (++ops > 1) {
+                   error(k, rid,
+                         "where: one operator per condition (write a second condition for '" + key +
+                             "')");
+                   return;
+                 }
+                 const std::string what = "where." + key;
+                 if (key == "equals" || key == "not_equals") {
+                   c.op = key == "equals" ? Condition::Op::kEquals : Condition::Op::kNotEquals;
+                   if (auto s = scalar(v, what, rid)) c.values.push_back(*s);
+                 } else if (key == "in" || key == "not_in") {
+                   c.op = key == "in" ? Condition::Op::kIn : Condition::Op::kNotIn;
+                   std::vector<std::pair<std::string, YAML::Node>> vals;
+                   if (string_list(v, what, rid, &vals)) {
+                     for (auto& x : vals) c.values.push_back(x.first);
+                   }
+                 } else if (key == "cidr" || key == "not_cidr") {
+                   c.op = key == "cidr" ? Condition::Op::kCidr : Condition::Op::kNotCidr;
+                   std::vector<std::pair<std::string, YAML::Node>> nets;
+                   if (string_list(v, what, rid, &nets)) {
+                     for (auto& [text, node] : nets) {
+                       std::string why;
+                       if (auto net = parse_network(text, &why)) {
+                         c.networks.push_back(std::move(*net));
+                       } else {
+                         error(node, rid, what + ": '" + text + "' is not a network: " + why);
+                       }
+                     }
+                   }
+                 } else if (key == "lt" || key == "le" || key == "gt" || key == "ge") {
+                   c.op = key == "lt"   ? Condition::Op::kLt
+                          : key == "le" ? Condition::Op::kLe
+                          : key == "gt" ? Condition::Op::kGt
+                                        : Condition::Op::kGe;
+                   if (auto s = scalar(v, what, rid)) {
+                     double d = 0;
+                     auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), d);
+                     if (ec != std::errc() || p != s->data() + s->size()) {
+                       error(v, rid, what + ": expected a number, got '" + *s + "'");
+                     }
+                     c.number = d;
+                   }
+                 } else if (key == "regex" || key == "not_regex") {
+                   c.op = key == "regex" ? Condition::Op::kRegex : Condition::Op::kNotRegex;
+                   if (auto s = nonempty(v, what, rid)) c.regex_text = *s;
+                 } else if (key == "in_list" || key == "not_in_list") {
+                   c.op = key == "in_list" ? Condition::Op::kInList : Condition::Op::kNotInList;
+                   if (auto s = nonempty(v, what, rid)) c.list = *s;
+                 }
+               });
       if (!have_field) error(item, rid, "where: 'field' is required");
       if (ops == 0) error(item, rid, "where: an operator is required (one of: " + join(kOps) + ")");
       if (errors_ == errors_before) step->where.push_back(std::move(c));
@@ -408,7 +431,9 @@ class FileReader {
 
   void read_aggregation(const YAML::Node& n, const std::string& rid, Rule* r) {
     if (!n.IsMap()) {
-      error(n, rid, "aggregation: expected a mapping with 'count' and 'window', got " + std::string(type_name(n)));
+      error(n, rid,
+            "aggregation: expected a mapping with 'count' and 'window', got " +
+                std::string(type_name(n)));
       return;
     }
     r->aggregated = true;
@@ -417,7 +442,8 @@ class FileReader {
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
                if (key == "count") {
                  have_count = true;
-                 if (auto c = integer(v, "aggregation.count", rid, 1, kMaxCount)) r->count = static_cast<uint32_t>(*c);
+                 if (auto c = integer(v, "aggregation.count", rid, 1, kMaxCount))
+                   r->count = static_cast<uint32_t>(*c);
                } else if (key == "window") {
                  have_window = true;
                  if (auto d = duration(v, "aggregation.window", rid)) r->window_us = *d;
@@ -438,7 +464,9 @@ class FileReader {
   void read_step(const YAML::Node& n, const std::string& rid, MatchStep* step) {
     step->pos = pos(n);
     if (!n.IsMap()) {
-      error(n, rid, "sequence.steps: each step is a mapping with 'match' or 'rule', got " + std::string(type_name(n)));
+      error(n, rid,
+            "sequence.steps: each step is a mapping with 'match' or 'rule', got " +
+                std::string(type_name(n)));
       return;
     }
     bool have_match = false;
@@ -462,7 +490,9 @@ class FileReader {
                  program_list(v, "sequence.steps.programs", rid, &step->programs);
                }
              });
-    if (!have_match) error(n, rid, "sequence.steps: a step needs 'match' (its own lines) or 'rule' (another rule's)");
+    if (!have_match)
+      error(n, rid,
+            "sequence.steps: a step needs 'match' (its own lines) or 'rule' (another rule's)");
     if (!step->from_rule.empty() && (!step->patterns.empty() || !step->where.empty())) {
       error(n, rid, "sequence.steps: a step takes either 'rule' or 'match'/'where', not both");
     }
@@ -470,8 +500,9 @@ class FileReader {
 
   void read_sequence(const YAML::Node& n, const std::string& rid, Rule* r) {
     if (!n.IsMap()) {
-      error(n, rid, "sequence: expected a mapping with 'window', 'steps' and optionally 'group_by', got " +
-                        std::string(type_name(n)));
+      error(n, rid,
+            "sequence: expected a mapping with 'window', 'steps' and optionally 'group_by', got " +
+                std::string(type_name(n)));
       return;
     }
     r->aggregated = true;
@@ -500,7 +531,8 @@ class FileReader {
                    read_step(item, rid, &step);
                    if (step.name.empty()) step.name = "step" + std::to_string(r->steps.size() + 1);
                    if (!names.insert(step.name).second) {
-                     error(item, rid, "sequence.steps: step name '" + step.name + "' is used twice");
+                     error(item, rid,
+                           "sequence.steps: step name '" + step.name + "' is used twice");
                    }
                    r->steps.push_back(std::move(step));
                  }
@@ -512,8 +544,9 @@ class FileReader {
 
   void read_absence(const YAML::Node& n, const std::string& rid, Rule* r) {
     if (!n.IsMap()) {
-      error(n, rid, "absence: expected a mapping with 'after' and optionally 'group_by', got " +
-                        std::string(type_name(n)));
+      error(n, rid,
+            "absence: expected a mapping with 'after' and optionally 'group_by', got " +
+                std::string(type_name(n)));
       return;
     }
     r->aggregated = true;
@@ -528,10 +561,12 @@ class FileReader {
                  read_group_by(v, "absence", rid, r);
                }
              });
-    if (!have_after) error(n, rid, "absence: 'after' is required (how long an asset may stay silent)");
+    if (!have_after)
+      error(n, rid, "absence: 'after' is required (how long an asset may stay silent)");
   }
 
-  bool read_test_case(const YAML::Node& n, bool expect_match, const std::string& rid, RuleTestCase* tc) {
+  bool read_test_case(const YAML::Node& n, bool expect_match, const std::string& rid,
+                      RuleTestCase* tc) {
     tc->pos = pos(n);
     const std::string_view what = expect_match ? "tests.match" : "tests.no_match";
     if (n.IsScalar()) {
@@ -539,7 +574,9 @@ class FileReader {
       return true;
     }
     if (!n.IsMap()) {
-      error(n, rid, std::string(what) + ": expected a log line or a mapping with 'line', got " + std::string(type_name(n)));
+      error(n, rid,
+            std::string(what) + ": expected a log line or a mapping with 'line', got " +
+                std::string(type_name(n)));
       return false;
     }
     bool have_line = false;
@@ -548,49 +585,57 @@ class FileReader {
       allowed.push_back("fields");
       allowed.push_back("step");
     }
-    each_key(n, what, allowed, rid, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
-      if (key == "line") {
-        if (auto s = scalar(v, std::string(what) + ".line", rid)) {
-          tc->line = *s;
-          have_line = true;
-        }
-        return;
-      }
-      if (key == "step") {
-        if (auto s = nonempty(v, std::string(what) + ".step", rid)) tc->step = *s;
-        return;
-      }
-      if (!v.IsMap()) {
-        error(v, rid, std::string(what) + ".fields: expected a mapping of field: value, got " + std::string(type_name(v)));
-        return;
-      }
-      for (auto it = v.begin(); it != v.end(); ++it) {
-        auto value = scalar(it->second, std::string(what) + ".fields." + key_text(it->first), rid);
-        if (value) tc->fields.emplace_back(key_text(it->first), *value);
-      }
-    });
+    each_key(n, what, allowed, rid,
+             [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+               if (key == "line") {
+                 if (auto s = scalar(v, std::string(what) + ".line", rid)) {
+                   tc->line = *s;
+                   have_line = true;
+                 }
+                 return;
+               }
+               if (key == "step") {
+                 if (auto s = nonempty(v, std::string(what) + ".step", rid)) tc->step = *s;
+                 return;
+               }
+               if (!v.IsMap()) {
+                 error(v, rid,
+                       std::string(what) + ".fields: expected a mapping of field: value, got " +
+                           std::string(type_name(v)));
+                 return;
+               }
+               for (auto it = v.begin(); it != v.end(); ++it) {
+                 auto value =
+                     scalar(it->second, std::string(what) + ".fields." + key_text(it->first), rid);
+                 if (value) tc->fields.emplace_back(key_text(it->first), *value);
+               }
+             });
     if (!have_line) error(n, rid, std::string(what) + ": 'line' is required");
     return have_line;
   }
 
   void read_tests(const YAML::Node& n, const std::string& rid, Rule* r) {
     if (!n.IsMap()) {
-      error(n, rid, "tests: expected a mapping with 'match' and/or 'no_match', got " + std::string(type_name(n)));
+      error(n, rid,
+            "tests: expected a mapping with 'match' and/or 'no_match', got " +
+                std::string(type_name(n)));
       return;
     }
-    each_key(n, "tests", {"match", "no_match"}, rid, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
-      const bool expect_match = key == "match";
-      if (!v.IsSequence()) {
-        error(v, rid, "tests." + key + ": expected a list, got " + std::string(type_name(v)));
-        return;
-      }
-      for (const YAML::Node& item : v) {
-        RuleTestCase tc;
-        if (read_test_case(item, expect_match, rid, &tc)) {
-          (expect_match ? r->match_tests : r->no_match_tests).push_back(std::move(tc));
-        }
-      }
-    });
+    each_key(n, "tests", {"match", "no_match"}, rid,
+             [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+               const bool expect_match = key == "match";
+               if (!v.IsSequence()) {
+                 error(v, rid,
+                       "tests." + key + ": expected a list, got " + std::string(type_name(v)));
+                 return;
+               }
+               for (const YAML::Node& item : v) {
+                 RuleTestCase tc;
+                 if (read_test_case(item, expect_match, rid, &tc)) {
+                   (expect_match ? r->match_tests : r->no_match_tests).push_back(std::move(tc));
+                 }
+               }
+             });
   }
 
   bool read_rule(const YAML::Node& n, Rule* r) {
@@ -598,7 +643,9 @@ class FileReader {
     r->file = file_;
     r->pos = pos(n);
     if (!n.IsMap()) {
-      error(n, "", "a rule must be a mapping (id, title, severity, match, ...), got " + std::string(type_name(n)));
+      error(n, "",
+            "a rule must be a mapping (id, title, severity, match, ...), got " +
+                std::string(type_name(n)));
       return false;
     }
     // The id first, so every later message can name the rule.
@@ -609,100 +656,113 @@ class FileReader {
     bool have_level = false, have_suppress = false;
     // A default YAML::Node is a defined null, so presence is kept beside each node.
     YAML::Node match_node, where_node, aggregation_node, sequence_node, absence_node;
-    bool has_match = false, has_where = false, has_aggregation = false, has_sequence = false, has_absence = false;
-    each_key(n, "rule", kRuleKeys, rid, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
-      if (key == "id") {
-        have_id = true;
-        if (auto s = scalar(v, "id", rid)) {
-          if (!valid_id(*s)) {
-            error(v, rid, "id: '" + *s + "' is not a valid rule id (use lowercase letters, digits, '_', '.', '-')");
-          } else {
-            r->id = *s;
-          }
-        }
-      } else if (key == "title") {
-        have_title = true;
-        if (auto s = nonempty(v, "title", rid)) r->title = *s;
-      } else if (key == "title_vi") {
-        if (auto s = nonempty(v, "title_vi", rid)) r->title_vi = *s;
-      } else if (key == "description") {
-        if (auto s = scalar(v, "description", rid)) r->description = *s;
-      } else if (key == "severity") {
-        have_severity = true;
-        if (auto s = scalar(v, "severity", rid)) {
-          if (!parse_severity(*s, &r->severity)) {
-            error(v, rid, "severity: '" + *s + "' is not one of info, low, medium, high, critical");
-          }
-        }
-      } else if (key == "level") {
-        if (auto l = integer(v, "level", rid, 0, 15)) {
-          r->level = static_cast<int>(*l);
-          have_level = true;
-        }
-      } else if (key == "sources") {
-        // Asset class names select classes; "input:NAME" selects an input. A bare name that
-        // is no class is an error, so a typo never turns into a rule that matches nothing.
-        std::vector<std::pair<std::string, YAML::Node>> names;
-        if (string_list(v, "sources", rid, &names)) {
-          uint32_t classes = 0;
-          for (auto& [name, node] : names) {
-            AssetClass c;
-            if (parse_asset_class(name, &c)) {
-              classes |= 1u << static_cast<unsigned>(c);
-            } else if (name.rfind("input:", 0) == 0 && name.size() > 6) {
-              r->inputs.push_back(name.substr(6));
-            } else {
-              error(node, rid, "sources: '" + name +
-                                   "' is not an asset class (lan, wifi, camera, iot, server, other); write 'input:" +
-                                   name + "' for the input of that name");
+    bool has_match = false, has_where = false, has_aggregation = false, has_sequence = false,
+         has_absence = false;
+    each_key(
+        n, "rule", kRuleKeys, rid,
+        [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+          if (key == "id") {
+            have_id = true;
+            if (auto s = scalar(v, "id", rid)) {
+              if (!valid_id(*s)) {
+                error(
+                    v, rid,
+                    "id: '" + *s +
+                        "' is not a valid rule id (use lowercase letters, digits, '_', '.', '-')");
+              } else {
+                r->id = *s;
+              }
             }
+          } else if (key == "title") {
+            have_title = true;
+            if (auto s = nonempty(v, "title", rid)) r->title = *s;
+          } else if (key == "title_vi") {
+            if (auto s = nonempty(v, "title_vi", rid)) r->title_vi = *s;
+          } else if (key == "description") {
+            if (auto s = scalar(v, "description", rid)) r->description = *s;
+          } else if (key == "severity") {
+            have_severity = true;
+            if (auto s = scalar(v, "severity", rid)) {
+              if (!parse_severity(*s, &r->severity)) {
+                error(v, rid,
+                      "severity: '" + *s + "' is not one of info, low, medium, high, critical");
+              }
+            }
+          } else if (key == "level") {
+            if (auto l = integer(v, "level", rid, 0, 15)) {
+              r->level = static_cast<int>(*l);
+              have_level = true;
+            }
+          } else if (key == "sources") {
+            // Asset class names select classes; "input:NAME" selects an input. A bare name that
+            // is no class is an error, so a typo never turns into a rule that matches nothing.
+            std::vector<std::pair<std::string, YAML::Node>> names;
+            if (string_list(v, "sources", rid, &names)) {
+              uint32_t classes = 0;
+              for (auto& [name, node] : names) {
+                AssetClass c;
+                if (parse_asset_class(name, &c)) {
+                  classes |= 1u << static_cast<unsigned>(c);
+                } else if (name.rfind("input:", 0) == 0 && name.size() > 6) {
+                  r->inputs.push_back(name.substr(6));
+                } else {
+                  error(node, rid,
+                        "sources: '" + name +
+                            "' is not an asset class (lan, wifi, camera, iot, server, other); "
+                            "write 'input:" +
+                            name + "' for the input of that name");
+                }
+              }
+              r->sources = classes == 0 ? kAllSources : classes;
+            }
+          } else if (key == "programs") {
+            program_list(v, "programs", rid, &r->programs);
+          } else if (key == "tags") {
+            std::vector<std::pair<std::string, YAML::Node>> names;
+            string_list(v, "tags", rid, &names);
+            for (auto& nm : names) r->tags.push_back(nm.first);
+          } else if (key == "enabled") {
+            bool b = true;
+            if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) {
+              error(v, rid, "enabled: expected true or false");
+            }
+            r->enabled = b;
+          } else if (key == "match") {
+            match_node = v;
+            has_match = true;
+          } else if (key == "where") {
+            where_node = v;
+            has_where = true;
+          } else if (key == "aggregation") {
+            aggregation_node = v;
+            has_aggregation = true;
+          } else if (key == "sequence") {
+            sequence_node = v;
+            has_sequence = true;
+          } else if (key == "absence") {
+            absence_node = v;
+            has_absence = true;
+          } else if (key == "suppress") {
+            if (auto d = duration(v, "suppress", rid)) {
+              r->suppress_us = *d;
+              have_suppress = true;
+            }
+          } else if (key == "tests") {
+            read_tests(v, rid, r);
           }
-          r->sources = classes == 0 ? kAllSources : classes;
-        }
-      } else if (key == "programs") {
-        program_list(v, "programs", rid, &r->programs);
-      } else if (key == "tags") {
-        std::vector<std::pair<std::string, YAML::Node>> names;
-        string_list(v, "tags", rid, &names);
-        for (auto& nm : names) r->tags.push_back(nm.first);
-      } else if (key == "enabled") {
-        bool b = true;
-        if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) {
-          error(v, rid, "enabled: expected true or false");
-        }
-        r->enabled = b;
-      } else if (key == "match") {
-        match_node = v;
-        has_match = true;
-      } else if (key == "where") {
-        where_node = v;
-        has_where = true;
-      } else if (key == "aggregation") {
-        aggregation_node = v;
-        has_aggregation = true;
-      } else if (key == "sequence") {
-        sequence_node = v;
-        has_sequence = true;
-      } else if (key == "absence") {
-        absence_node = v;
-        has_absence = true;
-      } else if (key == "suppress") {
-        if (auto d = duration(v, "suppress", rid)) {
-          r->suppress_us = *d;
-          have_suppress = true;
-        }
-      } else if (key == "tests") {
-        read_tests(v, rid, r);
-      }
-    });
+        });
 
     const int kinds = (has_aggregation ? 1 : 0) + (has_sequence ? 1 : 0) + (has_absence ? 1 : 0);
     if (kinds > 1) {
       error(n, rid, "a rule takes one of 'aggregation', 'sequence' and 'absence'");
     } else if (has_sequence) {
       read_sequence(sequence_node, rid, r);
-      if (has_match) error(match_node, rid, "match: a sequence rule gives its lines per step (sequence.steps[].match)");
-      if (has_where) error(where_node, rid, "where: a sequence rule gives its conditions per step (sequence.steps[].where)");
+      if (has_match)
+        error(match_node, rid,
+              "match: a sequence rule gives its lines per step (sequence.steps[].match)");
+      if (has_where)
+        error(where_node, rid,
+              "where: a sequence rule gives its conditions per step (sequence.steps[].where)");
     } else {
       MatchStep step;
       step.pos = has_match ? pos(match_node) : r->pos;
@@ -722,7 +782,8 @@ class FileReader {
     if (!have_level) r->level = default_level(r->severity);
     if (!have_suppress) r->suppress_us = r->aggregated ? r->window_us : kDefaultSuppressUs;
     if (r->kind == AggregationKind::kDistinct && r->count < 2) {
-      error(has_aggregation ? aggregation_node : n, rid, "aggregation.count: a distinct count needs at least 2 values");
+      error(has_aggregation ? aggregation_node : n, rid,
+            "aggregation.count: a distinct count needs at least 2 values");
     }
     return errors_ == errors_before;
   }
@@ -743,7 +804,8 @@ std::vector<Rule> read_rule_file(std::string_view yaml, std::string_view file, L
   try {
     return reader.read(yaml);
   } catch (const YAML::Exception& e) {
-    report->error(std::string(file), e.mark.line + 1, e.mark.column + 1, "", "YAML error: " + e.msg);
+    report->error(std::string(file), e.mark.line + 1, e.mark.column + 1, "",
+                  "YAML error: " + e.msg);
   } catch (const std::exception& e) {
     report->error(std::string(file), 0, 0, "", std::string("cannot read the rules: ") + e.what());
   }

@@ -67,12 +67,14 @@ int RuleSet::index_of(std::string_view id) const {
 }
 
 Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::filesystem::path& dir_or_file,
-                                                     LoadReport* report, const LoadOptions& options) {
+                                                     LoadReport* report,
+                                                     const LoadOptions& options) {
   return Load(std::vector<std::filesystem::path>{dir_or_file}, report, options);
 }
 
-Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::filesystem::path>& dirs_or_files,
-                                                     LoadReport* report, const LoadOptions& options) {
+Result<std::shared_ptr<const RuleSet>> RuleSet::Load(
+    const std::vector<std::filesystem::path>& dirs_or_files, LoadReport* report,
+    const LoadOptions& options) {
   LoadReport local;
   LoadReport* rep = report != nullptr ? report : &local;
   namespace fs = std::filesystem;
@@ -134,14 +136,16 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::file
   return LoadFromSources(sources, rep, options, lists);
 }
 
-Result<std::shared_ptr<const RuleSet>> RuleSet::LoadFromString(std::string_view yaml, std::string_view file_name,
-                                                               LoadReport* report, const LoadOptions& options) {
+Result<std::shared_ptr<const RuleSet>> RuleSet::LoadFromString(std::string_view yaml,
+                                                               std::string_view file_name,
+                                                               LoadReport* report,
+                                                               const LoadOptions& options) {
   return LoadFromSources({RuleSource{std::string(file_name), std::string(yaml)}}, report, options);
 }
 
-Result<std::shared_ptr<const RuleSet>> RuleSet::LoadFromSources(const std::vector<RuleSource>& sources,
-                                                                LoadReport* report, const LoadOptions& options,
-                                                                const std::vector<RuleSource>& list_sources) {
+Result<std::shared_ptr<const RuleSet>> RuleSet::LoadFromSources(
+    const std::vector<RuleSource>& sources, LoadReport* report, const LoadOptions& options,
+    const std::vector<RuleSource>& list_sources) {
   const auto t0 = std::chrono::steady_clock::now();
   LoadReport local;
   LoadReport* rep = report != nullptr ? report : &local;

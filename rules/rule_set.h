@@ -5,13 +5,13 @@
 // working one.
 #pragma once
 
-#include <algorithm>
 #include <hs/hs.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
-#include <span>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,18 +48,22 @@ class RuleSet {
   // ignored) or one file. On any error returns an Error whose message summarises the first
   // errors; *report (may be null) lists every diagnostic. Warnings never block loading.
   static Result<std::shared_ptr<const RuleSet>> Load(const std::filesystem::path& dir_or_file,
-                                                     LoadReport* report, const LoadOptions& options = {});
+                                                     LoadReport* report,
+                                                     const LoadOptions& options = {});
   // Several files or directories into one set (ids unique across all of them).
-  static Result<std::shared_ptr<const RuleSet>> Load(const std::vector<std::filesystem::path>& dirs_or_files,
-                                                     LoadReport* report, const LoadOptions& options = {});
+  static Result<std::shared_ptr<const RuleSet>> Load(
+      const std::vector<std::filesystem::path>& dirs_or_files, LoadReport* report,
+      const LoadOptions& options = {});
   // One file's text; for tests and `wardsoc rules test`.
-  static Result<std::shared_ptr<const RuleSet>> LoadFromString(std::string_view yaml, std::string_view file_name,
-                                                               LoadReport* report, const LoadOptions& options = {});
+  static Result<std::shared_ptr<const RuleSet>> LoadFromString(std::string_view yaml,
+                                                               std::string_view file_name,
+                                                               LoadReport* report,
+                                                               const LoadOptions& options = {});
   // Several files' texts (and lists' texts), checked together (duplicate ids across files
   // are errors).
-  static Result<std::shared_ptr<const RuleSet>> LoadFromSources(const std::vector<RuleSource>& sources,
-                                                                LoadReport* report, const LoadOptions& options = {},
-                                                                const std::vector<RuleSource>& lists = {});
+  static Result<std::shared_ptr<const RuleSet>> LoadFromSources(
+      const std::vector<RuleSource>& sources, LoadReport* report, const LoadOptions& options = {},
+      const std::vector<RuleSource>& lists = {});
 
   RuleSet(const RuleSet&) = delete;
   RuleSet& operator=(const RuleSet&) = delete;
@@ -76,15 +80,23 @@ class RuleSet {
   // What the matcher needs: the database for lines of an asset class and program (null if
   // no pattern of the rules for them is Hyperscan-eligible). Without a program: the
   // database for programs no rule names.
-  const hs_database_t* database(AssetClass c, std::string_view app) const { return compiled_.database(c, app); }
+  const hs_database_t* database(AssetClass c, std::string_view app) const {
+    return compiled_.database(c, app);
+  }
   const hs_database_t* database(AssetClass c) const {
     return compiled_.layout.empty() ? nullptr : compiled_.database(c, kNoRuleNamesThisProgram);
   }
   // The same by index (-1 = none), with the database's joined-lines form (null if it has
   // none), for the matcher's batch scan.
-  int database_index(AssetClass c, std::string_view app) const { return compiled_.database_index(c, app); }
-  const hs_database_t* database_at(int i) const { return compiled_.databases[static_cast<size_t>(i)]; }
-  const hs_database_t* joined_database_at(int i) const { return compiled_.joined[static_cast<size_t>(i)]; }
+  int database_index(AssetClass c, std::string_view app) const {
+    return compiled_.database_index(c, app);
+  }
+  const hs_database_t* database_at(int i) const {
+    return compiled_.databases[static_cast<size_t>(i)];
+  }
+  const hs_database_t* joined_database_at(int i) const {
+    return compiled_.joined[static_cast<size_t>(i)];
+  }
   size_t database_count() const { return compiled_.databases.size(); }
   size_t joined_database_count() const {
     return static_cast<size_t>(std::count_if(compiled_.joined.begin(), compiled_.joined.end(),
@@ -98,7 +110,9 @@ class RuleSet {
   const MatchStep& step(const UnitRef& u) const { return rules_[u.rule].steps[u.step]; }
   // Expressions (distinct pattern texts, = Hyperscan ids) and the units that match with each.
   uint32_t expression_count() const { return compiled_.expressions; }
-  std::span<const uint32_t> expression_users(uint32_t expression) const { return compiled_.users_of(expression); }
+  std::span<const uint32_t> expression_users(uint32_t expression) const {
+    return compiled_.users_of(expression);
+  }
   // Units with a kRe2Only pattern, or with no pattern at all (an absence rule without
   // match): tried on every event they apply to.
   const std::vector<uint32_t>& always_units() const { return always_units_; }

@@ -19,10 +19,10 @@
 //   checkpoints  input name \0 stream              u64 BE position
 //   state        opaque (detect's layout)          opaque (detect's encoding)
 //   idx          u8 dim, dim value, u64 BE ~biased(last_seen_us), id     summary
-//   history      id \0 u32 BE seq                  {"v":1,"seq","time_us","actor","from","to","note"}
-//   audit        u64 BE seq                        {"v":1,"seq","time_us","actor","action",...}
-//   counts       u8 dim, u64 BE biased(hour_us), dim value   u64 LE count (merge: add)
-//   titles       rule_id \0 title \0 title_vi       empty
+//   history      id \0 u32 BE seq {"v":1,"seq","time_us","actor","from","to","note"} audit u64 BE
+//   seq                        {"v":1,"seq","time_us","actor","action",...} counts       u8 dim,
+//   u64 BE biased(hour_us), dim value   u64 LE count (merge: add) titles       rule_id \0 title \0
+//   title_vi       empty
 //
 // summary (the value of idx_time and idx entries): u8 severity, u8 status, u8 asset
 // class, then rule_id \0 site \0 asset — what list_incidents() filters on, so it skips

@@ -24,10 +24,10 @@ int rank(IncidentStatus s) {
 }  // namespace
 
 Status check_transition(IncidentStatus from, const TransitionRequest& r) {
-  const std::string step =
-      std::string(status_name(from)) + " -> " + std::string(status_name(r.to));
+  const std::string step = std::string(status_name(from)) + " -> " + std::string(status_name(r.to));
   if (r.actor.empty()) {
-    return Error(Errc::kInvalidArgument, "incident " + r.id + ": who makes the change (actor) is required");
+    return Error(Errc::kInvalidArgument,
+                 "incident " + r.id + ": who makes the change (actor) is required");
   }
   if (r.actor.size() > kMaxActorBytes) {
     return Error(Errc::kInvalidArgument, "incident " + r.id + ": actor is longer than " +
@@ -50,12 +50,13 @@ Status check_transition(IncidentStatus from, const TransitionRequest& r) {
   const bool forward = rank(r.to) > rank(from) || (is_terminal(from) && is_terminal(r.to));
   if (!forward && !reopen) {
     return Error(Errc::kInvalidArgument,
-                 "incident " + r.id + ": " + step + " is not allowed (the order is new, "
-                 "acknowledged, in_progress, then resolved or false_positive)");
+                 "incident " + r.id + ": " + step +
+                     " is not allowed (the order is new, "
+                     "acknowledged, in_progress, then resolved or false_positive)");
   }
   if ((is_terminal(r.to) || reopen) && r.note.empty()) {
-    return Error(Errc::kInvalidArgument, "incident " + r.id + ": " + step +
-                                             " needs a note saying what was done or why");
+    return Error(Errc::kInvalidArgument,
+                 "incident " + r.id + ": " + step + " needs a note saying what was done or why");
   }
   return ok_status();
 }

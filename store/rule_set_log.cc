@@ -80,13 +80,15 @@ Result<uint64_t> Store::record_rule_set(const RuleSetRecord& record) {
   std::lock_guard lock(append_mu());
   uint64_t last = 0;
   {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(keys::Family::kMeta)));
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), family(keys::Family::kMeta)));
     it->SeekForPrev(slice(record_key(UINT64_MAX)));
     if (it->Valid() && starts_with(view(it->key()), keys::kRuleSetPrefix) &&
         it->key().size() == keys::kRuleSetPrefix.size() + 8) {
       last = keys::get_be64(it->key().data() + keys::kRuleSetPrefix.size());
     }
-    if (!it->status().ok()) return rocks_error(it->status(), "reading the rule-set log in " + path());
+    if (!it->status().ok())
+      return rocks_error(it->status(), "reading the rule-set log in " + path());
   }
   RuleSetRecord r = record;
   r.seq = last + 1;
@@ -100,8 +102,10 @@ Result<uint64_t> Store::record_rule_set(const RuleSetRecord& record) {
 
 Result<std::vector<RuleSetRecord>> Store::rule_set_records(size_t max) const {
   std::vector<RuleSetRecord> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(keys::Family::kMeta)));
-  for (it->SeekForPrev(slice(record_key(UINT64_MAX))); it->Valid() && out.size() < max; it->Prev()) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), family(keys::Family::kMeta)));
+  for (it->SeekForPrev(slice(record_key(UINT64_MAX))); it->Valid() && out.size() < max;
+       it->Prev()) {
     const std::string_view key = view(it->key());
     if (!starts_with(key, keys::kRuleSetPrefix)) break;
     auto r = decode(key, view(it->value()));

@@ -36,7 +36,8 @@ Status Store::put_sink_health(std::string_view sink, std::string_view value) {
       db_->Put(wo, family(keys::Family::kMeta), rocksdb::Slice(key.data(), key.size()),
                rocksdb::Slice(value.data(), value.size()));
   if (!s.ok()) {
-    return Error(Errc::kIo, "writing the health of sink '" + std::string(sink) + "': " + s.ToString());
+    return Error(Errc::kIo,
+                 "writing the health of sink '" + std::string(sink) + "': " + s.ToString());
   }
   return ok_status();
 }

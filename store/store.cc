@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "core/thread_name.h"
 #include "core/time.h"
 #include "store/count_merge.h"
 #include "store/incident_codec.h"
@@ -31,7 +32,6 @@
 #include "store/ordered_batch.h"
 #include "store/recent_incidents.h"
 #include "store/store_internal.h"
-#include "core/thread_name.h"
 
 namespace wardsoc {
 
@@ -162,12 +162,20 @@ class SpdlogLogger final : public rocksdb::Logger {
     // refused commit): RocksDB's warnings and errors are the detail behind them.
     spdlog::level::level_enum to = spdlog::level::debug;
     switch (level) {
-      case rocksdb::InfoLogLevel::DEBUG_LEVEL: to = spdlog::level::trace; break;
+      case rocksdb::InfoLogLevel::DEBUG_LEVEL:
+        to = spdlog::level::trace;
+        break;
       case rocksdb::InfoLogLevel::INFO_LEVEL:
       case rocksdb::InfoLogLevel::HEADER_LEVEL:
-      case rocksdb::InfoLogLevel::WARN_LEVEL: to = spdlog::level::debug; break;
-      case rocksdb::InfoLogLevel::ERROR_LEVEL: to = spdlog::level::warn; break;
-      default: to = spdlog::level::err; break;
+      case rocksdb::InfoLogLevel::WARN_LEVEL:
+        to = spdlog::level::debug;
+        break;
+      case rocksdb::InfoLogLevel::ERROR_LEVEL:
+        to = spdlog::level::warn;
+        break;
+      default:
+        to = spdlog::level::err;
+        break;
     }
     if (!spdlog::should_log(to)) return;
     char buf[1024];
@@ -212,7 +220,7 @@ rocksdb::ColumnFamilyOptions family_options(Family f,
   if (f == Family::kIdx || f == Family::kIdxTime || f == Family::kOutbox) {
     o.table_properties_collector_factories.push_back(
         rocksdb::NewCompactOnDeletionCollectorFactory(/*sliding_window_size=*/4096,
-                                                       /*deletion_trigger=*/2048));
+                                                      /*deletion_trigger=*/2048));
   }
   const auto supported = rocksdb::GetSupportedCompressions();
   auto has = [&](rocksdb::CompressionType t) {
@@ -394,7 +402,8 @@ Result<std::unique_ptr<Store>> Store::open_impl(const StoreOptions& options, boo
     return Error(Errc::kIncompatible,
                  "data directory " + path + " has schema " + std::to_string(found_version) +
                      "; open it once with `wardsoc run` (or `wardsoc db verify`) to upgrade it "
-                     "to schema " + std::to_string(keys::kSchemaVersion));
+                     "to schema " +
+                     std::to_string(keys::kSchemaVersion));
   }
   if (!read_only) {
     if (found_version == 0) {
@@ -655,7 +664,8 @@ Status Store::commit(const CommitBatch& cb, uint64_t* ticket) {
     // to the last whole record, which holds every acknowledged batch.
     counters_->commit_failures.fetch_add(1, std::memory_order_relaxed);
     return Error(Errc::kIo, "commit to " + path_ + " refused: an earlier write failed (" +
-                                *write_failure_ + "); restart wardsoc once the cause is fixed, "
+                                *write_failure_ +
+                                "); restart wardsoc once the cause is fixed, "
                                 "nothing acknowledged is lost");
   }
   if (auto s = check_free_space(); !s) {
@@ -957,17 +967,19 @@ Status Store::check_free_space() {
   if (options_.min_free_bytes == 0) return ok_status();
   struct statvfs fs {};
   if (::statvfs(path_.c_str(), &fs) != 0) {
-    return Error(Errc::kIo, "commit to " + path_ + ": cannot read the free space of its file system: " +
-                                std::strerror(errno));
+    return Error(Errc::kIo,
+                 "commit to " + path_ +
+                     ": cannot read the free space of its file system: " + std::strerror(errno));
   }
   const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
   const bool full = free_bytes < options_.min_free_bytes;
   if (full != disk_full_.load()) {
     disk_full_.store(full);
     if (full) {
-      spdlog::error("store: the disk holding {} is full ({} KiB free, {} KiB kept in reserve): "
-                    "new batches wait until space is freed",
-                    path_, free_bytes >> 10, options_.min_free_bytes >> 10);
+      spdlog::error(
+          "store: the disk holding {} is full ({} KiB free, {} KiB kept in reserve): "
+          "new batches wait until space is freed",
+          path_, free_bytes >> 10, options_.min_free_bytes >> 10);
     } else {
       spdlog::info("store: {} has {} KiB free again; writing resumes", path_, free_bytes >> 10);
     }
@@ -1192,10 +1204,13 @@ Status Store::quarantine_outbox(std::string_view sink, uint64_t seq, std::string
   rocksdb::WriteOptions wo;
   wo.sync = true;
   const rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) return rocks_error(s, "moving " + keys::describe_key(Family::kOutbox, key) +
-                                         " to the dead letters");
-  spdlog::error("store: {} does not decode ({}); moved to the dead letters with its bytes, "
-                "the queue goes on", keys::describe_key(Family::kOutbox, key), reason);
+  if (!s.ok())
+    return rocks_error(
+        s, "moving " + keys::describe_key(Family::kOutbox, key) + " to the dead letters");
+  spdlog::error(
+      "store: {} does not decode ({}); moved to the dead letters with its bytes, "
+      "the queue goes on",
+      keys::describe_key(Family::kOutbox, key), reason);
   counters_->quarantined.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(outbox_mu_);
   auto q = queues_.find(sink);

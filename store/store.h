@@ -32,10 +32,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
-#include <set>
 #include <thread>
 #include <vector>
 
@@ -81,11 +81,11 @@ struct StoreOptions {
 struct IncidentQuery {
   int64_t since_us = INT64_MIN;
   int64_t until_us = INT64_MAX;
-  std::optional<Severity> min_severity;  // severity >= this
-  std::optional<IncidentStatus> status;  // exactly this status
-  std::string rule_id;                   // exactly this rule; empty = any
-  std::string site;                      // exactly this site; empty = any
-  std::string asset;                     // exactly this asset; empty = any
+  std::optional<Severity> min_severity;   // severity >= this
+  std::optional<IncidentStatus> status;   // exactly this status
+  std::string rule_id;                    // exactly this rule; empty = any
+  std::string site;                       // exactly this site; empty = any
+  std::string asset;                      // exactly this asset; empty = any
   std::optional<AssetClass> asset_class;  // source class
   // Words in the title (English or Vietnamese), case- and diacritics-insensitive:
   // "mat khau" finds "Dò mật khẩu SSH".
@@ -131,9 +131,9 @@ struct VerifyReport {
 inline constexpr size_t kMaxListedProblems = 100;
 
 struct RetentionReport {
-  int64_t cutoff_us = 0;         // incidents last seen before this were considered
-  uint64_t removed = 0;          // incidents removed with their evidence and history
-  uint64_t kept_open = 0;        // older but still open, so kept
+  int64_t cutoff_us = 0;   // incidents last seen before this were considered
+  uint64_t removed = 0;    // incidents removed with their evidence and history
+  uint64_t kept_open = 0;  // older but still open, so kept
 };
 
 struct BackupInfo {
@@ -158,12 +158,12 @@ struct StoreStats {
   uint64_t evidence = 0;
   uint64_t history = 0;
   uint64_t audit = 0;
-  std::map<std::string, uint64_t> by_status;    // incidents per status name
-  std::map<std::string, uint64_t> outbox;       // queued entries per sink
-  std::map<std::string, uint64_t> dead_letter;  // dead letters per sink
+  std::map<std::string, uint64_t> by_status;     // incidents per status name
+  std::map<std::string, uint64_t> outbox;        // queued entries per sink
+  std::map<std::string, uint64_t> dead_letter;   // dead letters per sink
   std::map<std::string, uint64_t> family_bytes;  // SST files + memtables per family
-  uint64_t disk_bytes = 0;                      // all files in the data directory
-  int64_t oldest_last_seen_us = 0;              // 0 when there are no incidents
+  uint64_t disk_bytes = 0;                       // all files in the data directory
+  int64_t oldest_last_seen_us = 0;               // 0 when there are no incidents
   int64_t newest_last_seen_us = 0;
   uint32_t schema_version = 0;
 };
@@ -182,14 +182,14 @@ struct StoreGauges {
   uint64_t reopened = 0;
   uint64_t quarantined = 0;  // outbox entries that did not decode, moved to dead letters
   uint64_t retention_removed = 0;
-  uint64_t wal_syncs = 0;    // group commit fsyncs
+  uint64_t wal_syncs = 0;  // group commit fsyncs
   // Index entries (idx_time and idx) put or deleted by commits and transitions: an
   // update moves an entry only when its key or its summary changed.
   uint64_t index_writes = 0;
   // Stored incidents commit() read back (those it did not write recently itself).
   uint64_t incident_reads = 0;
   bool background_error = false;  // writes stopped: disk below the reserve, or RocksDB failed
-  uint64_t disk_free_bytes = 0;    // free on the file system holding the store
+  uint64_t disk_free_bytes = 0;   // free on the file system holding the store
 };
 
 // A change to correlation state (detect's counters and windows), written in the same
@@ -205,11 +205,11 @@ struct StateUpdate {
 // of the reload it asked for; `wardsoc rules stats` shows the history. Meta family, key
 // "rule_set" \0 u64 BE seq (see keys.h).
 struct RuleSetRecord {
-  uint64_t seq = 0;      // assigned by record_rule_set(), increasing
+  uint64_t seq = 0;  // assigned by record_rule_set(), increasing
   int64_t time_us = 0;
-  std::string trigger;   // "start", "sighup"
+  std::string trigger;  // "start", "sighup"
   bool accepted = false;
-  std::string version;   // the rule set's version (when accepted)
+  std::string version;  // the rule set's version (when accepted)
   uint64_t rules = 0;
   uint64_t rules_kept_state = 0;  // reload: rules whose correlation state carried over
   uint64_t errors = 0;
@@ -419,10 +419,11 @@ class Store {
 
   mutable std::mutex outbox_mu_;  // guards queues_ and generation_
   mutable std::condition_variable outbox_cv_;
-  mutable std::map<std::string, SinkQueue, std::less<>> queues_;  // mutable: read_outbox quarantines
+  mutable std::map<std::string, SinkQueue, std::less<>>
+      queues_;  // mutable: read_outbox quarantines
   uint64_t generation_ = 0;
 
-  mutable std::mutex meta_mu_;  // guards titles_ and audit_next_
+  mutable std::mutex meta_mu_;                 // guards titles_ and audit_next_
   std::set<std::string, std::less<>> titles_;  // title keys known to be stored
   mutable uint64_t audit_next_ = 1;
 

@@ -16,7 +16,9 @@
 namespace wardsoc::store_detail {
 
 inline rocksdb::Slice slice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
-inline std::string_view view(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+inline std::string_view view(const rocksdb::Slice& s) {
+  return std::string_view(s.data(), s.size());
+}
 
 inline bool starts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;

@@ -35,7 +35,8 @@ Result<Incident> Store::transition(const TransitionRequest& req,
   if (gs.IsNotFound()) return Error(Errc::kNotFound, "no incident with id '" + req.id + "'");
   if (!gs.ok()) return rocks_error(gs, keys::describe_key(Family::kIncidents, req.id));
   auto cur = decode_incident(value);
-  if (!cur) return std::move(cur).error().with_context(keys::describe_key(Family::kIncidents, req.id));
+  if (!cur)
+    return std::move(cur).error().with_context(keys::describe_key(Family::kIncidents, req.id));
   const IncidentStatus from = cur->status;
   if (req.expected_from && *req.expected_from != from) {
     return Error(Errc::kAlreadyExists,

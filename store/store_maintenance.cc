@@ -69,8 +69,8 @@ Result<StoreStats> Store::stats() const {
     // Incidents per status, from the status index.
     auto it = scan(db_.get(), family(Family::kIdx), snapshot.snapshot());
     const std::string status_prefix(1, static_cast<char>(Dim::kStatus));
-    for (it->Seek(slice(status_prefix));
-         it->Valid() && starts_with(view(it->key()), status_prefix); it->Next()) {
+    for (it->Seek(slice(status_prefix)); it->Valid() && starts_with(view(it->key()), status_prefix);
+         it->Next()) {
       const auto s = static_cast<uint8_t>(it->key()[1]);
       if (s <= static_cast<uint8_t>(IncidentStatus::kFalsePositive)) {
         ++st.by_status[std::string(status_name(static_cast<IncidentStatus>(s)))];
@@ -138,8 +138,7 @@ StoreGauges Store::gauges() const {
     g.family_bytes[std::string(keys::kFamilyNames[i])] =
         int_property(db_.get(), families_[i], "rocksdb.total-sst-files-size") +
         int_property(db_.get(), families_[i], "rocksdb.cur-size-all-mem-tables");
-    g.live_data_bytes +=
-        int_property(db_.get(), families_[i], "rocksdb.estimate-live-data-size");
+    g.live_data_bytes += int_property(db_.get(), families_[i], "rocksdb.estimate-live-data-size");
   }
   g.commits = counters_->commits.load(std::memory_order_relaxed);
   g.commit_failures = counters_->commit_failures.load(std::memory_order_relaxed);
@@ -349,8 +348,8 @@ Result<VerifyReport> Store::verify(bool repair) {
         }
       }
       if (!belongs) {
-        problem(keys::describe_key(f, key) + (cached_exists ? ": stale entry of incident "
-                                                            : ": points at no incident ") +
+        problem(keys::describe_key(f, key) +
+                    (cached_exists ? ": stale entry of incident " : ": points at no incident ") +
                     std::string(id),
                 repair);
         if (repair) fixes.Delete(family(f), slice(key));
@@ -431,9 +430,9 @@ Result<VerifyReport> Store::verify(bool repair) {
     for (dl->SeekToFirst(); dl->Valid(); dl->Next()) {
       ++r.dead_letters;
       if (!decode_dead_letter(view(dl->value())).ok()) {
-        problem(keys::describe_key(Family::kDeadLetter, view(dl->key())) +
-                    ": value does not decode",
-                false);
+        problem(
+            keys::describe_key(Family::kDeadLetter, view(dl->key())) + ": value does not decode",
+            false);
       }
     }
     if (!dl->status().ok()) return rocks_error(dl->status(), "verify " + path_);
@@ -460,7 +459,8 @@ Result<VerifyReport> Store::verify(bool repair) {
       int64_t h = 0;
       std::string_view n;
       uint64_t v = 0;
-      if (!keys::parse_counts_key(view(c->key()), &d, &h, &n) || !parse_le64(view(c->value()), &v)) {
+      if (!keys::parse_counts_key(view(c->key()), &d, &h, &n) ||
+          !parse_le64(view(c->value()), &v)) {
         problem(keys::describe_key(Family::kCounts, view(c->key())) + ": not a count", false);
       }
     }
@@ -500,8 +500,9 @@ Result<BackupInfo> Store::backup(const std::string& backup_dir, std::string_view
   const fs::path data = fs::weakly_canonical(path_, ec);
   const auto rel = target.lexically_relative(data);
   if (!rel.empty() && rel.native().rfind("..", 0) != 0) {
-    return Error(Errc::kInvalidArgument, "backup: " + backup_dir + " is inside the data directory " +
-                                             path_ + "; a backup must live elsewhere");
+    return Error(Errc::kInvalidArgument, "backup: " + backup_dir +
+                                             " is inside the data directory " + path_ +
+                                             "; a backup must live elsewhere");
   }
   fs::create_directories(backup_dir, ec);
   if (ec) {
@@ -559,10 +560,10 @@ Result<std::vector<BackupInfo>> Store::list_backups(const std::string& backup_di
 Result<BackupInfo> Store::restore(const std::string& backup_dir, const std::string& path,
                                   uint32_t id) {
   if (auto holder = lock_holder(path)) {
-    return Error(Errc::kBusy,
-                 "restore: data directory " + path + " is in use by a wardsoc process" +
-                     (*holder > 0 ? " (pid " + std::to_string(*holder) + ")" : "") +
-                     "; stop it before restoring");
+    return Error(Errc::kBusy, "restore: data directory " + path +
+                                  " is in use by a wardsoc process" +
+                                  (*holder > 0 ? " (pid " + std::to_string(*holder) + ")" : "") +
+                                  "; stop it before restoring");
   }
   auto backups = list_backups(backup_dir);
   if (!backups) return std::move(backups).error();
@@ -586,8 +587,9 @@ Result<BackupInfo> Store::restore(const std::string& backup_dir, const std::stri
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   s = engine->VerifyBackup(chosen->id, /*verify_with_checksum=*/true);
   if (!s.ok()) {
-    return Error(Errc::kCorruption, backup_error(s, "restore: backup " + std::to_string(chosen->id) +
-                                                        " in " + backup_dir + " is damaged"));
+    return Error(Errc::kCorruption,
+                 backup_error(s, "restore: backup " + std::to_string(chosen->id) + " in " +
+                                     backup_dir + " is damaged"));
   }
   const std::string staging = path + ".restoring";
   std::error_code ec;
@@ -625,7 +627,8 @@ Result<BackupInfo> Store::restore(const std::string& backup_dir, const std::stri
   }
   fs::rename(staging, path, ec);
   if (ec) {
-    return Error(Errc::kIo, "restore: cannot move " + staging + " to " + path + ": " + ec.message());
+    return Error(Errc::kIo,
+                 "restore: cannot move " + staging + " to " + path + ": " + ec.message());
   }
   return *chosen;
 }

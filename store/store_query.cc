@@ -81,7 +81,8 @@ Result<IncidentPage> Store::list_incidents(const IncidentQuery& q) const {
   IncidentPage page;
   if (q.since_us >= q.until_us) return page;
 
-  std::string start = keys::time_index_prefix(q.until_us == INT64_MIN ? q.until_us : q.until_us - 1);
+  std::string start =
+      keys::time_index_prefix(q.until_us == INT64_MIN ? q.until_us : q.until_us - 1);
   if (!q.cursor.empty()) {
     std::string after;
     int64_t t = 0;
@@ -126,7 +127,8 @@ Result<IncidentPage> Store::list_incidents(const IncidentQuery& q) const {
   } else if (q.asset_class) {
     prefixes.push_back(keys::index_prefix(Dim::kAssetClass, static_cast<uint8_t>(*q.asset_class)));
   } else if (q.min_severity && *q.min_severity > Severity::kInfo) {
-    for (int s = static_cast<int>(*q.min_severity); s <= static_cast<int>(Severity::kCritical); ++s) {
+    for (int s = static_cast<int>(*q.min_severity); s <= static_cast<int>(Severity::kCritical);
+         ++s) {
       prefixes.push_back(keys::index_prefix(Dim::kSeverity, static_cast<uint8_t>(s)));
     }
   } else {
@@ -164,7 +166,8 @@ Result<IncidentPage> Store::list_incidents(const IncidentQuery& q) const {
     if (!keys::parse_time_index_key(position, &last_seen, &id) ||
         !parse_summary(view(best->it->value()), &summary)) {
       return Error(Errc::kCorruption, keys::describe_key(fam, view(best->it->key())) + " in " +
-                                          path_ + " is not an index entry (run `wardsoc db "
+                                          path_ +
+                                          " is not an index entry (run `wardsoc db "
                                           "verify --repair`)");
     }
     if (last_seen < q.since_us) break;
@@ -239,8 +242,8 @@ Result<std::vector<CountRow>> Store::count_incidents(const CountQuery& q) const 
   std::vector<CountRow> rows(starts.size());
   for (size_t i = 0; i < starts.size(); ++i) rows[i].start_us = starts[i];
   if (starts.empty()) return rows;
-  const int64_t range_end = q.bucket == CountBucket::kHour ? starts.back() + kMicrosPerHour
-                                                           : q.until_us;
+  const int64_t range_end =
+      q.bucket == CountBucket::kHour ? starts.back() + kMicrosPerHour : q.until_us;
 
   const Dim dim = q.by == CountBy::kSeverity ? Dim::kSeverity
                   : q.by == CountBy::kRule   ? Dim::kRule
@@ -258,9 +261,8 @@ Result<std::vector<CountRow>> Store::count_incidents(const CountQuery& q) const 
     uint64_t n = 0;
     if (!keys::parse_counts_key(view(it->key()), &d, &hour, &name) ||
         !parse_le64(view(it->value()), &n)) {
-      return Error(Errc::kCorruption,
-                   keys::describe_key(Family::kCounts, view(it->key())) + " in " + path_ +
-                       " is not a count");
+      return Error(Errc::kCorruption, keys::describe_key(Family::kCounts, view(it->key())) +
+                                          " in " + path_ + " is not a count");
     }
     auto b = std::upper_bound(starts.begin(), starts.end(), hour);
     if (b == starts.begin()) continue;

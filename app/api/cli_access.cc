@@ -37,10 +37,12 @@ Result<CliTarget> resolve_target(const StoreLocation& where, bool must_exist) {
 
 Result<std::string> call_api(const CliTarget& t, const std::string& method,
                              const std::string& target, const std::string& body) {
-  const std::string who = t.holder && *t.holder > 0 ? " (pid " + std::to_string(*t.holder) + ")" : "";
+  const std::string who =
+      t.holder && *t.holder > 0 ? " (pid " + std::to_string(*t.holder) + ")" : "";
   if (t.api_listen.empty()) {
     return Error(Errc::kUnavailable, "the data directory " + t.db_path + " is in use by wardsoc" +
-                                         who + " and its configuration has no api.listen, so "
+                                         who +
+                                         " and its configuration has no api.listen, so "
                                          "this command cannot reach it; set api.listen or stop it");
   }
   auto reply = api_request(t.api_listen, method, target, body, t.api_token);

@@ -18,8 +18,8 @@ namespace wardsoc {
 
 struct CliTarget {
   std::string data_dir;
-  std::string db_path;       // data_dir/db
-  std::string api_listen;    // "" when the config has no API
+  std::string db_path;     // data_dir/db
+  std::string api_listen;  // "" when the config has no API
   std::string api_token;
   std::vector<std::string> sinks;  // transitions queue an update for each
   std::string zone = "Asia/Ho_Chi_Minh";

@@ -1,5 +1,4 @@
 #include "app/api/http_server.h"
-#include "core/thread_name.h"
 
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
+
+#include "core/thread_name.h"
 
 namespace wardsoc {
 
@@ -45,16 +46,28 @@ HttpResponse HttpResponse::error(int status, std::string_view code, std::string_
 HttpResponse HttpResponse::from_error(const Error& e) {
   int status = 500;
   switch (e.code) {
-    case Errc::kInvalidArgument: status = 400; break;
-    case Errc::kNotFound: status = 404; break;
-    case Errc::kAlreadyExists: status = 409; break;
+    case Errc::kInvalidArgument:
+      status = 400;
+      break;
+    case Errc::kNotFound:
+      status = 404;
+      break;
+    case Errc::kAlreadyExists:
+      status = 409;
+      break;
     case Errc::kBusy:
     case Errc::kUnavailable:
-    case Errc::kIo: status = 503; break;
-    case Errc::kRejected: status = 422; break;
+    case Errc::kIo:
+      status = 503;
+      break;
+    case Errc::kRejected:
+      status = 422;
+      break;
     case Errc::kCorruption:
     case Errc::kIncompatible:
-    case Errc::kInternal: status = 500; break;
+    case Errc::kInternal:
+      status = 500;
+      break;
   }
   return error(status, errc_name(e.code), e.message);
 }
@@ -166,8 +179,9 @@ Result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view t
   } else {
     const size_t colon = text.rfind(':');
     if (colon == std::string_view::npos) {
-      return Error(Errc::kInvalidArgument,
-                   "'" + std::string(text) + "' has no port (expected address:port, e.g. 127.0.0.1:8514)");
+      return Error(
+          Errc::kInvalidArgument,
+          "'" + std::string(text) + "' has no port (expected address:port, e.g. 127.0.0.1:8514)");
     }
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
@@ -236,8 +250,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
     stream_->expires_after(server_->options.idle_timeout);
-    http::async_read(*stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+    http::async_read(
+        *stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -298,8 +313,8 @@ class Session : public std::enable_shared_from_this<Session> {
       const std::string_view bearer = "Bearer ";
       if (auth.size() <= bearer.size() || auth.compare(0, bearer.size(), bearer) != 0 ||
           !same_token(std::string_view(auth).substr(bearer.size()), server_->options.token)) {
-        HttpResponse r = HttpResponse::error(401, "unauthorized",
-                                             "this endpoint needs \"Authorization: Bearer <api.token>\"");
+        HttpResponse r = HttpResponse::error(
+            401, "unauthorized", "this endpoint needs \"Authorization: Bearer <api.token>\"");
         r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"wardsoc\"");
         respond(std::move(r), keep_alive_);
         return;
@@ -422,8 +437,8 @@ std::string HttpServer::local_endpoint() const {
   boost::system::error_code ec;
   const auto ep = impl_->acceptor.local_endpoint(ec);
   if (ec) return impl_->options.listen;
-  const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
-                                                 : ep.address().to_string();
+  const std::string host =
+      ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   return host + ":" + std::to_string(ep.port());
 }
 

@@ -27,11 +27,11 @@
 namespace wardsoc {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as received: path and query
-  std::string path;    // decoded path without the query
-  std::map<std::string, std::string> query;   // decoded query parameters (last wins)
-  std::map<std::string, std::string> params;  // from "{name}" path segments
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // as received: path and query
+  std::string path;                            // decoded path without the query
+  std::map<std::string, std::string> query;    // decoded query parameters (last wins)
+  std::map<std::string, std::string> params;   // from "{name}" path segments
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   std::string peer;  // "127.0.0.1:53422"
@@ -81,7 +81,7 @@ struct HttpServerOptions {
   std::string listen = "127.0.0.1:8514";  // host:port, [v6]:port; port 0 picks one
   std::string token;                      // bearer token; empty = none required
   size_t max_body_bytes = size_t{1} << 20;
-  unsigned workers = 2;                   // handler threads
+  unsigned workers = 2;  // handler threads
   size_t max_connections = 256;
   std::chrono::seconds idle_timeout{60};
 };

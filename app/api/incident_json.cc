@@ -60,8 +60,8 @@ nlohmann::json history_to_json(const HistoryEntry& h) {
 }
 
 nlohmann::json audit_to_json(const AuditEntry& a) {
-  return json{{"seq", a.seq},         {"time", format_rfc3339_utc(a.time_us)},
-              {"actor", a.actor},     {"action", a.action},
+  return json{{"seq", a.seq},           {"time", format_rfc3339_utc(a.time_us)},
+              {"actor", a.actor},       {"action", a.action},
               {"incident", a.incident}, {"detail", a.detail}};
 }
 
@@ -77,10 +77,10 @@ nlohmann::json store_stats_to_json(const StoreStats& s) {
   j["dead_letters"] = s.dead_letter;
   j["disk_bytes"] = s.disk_bytes;
   j["family_bytes"] = s.family_bytes;
-  j["oldest_last_seen"] = s.oldest_last_seen_us ? json(format_rfc3339_utc(s.oldest_last_seen_us))
-                                                : json(nullptr);
-  j["newest_last_seen"] = s.newest_last_seen_us ? json(format_rfc3339_utc(s.newest_last_seen_us))
-                                                : json(nullptr);
+  j["oldest_last_seen"] =
+      s.oldest_last_seen_us ? json(format_rfc3339_utc(s.oldest_last_seen_us)) : json(nullptr);
+  j["newest_last_seen"] =
+      s.newest_last_seen_us ? json(format_rfc3339_utc(s.newest_last_seen_us)) : json(nullptr);
   return j;
 }
 
@@ -126,8 +126,9 @@ Result<int64_t> parse_time_arg(std::string_view text, std::string_view zone) {
     if (cctz::parse(fmt, s, tz, &tp)) return static_cast<int64_t>(tp.time_since_epoch().count());
   }
   return Error(Errc::kInvalidArgument,
-               "'" + s + "' is not a time (expected e.g. 2026-11-25, 2026-11-25T09:30:00+07:00, "
-               "2026-11-25T02:30:00Z or seconds since 1970)");
+               "'" + s +
+                   "' is not a time (expected e.g. 2026-11-25, 2026-11-25T09:30:00+07:00, "
+                   "2026-11-25T02:30:00Z or seconds since 1970)");
 }
 
 }  // namespace wardsoc

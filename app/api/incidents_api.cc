@@ -41,17 +41,17 @@ std::string get(const HttpRequest& r, const std::string& key) {
 // The query of GET /api/v1/incidents; the error says which parameter is wrong.
 Result<IncidentQuery> incident_query(const HttpRequest& r, const std::string& zone) {
   IncidentQuery q;
-  static const std::set<std::string> kKnown = {"severity", "status", "rule",  "site",  "asset",
-                                               "class",    "since",  "until", "q",     "limit",
-                                               "cursor"};
+  static const std::set<std::string> kKnown = {"severity", "status", "rule",  "site",
+                                               "asset",    "class",  "since", "until",
+                                               "q",        "limit",  "cursor"};
   for (const auto& [k, v] : r.query) {
     if (!kKnown.count(k)) return Error(Errc::kInvalidArgument, "unknown parameter '" + k + "'");
   }
   if (auto s = get(r, "severity"); !s.empty()) {
     Severity v;
     if (!parse_severity(s, &v)) {
-      return Error(Errc::kInvalidArgument, "severity: '" + s +
-                                               "' is not info, low, medium, high or critical");
+      return Error(Errc::kInvalidArgument,
+                   "severity: '" + s + "' is not info, low, medium, high or critical");
     }
     q.min_severity = v;
   }
@@ -59,8 +59,9 @@ Result<IncidentQuery> incident_query(const HttpRequest& r, const std::string& zo
     IncidentStatus v;
     if (!parse_status(s, &v)) {
       return Error(Errc::kInvalidArgument,
-                   "status: '" + s + "' is not new, acknowledged, in_progress, resolved or "
-                                     "false_positive");
+                   "status: '" + s +
+                       "' is not new, acknowledged, in_progress, resolved or "
+                       "false_positive");
     }
     q.status = v;
   }
@@ -116,17 +117,18 @@ Router make_api_router(const ApiContext& ctx) {
   Router router;
   Store* store = ctx.store;
 
-  router.add("GET", "/healthz",
-             [store, version = ctx.version](const HttpRequest&) {
-               const StoreGauges g = store->gauges();
-               json j{{"status", g.background_error ? "degraded" : "ok"},
-                      {"version", version},
-                      {"store", g.background_error ? "writes stopped (disk full or I/O "
-                                                     "error, see the log)"
-                                                   : "ok"}};
-               return HttpResponse::json(g.background_error ? 503 : 200, dump_json(j));
-             },
-             /*is_public=*/true);
+  router.add(
+      "GET", "/healthz",
+      [store, version = ctx.version](const HttpRequest&) {
+        const StoreGauges g = store->gauges();
+        json j{{"status", g.background_error ? "degraded" : "ok"},
+               {"version", version},
+               {"store", g.background_error ? "writes stopped (disk full or I/O "
+                                              "error, see the log)"
+                                            : "ok"}};
+        return HttpResponse::json(g.background_error ? 503 : 200, dump_json(j));
+      },
+      /*is_public=*/true);
 
   router.add("GET", "/api/v1/incidents", [store, zone = ctx.zone](const HttpRequest& r) {
     auto q = incident_query(r, zone);
@@ -143,7 +145,8 @@ Router make_api_router(const ApiContext& ctx) {
     if (!valid_id(id)) return bad_request("'" + id + "' is not an incident id (16 hex digits)");
     auto in = store->get_incident(id);
     if (!in) return HttpResponse::from_error(in.error());
-    if (!in->has_value()) return HttpResponse::error(404, "not_found", "no incident with id '" + id + "'");
+    if (!in->has_value())
+      return HttpResponse::error(404, "not_found", "no incident with id '" + id + "'");
     auto ev = store->evidence(id);
     if (!ev) return HttpResponse::from_error(ev.error());
     auto hist = store->history(id);
@@ -157,32 +160,34 @@ Router make_api_router(const ApiContext& ctx) {
                         {"history", std::move(history)}});
   });
 
-  router.add("POST", "/api/v1/incidents/{id}/transition",
-             [store, sinks = ctx.sinks](const HttpRequest& r) {
-               const std::string& id = r.params.at("id");
-               if (!valid_id(id)) {
-                 return bad_request("'" + id + "' is not an incident id (16 hex digits)");
-               }
-               auto body = parse_body(r);
-               if (!body) return bad_request(body.error().message);
-               TransitionRequest t;
-               t.id = id;
-               const std::string status = string_field(*body, "status");
-               if (!parse_status(status, &t.to)) {
-                 return bad_request("status: '" + status +
-                                    "' is not acknowledged, in_progress, resolved or false_positive");
-               }
-               t.actor = string_field(*body, "actor");
-               t.note = string_field(*body, "note");
-               if (const std::string ex = string_field(*body, "expected_status"); !ex.empty()) {
-                 IncidentStatus s;
-                 if (!parse_status(ex, &s)) return bad_request("expected_status: '" + ex + "' is not a status");
-                 t.expected_from = s;
-               }
-               auto done = store->transition(t, sinks);
-               if (!done) return HttpResponse::from_error(done.error());
-               return ok_json(json{{"incident", incident_to_json(*done)}});
-             });
+  router.add(
+      "POST", "/api/v1/incidents/{id}/transition",
+      [store, sinks = ctx.sinks](const HttpRequest& r) {
+        const std::string& id = r.params.at("id");
+        if (!valid_id(id)) {
+          return bad_request("'" + id + "' is not an incident id (16 hex digits)");
+        }
+        auto body = parse_body(r);
+        if (!body) return bad_request(body.error().message);
+        TransitionRequest t;
+        t.id = id;
+        const std::string status = string_field(*body, "status");
+        if (!parse_status(status, &t.to)) {
+          return bad_request("status: '" + status +
+                             "' is not acknowledged, in_progress, resolved or false_positive");
+        }
+        t.actor = string_field(*body, "actor");
+        t.note = string_field(*body, "note");
+        if (const std::string ex = string_field(*body, "expected_status"); !ex.empty()) {
+          IncidentStatus s;
+          if (!parse_status(ex, &s))
+            return bad_request("expected_status: '" + ex + "' is not a status");
+          t.expected_from = s;
+        }
+        auto done = store->transition(t, sinks);
+        if (!done) return HttpResponse::from_error(done.error());
+        return ok_json(json{{"incident", incident_to_json(*done)}});
+      });
 
   router.add("GET", "/api/v1/stats/incidents", [store, zone = ctx.zone](const HttpRequest& r) {
     CountQuery q;
@@ -203,8 +208,8 @@ Router make_api_router(const ApiContext& ctx) {
     }
     const int64_t now = now_us();
     q.until_us = now;
-    q.since_us = now - (q.bucket == CountBucket::kHour ? int64_t{24} : int64_t{7 * 24}) * 3600 *
-                           1'000'000;
+    q.since_us =
+        now - (q.bucket == CountBucket::kHour ? int64_t{24} : int64_t{7 * 24}) * 3600 * 1'000'000;
     for (const char* key : {"since", "until"}) {
       if (auto s = get(r, key); !s.empty()) {
         auto t = parse_time_arg(s, zone);
@@ -288,7 +293,8 @@ Router make_api_router(const ApiContext& ctx) {
     auto body = parse_body(r);
     if (!body) return bad_request(body.error().message);
     bool repair = false;
-    if (auto it = body->find("repair"); it != body->end() && it->is_boolean()) repair = it->get<bool>();
+    if (auto it = body->find("repair"); it != body->end() && it->is_boolean())
+      repair = it->get<bool>();
     auto report = store->verify(repair);
     if (!report) return HttpResponse::from_error(report.error());
     return ok_json(verify_report_to_json(*report));

@@ -1,7 +1,8 @@
 // The JSON API over the store, as the police dashboard and `wardsoc incidents|db` use
 // it while `wardsoc run` holds the data directory (endpoints in docs/api.md):
 //   GET  /healthz
-//   GET  /api/v1/incidents?severity=&status=&rule=&site=&asset=&class=&since=&until=&q=&limit=&cursor=
+//   GET
+//   /api/v1/incidents?severity=&status=&rule=&site=&asset=&class=&since=&until=&q=&limit=&cursor=
 //   GET  /api/v1/incidents/{id}                 incident, evidence, history
 //   POST /api/v1/incidents/{id}/transition      {"status","actor","note","expected_status"}
 //   GET  /api/v1/stats/incidents?bucket=hour|day&by=severity|rule|site&since=&until=
@@ -23,8 +24,8 @@ namespace wardsoc {
 
 struct ApiContext {
   Store* store = nullptr;
-  std::vector<std::string> sinks;  // a transition queues an update for each
-  std::string version;             // wardsoc's, for /healthz
+  std::vector<std::string> sinks;         // a transition queues an update for each
+  std::string version;                    // wardsoc's, for /healthz
   std::string zone = "Asia/Ho_Chi_Minh";  // for day buckets and dates without a zone
   std::function<std::string()> metrics;   // renders /metrics; none: 404
 };

@@ -64,10 +64,11 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
               "RE2 runs on Hyperscan's candidates that took fields or confirmed a match (since the "
               "rule set was loaded)",
               e.re2_runs);
-    f.counter("wardsoc_detect_re2_dfa_checks_total",
-              "Candidates of mostly failing patterns that RE2's DFA looked at first (since the rule "
-              "set was loaded)",
-              e.re2_dfa_checks);
+    f.counter(
+        "wardsoc_detect_re2_dfa_checks_total",
+        "Candidates of mostly failing patterns that RE2's DFA looked at first (since the rule "
+        "set was loaded)",
+        e.re2_dfa_checks);
     f.counter("wardsoc_detect_joined_lines_total",
               "Lines Hyperscan scanned together with others of their batch (since the rule set was "
               "loaded)",
@@ -100,7 +101,8 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
       f.counter("wardsoc_input_dropped_total",
                 "Events lost because the queue was full (UDP) or closed", s.dropped, l);
       f.counter("wardsoc_input_truncated_total", "Lines cut at max_line_bytes", s.truncated, l);
-      f.counter("wardsoc_input_malformed_total", "Lines whose header did not parse", s.malformed, l);
+      f.counter("wardsoc_input_malformed_total", "Lines whose header did not parse", s.malformed,
+                l);
       f.counter("wardsoc_input_errors_total", "Operating-system errors per input", s.errors, l);
       f.gauge("wardsoc_input_connections", "Open connections (TCP)", s.connections_open, l);
     }
@@ -133,8 +135,7 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
               g.commit_failures);
     f.counter("wardsoc_store_incident_writes_total", "Incident snapshots written",
               g.incidents_written);
-    f.counter("wardsoc_store_transitions_total", "Status changes made by people",
-              g.transitions);
+    f.counter("wardsoc_store_transitions_total", "Status changes made by people", g.transitions);
     f.counter("wardsoc_store_reopened_total", "Resolved incidents reopened by new activity",
               g.reopened);
     f.counter("wardsoc_store_quarantined_total",
@@ -144,9 +145,10 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
     f.counter("wardsoc_store_wal_syncs_total", "Group-commit fsyncs", g.wal_syncs);
     f.gauge("wardsoc_store_writes_stopped", "1 when the store cannot write (disk full, I/O error)",
             g.background_error ? 1 : 0);
-    f.gauge("wardsoc_store_disk_free_bytes",
-            "Free space on the file system holding the store (writes stop below store.min_free_space)",
-            g.disk_free_bytes);
+    f.gauge(
+        "wardsoc_store_disk_free_bytes",
+        "Free space on the file system holding the store (writes stop below store.min_free_space)",
+        g.disk_free_bytes);
   }
   return std::move(f.out);
 }

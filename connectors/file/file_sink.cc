@@ -8,7 +8,6 @@
 #include <cstring>
 #include <filesystem>
 
-
 namespace wardsoc {
 
 namespace {
@@ -62,18 +61,18 @@ Status FileSink::open_file() {
     const std::string dir = parent_dir(config_.path);
     std::error_code ec;
     if (err == ENOENT && !std::filesystem::is_directory(dir, ec)) {
-      return Error(Errc::kNotFound, "sink " + config_.common.name + ": cannot open " + config_.path +
-                                        ": directory " + dir + " does not exist");
+      return Error(Errc::kNotFound, "sink " + config_.common.name + ": cannot open " +
+                                        config_.path + ": directory " + dir + " does not exist");
     }
-    return Error(Errc::kIo,
-                 "sink " + config_.common.name + ": cannot open " + config_.path + ": " + errno_text(err));
+    return Error(Errc::kIo, "sink " + config_.common.name + ": cannot open " + config_.path + ": " +
+                                errno_text(err));
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
-    return Error(Errc::kIo,
-                 "sink " + config_.common.name + ": cannot stat " + config_.path + ": " + errno_text(err));
+    return Error(Errc::kIo, "sink " + config_.common.name + ": cannot stat " + config_.path + ": " +
+                                errno_text(err));
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -115,8 +114,9 @@ DeliveryResult FileSink::deliver(std::span<const OutboxEntry> entries) {
   if (::fstat(fd_, &st) != 0) {
     const int err = errno;
     close_file();
-    return {DeliveryStatus::kRetry, 0,
-            "sink " + config_.common.name + ": cannot stat " + config_.path + ": " + errno_text(err)};
+    return {
+        DeliveryStatus::kRetry, 0,
+        "sink " + config_.common.name + ": cannot stat " + config_.path + ": " + errno_text(err)};
   }
   const off_t size_before = st.st_size;
   size_t written = 0;

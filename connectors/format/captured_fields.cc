@@ -156,55 +156,80 @@ AttackTags attack_tags(const std::vector<std::string>& tags) {
 
 int cef_severity(Severity s) {
   switch (s) {
-    case Severity::kInfo: return 1;
-    case Severity::kLow: return 3;
-    case Severity::kMedium: return 5;
-    case Severity::kHigh: return 8;
-    case Severity::kCritical: return 10;
+    case Severity::kInfo:
+      return 1;
+    case Severity::kLow:
+      return 3;
+    case Severity::kMedium:
+      return 5;
+    case Severity::kHigh:
+      return 8;
+    case Severity::kCritical:
+      return 10;
   }
   return 5;
 }
 
 int ecs_severity(Severity s) {
   switch (s) {
-    case Severity::kInfo: return 1;
-    case Severity::kLow: return 21;
-    case Severity::kMedium: return 47;
-    case Severity::kHigh: return 73;
-    case Severity::kCritical: return 99;
+    case Severity::kInfo:
+      return 1;
+    case Severity::kLow:
+      return 21;
+    case Severity::kMedium:
+      return 47;
+    case Severity::kHigh:
+      return 73;
+    case Severity::kCritical:
+      return 99;
   }
   return 47;
 }
 
 int ocsf_severity_id(Severity s) {
   switch (s) {
-    case Severity::kInfo: return 1;
-    case Severity::kLow: return 2;
-    case Severity::kMedium: return 3;
-    case Severity::kHigh: return 4;
-    case Severity::kCritical: return 5;
+    case Severity::kInfo:
+      return 1;
+    case Severity::kLow:
+      return 2;
+    case Severity::kMedium:
+      return 3;
+    case Severity::kHigh:
+      return 4;
+    case Severity::kCritical:
+      return 5;
   }
   return 0;
 }
 
 std::string_view ocsf_severity_name(Severity s) {
   switch (s) {
-    case Severity::kInfo: return "Informational";
-    case Severity::kLow: return "Low";
-    case Severity::kMedium: return "Medium";
-    case Severity::kHigh: return "High";
-    case Severity::kCritical: return "Critical";
+    case Severity::kInfo:
+      return "Informational";
+    case Severity::kLow:
+      return "Low";
+    case Severity::kMedium:
+      return "Medium";
+    case Severity::kHigh:
+      return "High";
+    case Severity::kCritical:
+      return "Critical";
   }
   return "Unknown";
 }
 
 int syslog_severity(Severity s) {
   switch (s) {
-    case Severity::kInfo: return 6;
-    case Severity::kLow: return 5;
-    case Severity::kMedium: return 4;
-    case Severity::kHigh: return 3;
-    case Severity::kCritical: return 2;
+    case Severity::kInfo:
+      return 6;
+    case Severity::kLow:
+      return 5;
+    case Severity::kMedium:
+      return 4;
+    case Severity::kHigh:
+      return 3;
+    case Severity::kCritical:
+      return 2;
   }
   return 4;
 }

@@ -56,11 +56,11 @@ struct AttackTags {
 AttackTags attack_tags(const std::vector<std::string>& tags);
 
 // Severity on each format's scale (docs/forwarding.md "Severity"):
-int cef_severity(Severity s);        // 0..10: info 1, low 3, medium 5, high 8, critical 10
-int ecs_severity(Severity s);        // 0..100: info 1, low 21, medium 47, high 73, critical 99
-int ocsf_severity_id(Severity s);    // 1 Informational .. 5 Critical
+int cef_severity(Severity s);      // 0..10: info 1, low 3, medium 5, high 8, critical 10
+int ecs_severity(Severity s);      // 0..100: info 1, low 21, medium 47, high 73, critical 99
+int ocsf_severity_id(Severity s);  // 1 Informational .. 5 Critical
 std::string_view ocsf_severity_name(Severity s);
-int syslog_severity(Severity s);     // RFC 5424: info 6, low 5, medium 4, high 3, critical 2
+int syslog_severity(Severity s);  // RFC 5424: info 6, low 5, medium 4, high 3, critical 2
 
 int64_t micros_to_millis(int64_t us);
 

@@ -46,11 +46,18 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 void append_cef_header_field(std::string* out, std::string_view value) {
   for (char c : value) {
     switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '|': out->append("\\|"); break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '|':
+        out->append("\\|");
+        break;
       case '\n':
-      case '\r': out->push_back(' '); break;
-      default: out->push_back(c);
+      case '\r':
+        out->push_back(' ');
+        break;
+      default:
+        out->push_back(c);
     }
   }
 }
@@ -58,11 +65,20 @@ void append_cef_header_field(std::string* out, std::string_view value) {
 void append_cef_extension_value(std::string* out, std::string_view value) {
   for (char c : value) {
     switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '=': out->append("\\="); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      default: out->push_back(c);
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '=':
+        out->append("\\=");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      default:
+        out->push_back(c);
     }
   }
 }

@@ -47,10 +47,8 @@ std::string render_ecs(const AlertInput& alert, const FormatOptions& options) {
   if (!alert.original.empty()) event["original"] = alert.original;
   j["event"] = std::move(event);
 
-  j["rule"] = Json{{"id", in.rule_id},
-                   {"name", in.title},
-                   {"version", in.rule_version},
-                   {"ruleset", "wardsoc"}};
+  j["rule"] = Json{
+      {"id", in.rule_id}, {"name", in.title}, {"version", in.rule_version}, {"ruleset", "wardsoc"}};
   if (f.source) j["source"] = address_object(*f.source, f.source_port);
   if (f.destination) j["destination"] = address_object(*f.destination, f.destination_port);
   if (!f.user.empty() || !f.target_user.empty()) {
@@ -96,24 +94,21 @@ std::string render_ecs(const AlertInput& alert, const FormatOptions& options) {
 
   Json fields = Json::object();
   for (const auto& [k, v] : in.fields) fields[k] = v;
-  j["wardsoc"] = Json{
-      {"schema", kAlertSchema},
-      {"incident",
-       Json{{"id", in.id},
-            {"status", status_name(in.status)},
-            {"severity", severity_name(in.severity)},
-            {"level", in.level},
-            {"count", in.count},
-            {"group_key", in.group_key},
-            {"title_vi", in.title_vi},
-            {"window_start", format_rfc3339_utc(in.window_start_us)},
-            {"evidence_count", in.evidence_count}}},
-      {"source",
-       Json{{"asset", in.asset},
-            {"site", in.site},
-            {"class", asset_class_name(in.asset_class)},
-            {"input", in.input}}},
-      {"fields", std::move(fields)}};
+  j["wardsoc"] = Json{{"schema", kAlertSchema},
+                      {"incident", Json{{"id", in.id},
+                                        {"status", status_name(in.status)},
+                                        {"severity", severity_name(in.severity)},
+                                        {"level", in.level},
+                                        {"count", in.count},
+                                        {"group_key", in.group_key},
+                                        {"title_vi", in.title_vi},
+                                        {"window_start", format_rfc3339_utc(in.window_start_us)},
+                                        {"evidence_count", in.evidence_count}}},
+                      {"source", Json{{"asset", in.asset},
+                                      {"site", in.site},
+                                      {"class", asset_class_name(in.asset_class)},
+                                      {"input", in.input}}},
+                      {"fields", std::move(fields)}};
   return j.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
 }
 

@@ -21,11 +21,16 @@ struct FindingStatus {
 // OCSF finding status: 1 New, 2 In Progress, 3 Suppressed, 4 Resolved.
 FindingStatus ocsf_status(IncidentStatus s) {
   switch (s) {
-    case IncidentStatus::kNew: return {1, "New"};
-    case IncidentStatus::kAcknowledged: return {2, "In Progress"};
-    case IncidentStatus::kInProgress: return {2, "In Progress"};
-    case IncidentStatus::kResolved: return {4, "Resolved"};
-    case IncidentStatus::kFalsePositive: return {3, "Suppressed"};
+    case IncidentStatus::kNew:
+      return {1, "New"};
+    case IncidentStatus::kAcknowledged:
+      return {2, "In Progress"};
+    case IncidentStatus::kInProgress:
+      return {2, "In Progress"};
+    case IncidentStatus::kResolved:
+      return {4, "Resolved"};
+    case IncidentStatus::kFalsePositive:
+      return {3, "Suppressed"};
   }
   return {0, "Unknown"};
 }
@@ -33,12 +38,18 @@ FindingStatus ocsf_status(IncidentStatus s) {
 // OCSF device type_id: 1 Server, 7 IOT, 99 Other, 0 Unknown.
 std::pair<int, const char*> device_type(AssetClass c) {
   switch (c) {
-    case AssetClass::kServer: return {1, "Server"};
-    case AssetClass::kCamera: return {7, "IOT"};
-    case AssetClass::kIot: return {7, "IOT"};
-    case AssetClass::kLan: return {99, "Other"};
-    case AssetClass::kWifi: return {99, "Other"};
-    case AssetClass::kOther: return {0, "Unknown"};
+    case AssetClass::kServer:
+      return {1, "Server"};
+    case AssetClass::kCamera:
+      return {7, "IOT"};
+    case AssetClass::kIot:
+      return {7, "IOT"};
+    case AssetClass::kLan:
+      return {99, "Other"};
+    case AssetClass::kWifi:
+      return {99, "Other"};
+    case AssetClass::kOther:
+      return {0, "Unknown"};
   }
   return {0, "Unknown"};
 }
@@ -157,7 +168,8 @@ std::string render_ocsf(const AlertInput& alert, const FormatOptions& options) {
 
   Json observables = Json::array();
   if (f.source && f.source->is_ip()) {
-    observables.push_back(observable("evidences[0].src_endpoint.ip", 2, "IP Address", f.source->value));
+    observables.push_back(
+        observable("evidences[0].src_endpoint.ip", 2, "IP Address", f.source->value));
   }
   if (f.destination && f.destination->is_ip()) {
     observables.push_back(
@@ -166,7 +178,8 @@ std::string render_ocsf(const AlertInput& alert, const FormatOptions& options) {
   if (!f.user.empty()) {
     observables.push_back(observable("evidences[0].actor.user.name", 4, "User Name", f.user));
   }
-  if (!in.host.empty()) observables.push_back(observable("device.hostname", 1, "Hostname", in.host));
+  if (!in.host.empty())
+    observables.push_back(observable("device.hostname", 1, "Hostname", in.host));
   if (!observables.empty()) j["observables"] = std::move(observables);
 
   if (!alert.original.empty()) j["raw_data"] = alert.original;

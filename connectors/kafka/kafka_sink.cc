@@ -98,10 +98,9 @@ Status KafkaSink::create_producer() {
     rd_kafka_conf_destroy(conf);
     return s;
   }
-  rd_kafka_conf_set_dr_msg_cb(
-      conf, [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque) {
-        KafkaSink::on_delivery(rk, m, opaque);
-      });
+  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque) {
+    KafkaSink::on_delivery(rk, m, opaque);
+  });
   rd_kafka_conf_set_log_cb(conf, log_cb);
   rd_kafka_conf_set_error_cb(conf, error_cb);
   rd_kafka_conf_set_opaque(conf, this);
@@ -163,8 +162,7 @@ DeliveryResult KafkaSink::deliver(std::span<const OutboxEntry> entries) {
           rk_, RD_KAFKA_V_TOPIC(config_.topic.c_str()),
           RD_KAFKA_V_KEY(e.incident.id.data(), e.incident.id.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_TIMESTAMP(e.enqueued_us / 1000),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(e.enqueued_us / 1000),
           RD_KAFKA_V_HEADER(action_header.c_str(), action.data(),
                             static_cast<ssize_t>(action.size())),
           RD_KAFKA_V_HEADER("wardsoc-format", format.data(), static_cast<ssize_t>(format.size())),

@@ -113,8 +113,9 @@ Status StreamClient::init_tls() {
   SSL_CTX_set_mode(ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   if (t.verify) {
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-    const int ok = t.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx_)
-                                     : SSL_CTX_load_verify_locations(ctx_, t.ca_file.c_str(), nullptr);
+    const int ok = t.ca_file.empty()
+                       ? SSL_CTX_set_default_verify_paths(ctx_)
+                       : SSL_CTX_load_verify_locations(ctx_, t.ca_file.c_str(), nullptr);
     if (ok != 1) {
       return Error(Errc::kInvalidArgument,
                    "TLS: cannot load CA certificates" +
@@ -126,8 +127,8 @@ Status StreamClient::init_tls() {
   }
   if (!t.cert_file.empty()) {
     if (SSL_CTX_use_certificate_chain_file(ctx_, t.cert_file.c_str()) != 1) {
-      return Error(Errc::kInvalidArgument,
-                   "TLS: cannot load client certificate '" + t.cert_file + "': " + openssl_errors());
+      return Error(Errc::kInvalidArgument, "TLS: cannot load client certificate '" + t.cert_file +
+                                               "': " + openssl_errors());
     }
     if (SSL_CTX_use_PrivateKey_file(ctx_, t.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx_) != 1) {
@@ -292,8 +293,8 @@ Status StreamClient::write_all(std::string_view data) {
       }
       const int err = SSL_get_error(ssl_, rc);
       if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-        if (auto s = wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline,
-                              "writing to");
+        if (auto s =
+                wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline, "writing to");
             !s) {
           return s;
         }

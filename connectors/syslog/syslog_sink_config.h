@@ -20,8 +20,8 @@ struct SyslogSinkConfig {
   uint16_t port = 6514;  // RFC 5425's port for syslog over TLS
   SyslogTransport transport = SyslogTransport::kTls;
   TlsClientConfig tls;
-  int facility = 20;          // local4
-  std::string hostname;       // HOSTNAME of the header; empty = this machine's name
+  int facility = 20;     // local4
+  std::string hostname;  // HOSTNAME of the header; empty = this machine's name
   std::string app_name = "wardsoc";
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds write_timeout{30000};

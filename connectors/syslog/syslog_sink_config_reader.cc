@@ -7,13 +7,12 @@ namespace wardsoc::sink_config {
 
 namespace {
 constexpr std::array<std::string_view, 24> kFacilities = {
-    "kern",     "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
-    "uucp",     "cron",   "authpriv", "ftp",  "ntp",    "security", "console", "clock",
-    "local0",   "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
+    "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
+    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "clock",
+    "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7"};
 }  // namespace
 
-void read_syslog(YamlReader& r, const YAML::Node& n, const std::string& path,
-                 SyslogSinkConfig* c) {
+void read_syslog(YamlReader& r, const YAML::Node& n, const std::string& path, SyslogSinkConfig* c) {
   expect_keys(r, n, path,
               {"host", "port", "transport", "tls", "facility", "hostname", "app_name",
                "connect_timeout", "write_timeout", "confirm_delay"});
@@ -43,8 +42,9 @@ void read_syslog(YamlReader& r, const YAML::Node& n, const std::string& path,
       }
     }
     if (!found) {
-      r.fail(n["facility"], join_path(path, "facility"),
-             "unknown facility '" + *v + "' (expected a name such as local4, auth, daemon, or 0..23)");
+      r.fail(
+          n["facility"], join_path(path, "facility"),
+          "unknown facility '" + *v + "' (expected a name such as local4, auth, daemon, or 0..23)");
     }
   }
   if (auto v = r.string(n, path, "hostname")) c->hostname = *v;

@@ -38,8 +38,8 @@ std::string snippet(std::string s) {
 }
 
 bool retried_status(long code) {
-  return code == 401 || code == 403 || code == 404 || code == 407 || code == 408 ||
-         code == 425 || code == 429 || code >= 500 || (code >= 300 && code < 400) || code < 200;
+  return code == 401 || code == 403 || code == 404 || code == 407 || code == 408 || code == 425 ||
+         code == 429 || code >= 500 || (code >= 300 && code < 400) || code < 200;
 }
 
 struct HeaderList {
@@ -58,8 +58,8 @@ Result<std::unique_ptr<WebhookSink>> WebhookSink::Open(const WebhookSinkConfig& 
   if (config.url.empty()) return Error(Errc::kInvalidArgument, "sink " + name + ": url is empty");
   const bool https = config.url.rfind("https://", 0) == 0;
   if (!https && !(config.allow_http && config.url.rfind("http://", 0) == 0)) {
-    return Error(Errc::kInvalidArgument, "sink " + name + ": url must be https:// (got '" +
-                                             config.url + "')");
+    return Error(Errc::kInvalidArgument,
+                 "sink " + name + ": url must be https:// (got '" + config.url + "')");
   }
   std::unique_ptr<WebhookSink> sink(new WebhookSink(config, context));
   sink->curl_ = curl_easy_init();
@@ -86,9 +86,9 @@ WebhookSink::Outcome WebhookSink::post(std::string_view body, std::string_view i
   CURL* c = static_cast<CURL*>(curl_);
   curl_easy_reset(c);  // keeps the connection cache: the next POST reuses the connection
   HeaderList headers;
-  const std::string content_type =
-      config_.body == WebhookBody::kNdjson ? "application/x-ndjson"
-                                           : std::string(alert_content_type(renderer_.format()));
+  const std::string content_type = config_.body == WebhookBody::kNdjson
+                                       ? "application/x-ndjson"
+                                       : std::string(alert_content_type(renderer_.format()));
   headers.add("Content-Type: " + content_type + "; charset=utf-8");
   headers.add("Idempotency-Key: " + std::string(idempotency_key));
   if (!incident_id.empty()) headers.add("X-Wardsoc-Incident-Id: " + std::string(incident_id));
@@ -111,7 +111,8 @@ WebhookSink::Outcome WebhookSink::post(std::string_view body, std::string_view i
   curl_easy_setopt(c, CURLOPT_USERAGENT, user_agent_.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // never send the token elsewhere
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(config_.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
@@ -183,8 +184,8 @@ DeliveryResult WebhookSink::deliver(std::span<const OutboxEntry> entries) {
     body += renderer_.render(e);
     body.push_back('\n');
   }
-  const std::string key = std::to_string(entries.front().seq) + "-" +
-                          std::to_string(entries.back().seq);
+  const std::string key =
+      std::to_string(entries.front().seq) + "-" + std::to_string(entries.back().seq);
   std::string why;
   switch (post(body, key, "", &why)) {
     case Outcome::kDelivered:
@@ -192,9 +193,10 @@ DeliveryResult WebhookSink::deliver(std::span<const OutboxEntry> entries) {
     case Outcome::kRetry:
       return {DeliveryStatus::kRetry, 0, why};
     case Outcome::kReject:
-      spdlog::warn("sink {}: a batch of {} alerts was refused ({}); sending them one by one to "
-                   "find the one at fault",
-                   name(), entries.size(), why);
+      spdlog::warn(
+          "sink {}: a batch of {} alerts was refused ({}); sending them one by one to "
+          "find the one at fault",
+          name(), entries.size(), why);
       return deliver_one_by_one(entries);
   }
   return {DeliveryStatus::kRetry, 0, why};

@@ -1,7 +1,6 @@
 // The wardsoc binary's commands as an IT officer uses them: replay a real log, check the
 // shipped rules, and get clear errors for wrong arguments and broken files.
 #include <boost/test/unit_test.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "tests/support/subprocess.h"
@@ -34,9 +33,9 @@ BOOST_AUTO_TEST_CASE(wrong_arguments_exit_2_with_a_reason) {
   BOOST_TEST(run_command({WARDSOC_BIN, "incidents", "list", "--data-dir", "/no/such/dir"}, &out,
                          &err) == 2);
   BOOST_TEST(err.find("no store at '/no/such/dir/db'") != std::string::npos, err);
-  BOOST_TEST(run_command({WARDSOC_BIN, "incidents", "list", "--severity", "awful", "--data-dir",
-                          "/tmp"},
-                         &out, &err) == 2);
+  BOOST_TEST(
+      run_command({WARDSOC_BIN, "incidents", "list", "--severity", "awful", "--data-dir", "/tmp"},
+                  &out, &err) == 2);
   BOOST_TEST(err.find("unknown severity 'awful'") != std::string::npos, err);
 }
 
@@ -86,11 +85,14 @@ BOOST_AUTO_TEST_CASE(rules_check_says_where_re2_starts_an_unanchored_pattern) {
              "    match:\n"
              "      regex: 'port\\[(?P<port>\\d+)\\] link (?P<state>down)'\n");
   std::string out, err;
-  BOOST_TEST(run_command({WARDSOC_BIN, "rules", "check", "--patterns", (dir / "link.yaml").string()}, &out, &err) == 0,
-             out << err);
+  BOOST_TEST(
+      run_command({WARDSOC_BIN, "rules", "check", "--patterns", (dir / "link.yaml").string()}, &out,
+                  &err) == 0,
+      out << err);
   BOOST_TEST(out.find("RE2 runs from its leading text 'port['") != std::string::npos, out);
-  BOOST_TEST(run_command({WARDSOC_BIN, "rules", "check", "--patterns", "--json", (dir / "link.yaml").string()}, &out,
-                         &err) == 0,
+  BOOST_TEST(run_command({WARDSOC_BIN, "rules", "check", "--patterns", "--json",
+                          (dir / "link.yaml").string()},
+                         &out, &err) == 0,
              out << err);
   const json j = json::parse(out);
   BOOST_TEST_REQUIRE(j.at("patterns").size() == 1u);

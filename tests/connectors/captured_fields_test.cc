@@ -36,8 +36,11 @@ BOOST_AUTO_TEST_CASE(attack_tags_name_tactics_and_techniques_and_ignore_the_rest
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_becomes_replacement_characters_and_valid_text_stays) {
   BOOST_TEST(valid_utf8("Nhà văn hóa") == "Nhà văn hóa");
-  BOOST_TEST(valid_utf8("a\xff" "b") == "a\xEF\xBF\xBD" "b");
-  BOOST_TEST(valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
+  BOOST_TEST(valid_utf8("a\xff"
+                        "b") ==
+             "a\xEF\xBF\xBD"
+             "b");
+  BOOST_TEST(valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
   BOOST_TEST(valid_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-  BOOST_TEST(valid_utf8("x\xE1\xBA") == "x\xEF\xBF\xBD\xEF\xBF\xBD");  // cut short
+  BOOST_TEST(valid_utf8("x\xE1\xBA") == "x\xEF\xBF\xBD\xEF\xBF\xBD");                // cut short
 }

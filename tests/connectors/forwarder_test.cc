@@ -1,8 +1,8 @@
 #include "connectors/forwarder.h"
 
 #include <atomic>
-#include <condition_variable>
 #include <boost/test/unit_test.hpp>
+#include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -375,7 +375,8 @@ BOOST_AUTO_TEST_CASE(a_filter_acks_excluded_entries_without_delivering_them_and_
   BOOST_TEST(forwarder.stats().filtered == 3u);
 }
 
-BOOST_AUTO_TEST_CASE(a_tag_filter_matches_any_listed_tag_and_a_batch_with_nothing_for_the_sink_is_acked) {
+BOOST_AUTO_TEST_CASE(
+    a_tag_filter_matches_any_listed_tag_and_a_batch_with_nothing_for_the_sink_is_acked) {
   TempDir dir("forwarder");
   auto store = open_store(dir.str("db"));
   BOOST_TEST_REQUIRE(commit_changes(*store, mixed_changes(), {"soc"}).ok());
@@ -391,7 +392,8 @@ BOOST_AUTO_TEST_CASE(a_tag_filter_matches_any_listed_tag_and_a_batch_with_nothin
   BOOST_TEST(store->outbox_size("soc") == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(a_partial_delivery_behind_filtered_entries_acks_only_up_to_the_first_undelivered) {
+BOOST_AUTO_TEST_CASE(
+    a_partial_delivery_behind_filtered_entries_acks_only_up_to_the_first_undelivered) {
   // Accepts one entry per call and asks to retry the rest.
   class OneAtATimeSinkForTest : public RecordingSinkForTest {
    public:

@@ -126,9 +126,10 @@ inline std::vector<OutboxEntry> golden_alerts() {
 
 // The first evidence line of each golden alert (what the forwarder looks up).
 inline std::vector<std::string> golden_originals() {
-  return {"<38>Nov 25 17:00:00 cam07 sshd[811]: Failed password for ro=ot|\\x from 203.0.113.7 "
-          "port 52110 ssh2",
-          "", "Nov 26 16:00:01 ketoan-pc sudo: pam_unix(sudo:auth): authentication failure"};
+  return {
+      "<38>Nov 25 17:00:00 cam07 sshd[811]: Failed password for ro=ot|\\x from 203.0.113.7 "
+      "port 52110 ssh2",
+      "", "Nov 26 16:00:01 ketoan-pc sudo: pam_unix(sudo:auth): authentication failure"};
 }
 
 inline std::string golden_path(const std::string& name) {

@@ -27,7 +27,7 @@ std::vector<SinkConfig> read_sinks(const std::string& yaml, std::string* errors 
 
 void expect_error(const std::string& errors, const std::string& expected) {
   BOOST_TEST(errors.find(expected) != std::string::npos, "missing '" << expected << "' in:\n"
-                                                                        << errors);
+                                                                     << errors);
 }
 }  // namespace
 
@@ -110,7 +110,8 @@ sinks:
   BOOST_TEST(hook.headers.at("X-Ward") == "hong-ha");
   BOOST_TEST(hook.timeout.count() == 20000);
   BOOST_TEST(hook.tls.verify);
-  BOOST_TEST(sink_destination(sinks[1]) == "kafka://k1.soc.hanoi:9093,k2.soc.hanoi:9093/ward-alerts");
+  BOOST_TEST(sink_destination(sinks[1]) ==
+             "kafka://k1.soc.hanoi:9093,k2.soc.hanoi:9093/ward-alerts");
   BOOST_TEST(sink_type_name(sinks[2]) == "syslog");
 }
 
@@ -118,8 +119,10 @@ BOOST_AUTO_TEST_CASE(secrets_are_read_from_files_without_the_trailing_newline) {
   wardsoc::testing::TempDir dir("sink-config");
   const std::string token = dir.str("token");
   std::ofstream(token) << "tok-123\n";
-  const auto sinks = read_sinks("sinks:\n  - {name: h, type: webhook, url: 'https://x/y',\n"
-                                "     bearer_token_file: " + token + "}\n");
+  const auto sinks = read_sinks(
+      "sinks:\n  - {name: h, type: webhook, url: 'https://x/y',\n"
+      "     bearer_token_file: " +
+      token + "}\n");
   BOOST_TEST(std::get<WebhookSinkConfig>(sinks.at(0)).bearer_token == "tok-123");
 }
 
@@ -168,6 +171,7 @@ BOOST_AUTO_TEST_CASE(mistakes_are_reported_with_line_column_and_key) {
   expect_error(e, "sinks[3].outbox.warn_entries: is above max_entries");
   expect_error(e, "sinks[3].outbox.when_full: unknown policy 'drop'");
   expect_error(e, "sinks[3].format: unknown format 'leef' (expected wardsoc, ecs, ocsf or cef)");
-  expect_error(e, "t.yaml:26:11: sinks[4].type: unknown sink type 'carrier_pigeon' (expected "
-                  "file, kafka, syslog, webhook)");
+  expect_error(e,
+               "t.yaml:26:11: sinks[4].type: unknown sink type 'carrier_pigeon' (expected "
+               "file, kafka, syslog, webhook)");
 }

@@ -1,9 +1,8 @@
-#include <boost/test/unit_test.hpp>
+#include "core/batch_queue.h"
 
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <thread>
-
-#include "core/batch_queue.h"
 
 using namespace wardsoc;
 using namespace std::chrono_literals;

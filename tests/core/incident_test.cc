@@ -1,6 +1,6 @@
-#include <boost/test/unit_test.hpp>
-
 #include "core/incident.h"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace wardsoc;
 

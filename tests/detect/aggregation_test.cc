@@ -55,7 +55,8 @@ struct Run {
     correlator.process(batch, matches, &out);
     return out;
   }
-  std::vector<IncidentChange> line(std::string_view message, int64_t t, AssetClass cls = AssetClass::kServer,
+  std::vector<IncidentChange> line(std::string_view message, int64_t t,
+                                   AssetClass cls = AssetClass::kServer,
                                    std::string_view host = "gw") {
     EventBatch b;
     add_event(b, {.message = message, .time_us = t, .host = host, .cls = cls});
@@ -66,7 +67,8 @@ struct Run {
 };
 
 std::string failed(std::string_view user, std::string_view ip = "203.0.113.7") {
-  return "Failed password for invalid user " + std::string(user) + " from " + std::string(ip) + " port 1 ssh2";
+  return "Failed password for invalid user " + std::string(user) + " from " + std::string(ip) +
+         " port 1 ssh2";
 }
 std::string accepted(std::string_view user, std::string_view ip = "203.0.113.7") {
   return "Accepted password for " + std::string(user) + " from " + std::string(ip) + " port 1 ssh2";
@@ -93,7 +95,7 @@ BOOST_AUTO_TEST_CASE(distinct_fires_on_the_fourth_user_not_the_fourth_try) {
   BOOST_TEST((c->kind == IncidentChange::Kind::kCreated));
   BOOST_TEST(c->incident.count == 4u);
   BOOST_TEST(c->incident.fields.at("user_values") == "admin,oracle,test,pi");
-  BOOST_TEST(c->new_evidence.size() == 4u);  // one line per value, its latest
+  BOOST_TEST(c->new_evidence.size() == 4u);                      // one line per value, its latest
   BOOST_TEST(c->incident.window_start_us == kT0 + 6 * kSecond);  // the latest "admin"
 }
 
@@ -101,14 +103,17 @@ BOOST_AUTO_TEST_CASE(distinct_values_spread_wider_than_the_window_do_not_fire) {
   Run r;
   const char* users[] = {"a1", "a2", "a3", "a4", "a5"};
   int64_t t = kT0;
-  for (const char* u : users) BOOST_TEST(!of_rule(r.line(failed(u), t += 4 * 60 * kSecond), "spray"));
+  for (const char* u : users)
+    BOOST_TEST(!of_rule(r.line(failed(u), t += 4 * 60 * kSecond), "spray"));
 }
 
 BOOST_AUTO_TEST_CASE(sequence_fires_when_success_follows_enough_failures) {
   Run r;
   int64_t t = kT0;
-  BOOST_TEST(!of_rule(r.line(accepted("bob"), t += kSecond), "compromise"));  // success first: nothing
-  for (int i = 0; i < 3; ++i) BOOST_TEST(!of_rule(r.line(failed("bob"), t += kSecond), "compromise"));
+  BOOST_TEST(
+      !of_rule(r.line(accepted("bob"), t += kSecond), "compromise"));  // success first: nothing
+  for (int i = 0; i < 3; ++i)
+    BOOST_TEST(!of_rule(r.line(failed("bob"), t += kSecond), "compromise"));
   auto out = r.line(accepted("bob"), t += kSecond);
   const IncidentChange* c = of_rule(out, "compromise");
   BOOST_TEST_REQUIRE(c != nullptr);
@@ -146,7 +151,8 @@ BOOST_AUTO_TEST_CASE(absence_opens_an_incident_for_a_silent_asset_and_notes_its_
   std::vector<IncidentChange> out;
   r.correlator.tick(kT0 + 10 * 60 * kSecond, &out);
   BOOST_TEST(out.empty());
-  r.line("heartbeat ok", kT0 + 10 * 60 * kSecond, AssetClass::kCamera, "cam-08");  // cam-08 keeps talking
+  r.line("heartbeat ok", kT0 + 10 * 60 * kSecond, AssetClass::kCamera,
+         "cam-08");  // cam-08 keeps talking
   r.correlator.tick(kT0 + 16 * 60 * kSecond, &out);
   BOOST_TEST_REQUIRE(out.size() == 1u);
   const Incident inc = out[0].incident;

@@ -1,10 +1,10 @@
 // Checkpointed correlation state: what the correlator reports for the store, how a new
 // process (restore) or a reloaded rule set (adopt) continues from it, and what is dropped.
-#include <boost/test/unit_test.hpp>
+#include "detect/correlation_state.h"
 
+#include <boost/test/unit_test.hpp>
 #include <map>
 
-#include "detect/correlation_state.h"
 #include "detect/engine.h"
 #include "test_events.h"
 
@@ -60,7 +60,8 @@ struct FakeStateFamily {  // a map stands in for the store's state family in the
   }
 };
 
-std::vector<IncidentChange> feed(Engine& e, FakeStateFamily& store, std::string_view message, int64_t t) {
+std::vector<IncidentChange> feed(Engine& e, FakeStateFamily& store, std::string_view message,
+                                 int64_t t) {
   EventBatch b;
   add_event(b, {.message = message, .time_us = t});
   std::vector<IncidentChange> out;
@@ -71,7 +72,9 @@ std::vector<IncidentChange> feed(Engine& e, FakeStateFamily& store, std::string_
   return out;
 }
 
-std::string failed(std::string_view ip) { return "Failed password for root from " + std::string(ip) + " port 22 ssh2"; }
+std::string failed(std::string_view ip) {
+  return "Failed password for root from " + std::string(ip) + " port 22 ssh2";
+}
 
 void restore(Engine& e, const FakeStateFamily& store, size_t* stale = nullptr) {
   for (const auto& [k, v] : store.kv) {
@@ -84,7 +87,9 @@ void restore(Engine& e, const FakeStateFamily& store, size_t* stale = nullptr) {
 
 BOOST_AUTO_TEST_CASE(correlation_keys_follow_the_documented_layout) {
   const std::string k = correlation_key("", "", "ssh.bruteforce", "203.0.113.7");
-  BOOST_TEST(k == std::string("k\0\0ssh.bruteforce\0" "203.0.113.7", 29));
+  BOOST_TEST(k == std::string("k\0\0ssh.bruteforce\0"
+                              "203.0.113.7",
+                              29));
   std::string_view input, partition, rule, group;
   const std::string partitioned = correlation_key("kafka-fw", "3", "r", std::string("a\0b", 3));
   BOOST_TEST_REQUIRE(parse_correlation_key(partitioned, &input, &partition, &rule, &group));
@@ -99,7 +104,8 @@ BOOST_AUTO_TEST_CASE(a_restart_keeps_counting_from_the_checkpoint) {
   FakeStateFamily store;
   {
     auto first = engine(rs);
-    for (int i = 0; i < 4; ++i) BOOST_TEST(feed(*first, store, failed("203.0.113.7"), kT0 + i * kSecond).empty());
+    for (int i = 0; i < 4; ++i)
+      BOOST_TEST(feed(*first, store, failed("203.0.113.7"), kT0 + i * kSecond).empty());
   }
   BOOST_TEST(store.correlation_keys() == 1u);
   auto second = engine(rs);
@@ -124,7 +130,8 @@ BOOST_AUTO_TEST_CASE(an_open_incident_survives_a_restart_and_keeps_folding) {
   }
   auto second = engine(rs);
   restore(*second, store);
-  auto out = feed(*second, store, "Accepted password for root from 192.0.2.9 port 2 ssh2", kT0 + 60 * kSecond);
+  auto out = feed(*second, store, "Accepted password for root from 192.0.2.9 port 2 ssh2",
+                  kT0 + 60 * kSecond);
   BOOST_TEST_REQUIRE(out.size() == 1u);
   BOOST_TEST((out[0].kind == IncidentChange::Kind::kUpdated));
   BOOST_TEST(out[0].incident.id == id);
@@ -191,7 +198,8 @@ BOOST_AUTO_TEST_CASE(rule_counters_round_trip_and_continue_after_a_restart) {
     auto first = engine(rs);
     for (int i = 0; i < 3; ++i) feed(*first, store, failed("203.0.113.7"), kT0 + i * kSecond);
   }
-  auto c = decode_rule_counters(rule_counters_key("ssh.bruteforce"), store.kv.at(rule_counters_key("ssh.bruteforce")));
+  auto c = decode_rule_counters(rule_counters_key("ssh.bruteforce"),
+                                store.kv.at(rule_counters_key("ssh.bruteforce")));
   BOOST_TEST_REQUIRE(c.ok());
   BOOST_TEST(c->matches == 3u);
   BOOST_TEST(c->rule_version == rs->rules()[0].version);

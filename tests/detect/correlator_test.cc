@@ -1,6 +1,7 @@
+#include "detect/correlator.h"
+
 #include <boost/test/unit_test.hpp>
 
-#include "detect/correlator.h"
 #include "detect/matcher.h"
 #include "test_events.h"
 
@@ -49,7 +50,8 @@ std::shared_ptr<const RuleSet> rules() {
 
 // Matches a batch with the real matcher and correlates it.
 struct Pipeline {
-  explicit Pipeline(CorrelatorOptions o = {}) : correlator(rules(), {"syslog-udp", "files"}, std::move(o)) {
+  explicit Pipeline(CorrelatorOptions o = {})
+      : correlator(rules(), {"syslog-udp", "files"}, std::move(o)) {
     matcher = std::move(Matcher::Create(rules()).value());
   }
   std::vector<IncidentChange> run(const EventBatch& batch) {
@@ -74,11 +76,13 @@ BOOST_AUTO_TEST_CASE(threshold_fires_on_fifth_failure_within_window) {
   EventBatch first;
   std::vector<std::string> lines;
   for (int i = 0; i < 5; ++i) lines.push_back(failed("203.0.113.7", i == 4 ? "admin" : "root"));
-  for (int i = 0; i < 4; ++i) add_event(first, {.message = lines[i], .time_us = kT0 + i * 10 * kSecond});
+  for (int i = 0; i < 4; ++i)
+    add_event(first, {.message = lines[i], .time_us = kT0 + i * 10 * kSecond});
   BOOST_TEST(p.run(first).empty());
 
   EventBatch fifth;
-  add_event(fifth, {.message = lines[4], .time_us = kT0 + 40 * kSecond, .peer = "10.0.0.1", .input = 1});
+  add_event(fifth,
+            {.message = lines[4], .time_us = kT0 + 40 * kSecond, .peer = "10.0.0.1", .input = 1});
   auto changes = p.run(fifth);
   BOOST_TEST_REQUIRE(changes.size() == 1u);
   const IncidentChange& c = changes[0];
@@ -116,14 +120,16 @@ BOOST_AUTO_TEST_CASE(threshold_fires_on_fifth_failure_within_window) {
 BOOST_AUTO_TEST_CASE(failures_spread_wider_than_the_window_do_not_fire) {
   Pipeline p;
   EventBatch batch;
-  for (int i = 0; i < 10; ++i) add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * 31 * kSecond});
+  for (int i = 0; i < 10; ++i)
+    add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * 31 * kSecond});
   BOOST_TEST(p.run(batch).empty());  // never five within 2m: 31s apart, four fit in 2m
 }
 
 BOOST_AUTO_TEST_CASE(window_edge_is_inclusive) {
   Pipeline p;
   EventBatch batch;
-  for (int i = 0; i < 5; ++i) add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * 30 * kSecond});
+  for (int i = 0; i < 5; ++i)
+    add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * 30 * kSecond});
   BOOST_TEST(p.run(batch).size() == 1u);  // first and fifth exactly 2m apart
 }
 
@@ -155,7 +161,8 @@ BOOST_AUTO_TEST_CASE(multi_field_keys_are_joined_and_escaped) {
 BOOST_AUTO_TEST_CASE(updates_within_one_batch_are_coalesced) {
   Pipeline p;
   EventBatch batch;
-  for (int i = 0; i < 8; ++i) add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * kSecond});
+  for (int i = 0; i < 8; ++i)
+    add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * kSecond});
   auto changes = p.run(batch);
   BOOST_TEST_REQUIRE(changes.size() == 1u);  // created and updated in one call: one change
   BOOST_TEST((changes[0].kind == IncidentChange::Kind::kCreated));
@@ -163,7 +170,8 @@ BOOST_AUTO_TEST_CASE(updates_within_one_batch_are_coalesced) {
   BOOST_TEST(changes[0].new_evidence.size() == 8u);
 
   EventBatch more;
-  for (int i = 0; i < 3; ++i) add_event(more, {.message = failed("203.0.113.7"), .time_us = kT0 + (10 + i) * kSecond});
+  for (int i = 0; i < 3; ++i)
+    add_event(more, {.message = failed("203.0.113.7"), .time_us = kT0 + (10 + i) * kSecond});
   auto next = p.run(more);
   BOOST_TEST_REQUIRE(next.size() == 1u);
   BOOST_TEST((next[0].kind == IncidentChange::Kind::kUpdated));
@@ -179,11 +187,14 @@ BOOST_AUTO_TEST_CASE(suppression_gap_opens_a_new_incident_with_a_new_id) {
   Pipeline p;
   EventBatch batch;
   add_event(batch, {.message = "Accepted password for root from 192.0.2.1", .time_us = kT0});
-  add_event(batch, {.message = "Accepted password for root from 192.0.2.1", .time_us = kT0 + 9 * 60 * kSecond});
+  add_event(batch, {.message = "Accepted password for root from 192.0.2.1",
+                    .time_us = kT0 + 9 * 60 * kSecond});
   // 9m after the last one: still within the 10m default suppression of a single-event rule.
-  add_event(batch, {.message = "Accepted password for root from 192.0.2.1", .time_us = kT0 + 18 * 60 * kSecond});
+  add_event(batch, {.message = "Accepted password for root from 192.0.2.1",
+                    .time_us = kT0 + 18 * 60 * kSecond});
   // More than 10m after last_seen: the incident is closed, a new one opens.
-  add_event(batch, {.message = "Accepted password for root from 192.0.2.1", .time_us = kT0 + 28 * 60 * kSecond + 1});
+  add_event(batch, {.message = "Accepted password for root from 192.0.2.1",
+                    .time_us = kT0 + 28 * 60 * kSecond + 1});
   auto changes = p.run(batch);
   BOOST_TEST_REQUIRE(changes.size() == 2u);
   BOOST_TEST((changes[0].kind == IncidentChange::Kind::kCreated));
@@ -199,7 +210,8 @@ BOOST_AUTO_TEST_CASE(suppression_gap_opens_a_new_incident_with_a_new_id) {
 BOOST_AUTO_TEST_CASE(after_the_gap_counting_starts_over) {
   Pipeline p;
   EventBatch batch;
-  for (int i = 0; i < 5; ++i) add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * kSecond});
+  for (int i = 0; i < 5; ++i)
+    add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * kSecond});
   // 2m (the suppression = the window) after last_seen: closed; four more do not reach five.
   for (int i = 0; i < 4; ++i) {
     add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + (4 + 121 + i) * kSecond});
@@ -220,7 +232,8 @@ BOOST_AUTO_TEST_CASE(incident_ids_are_deterministic_across_runs) {
     Pipeline p;
     EventBatch batch;
     for (int i = 0; i < 20; ++i) {
-      add_event(batch, {.message = failed(i % 2 ? "203.0.113.7" : "198.51.100.1"), .time_us = kT0 + i * 7 * kSecond});
+      add_event(batch, {.message = failed(i % 2 ? "203.0.113.7" : "198.51.100.1"),
+                        .time_us = kT0 + i * 7 * kSecond});
     }
     std::vector<std::string> ids;
     for (const auto& c : p.run(batch)) ids.push_back(c.incident.id);
@@ -236,7 +249,8 @@ BOOST_AUTO_TEST_CASE(evidence_is_capped_but_every_match_is_counted) {
   o.evidence_cap = 3;
   Pipeline p(o);
   EventBatch batch;
-  for (int i = 0; i < 7; ++i) add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * kSecond});
+  for (int i = 0; i < 7; ++i)
+    add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * kSecond});
   auto changes = p.run(batch);
   BOOST_TEST_REQUIRE(changes.size() == 1u);
   BOOST_TEST(changes[0].incident.count == 7u);
@@ -254,12 +268,14 @@ BOOST_AUTO_TEST_CASE(late_events_older_than_the_window_are_not_counted) {
   Pipeline p;
   EventBatch batch;
   add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + 600 * kSecond});
-  for (int i = 0; i < 4; ++i) add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * kSecond});
+  for (int i = 0; i < 4; ++i)
+    add_event(batch, {.message = failed("203.0.113.7"), .time_us = kT0 + i * kSecond});
   BOOST_TEST(p.run(batch).empty());
   BOOST_TEST(p.correlator.stats().late_matches == 4u);
   // Out of order but inside the window: counted, and the window starts at the oldest.
   EventBatch b2;
-  for (int i = 0; i < 4; ++i) add_event(b2, {.message = failed("203.0.113.7"), .time_us = kT0 + (599 - i) * kSecond});
+  for (int i = 0; i < 4; ++i)
+    add_event(b2, {.message = failed("203.0.113.7"), .time_us = kT0 + (599 - i) * kSecond});
   auto changes = p.run(b2);
   BOOST_TEST_REQUIRE(changes.size() == 1u);
   BOOST_TEST(changes[0].incident.window_start_us == kT0 + 596 * kSecond);
@@ -272,10 +288,13 @@ BOOST_AUTO_TEST_CASE(least_recently_used_key_is_evicted_and_counted) {
   o.max_keys_per_rule = 2;
   Pipeline p(o);
   EventBatch batch;
-  for (int i = 0; i < 4; ++i) add_event(batch, {.message = failed("192.0.2.1"), .time_us = kT0 + i * kSecond});
+  for (int i = 0; i < 4; ++i)
+    add_event(batch, {.message = failed("192.0.2.1"), .time_us = kT0 + i * kSecond});
   add_event(batch, {.message = failed("192.0.2.2"), .time_us = kT0 + 5 * kSecond});
-  add_event(batch, {.message = failed("192.0.2.3"), .time_us = kT0 + 6 * kSecond});  // evicts 192.0.2.1
-  add_event(batch, {.message = failed("192.0.2.1"), .time_us = kT0 + 7 * kSecond});  // starts over at 1
+  add_event(batch,
+            {.message = failed("192.0.2.3"), .time_us = kT0 + 6 * kSecond});  // evicts 192.0.2.1
+  add_event(batch,
+            {.message = failed("192.0.2.1"), .time_us = kT0 + 7 * kSecond});  // starts over at 1
   BOOST_TEST(p.run(batch).empty());
   const CorrelatorStats s = p.correlator.stats();
   BOOST_TEST(s.keys_evicted == 2u);
@@ -289,8 +308,12 @@ BOOST_AUTO_TEST_CASE(evicting_a_key_with_a_change_in_this_batch_keeps_the_change
   Pipeline p(o);
   EventBatch batch;
   add_event(batch, {.message = "Accepted password for root from x", .time_us = kT0, .host = "a"});
-  add_event(batch, {.message = "Accepted password for root from x", .time_us = kT0 + kSecond, .host = "a"});
-  add_event(batch, {.message = "Accepted password for root from x", .time_us = kT0 + 2 * kSecond, .host = "b"});
+  add_event(
+      batch,
+      {.message = "Accepted password for root from x", .time_us = kT0 + kSecond, .host = "a"});
+  add_event(
+      batch,
+      {.message = "Accepted password for root from x", .time_us = kT0 + 2 * kSecond, .host = "b"});
   auto changes = p.run(batch);
   BOOST_TEST_REQUIRE(changes.size() == 2u);
   BOOST_TEST(changes[0].incident.host == "a");
@@ -301,7 +324,9 @@ BOOST_AUTO_TEST_CASE(evicting_a_key_with_a_change_in_this_batch_keeps_the_change
 BOOST_AUTO_TEST_CASE(default_group_key_is_the_peer_when_there_is_no_host) {
   Pipeline p;
   EventBatch batch;
-  add_event(batch, {.message = "Accepted password for root", .time_us = kT0, .host = "", .peer = "10.0.3.17"});
+  add_event(
+      batch,
+      {.message = "Accepted password for root", .time_us = kT0, .host = "", .peer = "10.0.3.17"});
   auto changes = p.run(batch);
   BOOST_TEST_REQUIRE(changes.size() == 1u);
   BOOST_TEST(changes[0].incident.group_key == "10.0.3.17");

@@ -1,8 +1,8 @@
-#include <boost/test/unit_test.hpp>
+#include "detect/engine.h"
 
+#include <boost/test/unit_test.hpp>
 #include <random>
 
-#include "detect/engine.h"
 #include "test_events.h"
 
 using namespace wardsoc;
@@ -31,7 +31,8 @@ std::vector<EventBatch> traffic(size_t batches, size_t per_batch) {
       "pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)",
       "ROOT LOGIN REFUSED FROM {ip}",
   };
-  const std::vector<std::string> ips = {"203.0.113.7", "203.0.113.8", "198.51.100.20", "192.0.2.44", "192.0.2.45"};
+  const std::vector<std::string> ips = {"203.0.113.7", "203.0.113.8", "198.51.100.20", "192.0.2.44",
+                                        "192.0.2.45"};
   const std::vector<std::string> users = {"admin", "oracle", "test", "pi"};
   std::vector<EventBatch> out(batches);
   int64_t t = kT0;
@@ -47,8 +48,9 @@ std::vector<EventBatch> traffic(size_t batches, size_t per_batch) {
       put("{n}", std::to_string(rng() % 1000));
       t += static_cast<int64_t>(rng() % 3000) * 1000;  // up to 3s between lines
       const bool sudo = rng() % 10 == 0;
-      add_event(batch, {.message = sudo ? std::string_view("alice : 3 incorrect password attempts ; TTY=pts/0 ; "
-                                                           "PWD=/home/alice ; USER=root ; COMMAND=/bin/sh")
+      add_event(batch, {.message = sudo ? std::string_view(
+                                              "alice : 3 incorrect password attempts ; TTY=pts/0 ; "
+                                              "PWD=/home/alice ; USER=root ; COMMAND=/bin/sh")
                                         : std::string_view(msg),
                         .time_us = t,
                         .host = rng() % 2 ? "gw" : "srv-01",
@@ -60,15 +62,17 @@ std::vector<EventBatch> traffic(size_t batches, size_t per_batch) {
 }
 
 std::string describe(const IncidentChange& c) {
-  std::string s = std::to_string(static_cast<int>(c.kind)) + " " + c.incident.id + " " + c.incident.rule_id + " " +
-                  c.incident.group_key + " " + std::to_string(c.incident.count) + " " +
-                  std::to_string(c.incident.last_seen_us) + " " + std::to_string(c.incident.evidence_count);
+  std::string s = std::to_string(static_cast<int>(c.kind)) + " " + c.incident.id + " " +
+                  c.incident.rule_id + " " + c.incident.group_key + " " +
+                  std::to_string(c.incident.count) + " " + std::to_string(c.incident.last_seen_us) +
+                  " " + std::to_string(c.incident.evidence_count);
   for (const auto& [k, v] : c.incident.fields) s += " " + k + "=" + v;
   for (const auto& e : c.new_evidence) s += "\n  " + std::to_string(e.seq) + " " + e.line;
   return s;
 }
 
-std::vector<std::string> run(std::shared_ptr<const RuleSet> rs, unsigned workers, EngineStats* stats = nullptr) {
+std::vector<std::string> run(std::shared_ptr<const RuleSet> rs, unsigned workers,
+                             EngineStats* stats = nullptr) {
   EngineOptions o;
   o.workers = workers;
   auto engine = Engine::Create(rs, {"udp", "tcp"}, o);
@@ -113,7 +117,8 @@ BOOST_AUTO_TEST_CASE(rule_stats_count_matches_and_incidents_per_rule) {
   BOOST_TEST_REQUIRE(engine.ok());
   EventBatch batch;
   for (int i = 0; i < 6; ++i) {
-    add_event(batch, {.message = "Failed password for root from 203.0.113.7 port 22 ssh2", .time_us = kT0 + i * kSecond});
+    add_event(batch, {.message = "Failed password for root from 203.0.113.7 port 22 ssh2",
+                      .time_us = kT0 + i * kSecond});
   }
   std::vector<IncidentChange> changes;
   (*engine)->process(batch, &changes);

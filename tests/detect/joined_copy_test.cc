@@ -1,11 +1,10 @@
 // The copy into the matcher's joined text: every variant the CPU can run writes exactly the
 // message's bytes, nothing past them, and finds a '\n' wherever it is.
-#include <boost/test/unit_test.hpp>
+#include "detect/joined_copy.h"
 
+#include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
-
-#include "detect/joined_copy.h"
 
 using namespace wardsoc;
 
@@ -14,8 +13,10 @@ namespace {
 using CopyFn = bool (*)(char*, std::string_view);
 
 std::vector<std::pair<const char*, CopyFn>> variants() {
-  std::vector<std::pair<const char*, CopyFn>> v{{"sse2", &joined_copy_detail::copy_sse2}, {"dispatch", &copy_message}};
-  if (joined_copy_detail::avx512_available()) v.emplace_back("avx512", &joined_copy_detail::copy_avx512);
+  std::vector<std::pair<const char*, CopyFn>> v{{"sse2", &joined_copy_detail::copy_sse2},
+                                                {"dispatch", &copy_message}};
+  if (joined_copy_detail::avx512_available())
+    v.emplace_back("avx512", &joined_copy_detail::copy_avx512);
   return v;
 }
 
@@ -67,7 +68,9 @@ BOOST_AUTO_TEST_CASE(a_newline_just_past_the_text_is_not_seen) {
   for (const auto& [name, fn] : variants()) {
     for (size_t n : {0u, 5u, 16u, 40u, 64u, 100u}) {
       std::string src(n, 'x');
-      src += "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n";
+      src +=
+          "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
+          "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n";
       std::string dst(n + 64, '\x7f');
       BOOST_TEST_CONTEXT(name << ", " << n << " bytes") {
         BOOST_TEST(!fn(dst.data(), std::string_view(src.data(), n)));

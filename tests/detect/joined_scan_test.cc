@@ -3,9 +3,8 @@
 // every line alone, on the shapes where joining could go wrong: patterns whose classes or
 // anchors would reach across the joining newline, messages that hold a newline themselves,
 // patterns that match at every byte, and batches mixing programs and classes.
-#include <boost/test/unit_test.hpp>
-
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <string>
 #include <tuple>
@@ -37,8 +36,9 @@ std::vector<Found> run(const std::shared_ptr<const RuleSet>& rs, const EventBatc
   m->scan(b, 0, b.size(), &out);
   std::vector<Found> f;
   for (const Match& x : out) {
-    f.emplace_back(x.event, rs->rules()[x.rule].id,
-                   std::vector<std::pair<std::string, std::string>>(x.fields.begin(), x.fields.end()));
+    f.emplace_back(
+        x.event, rs->rules()[x.rule].id,
+        std::vector<std::pair<std::string, std::string>>(x.fields.begin(), x.fields.end()));
   }
   if (joined_lines != nullptr) *joined_lines = m->joined_lines();
   if (fallbacks != nullptr) *fallbacks = m->joined_fallbacks();
@@ -57,8 +57,8 @@ void add_all(EventBatch& b, const std::vector<std::string>& lines, std::string_v
 }
 
 std::string rule(std::string_view id, std::string_view regex) {
-  return "  - id: " + std::string(id) + "\n    title: t\n    severity: low\n    match: {regex: '" + std::string(regex) +
-         "'}\n";
+  return "  - id: " + std::string(id) + "\n    title: t\n    severity: low\n    match: {regex: '" +
+         std::string(regex) + "'}\n";
 }
 
 }  // namespace
@@ -66,21 +66,24 @@ std::string rule(std::string_view id, std::string_view regex) {
 BOOST_AUTO_TEST_CASE(classes_and_anchors_do_not_reach_across_the_joining_newline) {
   // Exact in Hyperscan (no captures): a joined hit is taken without RE2, so the joined form
   // itself must keep '\n' out of \s, [^...], \D, \W and read ^ $ \A \z per line.
-  const std::string yaml = "rules:\n" + rule("space", R"(tail\shead)") + rule("negated", R"(tail[^x]+head)") +
-                           rule("nondigit", R"(tail\Dhead)") + rule("nonword", R"(tail\Whead)") +
-                           rule("start", "^head") + rule("end", "tail$") + rule("start_text", R"(\Ahead)") +
+  const std::string yaml = "rules:\n" + rule("space", R"(tail\shead)") +
+                           rule("negated", R"(tail[^x]+head)") + rule("nondigit", R"(tail\Dhead)") +
+                           rule("nonword", R"(tail\Whead)") + rule("start", "^head") +
+                           rule("end", "tail$") + rule("start_text", R"(\Ahead)") +
                            rule("end_text", R"(tail\z)");
   auto rs = load(yaml);
   BOOST_TEST(rs->joined_database_count() == 1u);
   EventBatch b;
-  add_all(b, {"x tail", "head y", "x tail", "head y", "tail head", "no", "head", "tail", "mid head tail mid"});
+  add_all(b, {"x tail", "head y", "x tail", "head y", "tail head", "no", "head", "tail",
+              "mid head tail mid"});
   uint64_t joined = 0;
   const auto j = run(rs, b, true, &joined);
   BOOST_TEST(joined == b.size());  // every line went through the joined scan
   const std::vector<std::pair<uint32_t, std::string>> want = {
-      {0, "end"},      {0, "end_text"}, {1, "start"},   {1, "start_text"}, {2, "end"},   {2, "end_text"},
-      {3, "start"},    {3, "start_text"}, {4, "space"}, {4, "negated"},    {4, "nondigit"}, {4, "nonword"},
-      {6, "start"},    {6, "start_text"}, {7, "end"},   {7, "end_text"}};
+      {0, "end"},   {0, "end_text"},   {1, "start"},    {1, "start_text"},
+      {2, "end"},   {2, "end_text"},   {3, "start"},    {3, "start_text"},
+      {4, "space"}, {4, "negated"},    {4, "nondigit"}, {4, "nonword"},
+      {6, "start"}, {6, "start_text"}, {7, "end"},      {7, "end_text"}};
   auto sorted = [](std::vector<std::pair<uint32_t, std::string>> v) {
     std::sort(v.begin(), v.end());
     return v;
@@ -91,7 +94,8 @@ BOOST_AUTO_TEST_CASE(classes_and_anchors_do_not_reach_across_the_joining_newline
 
 BOOST_AUTO_TEST_CASE(a_pattern_that_can_match_a_newline_is_confirmed_on_its_line) {
   // These can match '\n' itself, so in joined lines they may span two: RE2 decides.
-  const std::string yaml = "rules:\n" + rule("lf", R"(tail\nhead)") + rule("range", R"(tail[\x00-\x7f]head)") +
+  const std::string yaml = "rules:\n" + rule("lf", R"(tail\nhead)") +
+                           rule("range", R"(tail[\x00-\x7f]head)") +
                            rule("dotall", R"((?s)tail.head)");
   auto rs = load(yaml);
   BOOST_TEST(rs->joined_database_count() == 1u);
@@ -108,7 +112,8 @@ BOOST_AUTO_TEST_CASE(a_pattern_that_can_match_a_newline_is_confirmed_on_its_line
 }
 
 BOOST_AUTO_TEST_CASE(a_message_holding_a_newline_is_scanned_alone) {
-  const std::string yaml = "rules:\n" + rule("lf", R"(tail\nhead)") + rule("start", "^head") + rule("end", "tail$");
+  const std::string yaml =
+      "rules:\n" + rule("lf", R"(tail\nhead)") + rule("start", "^head") + rule("end", "tail$");
   auto rs = load(yaml);
   EventBatch b;
   add_all(b, {"a tail", "one tail\nhead two", "head b", "c", "d"});
@@ -125,10 +130,12 @@ BOOST_AUTO_TEST_CASE(captures_and_not_patterns_agree_with_lines_scanned_alone) {
   const std::string yaml =
       "rules:\n"
       "  - id: ssh.failed\n    title: t\n    severity: high\n    programs: [sshd]\n"
-      "    match:\n      regex: ['^Failed (?P<method>\\S+) for (?:invalid user )?(?P<user>\\S+) from (?P<ip>\\S+) port "
+      "    match:\n      regex: ['^Failed (?P<method>\\S+) for (?:invalid user )?(?P<user>\\S+) "
+      "from (?P<ip>\\S+) port "
       "\\d+']\n      not: ['^Failed publickey ']\n"
       "  - id: word\n    title: t\n    severity: low\n    match: {contains: ['refused']}\n"
-      "  - id: cam\n    title: t\n    severity: low\n    sources: [camera]\n    match: {regex: '(?i)^tamper'}\n";
+      "  - id: cam\n    title: t\n    severity: low\n    sources: [camera]\n    match: {regex: "
+      "'(?i)^tamper'}\n";
   auto rs = load(yaml);
   BOOST_TEST(rs->joined_database_count() >= 2u);
   EventBatch b;
@@ -136,11 +143,14 @@ BOOST_AUTO_TEST_CASE(captures_and_not_patterns_agree_with_lines_scanned_alone) {
   // matches still come in event order.
   for (int i = 0; i < 40; ++i) {
     const std::string n = std::to_string(i);
-    add_event(b, {.message = "Failed password for u" + n + " from 10.0.0." + n + " port 22 ssh2", .app = "sshd"});
-    add_event(b, {.message = "Failed publickey for u" + n + " from 10.0.0." + n + " port 22 ssh2", .app = "sshd"});
+    add_event(b, {.message = "Failed password for u" + n + " from 10.0.0." + n + " port 22 ssh2",
+                  .app = "sshd"});
+    add_event(b, {.message = "Failed publickey for u" + n + " from 10.0.0." + n + " port 22 ssh2",
+                  .app = "sshd"});
     add_event(b, {.message = "connection refused " + n, .app = "nginx"});
     add_event(b, {.message = "Tamper detected " + n, .app = "cam", .cls = AssetClass::kCamera});
-    add_event(b, {.message = "Failed password for u" + n + " from 10.0.0." + n + " port 22 ssh2", .app = "other"});
+    add_event(b, {.message = "Failed password for u" + n + " from 10.0.0." + n + " port 22 ssh2",
+                  .app = "other"});
   }
   uint64_t joined = 0;
   const auto j = run(rs, b, true, &joined);
@@ -174,11 +184,12 @@ BOOST_AUTO_TEST_CASE(lines_scanned_alone_and_rules_tried_on_every_line_keep_even
   // database (no rule for them has a pattern); long lines and lines holding a newline are
   // scanned alone; the rest are joined. However each line went, the matches are those of
   // line by line, in event order.
-  const std::string yaml = "rules:\n"
-                           "  - id: word\n    title: t\n    severity: low\n    sources: [server]\n"
-                           "    match: {regex: 'refused (?P<n>\\d+)'}\n"
-                           "  - id: silent\n    title: t\n    severity: low\n    sources: [server, camera]\n"
-                           "    absence: {after: 15m}\n";
+  const std::string yaml =
+      "rules:\n"
+      "  - id: word\n    title: t\n    severity: low\n    sources: [server]\n"
+      "    match: {regex: 'refused (?P<n>\\d+)'}\n"
+      "  - id: silent\n    title: t\n    severity: low\n    sources: [server, camera]\n"
+      "    absence: {after: 15m}\n";
   auto rs = load(yaml);
   BOOST_TEST(rs->always_units().size() == 1u);
   EventBatch b;
@@ -193,10 +204,12 @@ BOOST_AUTO_TEST_CASE(lines_scanned_alone_and_rules_tried_on_every_line_keep_even
   uint64_t joined = 0;
   const auto j = run(rs, b, true, &joined);
   BOOST_TEST(joined == 60u);  // the server lines that are neither long nor hold a newline
-  BOOST_TEST(j.size() == (30u + 5u + 6u) * 2 + 30u * 2);  // word and silent; silent on 'quiet' and camera
+  BOOST_TEST(j.size() ==
+             (30u + 5u + 6u) * 2 + 30u * 2);  // word and silent; silent on 'quiet' and camera
   BOOST_TEST(j == run(rs, b, false));
-  BOOST_TEST(std::is_sorted(j.begin(), j.end(),
-                            [](const Found& x, const Found& y) { return std::get<0>(x) < std::get<0>(y); }));
+  BOOST_TEST(std::is_sorted(j.begin(), j.end(), [](const Found& x, const Found& y) {
+    return std::get<0>(x) < std::get<0>(y);
+  }));
 }
 
 BOOST_AUTO_TEST_CASE(a_pattern_that_can_match_empty_keeps_its_database_line_by_line) {
@@ -213,7 +226,8 @@ BOOST_AUTO_TEST_CASE(a_pattern_that_can_match_empty_keeps_its_database_line_by_l
 }
 
 BOOST_AUTO_TEST_CASE(joined_databases_come_back_from_the_cache) {
-  const auto dir = std::filesystem::temp_directory_path() / ("wardsoc-joined-cache-" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("wardsoc-joined-cache-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   LoadOptions lo;
   lo.cache_dir = dir.string();

@@ -1,8 +1,9 @@
 // The line-by-line tester behind `wardsoc rules test --log`: what it says for matches,
 // threshold progress and near misses.
+#include "detect/log_tester.h"
+
 #include <boost/test/unit_test.hpp>
 
-#include "detect/log_tester.h"
 #include "test_events.h"
 
 using namespace wardsoc;
@@ -35,7 +36,8 @@ std::shared_ptr<const RuleSet> rules() {
 EventBatch batch_of(const std::vector<std::pair<std::string, std::string>>& lines) {
   EventBatch b;
   int64_t t = kT0;
-  for (const auto& [app, msg] : lines) add_event(b, {.message = msg, .time_us = t += kSecond, .app = app});
+  for (const auto& [app, msg] : lines)
+    add_event(b, {.message = msg, .time_us = t += kSecond, .app = app});
   return b;
 }
 
@@ -78,7 +80,8 @@ BOOST_AUTO_TEST_CASE(explain_gives_the_first_thing_that_failed_for_near_misses) 
   t->process(b, &out, &changes);
   BOOST_TEST_REQUIRE(out[0].near_misses.size() == 1u);
   BOOST_TEST((out[0].near_misses[0].why.stage == Explanation::Stage::kWhere));
-  BOOST_TEST(out[0].near_misses[0].why.message == "where user not_in [nagios] is false for user='nagios'");
+  BOOST_TEST(out[0].near_misses[0].why.message ==
+             "where user not_in [nagios] is false for user='nagios'");
   BOOST_TEST_REQUIRE(out[1].near_misses.size() == 1u);
   BOOST_TEST((out[1].near_misses[0].why.stage == Explanation::Stage::kProgram));
 }

@@ -1,11 +1,11 @@
-#include <boost/test/unit_test.hpp>
-
-#include <map>
-#include <random>
+#include "detect/matcher.h"
 
 #include <re2/re2.h>
 
-#include "detect/matcher.h"
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <random>
+
 #include "test_events.h"
 
 using namespace wardsoc;
@@ -59,8 +59,9 @@ constexpr std::string_view kRules = R"(rules:
 
 BOOST_AUTO_TEST_CASE(hyperscan_hit_confirmed_by_re2_yields_named_captures) {
   auto m = matcher(load(kRules));
-  auto ms = m->match_message("Failed password for invalid user admin from 203.0.113.7 port 52113 ssh2", "sshd",
-                             AssetClass::kServer);
+  auto ms =
+      m->match_message("Failed password for invalid user admin from 203.0.113.7 port 52113 ssh2",
+                       "sshd", AssetClass::kServer);
   BOOST_TEST_REQUIRE(ms.size() == 1u);
   BOOST_TEST(ms[0].rule == 0u);
   BOOST_TEST(ms[0].fields.size() == 3u);
@@ -72,7 +73,8 @@ BOOST_AUTO_TEST_CASE(hyperscan_hit_confirmed_by_re2_yields_named_captures) {
 
 BOOST_AUTO_TEST_CASE(second_pattern_of_a_rule_matches_with_its_own_captures) {
   auto m = matcher(load(kRules));
-  auto ms = m->match_message("PAM: Authentication failure for bob from 198.51.100.4", "sshd", AssetClass::kServer);
+  auto ms = m->match_message("PAM: Authentication failure for bob from 198.51.100.4", "sshd",
+                             AssetClass::kServer);
   BOOST_TEST_REQUIRE(ms.size() == 1u);
   auto f = fields_of(ms[0]);
   BOOST_TEST(f.size() == 2u);
@@ -81,12 +83,13 @@ BOOST_AUTO_TEST_CASE(second_pattern_of_a_rule_matches_with_its_own_captures) {
 
 BOOST_AUTO_TEST_CASE(not_pattern_suppresses_the_match) {
   auto m = matcher(load(kRules));
-  BOOST_TEST(m->match_message("Failed publickey for git from 192.0.2.1 port 57904 ssh2: RSA x", "sshd",
-                              AssetClass::kServer)
+  BOOST_TEST(m->match_message("Failed publickey for git from 192.0.2.1 port 57904 ssh2: RSA x",
+                              "sshd", AssetClass::kServer)
                  .empty());
-  BOOST_TEST(m->match_message("Failed publickey for invalid user git from 192.0.2.1 port 57904 ssh2", "sshd",
-                              AssetClass::kServer)
-                 .size() == 1u);
+  BOOST_TEST(
+      m->match_message("Failed publickey for invalid user git from 192.0.2.1 port 57904 ssh2",
+                       "sshd", AssetClass::kServer)
+          .size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(programs_filter_is_an_exact_match_on_the_app_name) {
@@ -100,7 +103,8 @@ BOOST_AUTO_TEST_CASE(programs_filter_is_an_exact_match_on_the_app_name) {
 
 BOOST_AUTO_TEST_CASE(sources_filter_selects_asset_classes) {
   auto m = matcher(load(kRules));
-  BOOST_TEST(m->match_message("Tamper detected on channel 1", "", AssetClass::kCamera).size() == 1u);
+  BOOST_TEST(m->match_message("Tamper detected on channel 1", "", AssetClass::kCamera).size() ==
+             1u);
   BOOST_TEST(m->match_message("Tamper detected on channel 1", "", AssetClass::kLan).empty());
 }
 
@@ -147,7 +151,8 @@ BOOST_AUTO_TEST_CASE(prefilter_and_re2_only_patterns_still_match_correctly) {
   auto a = m->match_message("a=1;b=2 user=bob", "", AssetClass::kOther);
   BOOST_TEST_REQUIRE(a.size() == 1u);
   BOOST_TEST(fields_of(a[0])["user"] == "bob");
-  BOOST_TEST(m->match_message("a=1,b=2 user=bob", "", AssetClass::kOther).empty());  // prefilter hit, RE2 says no
+  BOOST_TEST(m->match_message("a=1,b=2 user=bob", "", AssetClass::kOther)
+                 .empty());  // prefilter hit, RE2 says no
   auto b = m->match_message("Alice", "", AssetClass::kOther);
   BOOST_TEST_REQUIRE(b.size() == 1u);
   BOOST_TEST(b[0].rule == 1u);
@@ -164,7 +169,8 @@ BOOST_AUTO_TEST_CASE(disabled_rules_match_only_when_asked) {
     match: {regex: 'x'}
 )");
   BOOST_TEST(matcher(rs)->match_message("x", "", AssetClass::kOther).empty());
-  BOOST_TEST(matcher(rs, MatcherOptions{true})->match_message("x", "", AssetClass::kOther).size() == 1u);
+  BOOST_TEST(matcher(rs, MatcherOptions{true})->match_message("x", "", AssetClass::kOther).size() ==
+             1u);
 }
 
 BOOST_AUTO_TEST_CASE(scan_covers_the_range_in_event_then_rule_order) {
@@ -208,15 +214,20 @@ BOOST_AUTO_TEST_CASE(patterns_see_the_message_not_the_header) {
   add_event(batch, {.message = "Failed password", .time_us = kT0});
   std::vector<Match> out;
   m->scan(batch, 0, 1, &out);
-  BOOST_TEST(out.size() == 1u);  // the raw line starts with "gw sshd[100]: ", the message with "Failed"
+  BOOST_TEST(out.size() ==
+             1u);  // the raw line starts with "gw sshd[100]: ", the message with "Failed"
 }
 
 BOOST_AUTO_TEST_CASE(line_with_invalid_utf8_is_still_matched) {
   auto m = matcher(load(kRules));
-  auto ms = m->match_message("Failed password for invalid user \xc3\x28" "adm from 203.0.113.7 port 1 ssh2", "sshd",
-                             AssetClass::kServer);
+  auto ms = m->match_message(
+      "Failed password for invalid user \xc3\x28"
+      "adm from 203.0.113.7 port 1 ssh2",
+      "sshd", AssetClass::kServer);
   BOOST_TEST_REQUIRE(ms.size() == 1u);
-  BOOST_TEST(fields_of(ms[0])["user"] == "\xc3\x28" "adm");
+  BOOST_TEST(fields_of(ms[0])["user"] ==
+             "\xc3\x28"
+             "adm");
 }
 
 BOOST_AUTO_TEST_CASE(a_line_excluded_by_hyperscan_alone_never_runs_re2_for_fields) {
@@ -228,13 +239,14 @@ BOOST_AUTO_TEST_CASE(a_line_excluded_by_hyperscan_alone_never_runs_re2_for_field
       regex: '^pam_(?P<module>\w+)\((?P<service>[^:)]+):auth\): authentication failure; .*user=(?P<user>\S+)'
       not: ['^pam_\w+\((?:sshd|sudo):auth\)']
 )"));
-  BOOST_TEST(m->match_message("pam_unix(sshd:auth): authentication failure; logname= uid=0 user=root", "sshd",
-                              AssetClass::kServer)
-                 .empty());
+  BOOST_TEST(
+      m->match_message("pam_unix(sshd:auth): authentication failure; logname= uid=0 user=root",
+                       "sshd", AssetClass::kServer)
+          .empty());
   BOOST_TEST(m->re2_runs() == 0u);
-  const auto ms =
-      m->match_message("pam_unix(su:auth): authentication failure; logname=alice uid=1000 user=root", "su",
-                       AssetClass::kServer);
+  const auto ms = m->match_message(
+      "pam_unix(su:auth): authentication failure; logname=alice uid=1000 user=root", "su",
+      AssetClass::kServer);
   BOOST_TEST_REQUIRE(ms.size() == 1u);
   BOOST_TEST(fields_of(ms[0]).at("service") == "su");
   BOOST_TEST(m->re2_runs() == 1u);
@@ -256,9 +268,9 @@ BOOST_AUTO_TEST_CASE(a_pattern_that_mostly_fails_is_ruled_out_by_the_dfa_with_th
                                   AssetClass::kServer)
                      .empty());
     }
-    const auto ms = m->match_message("PAM: Authentication failure for bob smith from 198.51.100." +
-                                         std::to_string(round),
-                                     "sshd", AssetClass::kServer);
+    const auto ms = m->match_message(
+        "PAM: Authentication failure for bob smith from 198.51.100." + std::to_string(round),
+        "sshd", AssetClass::kServer);
     BOOST_TEST_REQUIRE(ms.size() == 1u);
     BOOST_TEST(fields_of(ms[0]).at("user") == "bob smith");
     BOOST_TEST(fields_of(ms[0]).at("src_ip") == "198.51.100." + std::to_string(round));
@@ -271,16 +283,17 @@ BOOST_AUTO_TEST_CASE(a_pattern_that_mostly_fails_is_ruled_out_by_the_dfa_with_th
 BOOST_AUTO_TEST_CASE(a_pattern_that_mostly_matches_goes_straight_to_its_fields) {
   auto m = matcher(load(kRules));
   for (int i = 0; i < 200; ++i) {
-    const auto ms = m->match_message("Failed password for root from 203.0.113." + std::to_string(i % 250) +
-                                         " port 22 ssh2",
-                                     "sshd", AssetClass::kServer);
+    const auto ms = m->match_message(
+        "Failed password for root from 203.0.113." + std::to_string(i % 250) + " port 22 ssh2",
+        "sshd", AssetClass::kServer);
     BOOST_TEST_REQUIRE(ms.size() == 1u);
   }
   BOOST_TEST(m->re2_dfa_checks() == 0u);
   BOOST_TEST(m->re2_runs() == 200u);
 }
 
-BOOST_AUTO_TEST_CASE(an_unanchored_pattern_runs_from_its_leading_literal_and_finds_the_leftmost_match) {
+BOOST_AUTO_TEST_CASE(
+    an_unanchored_pattern_runs_from_its_leading_literal_and_finds_the_leftmost_match) {
   // 'port[' starts every match: RE2 runs anchored at each occurrence until one matches.
   // The first two occurrences do not match; the third does.
   auto rs = load(R"(rules:
@@ -291,12 +304,14 @@ BOOST_AUTO_TEST_CASE(an_unanchored_pattern_runs_from_its_leading_literal_and_fin
 )");
   BOOST_TEST(rs->rules()[0].steps[0].patterns[0].lead == "port[");
   auto m = matcher(rs);
-  auto ms = m->match_message("port[x] port[1] bad port[2] up port[3] down", "kernel", AssetClass::kServer);
+  auto ms = m->match_message("port[x] port[1] bad port[2] up port[3] down", "kernel",
+                             AssetClass::kServer);
   BOOST_TEST_REQUIRE(ms.size() == 1u);
   BOOST_TEST(fields_of(ms[0]).at("n") == "2");
   BOOST_TEST(fields_of(ms[0]).at("state") == "up");
   // More occurrences than are tried anchored: the rest of the line is searched at once.
-  ms = m->match_message("port[a] port[b] port[c] port[d] port[e] port[f] port[7] down", "kernel", AssetClass::kServer);
+  ms = m->match_message("port[a] port[b] port[c] port[d] port[e] port[f] port[7] down", "kernel",
+                        AssetClass::kServer);
   BOOST_TEST_REQUIRE(ms.size() == 1u);
   BOOST_TEST(fields_of(ms[0]).at("n") == "7");
   BOOST_TEST(m->match_message("port[1] sideways port[2]", "kernel", AssetClass::kServer).empty());
@@ -306,21 +321,23 @@ BOOST_AUTO_TEST_CASE(runs_from_the_leading_literal_give_what_re2_searching_the_l
   // Random lines made of pieces that start, continue and break the patterns, against RE2
   // searching each whole line: same lines matched, same fields.
   const std::vector<std::string> patterns = {
-      R"(ab(?P<x>\d+)(?P<y>ab|a)?)", R"(ab\[(?P<x>[^\]]*)\]:? (?P<y>\w+))", R"(a b (?P<x>\S+) (?P<y>b+)$)",
-      R"(ab(?P<x>a*)b(?P<y>\d*)\b)"};
+      R"(ab(?P<x>\d+)(?P<y>ab|a)?)", R"(ab\[(?P<x>[^\]]*)\]:? (?P<y>\w+))",
+      R"(a b (?P<x>\S+) (?P<y>b+)$)", R"(ab(?P<x>a*)b(?P<y>\d*)\b)"};
   std::string yaml = "rules:\n";
   for (size_t i = 0; i < patterns.size(); ++i) {
-    yaml += "  - id: r" + std::to_string(i) + "\n    title: t\n    severity: low\n    match: {regex: '" + patterns[i] +
-            "'}\n";
+    yaml += "  - id: r" + std::to_string(i) +
+            "\n    title: t\n    severity: low\n    match: {regex: '" + patterns[i] + "'}\n";
   }
   auto rs = load(yaml);
-  for (size_t i = 0; i < patterns.size(); ++i) BOOST_TEST(!rs->rules()[i].steps[0].patterns[0].lead.empty());
+  for (size_t i = 0; i < patterns.size(); ++i)
+    BOOST_TEST(!rs->rules()[i].steps[0].patterns[0].lead.empty());
   auto m = matcher(rs);
   RE2::Options o;
   o.set_encoding(RE2::Options::EncodingLatin1);
   std::vector<std::unique_ptr<RE2>> res;
   for (const auto& p : patterns) res.push_back(std::make_unique<RE2>(p, o));
-  const std::vector<std::string> pieces = {"ab", "a", "b", " ", "1", "22", "[", "]", ":", "x", "a b ", "ab[", "bb"};
+  const std::vector<std::string> pieces = {"ab", "a", "b", " ",    "1",   "22", "[",
+                                           "]",  ":", "x", "a b ", "ab[", "bb"};
   std::mt19937 rng(11);
   size_t matched = 0;
   for (int n = 0; n < 3000; ++n) {
@@ -336,7 +353,8 @@ BOOST_AUTO_TEST_CASE(runs_from_the_leading_literal_give_what_re2_searching_the_l
       if (g[2].data() != nullptr) f["y"] = std::string(g[2].data(), g[2].size());
     }
     std::map<std::string, std::map<std::string, std::string>> got;
-    for (const Match& x : m->match_message(line, "app", AssetClass::kServer)) got[rs->rules()[x.rule].id] = fields_of(x);
+    for (const Match& x : m->match_message(line, "app", AssetClass::kServer))
+      got[rs->rules()[x.rule].id] = fields_of(x);
     BOOST_TEST_CONTEXT(line) { BOOST_TEST((got == want)); }
     matched += want.size();
   }

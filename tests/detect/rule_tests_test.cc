@@ -1,12 +1,12 @@
-#include <boost/test/unit_test.hpp>
+#include "detect/rule_tests.h"
 
+#include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <set>
 
 #include "detect/matcher.h"
-#include "detect/rule_tests.h"
 
 using namespace wardsoc;
 
@@ -19,7 +19,8 @@ std::shared_ptr<const RuleSet> load(std::string_view yaml) {
   return *set;
 }
 
-const char* const kFail2banSshdLog = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs/sshd";
+const char* const kFail2banSshdLog =
+    "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs/sshd";
 const char* const kFail2banLogs = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs/";
 
 struct Agreement {
@@ -30,7 +31,8 @@ struct Agreement {
 // Runs one of fail2ban's annotated test logs through the rules and counts how often the
 // given rules agree with fail2ban's "match" annotation. Lines are split as ingest would
 // split a file line (test lines of web logs are not syslog, so they are all message).
-Agreement agree(const RuleSet& rs, const std::string& log, const std::vector<std::string>& rule_ids) {
+Agreement agree(const RuleSet& rs, const std::string& log,
+                const std::vector<std::string>& rule_ids) {
   std::shared_ptr<const RuleSet> borrowed(std::shared_ptr<const RuleSet>(), &rs);
   auto m = std::move(Matcher::Create(borrowed).value());
   std::vector<uint32_t> wanted;
@@ -71,8 +73,8 @@ Agreement agree(const RuleSet& rs, const std::string& log, const std::vector<std
     }
     expect = -1;
   }
-  BOOST_TEST_MESSAGE(log << ": " << a.found << "/" << a.positives << " matched, " << a.flagged << "/" << a.negatives
-                         << " non-matches matched");
+  BOOST_TEST_MESSAGE(log << ": " << a.found << "/" << a.positives << " matched, " << a.flagged
+                         << "/" << a.negatives << " non-matches matched");
   for (const auto& l : a.missed) BOOST_TEST_MESSAGE("  missed: " << l);
   for (const auto& l : a.wrongly) BOOST_TEST_MESSAGE("  wrongly: " << l);
   return a;
@@ -95,7 +97,8 @@ BOOST_AUTO_TEST_CASE(rule_packs_pass_their_own_tests) {
     BOOST_TEST(!rule.title_vi.empty(), rule.id);
     BOOST_TEST(!rule.match_tests.empty(), rule.id);
     // An absence rule without match takes every line as a sign of life: nothing to refuse.
-    const bool takes_every_line = rule.kind == AggregationKind::kAbsence && rule.match().patterns.empty();
+    const bool takes_every_line =
+        rule.kind == AggregationKind::kAbsence && rule.match().patterns.empty();
     BOOST_TEST((takes_every_line || !rule.no_match_tests.empty()), rule.id);
   }
 }
@@ -124,7 +127,8 @@ BOOST_AUTO_TEST_CASE(wrong_expected_field_is_reported_with_what_was_captured) {
   BOOST_TEST(r.failures[0].line == 10);
   BOOST_TEST(r.failures[0].rule_id == "ssh.failed");
   BOOST_TEST(r.failures[0].message == "expected field user=admin, got root");
-  BOOST_TEST(r.to_string().find("t.yaml:10: ssh.failed: expected field user=admin, got root") == 0u);
+  BOOST_TEST(r.to_string().find("t.yaml:10: ssh.failed: expected field user=admin, got root") ==
+             0u);
 }
 
 BOOST_AUTO_TEST_CASE(misses_and_false_matches_are_explained) {
@@ -155,7 +159,8 @@ BOOST_AUTO_TEST_CASE(misses_and_false_matches_are_explained) {
   BOOST_TEST(r.failures[0].message.find("line did not match: no regex matches the message") == 0u);
   BOOST_TEST(r.failures[0].message.find("hyperscan-prefilter") != std::string::npos);
   BOOST_TEST(r.failures[1].message.find("excluded by not 'user=root'") != std::string::npos);
-  BOOST_TEST(r.failures[2].message.find("program 'cron' is not in programs [sshd]") != std::string::npos);
+  BOOST_TEST(r.failures[2].message.find("program 'cron' is not in programs [sshd]") !=
+             std::string::npos);
   BOOST_TEST(r.failures[3].message == "line matched but should not (user=eve)");
   BOOST_TEST(r.untested_rules == std::vector<std::string>{"untested"});
 }
@@ -175,7 +180,8 @@ BOOST_AUTO_TEST_CASE(disabled_rules_are_tested_too) {
 }
 
 BOOST_AUTO_TEST_CASE(split_test_line_reads_the_common_syslog_file_formats) {
-  auto check = [](std::string_view line, std::string_view host, std::string_view app, std::string_view msg) {
+  auto check = [](std::string_view line, std::string_view host, std::string_view app,
+                  std::string_view msg) {
     const TestLine t = split_test_line(line);
     BOOST_TEST(t.host == host, line);
     BOOST_TEST(t.app == app, line);
@@ -185,12 +191,14 @@ BOOST_AUTO_TEST_CASE(split_test_line_reads_the_common_syslog_file_formats) {
   check("Jan  5 01:31:41 www sshd[1643]: ROOT LOGIN REFUSED", "www", "sshd", "ROOT LOGIN REFUSED");
   check("Feb 7 16:01:07 linux-m899 sshd[5106]: User root", "linux-m899", "sshd", "User root");
   check("Nov 23 21:50:19 sshd[8148]: Disconnecting: x", "", "sshd", "Disconnecting: x");
-  check("<38>Nov 25 10:01:02 gw su: FAILED SU (to root) a on pts/0", "gw", "su", "FAILED SU (to root) a on pts/0");
+  check("<38>Nov 25 10:01:02 gw su: FAILED SU (to root) a on pts/0", "gw", "su",
+        "FAILED SU (to root) a on pts/0");
   check("2015-04-16T18:02:50.321974+00:00 host sshd[2716]: pam_unix(sshd:auth): x", "host", "sshd",
         "pam_unix(sshd:auth): x");
-  check("<38>1 2019-07-08T17:40:16.954167-04:00 h.example.com sshd 57915 - - Failed unknown for x", "h.example.com",
-        "sshd", "Failed unknown for x");
-  check(R"(<38>1 2019-07-08T17:40:17Z h sshd 55 - [a b="]"][c@1 d="[x]"] Failed x)", "h", "sshd", "Failed x");
+  check("<38>1 2019-07-08T17:40:16.954167-04:00 h.example.com sshd 57915 - - Failed unknown for x",
+        "h.example.com", "sshd", "Failed unknown for x");
+  check(R"(<38>1 2019-07-08T17:40:17Z h sshd 55 - [a b="]"][c@1 d="[x]"] Failed x)", "h", "sshd",
+        "Failed x");
   check("just a message: with a colon", "", "", "just a message: with a colon");
   check("Nov 25 10:01:02 gw no tag here", "", "", "Nov 25 10:01:02 gw no tag here");
 }
@@ -201,7 +209,8 @@ BOOST_AUTO_TEST_CASE(split_test_line_reads_the_common_syslog_file_formats) {
 // several lines of one connection (its multi-line mode) cannot all be matched line by line.
 BOOST_AUTO_TEST_CASE(pack_matches_most_fail2ban_sshd_failures) {
   if (!std::filesystem::exists(kFail2banSshdLog)) {
-    BOOST_FAIL(std::string(kFail2banSshdLog) + " is missing: install fail2ban (deploy/setup.sh does)");
+    BOOST_FAIL(std::string(kFail2banSshdLog) +
+               " is missing: install fail2ban (deploy/setup.sh does)");
   }
   LoadReport report;
   auto set = RuleSet::Load(std::filesystem::path(WARDSOC_SOURCE_DIR) / "rules", &report);
@@ -237,10 +246,12 @@ BOOST_AUTO_TEST_CASE(pack_matches_most_fail2ban_sshd_failures) {
     }
     expect = -1;
   }
-  const double fraction = positives == 0 ? 0.0 : static_cast<double>(found) / static_cast<double>(positives);
+  const double fraction =
+      positives == 0 ? 0.0 : static_cast<double>(found) / static_cast<double>(positives);
   BOOST_TEST_MESSAGE("fail2ban sshd: " << found << "/" << positives << " failure lines matched ("
-                                       << static_cast<int>(fraction * 1000) / 10.0 << "%); " << flagged << "/"
-                                       << negatives << " non-failure lines matched some rule");
+                                       << static_cast<int>(fraction * 1000) / 10.0 << "%); "
+                                       << flagged << "/" << negatives
+                                       << " non-failure lines matched some rule");
   for (const auto& l : missed) BOOST_TEST_MESSAGE("  missed: " << l);
   BOOST_TEST(positives > 90u);
   BOOST_TEST(fraction >= 0.85);

@@ -35,7 +35,8 @@ inline uint32_t add_event(EventBatch& batch, const EventSpec& s) {
   e.raw = batch.append(raw);
   e.header.format = SyslogFormat::kRfc3164;
   e.header.host = Span{e.raw.off, static_cast<uint32_t>(s.host.size())};
-  e.header.app = Span{e.raw.off + static_cast<uint32_t>(s.host.size()) + 1, static_cast<uint32_t>(s.app.size())};
+  e.header.app = Span{e.raw.off + static_cast<uint32_t>(s.host.size()) + 1,
+                      static_cast<uint32_t>(s.app.size())};
   e.header.message = Span{e.raw.off + prefix, static_cast<uint32_t>(s.message.size())};
   e.header.has_timestamp = true;
   e.header.timestamp_us = s.time_us;

@@ -37,8 +37,9 @@ constexpr std::string_view kRules = R"(rules:
 std::shared_ptr<const RuleSet> rules() {
   static std::shared_ptr<const RuleSet> rs = [] {
     LoadReport report;
-    auto set = RuleSet::LoadFromSources({RuleSource{"where.yaml", std::string(kRules)}}, &report, {},
-                                        {RuleSource{"lists/admins.txt", "192.0.2.0/28\n198.51.100.7\n"}});
+    auto set =
+        RuleSet::LoadFromSources({RuleSource{"where.yaml", std::string(kRules)}}, &report, {},
+                                 {RuleSource{"lists/admins.txt", "192.0.2.0/28\n198.51.100.7\n"}});
     BOOST_TEST_REQUIRE(set.ok(), report.to_string());
     return *set;
   }();
@@ -51,8 +52,8 @@ std::unique_ptr<Matcher> matcher() {
   return std::move(Matcher::Create(rules(), o).value());
 }
 
-std::vector<std::string> matched(std::string_view message, std::string_view host = "gw", std::string_view app = "sshd",
-                                 uint16_t input = 0) {
+std::vector<std::string> matched(std::string_view message, std::string_view host = "gw",
+                                 std::string_view app = "sshd", uint16_t input = 0) {
   EventBatch b;
   add_event(b, {.message = message, .time_us = kT0, .host = host, .app = app, .input = input});
   std::vector<Match> ms;
@@ -62,9 +63,10 @@ std::vector<std::string> matched(std::string_view message, std::string_view host
   return ids;
 }
 
-std::string accepted(std::string_view user, std::string_view ip, int port = 50022, std::string_view method = "password") {
-  return "Accepted " + std::string(method) + " for " + std::string(user) + " from " + std::string(ip) + " port " +
-         std::to_string(port) + " ssh2";
+std::string accepted(std::string_view user, std::string_view ip, int port = 50022,
+                     std::string_view method = "password") {
+  return "Accepted " + std::string(method) + " for " + std::string(user) + " from " +
+         std::string(ip) + " port " + std::to_string(port) + " ssh2";
 }
 
 const std::vector<std::string> kLoginOutside = {"login.outside"};
@@ -74,11 +76,11 @@ const std::vector<std::string> kNone = {};
 
 BOOST_AUTO_TEST_CASE(all_where_conditions_must_hold) {
   BOOST_TEST(matched(accepted("root", "203.0.113.9")) == kLoginOutside);
-  BOOST_TEST(matched(accepted("alice", "203.0.113.9")) == kNone);               // in
-  BOOST_TEST(matched(accepted("root", "192.0.2.5")) == kNone);                  // list network
-  BOOST_TEST(matched(accepted("root", "198.51.100.7")) == kNone);               // list address
-  BOOST_TEST(matched(accepted("root", "10.20.30.40")) == kNone);                // not_cidr
-  BOOST_TEST(matched(accepted("root", "203.0.113.9", 22)) == kNone);            // gt
+  BOOST_TEST(matched(accepted("alice", "203.0.113.9")) == kNone);     // in
+  BOOST_TEST(matched(accepted("root", "192.0.2.5")) == kNone);        // list network
+  BOOST_TEST(matched(accepted("root", "198.51.100.7")) == kNone);     // list address
+  BOOST_TEST(matched(accepted("root", "10.20.30.40")) == kNone);      // not_cidr
+  BOOST_TEST(matched(accepted("root", "203.0.113.9", 22)) == kNone);  // gt
   BOOST_TEST(matched(accepted("root", "203.0.113.9", 50022, "publickey")) == kNone);  // not_regex
 }
 
@@ -116,7 +118,8 @@ BOOST_AUTO_TEST_CASE(explain_names_the_stage_and_the_value) {
   BOOST_TEST(x.message == "its program 'cron' is not in programs [sshd]");
   x = explain("Failed password for root from 203.0.113.9 port 1 ssh2");
   BOOST_TEST((x.stage == Explanation::Stage::kPrefilter));
-  BOOST_TEST(x.message.find("the text 'accepted ' is not in the message") != std::string::npos, x.message);
+  BOOST_TEST(x.message.find("the text 'accepted ' is not in the message") != std::string::npos,
+             x.message);
   x = explain(accepted("root", "203.0.113.9"));
   BOOST_TEST((x.stage == Explanation::Stage::kMatched));
 }

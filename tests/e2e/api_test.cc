@@ -2,13 +2,12 @@
 // moved through their lifecycle while the service holds the data directory, counts for
 // charts, /metrics, the bearer token, backup and verify from outside; and the clear
 // errors for a second instance and a data directory from a newer wardsoc.
-#include <boost/test/unit_test.hpp>
-
 #include <signal.h>
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "app/api/api_client.h"
@@ -53,7 +52,8 @@ struct Instance {
     BOOST_REQUIRE_MESSAGE(
         eventually([&] { return read_file(log).find("wardsoc running") != std::string::npos; },
                    30s),
-        "wardsoc did not start:\n" << read_file(log));
+        "wardsoc did not start:\n"
+            << read_file(log));
     return p;
   }
 
@@ -113,20 +113,20 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
   BOOST_TEST(w.call("GET", "/api/v1/incidents/ffffffffffffffff").status == 404);
 
   // Filters and search, in Vietnamese without diacritics.
-  BOOST_TEST(w.get("/api/v1/incidents?q=mat%20khau&severity=high&class=server")["incidents"].size() ==
-             1u);
+  BOOST_TEST(
+      w.get("/api/v1/incidents?q=mat%20khau&severity=high&class=server")["incidents"].size() == 1u);
   BOOST_TEST(w.get("/api/v1/incidents?status=resolved")["incidents"].empty());
 
   // The CLI acknowledges through the API (the store is locked by the service).
   std::string out, err;
-  BOOST_REQUIRE_MESSAGE(w.cli({"incidents", "ack", id, "--note", "đang kiểm tra", "--actor",
-                               "cong-an-phuong/an"},
-                              &out, &err) == 0,
-                        err);
+  BOOST_REQUIRE_MESSAGE(
+      w.cli({"incidents", "ack", id, "--note", "đang kiểm tra", "--actor", "cong-an-phuong/an"},
+            &out, &err) == 0,
+      err);
   BOOST_TEST(out.find("is now acknowledged") != std::string::npos, out);
   // An out-of-order step is refused with the reason, and changes nothing.
-  const ApiReply back = w.call("POST", "/api/v1/incidents/" + id + "/transition",
-                               R"({"status":"new","actor":"x"})");
+  const ApiReply back =
+      w.call("POST", "/api/v1/incidents/" + id + "/transition", R"({"status":"new","actor":"x"})");
   BOOST_TEST(back.status == 400);
   BOOST_TEST(back.body.find("nothing goes back to new") != std::string::npos, back.body);
   const ApiReply stale = w.call("POST", "/api/v1/incidents/" + id + "/transition",
@@ -144,7 +144,8 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
   BOOST_TEST(shown["history"][1]["note"] == "đang kiểm tra");
   BOOST_TEST(shown["history"][2]["to"] == "resolved");
   BOOST_REQUIRE(w.cli({"incidents", "show", id}, &out, &err) == 0);
-  BOOST_TEST(out.find("acknowledged -> resolved: chặn IP trên tường lửa") != std::string::npos, out);
+  BOOST_TEST(out.find("acknowledged -> resolved: chặn IP trên tường lửa") != std::string::npos,
+             out);
 
   // The SOC learns of each status change.
   BOOST_REQUIRE(eventually(
@@ -191,11 +192,11 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
 
   // A second instance on the same directory is refused with who holds it.
   std::string err2;
-  const int second = run_command({WARDSOC_BIN, "run", "--config", w.config.string()}, &out, &err2,
-                                 60s);
+  const int second =
+      run_command({WARDSOC_BIN, "run", "--config", w.config.string()}, &out, &err2, 60s);
   BOOST_TEST(second == 2);
-  BOOST_TEST(err2.find("is in use by another wardsoc process (pid " +
-                       std::to_string(proc->pid()) + ")") != std::string::npos,
+  BOOST_TEST(err2.find("is in use by another wardsoc process (pid " + std::to_string(proc->pid()) +
+                       ")") != std::string::npos,
              err2);
 
   proc->signal(SIGTERM);
@@ -234,8 +235,9 @@ BOOST_AUTO_TEST_CASE(a_busy_pipeline_commits_waiting_batches_together_and_counts
   std::ostringstream lines;
   for (int i = 0; i < kAddresses * kPerAddress; ++i) {
     const int a = i % kAddresses;
-    lines << "<38>Nov 25 10:00:00 srv-1 sshd[" << 1000 + i << "]: Failed password for root from 10.9."
-          << a / 200 << "." << a % 200 << " port " << 40000 + i << " ssh2\n";
+    lines << "<38>Nov 25 10:00:00 srv-1 sshd[" << 1000 + i
+          << "]: Failed password for root from 10.9." << a / 200 << "." << a % 200 << " port "
+          << 40000 + i << " ssh2\n";
   }
   const auto log_file = w.dir / "auth.log";
   write_file(log_file, lines.str());

@@ -4,10 +4,9 @@
 // each once, with the same counts, including thresholds whose events straddled a crash
 // (correlation state is checkpointed with the batch) — and every one of them must have
 // reached the SOC file at least once.
-#include <boost/test/unit_test.hpp>
-
 #include <signal.h>
 
+#include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -34,8 +33,9 @@ std::vector<std::string> make_log() {
   };
   std::vector<Attacker> attackers;
   for (int i = 0; i < 90; ++i) {
-    attackers.push_back({"198.51." + std::to_string(100 + i / 50) + "." + std::to_string(1 + i % 50),
-                         2 + static_cast<int>(rng() % 10)});
+    attackers.push_back(
+        {"198.51." + std::to_string(100 + i / 50) + "." + std::to_string(1 + i % 50),
+         2 + static_cast<int>(rng() % 10)});
   }
   std::vector<std::string> lines;
   // 2026-01-10T08:00:00Z; the config trusts device clocks so that windows are
@@ -94,8 +94,8 @@ struct Run {
 
   std::unique_ptr<Subprocess> start() {
     return std::make_unique<Subprocess>(
-        std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()},
-        dir / "stdout", out);
+        std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()}, dir / "stdout",
+        out);
   }
 
   void append(const std::vector<std::string>& lines, size_t from, size_t to) {
@@ -143,7 +143,8 @@ struct Run {
   void settle(size_t file_bytes) {
     const bool read_all = eventually([&] { return checkpoint() == file_bytes; }, 60s);
     BOOST_REQUIRE_MESSAGE(read_all, "checkpoint " << checkpoint() << " of " << file_bytes
-                                                  << " bytes; log:\n" << read_file(out));
+                                                  << " bytes; log:\n"
+                                                  << read_file(out));
   }
 };
 
@@ -177,8 +178,8 @@ void check_against_clean_run(const std::string& durability) {
     auto p = crashed.start();
     // Feed while it runs, then kill it at a random moment: during start-up, while
     // reading, while committing, while forwarding.
-    const auto until = std::chrono::steady_clock::now() +
-                       std::chrono::milliseconds(100 + rng() % 900);
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(100 + rng() % 900);
     while (std::chrono::steady_clock::now() < until) {
       const size_t next = std::min(lines.size(), fed + 5 + rng() % 30);
       crashed.append(lines, fed, next);
@@ -192,17 +193,16 @@ void check_against_clean_run(const std::string& durability) {
   {
     auto p = crashed.start();
     crashed.settle(bytes_in(crashed.log));
-    BOOST_REQUIRE_MESSAGE(
-        eventually(
-            [&] {
-              const auto ids = crashed.soc_ids();
-              for (const auto& [id, n] : expected) {
-                if (!ids.count(id)) return false;
-              }
-              return true;
-            },
-            30s),
-        "not every incident reached the SOC file");
+    BOOST_REQUIRE_MESSAGE(eventually(
+                              [&] {
+                                const auto ids = crashed.soc_ids();
+                                for (const auto& [id, n] : expected) {
+                                  if (!ids.count(id)) return false;
+                                }
+                                return true;
+                              },
+                              30s),
+                          "not every incident reached the SOC file");
     p->signal(SIGTERM);
     BOOST_REQUIRE_EQUAL(p->wait(30s), 0);
   }
@@ -214,8 +214,8 @@ void check_against_clean_run(const std::string& durability) {
     if (it != got.end()) BOOST_TEST(it->second == count, "count of incident " << id);
   }
   for (const auto& [id, count] : got) {
-    BOOST_TEST(expected.count(id) == 1u, "incident " << id << " (count " << count
-                                                     << ") is not in the clean run");
+    BOOST_TEST(expected.count(id) == 1u,
+               "incident " << id << " (count " << count << ") is not in the clean run");
   }
   const std::set<std::string> soc = crashed.soc_ids();
   for (const auto& [id, count] : got) BOOST_TEST(soc.count(id) == 1u, "not forwarded: " << id);

@@ -126,8 +126,8 @@ BOOST_AUTO_TEST_CASE(two_instances_in_a_group_survive_one_killed_mid_stream) {
   BOOST_TEST_REQUIRE(eventually([&] { return b.assigned(); }, 30s));
 
   kafka.produce("logs", root_logins(0, 200));
-  BOOST_TEST_REQUIRE(eventually(
-      [&] { return union_size(a.root_logins(), b.root_logins()) == 200; }, 30s));
+  BOOST_TEST_REQUIRE(
+      eventually([&] { return union_size(a.root_logins(), b.root_logins()) == 200; }, 30s));
   BOOST_TEST(!a.root_logins().empty());
   BOOST_TEST(!b.root_logins().empty());  // the group spread the partitions
 
@@ -140,10 +140,11 @@ BOOST_AUTO_TEST_CASE(two_instances_in_a_group_survive_one_killed_mid_stream) {
   // The survivor takes the dead one's partitions (after its session times out) and
   // reads from their committed offsets: what `a` stored before it died is in its store,
   // the rest is processed by `b`.
-  const bool all = eventually(
-      [&] { return union_size(a.root_logins(), b.root_logins()) == 600; }, 60s);
+  const bool all =
+      eventually([&] { return union_size(a.root_logins(), b.root_logins()) == 600; }, 60s);
   BOOST_TEST_REQUIRE(all, "a: " << a.root_logins().size() << ", b: " << b.root_logins().size()
-                                << "\nlog b:\n" << read_file(b.log));
+                                << "\nlog b:\n"
+                                << read_file(b.log));
   b.process->signal(SIGTERM);
   BOOST_TEST(b.process->wait(30s) == 0);
 }

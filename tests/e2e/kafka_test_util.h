@@ -27,7 +27,8 @@ class MockKafka {
     BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     std::string cmd = "exec '" + std::string(WARDSOC_BINARY_DIR) +
                       "/tests/support/kafka_mock_cluster' --brokers " + std::to_string(brokers);
-    for (const auto& [name, parts] : topics) cmd += " --topic " + name + ":" + std::to_string(parts);
+    for (const auto& [name, parts] : topics)
+      cmd += " --topic " + name + ":" + std::to_string(parts);
     cmd += " < '" + fifo.string() + "'";
     process_ = std::make_unique<wardsoc::testing::Subprocess>(
         std::vector<std::string>{"sh", "-c", cmd}, dir_ / "stdout", dir_ / "stderr");
@@ -36,8 +37,8 @@ class MockKafka {
     const bool up = wardsoc::testing::eventually(
         [&] { return out().find("bootstrap.servers=") != std::string::npos; },
         std::chrono::seconds(20));
-    BOOST_REQUIRE_MESSAGE(up, "mock cluster did not start: "
-                                  << wardsoc::testing::read_file(dir_ / "stderr"));
+    BOOST_REQUIRE_MESSAGE(
+        up, "mock cluster did not start: " << wardsoc::testing::read_file(dir_ / "stderr"));
     const std::string o = out();
     const size_t at = o.find("bootstrap.servers=") + 18;
     bootstrap_ = o.substr(at, o.find('\n', at) - at);
@@ -55,8 +56,8 @@ class MockKafka {
   void command(const std::string& line) {
     const size_t oks = count_ok();
     command_async(line);
-    const bool done = wardsoc::testing::eventually([&] { return count_ok() > oks; },
-                                                   std::chrono::seconds(10));
+    const bool done =
+        wardsoc::testing::eventually([&] { return count_ok() > oks; }, std::chrono::seconds(10));
     BOOST_REQUIRE_MESSAGE(done, "mock cluster did not answer '" << line << "': " << out());
   }
 
@@ -68,10 +69,10 @@ class MockKafka {
     for (const auto& [k, v] : messages) text += k + "\x1f" + v + "\n";
     wardsoc::testing::write_file(file, text);
     std::string out, err;
-    const int rc = wardsoc::testing::run_command(
-        {"kcat", "-P", "-b", bootstrap_, "-t", topic, "-K", "\x1f", "-l", file.string(),
-         "-X", "message.timeout.ms=30000"},
-        &out, &err, std::chrono::seconds(60));
+    const int rc =
+        wardsoc::testing::run_command({"kcat", "-P", "-b", bootstrap_, "-t", topic, "-K", "\x1f",
+                                       "-l", file.string(), "-X", "message.timeout.ms=30000"},
+                                      &out, &err, std::chrono::seconds(60));
     BOOST_REQUIRE_MESSAGE(rc == 0, "kcat failed (" << rc << "): " << err);
   }
 

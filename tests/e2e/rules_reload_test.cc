@@ -2,10 +2,9 @@
 // signals the process found through its pid file and waits for the outcome recorded in the
 // store; correlation state of unchanged rules carries over a reload and a restart; a
 // broken rule set is rejected with its errors and the running one stays.
-#include <boost/test/unit_test.hpp>
-
 #include <signal.h>
 
+#include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -27,10 +26,10 @@ struct Instance {
 
   Instance() {
     std::filesystem::create_directories(rules);
-    std::filesystem::copy(std::filesystem::path(WARDSOC_SOURCE_DIR) / "rules" / "packs", rules / "packs",
-                          std::filesystem::copy_options::recursive);
-    std::filesystem::copy(std::filesystem::path(WARDSOC_SOURCE_DIR) / "rules" / "lists", rules / "lists",
-                          std::filesystem::copy_options::recursive);
+    std::filesystem::copy(std::filesystem::path(WARDSOC_SOURCE_DIR) / "rules" / "packs",
+                          rules / "packs", std::filesystem::copy_options::recursive);
+    std::filesystem::copy(std::filesystem::path(WARDSOC_SOURCE_DIR) / "rules" / "lists",
+                          rules / "lists", std::filesystem::copy_options::recursive);
     std::ostringstream c;
     c << "data_dir: " << data.string() << "\n"
       << "log_level: info\n"
@@ -45,7 +44,8 @@ struct Instance {
   std::unique_ptr<Subprocess> start() {
     const size_t before = read_file(log).size();
     auto p = std::make_unique<Subprocess>(
-        std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()}, dir / "stdout", log);
+        std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()}, dir / "stdout",
+        log);
     const bool up = eventually(
         [&] { return read_file(log).find("wardsoc running", before) != std::string::npos; }, 60s);
     BOOST_REQUIRE_MESSAGE(up, "wardsoc did not start:\n" << read_file(log));
@@ -58,16 +58,17 @@ struct Instance {
   }
 
   void send(const std::string& message) {
-    BOOST_REQUIRE_EQUAL(run_command({LOGGER_BIN, "-n", "127.0.0.1", "-P", std::to_string(port), "-T", "-t", "sshd",
-                                     "--", message}),
+    BOOST_REQUIRE_EQUAL(run_command({LOGGER_BIN, "-n", "127.0.0.1", "-P", std::to_string(port),
+                                     "-T", "-t", "sshd", "--", message}),
                         0);
   }
 
   // Incidents of one rule and key, from the store as `wardsoc incidents list` shows it.
   uint64_t count_of(const std::string& rule, const std::string& key) const {
     std::string out, err;
-    if (run_command({WARDSOC_BIN, "incidents", "list", "--data-dir", data.string(), "--rule", rule, "--json"}, &out,
-                    &err) != 0) {
+    if (run_command({WARDSOC_BIN, "incidents", "list", "--data-dir", data.string(), "--rule", rule,
+                     "--json"},
+                    &out, &err) != 0) {
       return 0;
     }
     std::istringstream in(out);
@@ -81,8 +82,9 @@ struct Instance {
 
   int reload(std::string* out) {
     std::string err;
-    const int rc = run_command({WARDSOC_BIN, "rules", "reload", "--config", config.string(), "--timeout", "60"},
-                               out, &err, 90s);
+    const int rc = run_command(
+        {WARDSOC_BIN, "rules", "reload", "--config", config.string(), "--timeout", "60"}, out, &err,
+        90s);
     *out += err;
     return rc;
   }
@@ -102,7 +104,8 @@ BOOST_AUTO_TEST_CASE(reload_keeps_counting_and_a_broken_rule_set_is_rejected) {
   // Four guesses: ssh.invalid_user (3) fires and folds the fourth, ssh.auth_failure_burst
   // (5) holds four.
   for (const char* u : {"admin", "oracle", "test", "pi"}) in.send(invalid_user(u, "203.0.113.7"));
-  BOOST_REQUIRE(eventually([&] { return in.count_of("ssh.invalid_user", "203.0.113.7") == 4; }, 30s));
+  BOOST_REQUIRE(
+      eventually([&] { return in.count_of("ssh.invalid_user", "203.0.113.7") == 4; }, 30s));
   BOOST_TEST(in.count_of("ssh.auth_failure_burst", "203.0.113.7") == 0u);
 
   // An unrelated rule changes: the rule set's version changes, the brute-force rule's does not.
@@ -115,20 +118,27 @@ BOOST_AUTO_TEST_CASE(reload_keeps_counting_and_a_broken_rule_set_is_rejected) {
   BOOST_TEST(out.find("kept their correlation state") != std::string::npos, out);
 
   in.send(invalid_user("guest", "203.0.113.7"));
-  BOOST_TEST(eventually([&] { return in.count_of("ssh.auth_failure_burst", "203.0.113.7") == 5; }, 30s));
+  BOOST_TEST(
+      eventually([&] { return in.count_of("ssh.auth_failure_burst", "203.0.113.7") == 5; }, 30s));
 
   // A broken file: rejected with file:line:col and the rule, exit 1; the old rules go on.
-  write_file(in.rules / "broken.yaml",
-             "rules:\n  - id: broken.rule\n    title: B\n    severity: severe\n    match: {regex: 'x'}\n");
+  write_file(
+      in.rules / "broken.yaml",
+      "rules:\n  - id: broken.rule\n    title: B\n    severity: severe\n    match: {regex: 'x'}\n");
   out.clear();
   BOOST_TEST(in.reload(&out) == 1, out);
-  BOOST_TEST(out.find("broken.yaml:4:15: error: broken.rule: severity: 'severe'") != std::string::npos, out);
+  BOOST_TEST(
+      out.find("broken.yaml:4:15: error: broken.rule: severity: 'severe'") != std::string::npos,
+      out);
   BOOST_TEST(out.find("REJECTED") != std::string::npos, out);
   in.send(invalid_user("ubuntu", "203.0.113.7"));
-  BOOST_TEST(eventually([&] { return in.count_of("ssh.auth_failure_burst", "203.0.113.7") == 6; }, 30s));
+  BOOST_TEST(
+      eventually([&] { return in.count_of("ssh.auth_failure_burst", "203.0.113.7") == 6; }, 30s));
 
   std::string stats, err;
-  BOOST_TEST(run_command({WARDSOC_BIN, "rules", "stats", "--config", in.config.string()}, &stats, &err) == 0, err);
+  BOOST_TEST(run_command({WARDSOC_BIN, "rules", "stats", "--config", in.config.string()}, &stats,
+                         &err) == 0,
+             err);
   BOOST_TEST(stats.find("REJECTED") != std::string::npos, stats);
   BOOST_TEST(stats.find("sighup accepted") != std::string::npos, stats);
 
@@ -142,12 +152,14 @@ BOOST_AUTO_TEST_CASE(reload_keeps_counting_and_a_broken_rule_set_is_rejected) {
 BOOST_AUTO_TEST_CASE(a_restart_keeps_the_failures_seen_before_it) {
   Instance in;
   auto p = in.start();
-  for (int i = 0; i < 4; ++i) in.send("Failed password for root from 198.51.100.9 port 4000" + std::to_string(i) + " ssh2");
+  for (int i = 0; i < 4; ++i)
+    in.send("Failed password for root from 198.51.100.9 port 4000" + std::to_string(i) + " ssh2");
   in.stop(*p);  // a clean stop stores everything queued, state included
   p = in.start();
   BOOST_TEST(read_file(in.log).find("correlation state restored") != std::string::npos);
   in.send("Failed password for root from 198.51.100.9 port 40009 ssh2");
-  BOOST_TEST(eventually([&] { return in.count_of("ssh.auth_failure_burst", "198.51.100.9") == 5; }, 30s));
+  BOOST_TEST(
+      eventually([&] { return in.count_of("ssh.auth_failure_burst", "198.51.100.9") == 5; }, 30s));
   // The second start read the compiled databases from the cache instead of compiling.
   BOOST_TEST(std::filesystem::exists(in.data / "cache"));
   in.stop(*p);

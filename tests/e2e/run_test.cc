@@ -1,10 +1,9 @@
 // `wardsoc run` as a user starts it: a config file, real sshd-style lines sent with
 // util-linux `logger` over TCP and UDP, incidents read back with `wardsoc incidents`
 // and from the SOC file.
-#include <boost/test/unit_test.hpp>
-
 #include <signal.h>
 
+#include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -51,8 +50,9 @@ struct Instance {
   }
 
   void send(const std::string& tag, const std::string& message, bool tcp = true) {
-    std::vector<std::string> argv = {LOGGER_BIN, "-n", "127.0.0.1", "-P", std::to_string(port),
-                                     tcp ? "-T" : "-d", "-t", tag, "--", message};
+    std::vector<std::string> argv = {
+        LOGGER_BIN,        "-n", "127.0.0.1", "-P", std::to_string(port),
+        tcp ? "-T" : "-d", "-t", tag,         "--", message};
     BOOST_REQUIRE_EQUAL(run_command(argv), 0);
   }
 
@@ -101,11 +101,13 @@ BOOST_AUTO_TEST_CASE(lines_sent_with_logger_become_incidents_in_store_and_soc_fi
   const bool forwarded = eventually(
       [&] {
         auto alerts = w.soc_alerts();
-        return find_rule(alerts, "ssh.auth_failure_burst") && find_rule(alerts, "ssh.root_login_accepted");
+        return find_rule(alerts, "ssh.auth_failure_burst") &&
+               find_rule(alerts, "ssh.root_login_accepted");
       },
       20s);
-  BOOST_REQUIRE_MESSAGE(forwarded, "SOC file:\n" << read_file(w.soc) << "\nlog:\n"
-                                                 << read_file(w.log));
+  BOOST_REQUIRE_MESSAGE(forwarded, "SOC file:\n"
+                                       << read_file(w.soc) << "\nlog:\n"
+                                       << read_file(w.log));
 
   // The store can be read while the service runs.
   auto incidents = w.list_incidents();
@@ -133,8 +135,8 @@ BOOST_AUTO_TEST_CASE(a_threshold_counts_across_batches_and_updates_reach_the_soc
   Instance w;
   auto proc = w.start();
   for (int i = 0; i < 7; ++i) {
-    w.send("sshd", "Failed password for root from 192.0.2.44 port " + std::to_string(40000 + i) +
-                       " ssh2");
+    w.send("sshd",
+           "Failed password for root from 192.0.2.44 port " + std::to_string(40000 + i) + " ssh2");
     std::this_thread::sleep_for(30ms);  // separate batches
   }
   const bool updated = eventually(
@@ -171,6 +173,7 @@ BOOST_AUTO_TEST_CASE(a_broken_config_is_refused_with_file_line_and_key) {
   const int rc = run_command({WARDSOC_BIN, "run", "--config", cfg.string()}, &out, &err);
   BOOST_TEST(rc == 2);
   BOOST_TEST(err.find("bad.yaml:5:11: inputs[0].port: expected an integer 0..65535, got 'http'") !=
-             std::string::npos, err);
+                 std::string::npos,
+             err);
   BOOST_TEST(err.find("bad.yaml:6:5: inputs[0].colour: unknown key") != std::string::npos, err);
 }

@@ -36,7 +36,8 @@ IncidentChange change(int i, uint64_t count) {
   Incident in = make_incident("ssh.bruteforce", "203.0.113." + std::to_string(i), 2'000'000 + i,
                               Severity::kHigh);
   in.count = count;
-  return make_change(in, count == 1 ? IncidentChange::Kind::kCreated : IncidentChange::Kind::kUpdated);
+  return make_change(in,
+                     count == 1 ? IncidentChange::Kind::kCreated : IncidentChange::Kind::kUpdated);
 }
 
 }  // namespace
@@ -93,8 +94,8 @@ BOOST_AUTO_TEST_CASE(every_alert_reaches_the_topic_keyed_by_incident_across_a_br
     BOOST_TEST_REQUIRE(doc["event"]["id"] == r.key);  // ECS, the Kafka sink's default format
     const uint64_t count = doc["wardsoc"]["incident"]["count"];
     received[r.key].insert(count);
-    BOOST_TEST(count >= last_count[r.key], "incident " << r.key << " went back from "
-                                                       << last_count[r.key] << " to " << count);
+    BOOST_TEST(count >= last_count[r.key],
+               "incident " << r.key << " went back from " << last_count[r.key] << " to " << count);
     last_count[r.key] = count;
     if (auto p = partition_of.find(r.key); p != partition_of.end()) {
       BOOST_TEST(p->second == r.partition);

@@ -49,8 +49,8 @@ struct TestCertificates {
     run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
          "-keyout", server_key.string(), "-out", csr.string(), "-subj", "/CN=localhost"});
     run({"openssl", "x509", "-req", "-in", csr.string(), "-CA", ca.string(), "-CAkey",
-         ca_key.string(), "-CAcreateserial", "-out", server_cert.string(), "-days", "2",
-         "-extfile", ext.string()});
+         ca_key.string(), "-CAcreateserial", "-out", server_cert.string(), "-days", "2", "-extfile",
+         ext.string()});
   }
 
  private:
@@ -151,8 +151,8 @@ class MockKafkaCluster {
     for (std::string line; std::getline(in, line);) {
       const size_t a = line.find('\t'), b = line.find('\t', a + 1);
       if (a == std::string::npos || b == std::string::npos) continue;
-      records.push_back({std::stoi(line.substr(0, a)), line.substr(a + 1, b - a - 1),
-                         line.substr(b + 1)});
+      records.push_back(
+          {std::stoi(line.substr(0, a)), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
     }
     return records;
   }
@@ -174,8 +174,7 @@ class MockKafkaCluster {
 // control so it never drops.
 class SyslogNgReceiver {
  public:
-  SyslogNgReceiver(const std::filesystem::path& dir, const TestCertificates& certs,
-                   bool tls = true)
+  SyslogNgReceiver(const std::filesystem::path& dir, const TestCertificates& certs, bool tls = true)
       : dir_(dir), port_(free_port()), out_(dir / "received.log") {
     const auto conf = dir / "syslog-ng.conf";
     std::ostringstream c;
@@ -189,8 +188,7 @@ class SyslogNgReceiver {
     } else {
       c << "transport(\"tcp\")); };\n";
     }
-    c
-      << "destination d_file { file(\"" << out_.string() << "\" template(\"$MSG\\n\")); };\n"
+    c << "destination d_file { file(\"" << out_.string() << "\" template(\"$MSG\\n\")); };\n"
       << "log { source(s_tls); destination(d_file); flags(flow-control); };\n";
     write_file(conf, c.str());
     conf_ = conf;
@@ -272,9 +270,11 @@ class HttpsReceiver {
   HttpsReceiver(const std::filesystem::path& dir, const TestCertificates& certs,
                 std::vector<std::string> options = {})
       : dir_(dir), port_(free_port()), log_(dir / "webhook.jsonl") {
-    argv_ = {"python3", WARDSOC_SOURCE_DIR "/tests/e2e/https_receiver.py", "--port",
-             std::to_string(port_), "--cert", certs.server_cert.string(), "--key",
-             certs.server_key.string(), "--log", log_.string()};
+    argv_ = {"python3", WARDSOC_SOURCE_DIR "/tests/e2e/https_receiver.py",
+             "--port",  std::to_string(port_),
+             "--cert",  certs.server_cert.string(),
+             "--key",   certs.server_key.string(),
+             "--log",   log_.string()};
     argv_.insert(argv_.end(), options.begin(), options.end());
     start();
   }

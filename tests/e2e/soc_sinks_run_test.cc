@@ -29,7 +29,8 @@ std::vector<json> json_lines(const std::string& text) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(incidents_reach_kafka_syslog_and_webhook_and_the_cli_tells_how_each_sink_is_doing) {
+BOOST_AUTO_TEST_CASE(
+    incidents_reach_kafka_syslog_and_webhook_and_the_cli_tells_how_each_sink_is_doing) {
   TempDir dir("soc-run");
   TestCertificates certs(dir.path());
   MockKafkaCluster kafka(dir.path(), 1, "ward-alerts:2");
@@ -64,7 +65,8 @@ BOOST_AUTO_TEST_CASE(incidents_reach_kafka_syslog_and_webhook_and_the_cli_tells_
       log);
   BOOST_REQUIRE_MESSAGE(
       eventually([&] { return read_file(log).find("wardsoc running") != std::string::npos; }, 30s),
-      "wardsoc did not start:\n" << read_file(log));
+      "wardsoc did not start:\n"
+          << read_file(log));
 
   auto send = [&](const std::string& msg) {
     BOOST_REQUIRE_EQUAL(run_command({LOGGER_BIN, "-n", "127.0.0.1", "-P", std::to_string(port),
@@ -103,7 +105,9 @@ BOOST_AUTO_TEST_CASE(incidents_reach_kafka_syslog_and_webhook_and_the_cli_tells_
 
   // The webhook's refusal is in the dead letters with its reason, readable while running.
   BOOST_REQUIRE(eventually(
-      [&] { return sinks_cli({"dead-letters", "city-hook"}).find("HTTP 422") != std::string::npos; },
+      [&] {
+        return sinks_cli({"dead-letters", "city-hook"}).find("HTTP 422") != std::string::npos;
+      },
       20s));
   const std::string dead = sinks_cli({"dead-letters", "city-hook"});
   BOOST_TEST(dead.find("ssh.root_login_accepted") != std::string::npos, dead);
@@ -111,9 +115,9 @@ BOOST_AUTO_TEST_CASE(incidents_reach_kafka_syslog_and_webhook_and_the_cli_tells_
   {
     // A sink name nobody knows is a mistake, not an empty list.
     std::string out, err;
-    const int rc = run_command({WARDSOC_BIN, "sinks", "dead-letters", "city-hok", "--config",
-                                config.string()},
-                               &out, &err);
+    const int rc =
+        run_command({WARDSOC_BIN, "sinks", "dead-letters", "city-hok", "--config", config.string()},
+                    &out, &err);
     BOOST_TEST(rc == 2);
     BOOST_TEST(err.find("no sink named 'city-hok' (known: ") != std::string::npos, err);
     BOOST_TEST(err.find("city-hook") != std::string::npos, err);
@@ -133,7 +137,8 @@ BOOST_AUTO_TEST_CASE(incidents_reach_kafka_syslog_and_webhook_and_the_cli_tells_
   BOOST_REQUIRE_MESSAGE(eventually(
                             [&] {
                               for (const auto& s : json_lines(sinks_cli({"status", "--json"}))) {
-                                if (s["sink"] == "city-syslog" && s["health"]["state"] == "failing" &&
+                                if (s["sink"] == "city-syslog" &&
+                                    s["health"]["state"] == "failing" &&
                                     s["queued"].get<int>() > 0) {
                                   return true;
                                 }

@@ -36,8 +36,8 @@ SyslogSinkConfig syslog_config(uint16_t port, const TestCertificates& certs) {
 std::vector<IncidentChange> changes(int first, int n) {
   std::vector<IncidentChange> out;
   for (int i = first; i < first + n; ++i) {
-    Incident in = make_incident("cam.tamper", "cam-" + std::to_string(i), 3'000'000 + i,
-                                Severity::kCritical);
+    Incident in =
+        make_incident("cam.tamper", "cam-" + std::to_string(i), 3'000'000 + i, Severity::kCritical);
     in.title = "Camera tampering | mất hình";
     in.site = "Nhà văn hóa tổ " + std::to_string(i % 7);
     out.push_back(make_change(in));

@@ -87,7 +87,8 @@ BOOST_AUTO_TEST_CASE(alerts_are_posted_signed_with_a_bearer_token_one_per_reques
   }
 }
 
-BOOST_AUTO_TEST_CASE(server_errors_are_retried_and_a_refused_alert_is_dead_lettered_with_the_reason) {
+BOOST_AUTO_TEST_CASE(
+    server_errors_are_retried_and_a_refused_alert_is_dead_lettered_with_the_reason) {
   TempDir dir("soc-webhook");
   TestCertificates certs(dir.path());
   HttpsReceiver server(dir.path(), certs, {"--reject", "poison.rule", "--flaky", "ap-2\""});
@@ -96,7 +97,7 @@ BOOST_AUTO_TEST_CASE(server_errors_are_retried_and_a_refused_alert_is_dead_lette
   auto sink = WebhookSink::Open(c);
   BOOST_REQUIRE(sink.ok());
   Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
-  auto committed = changes(0, 3);                  // ap-2 gets 503 twice, then 200
+  auto committed = changes(0, 3);                    // ap-2 gets 503 twice, then 200
   const auto poison = changes(3, 1, "poison.rule");  // 422, for good
   committed.push_back(poison[0]);
   const auto after = changes(4, 2);

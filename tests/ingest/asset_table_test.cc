@@ -93,14 +93,21 @@ BOOST_AUTO_TEST_CASE(every_mistake_is_reported_with_file_line_and_key) {
                                    "assets.yaml");
   BOOST_TEST_REQUIRE(!t.ok());
   const std::string& m = t.error().message;
-  BOOST_TEST(m.find("assets.yaml:3:17: assets[0].addresses[0]: '10.0.3.300' is not an IP address") != std::string::npos, m);
+  BOOST_TEST(
+      m.find("assets.yaml:3:17: assets[0].addresses[0]: '10.0.3.300' is not an IP address") !=
+          std::string::npos,
+      m);
   BOOST_TEST(m.find("assets[1].class: unknown asset class 'toaster'") != std::string::npos, m);
   BOOST_TEST(m.find("assets[1].addresses[0]: '10.0.0.0/33'") != std::string::npos, m);
   BOOST_TEST(m.find("assets[2].name: 'a' is used by two assets") != std::string::npos, m);
   BOOST_TEST(m.find("assets[2].colour: unknown key") != std::string::npos, m);
-  BOOST_TEST(m.find("assets[3].addresses[0]: '10.0.9.9' is already listed for asset 'a'") != std::string::npos, m);
+  BOOST_TEST(m.find("assets[3].addresses[0]: '10.0.9.9' is already listed for asset 'a'") !=
+                 std::string::npos,
+             m);
   BOOST_TEST(m.find("assets[4].zone: unknown time zone 'Asia/Hanoi2'") != std::string::npos, m);
-  BOOST_TEST(m.find("assets[4]: an asset needs at least one of 'addresses' or 'hostnames'") != std::string::npos, m);
+  BOOST_TEST(m.find("assets[4]: an asset needs at least one of 'addresses' or 'hostnames'") !=
+                 std::string::npos,
+             m);
 }
 
 BOOST_AUTO_TEST_CASE(the_example_file_in_deploy_loads) {

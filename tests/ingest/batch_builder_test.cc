@@ -1,12 +1,12 @@
 #include "ingest/batch_builder.h"
 
-#include "ingest/asset_monitor.h"
-#include "ingest/asset_table.h"
-
 #include <cctz/time_zone.h>
 
 #include <boost/test/unit_test.hpp>
 #include <thread>
+
+#include "ingest/asset_monitor.h"
+#include "ingest/asset_table.h"
 
 using namespace wardsoc;
 using namespace std::chrono_literals;
@@ -232,10 +232,12 @@ BOOST_AUTO_TEST_CASE(binary_garbage_and_nul_bytes_are_kept_and_flagged) {
 BOOST_AUTO_TEST_CASE(a_json_body_fills_the_header_and_gives_the_message) {
   InputCounters counters;
   BatchBuilder builder(wide(), hanoi(), &counters);
-  builder.add(R"({"host":"cam-07","app":"vms","time":"2024-05-01 10:00:00","message":"Line crossing"})",
-              0, "10.0.0.1", kNow);
-  builder.add(R"(<14>1 2024-05-01T10:00:00+07:00 nvr vms - - - {"msg":"Disk \"A\" full","host":"x"})",
-              0, "10.0.0.1", kNow);
+  builder.add(
+      R"({"host":"cam-07","app":"vms","time":"2024-05-01 10:00:00","message":"Line crossing"})", 0,
+      "10.0.0.1", kNow);
+  builder.add(
+      R"(<14>1 2024-05-01T10:00:00+07:00 nvr vms - - - {"msg":"Disk \"A\" full","host":"x"})", 0,
+      "10.0.0.1", kNow);
   EventBatch b = builder.take();
   const Event& j = b.events()[0];
   BOOST_TEST(b.view(j.header.host) == "cam-07");
@@ -251,8 +253,9 @@ BOOST_AUTO_TEST_CASE(a_json_body_fills_the_header_and_gives_the_message) {
 BOOST_AUTO_TEST_CASE(key_value_bodies_name_host_and_time) {
   InputCounters counters;
   BatchBuilder builder(wide(), hanoi(), &counters);
-  builder.add(R"(<189>date=2024-05-01 time=10:00:00 devname="FGT-Phuong" action="deny" srcip=203.0.113.9)",
-              0, "10.10.0.2", kNow);
+  builder.add(
+      R"(<189>date=2024-05-01 time=10:00:00 devname="FGT-Phuong" action="deny" srcip=203.0.113.9)",
+      0, "10.10.0.2", kNow);
   EventBatch b = builder.take();
   const Event& e = b.events()[0];
   BOOST_TEST(b.view(e.header.host) == "FGT-Phuong");

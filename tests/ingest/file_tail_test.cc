@@ -212,7 +212,7 @@ BOOST_AUTO_TEST_CASE(a_moved_symlink_is_followed_to_its_new_file) {
   BOOST_TEST_REQUIRE(p.wait_lines(2));
   append(dir / "day2.log", "day2 a\n");
   fs::create_symlink(dir / "day2.log", dir / "next.log");
-  fs::rename(dir / "next.log", link);  // atomic switch, as log writers do it
+  fs::rename(dir / "next.log", link);    // atomic switch, as log writers do it
   append(dir / "day1.log", "day1 c\n");  // a late line in the old file
   append(dir / "day2.log", "day2 b\n");
   BOOST_TEST_REQUIRE(p.wait_lines(5));
@@ -338,7 +338,8 @@ BOOST_AUTO_TEST_CASE(read_from_end_skips_what_was_there_at_the_first_start_only)
   p.settle();
   auto got = p.lines;
   std::sort(got.begin(), got.end());
-  BOOST_TEST(got == (std::vector<std::string>{"live", "new file"}), boost::test_tools::per_element());
+  BOOST_TEST(got == (std::vector<std::string>{"live", "new file"}),
+             boost::test_tools::per_element());
   p.stop();
 }
 
@@ -351,7 +352,8 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_kept_under_the_plain_path_is_honoured) {
   p.start(tail_config({path}));
   BOOST_TEST_REQUIRE(p.wait_lines(2));
   p.settle(150ms);
-  BOOST_TEST(p.lines == (std::vector<std::string>{"two", "three"}), boost::test_tools::per_element());
+  BOOST_TEST(p.lines == (std::vector<std::string>{"two", "three"}),
+             boost::test_tools::per_element());
   p.stop();
 }
 

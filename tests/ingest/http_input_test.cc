@@ -167,7 +167,9 @@ BOOST_AUTO_TEST_CASE(wrong_tokens_paths_methods_types_and_sizes_are_refused_and_
   auto input = started(http_config(), queue);
   const uint16_t port = port_of(input->local_endpoint());
   BOOST_TEST(post(port, request("{}", "application/json", "")).get().status == 401);
-  BOOST_TEST(post(port, request("{}", "application/json", "wrong-token-0123456789abcdef")).get().status == 401);
+  BOOST_TEST(
+      post(port, request("{}", "application/json", "wrong-token-0123456789abcdef")).get().status ==
+      401);
   BOOST_TEST(post(port, request("{}", "application/json", kToken, "/other")).get().status == 404);
   BOOST_TEST(post(port, request("", "", kToken, "/ingest", "GET")).get().status == 405);
   BOOST_TEST(post(port, request("<xml/>", "application/xml")).get().status == 415);
@@ -180,7 +182,8 @@ BOOST_AUTO_TEST_CASE(wrong_tokens_paths_methods_types_and_sizes_are_refused_and_
     BOOST_TEST(big.closed_by_server());
   }
   BOOST_TEST(post(port, request(R"({"a":)")).get().status == 400);
-  BOOST_TEST(post(port, request(std::string(1000, '[') + std::string(1000, ']'))).get().status == 400);
+  BOOST_TEST(post(port, request(std::string(1000, '[') + std::string(1000, ']'))).get().status ==
+             400);
   BOOST_TEST(wait_until([&] { return input->stats().requests_rejected == 8; }));
   BOOST_TEST(input->stats().lines == 0u);
   BOOST_TEST(queue.size() == 0u);

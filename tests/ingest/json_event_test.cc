@@ -38,11 +38,11 @@ BOOST_AUTO_TEST_CASE(epoch_numbers_in_seconds_millis_micros_or_nanos) {
   JsonEventParser p;
   BodyFields f;
   const int64_t expected = utc_us(2024, 5, 1, 3, 0, 0);
-  for (const std::string& ts : {std::string("1714532400"), std::string("1714532400000"),
-                                std::string("1714532400000000"), std::string("1714532400000000000"),
-                                std::string("1714532400.0")}) {
-    BOOST_TEST_REQUIRE((p.parse("{\"ts\":" + ts + ",\"msg\":\"x\"}", kUtc, &f) ==
-                        JsonEventParser::Outcome::kOk));
+  for (const std::string& ts :
+       {std::string("1714532400"), std::string("1714532400000"), std::string("1714532400000000"),
+        std::string("1714532400000000000"), std::string("1714532400.0")}) {
+    BOOST_TEST_REQUIRE(
+        (p.parse("{\"ts\":" + ts + ",\"msg\":\"x\"}", kUtc, &f) == JsonEventParser::Outcome::kOk));
     BOOST_TEST(f.timestamp_us == expected, ts);
   }
 }
@@ -64,9 +64,10 @@ BOOST_AUTO_TEST_CASE(malformed_too_deep_and_non_objects_are_told_apart) {
   BOOST_TEST((p.parse("[1,2]", kUtc, &f) == JsonEventParser::Outcome::kNotObject));
   BOOST_TEST((p.parse(std::string(1000, '[') + std::string(1000, ']'), kUtc, &f) ==
               JsonEventParser::Outcome::kTooDeep));
-  BOOST_TEST((p.parse(std::string(1000, '{') , kUtc, &f) != JsonEventParser::Outcome::kOk));
+  BOOST_TEST((p.parse(std::string(1000, '{'), kUtc, &f) != JsonEventParser::Outcome::kOk));
   BOOST_TEST((p.parse("\xff\xfe{}", kUtc, &f) == JsonEventParser::Outcome::kMalformed));
-  BOOST_TEST((p.parse(R"({"ok":true})", kUtc, &f) == JsonEventParser::Outcome::kOk));  // usable after
+  BOOST_TEST(
+      (p.parse(R"({"ok":true})", kUtc, &f) == JsonEventParser::Outcome::kOk));  // usable after
 }
 
 BOOST_AUTO_TEST_CASE(an_array_body_gives_one_event_per_object) {
@@ -86,10 +87,10 @@ BOOST_AUTO_TEST_CASE(an_array_body_gives_one_event_per_object) {
   BOOST_TEST(raws[1] == R"({"msg":"b","n":[1,2]})");
 
   raws.clear();
-  BOOST_TEST_REQUIRE((p.parse_events("  {\"msg\": \"one\"}\n", kUtc,
-                                     [&](std::string_view raw, const BodyFields&) {
-                                       raws.emplace_back(raw);
-                                     },
-                                     &skipped) == JsonEventParser::Outcome::kOk));
-  BOOST_TEST(raws == (std::vector<std::string>{"{\"msg\": \"one\"}"}), boost::test_tools::per_element());
+  BOOST_TEST_REQUIRE((p.parse_events(
+                          "  {\"msg\": \"one\"}\n", kUtc,
+                          [&](std::string_view raw, const BodyFields&) { raws.emplace_back(raw); },
+                          &skipped) == JsonEventParser::Outcome::kOk));
+  BOOST_TEST(raws == (std::vector<std::string>{"{\"msg\": \"one\"}"}),
+             boost::test_tools::per_element());
 }

@@ -112,7 +112,8 @@ BOOST_AUTO_TEST_CASE(messages_arrive_with_their_key_as_sender_and_their_topic_cl
   MockKafka kafka(1, {{"cameras", 2}, {"lan", 1}});
   kafka.produce("cameras", messages("cam", 0, 20));
   kafka.produce("lan", {{"10.10.0.1", "<13>May  1 10:00:00 gw kernel: link up"}});
-  Consumer c(kafka_config(kafka, "g1", {{"cameras", AssetClass::kCamera}, {"lan", AssetClass::kLan}}));
+  Consumer c(
+      kafka_config(kafka, "g1", {{"cameras", AssetClass::kCamera}, {"lan", AssetClass::kLan}}));
   BOOST_TEST(c.input->can_acknowledge());
   BOOST_TEST_REQUIRE(c.wait_values(21));
   BOOST_TEST(std::count(c.values.begin(), c.values.end(), "cam 19") == 1);
@@ -204,8 +205,8 @@ BOOST_AUTO_TEST_CASE(a_second_member_shares_the_partitions_and_nothing_is_lost_o
     for (const auto& [s, p] : dynamic_cast<KafkaInput&>(*c.input).partitions()) n += p.assigned;
     return n;
   };
-  while (std::chrono::steady_clock::now() < deadline && (assigned(a) == 0 || assigned(b) == 0 ||
-                                                         assigned(a) + assigned(b) != 4)) {
+  while (std::chrono::steady_clock::now() < deadline &&
+         (assigned(a) == 0 || assigned(b) == 0 || assigned(a) + assigned(b) != 4)) {
     a.pump(5ms);
     b.pump(5ms);
   }

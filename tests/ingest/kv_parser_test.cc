@@ -18,8 +18,9 @@ int64_t utc_us(int y, int mo, int d, int h, int mi, int s) {
 
 BOOST_AUTO_TEST_CASE(pairs_with_quoted_and_bare_values) {
   std::vector<std::pair<std::string, std::string>> got;
-  for_each_kv(R"(date=2024-05-01 devname="FGT \"Phuong\"" action=deny, msg='a b' junk srcip=203.0.113.9)",
-              [&](std::string_view k, std::string_view v) { got.emplace_back(k, v); });
+  for_each_kv(
+      R"(date=2024-05-01 devname="FGT \"Phuong\"" action=deny, msg='a b' junk srcip=203.0.113.9)",
+      [&](std::string_view k, std::string_view v) { got.emplace_back(k, v); });
   BOOST_TEST_REQUIRE(got.size() == 5u);
   BOOST_TEST(got[0].first == "date");
   BOOST_TEST(got[1].second == R"(FGT \"Phuong\")");
@@ -31,8 +32,9 @@ BOOST_AUTO_TEST_CASE(pairs_with_quoted_and_bare_values) {
 BOOST_AUTO_TEST_CASE(fortinet_date_time_and_zone_make_the_timestamp) {
   BodyFields f;
   const SyslogParseOptions opts{nullptr, 0};
-  BOOST_TEST(kv_fields(R"(date=2024-05-01 time=10:00:00 devname="FGT-Phuong" tz="+0700" type="traffic")",
-                       opts, &f) == 5u);
+  BOOST_TEST(
+      kv_fields(R"(date=2024-05-01 time=10:00:00 devname="FGT-Phuong" tz="+0700" type="traffic")",
+                opts, &f) == 5u);
   BOOST_TEST(f.host == "FGT-Phuong");
   BOOST_TEST(f.has_timestamp);
   BOOST_TEST(f.timestamp_us == utc_us(2024, 5, 1, 3, 0, 0));
@@ -42,7 +44,8 @@ BOOST_AUTO_TEST_CASE(fortinet_date_time_and_zone_make_the_timestamp) {
 
 BOOST_AUTO_TEST_CASE(text_with_one_equals_sign_is_not_key_value) {
   BodyFields f;
-  BOOST_TEST(kv_fields("Accepted password for root, x=1 more words", SyslogParseOptions{}, &f) == 1u);
+  BOOST_TEST(kv_fields("Accepted password for root, x=1 more words", SyslogParseOptions{}, &f) ==
+             1u);
   BOOST_TEST(f.host.empty());
   BOOST_TEST(!f.has_timestamp);
 }

@@ -19,7 +19,9 @@ std::vector<Frame> frames(std::string_view stream, size_t chunk, size_t max = 10
                           uint64_t* errors = nullptr) {
   SyslogFramer framer(max);
   std::vector<Frame> out;
-  auto on = [&](std::string_view m, uint32_t flags) { out.push_back(Frame{std::string(m), flags}); };
+  auto on = [&](std::string_view m, uint32_t flags) {
+    out.push_back(Frame{std::string(m), flags});
+  };
   for (size_t at = 0; at < stream.size(); at += chunk) framer.feed(stream.substr(at, chunk), on);
   framer.finish(on);
   if (errors != nullptr) *errors = framer.framing_errors();

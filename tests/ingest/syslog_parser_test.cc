@@ -400,8 +400,9 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(vendor_forms)
 
 BOOST_AUTO_TEST_CASE(cisco_ios_sequence_marked_time_and_mnemonic) {
-  const Parsed p = parse("<189>40: *Mar  1 00:02:27.811: %SYS-5-CONFIG_I: Configured from console by vty0",
-                         utc_us(2025, 3, 2, 0, 0, 0));
+  const Parsed p =
+      parse("<189>40: *Mar  1 00:02:27.811: %SYS-5-CONFIG_I: Configured from console by vty0",
+            utc_us(2025, 3, 2, 0, 0, 0));
   BOOST_TEST(p.flags == 0u);
   BOOST_TEST(p.h.pri == 189);
   BOOST_TEST(p.h.has_timestamp);
@@ -412,8 +413,10 @@ BOOST_AUTO_TEST_CASE(cisco_ios_sequence_marked_time_and_mnemonic) {
 }
 
 BOOST_AUTO_TEST_CASE(cisco_ios_origin_host_and_utc_zone_name) {
-  const Parsed p = parse("<187>1234: core-sw1: Mar  1 10:02:27.811 UTC: %LINEPROTO-5-UPDOWN: Line protocol on Interface Gi0/1, changed state to down",
-                         utc_us(2025, 3, 2, 0, 0, 0), &hanoi());
+  const Parsed p = parse(
+      "<187>1234: core-sw1: Mar  1 10:02:27.811 UTC: %LINEPROTO-5-UPDOWN: Line protocol on "
+      "Interface Gi0/1, changed state to down",
+      utc_us(2025, 3, 2, 0, 0, 0), &hanoi());
   BOOST_TEST(p.host() == "core-sw1");
   BOOST_TEST(p.app() == "LINEPROTO");
   BOOST_TEST(p.h.timestamp_has_zone);
@@ -422,21 +425,24 @@ BOOST_AUTO_TEST_CASE(cisco_ios_origin_host_and_utc_zone_name) {
 }
 
 BOOST_AUTO_TEST_CASE(cisco_behind_a_relay_header_keeps_the_relay_host) {
-  const Parsed p = parse("<189>Mar  1 10:00:00 10.1.1.1 40: *Mar  1 00:02:27: %SYS-5-RESTART: System restarted");
+  const Parsed p =
+      parse("<189>Mar  1 10:00:00 10.1.1.1 40: *Mar  1 00:02:27: %SYS-5-RESTART: System restarted");
   BOOST_TEST(p.host() == "10.1.1.1");
   BOOST_TEST(p.app() == "SYS");
   BOOST_TEST(p.message() == "%SYS-5-RESTART: System restarted");
 }
 
 BOOST_AUTO_TEST_CASE(cisco_asa_with_and_without_timestamp) {
-  Parsed p = parse("<166>%ASA-6-302013: Built inbound TCP connection 1 for outside:203.0.113.5/443");
+  Parsed p =
+      parse("<166>%ASA-6-302013: Built inbound TCP connection 1 for outside:203.0.113.5/443");
   BOOST_TEST(p.h.pri == 166);
   BOOST_TEST(!p.h.has_timestamp);
   BOOST_TEST(p.app() == "ASA");
   BOOST_TEST(p.message().substr(0, 14) == "%ASA-6-302013:");
 
-  p = parse("<166>Mar 01 2024 10:00:00 asa-fw : %ASA-4-106023: Deny tcp src outside:198.51.100.9/5000",
-            utc_us(2025, 6, 15, 0, 0, 0), &hanoi());
+  p = parse(
+      "<166>Mar 01 2024 10:00:00 asa-fw : %ASA-4-106023: Deny tcp src outside:198.51.100.9/5000",
+      utc_us(2025, 6, 15, 0, 0, 0), &hanoi());
   BOOST_TEST(p.h.timestamp_us == utc_us(2024, 3, 1, 3, 0, 0));
   BOOST_TEST(p.host() == "asa-fw");
   BOOST_TEST(p.app() == "ASA");
@@ -448,19 +454,25 @@ BOOST_AUTO_TEST_CASE(cisco_asa_with_and_without_timestamp) {
 }
 
 BOOST_AUTO_TEST_CASE(mikrotik_topics_become_the_program) {
-  Parsed p = parse("<30>Jan  5 10:00:00 MikroTik system,info,account user admin logged in from 192.168.88.2 via winbox");
+  Parsed p = parse(
+      "<30>Jan  5 10:00:00 MikroTik system,info,account user admin logged in from 192.168.88.2 via "
+      "winbox");
   BOOST_TEST(p.host() == "MikroTik");
   BOOST_TEST(p.app() == "system,info,account");
   BOOST_TEST(p.message() == "user admin logged in from 192.168.88.2 via winbox");
 
-  p = parse("<30>firewall,info input: in:ether1 out:(unknown 0), proto TCP (SYN), 203.0.113.4:4431->10.0.0.1:22");
+  p = parse(
+      "<30>firewall,info input: in:ether1 out:(unknown 0), proto TCP (SYN), "
+      "203.0.113.4:4431->10.0.0.1:22");
   BOOST_TEST(!p.h.has_timestamp);
   BOOST_TEST(p.app() == "firewall,info");
   BOOST_TEST(p.message().substr(0, 6) == "input:");
 }
 
 BOOST_AUTO_TEST_CASE(unifi_device_prefix_before_the_real_tag) {
-  Parsed p = parse("<30>Dec 12 10:00:00 AP-NVH-To3 18e829a1b2c3,U7PG2-4.3.20+11298: hostapd: ath0: STA 11:22:33:44:55:66 IEEE 802.11: associated");
+  Parsed p = parse(
+      "<30>Dec 12 10:00:00 AP-NVH-To3 18e829a1b2c3,U7PG2-4.3.20+11298: hostapd: ath0: STA "
+      "11:22:33:44:55:66 IEEE 802.11: associated");
   BOOST_TEST(p.host() == "AP-NVH-To3");
   BOOST_TEST(p.app() == "hostapd");
   BOOST_TEST(p.message() == "ath0: STA 11:22:33:44:55:66 IEEE 802.11: associated");
@@ -471,8 +483,9 @@ BOOST_AUTO_TEST_CASE(unifi_device_prefix_before_the_real_tag) {
 }
 
 BOOST_AUTO_TEST_CASE(camera_space_separated_time_with_key_values_and_no_host) {
-  const Parsed p = parse("<134>2024-05-01 10:00:00.041 log_id=1101000000 type=detection camera=\"cam 3\" msg=Motion",
-                         utc_us(2024, 5, 1, 3, 0, 1), &hanoi());
+  const Parsed p = parse(
+      "<134>2024-05-01 10:00:00.041 log_id=1101000000 type=detection camera=\"cam 3\" msg=Motion",
+      utc_us(2024, 5, 1, 3, 0, 1), &hanoi());
   BOOST_TEST(p.h.has_timestamp);
   BOOST_TEST(!p.h.timestamp_has_zone);
   BOOST_TEST(p.h.timestamp_us == utc_us(2024, 5, 1, 3, 0, 0, 41000));

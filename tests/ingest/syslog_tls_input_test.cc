@@ -69,8 +69,9 @@ BOOST_AUTO_TEST_CASE(lines_from_openssl_with_a_trusted_client_certificate_arrive
   const uint16_t port = port_of(input->local_endpoint());
 
   std::string err;
-  const int rc = s_client(port, certs, "<13>Oct 11 22:14:15 cam-01 vms: motion zone 1\n"
-                                       "<13>Oct 11 22:14:16 cam-01 vms: motion zone 2\n",
+  const int rc = s_client(port, certs,
+                          "<13>Oct 11 22:14:15 cam-01 vms: motion zone 1\n"
+                          "<13>Oct 11 22:14:16 cam-01 vms: motion zone 2\n",
                           certs.client_cert, certs.client_key, &err);
   BOOST_TEST_REQUIRE(rc == 0, err);
   const auto batches = pop_events(queue, 2);
@@ -100,15 +101,17 @@ BOOST_AUTO_TEST_CASE(syslog_ng_sends_rfc5425_octet_counted_frames_that_all_arriv
   const auto config = certs.dir / "syslog-ng.conf";
   t::write_file(config,
                 "@version: 3.38\n"
-                "source s_in { file(\"" + source.string() + "\" flags(no-parse) follow-freq(1)); };\n"
-                "destination d_tls { syslog(\"127.0.0.1\" port(" + std::to_string(port) +
-                    ") transport(\"tls\") tls(ca-file(\"" + certs.ca + "\") key-file(\"" +
-                    certs.client_key + "\") cert-file(\"" + certs.client_cert +
+                "source s_in { file(\"" +
+                    source.string() +
+                    "\" flags(no-parse) follow-freq(1)); };\n"
+                    "destination d_tls { syslog(\"127.0.0.1\" port(" +
+                    std::to_string(port) + ") transport(\"tls\") tls(ca-file(\"" + certs.ca +
+                    "\") key-file(\"" + certs.client_key + "\") cert-file(\"" + certs.client_cert +
                     "\") peer-verify(required-trusted))); };\n"
-                "log { source(s_in); destination(d_tls); };\n");
+                    "log { source(s_in); destination(d_tls); };\n");
   t::Subprocess sender({"syslog-ng", "-F", "--no-caps", "-f", config.string(), "-R",
-                        (certs.dir / "persist").string(), "-p", (certs.dir / "pid").string(),
-                        "-c", (certs.dir / "ctl").string()},
+                        (certs.dir / "persist").string(), "-p", (certs.dir / "pid").string(), "-c",
+                        (certs.dir / "ctl").string()},
                        certs.dir / "syslog-ng.out", certs.dir / "syslog-ng.err");
   const auto batches = pop_events(queue, kLines, 30s);
   sender.signal(SIGTERM);
@@ -144,8 +147,8 @@ BOOST_AUTO_TEST_CASE(untrusted_or_missing_client_certificates_fail_and_others_go
   s_client(port, certs, "<13>anonymous line\n", "", "");
   BOOST_TEST(wait_until([&] { return input->stats().tls_handshake_failures >= 2; }));
 
-  BOOST_TEST_REQUIRE(s_client(port, certs, "<13>trusted line\n", certs.client_cert,
-                              certs.client_key) == 0);
+  BOOST_TEST_REQUIRE(
+      s_client(port, certs, "<13>trusted line\n", certs.client_cert, certs.client_key) == 0);
   const auto lines = raw_lines(pop_events(queue, 1));
   BOOST_TEST(lines == (std::vector<std::string>{"<13>trusted line"}),
              boost::test_tools::per_element());

@@ -30,18 +30,24 @@ struct TestCertificates {
     wardsoc::testing::write_file(dir / "client.ext", "extendedKeyUsage=clientAuth\n");
     const std::string ec = "ec -pkeyopt ec_paramgen_curve:prime256v1";
     const std::string script =
-        "set -e; cd '" + d + "';" +
-        "openssl req -x509 -newkey " + ec + " -nodes -keyout ca.key -out ca.pem -days 2 "
+        "set -e; cd '" + d + "';" + "openssl req -x509 -newkey " + ec +
+        " -nodes -keyout ca.key -out ca.pem -days 2 "
         "-subj /CN=wardsoc-test-ca 2>/dev/null;"
-        "openssl req -newkey " + ec + " -nodes -keyout server.key -out server.csr "
+        "openssl req -newkey " +
+        ec +
+        " -nodes -keyout server.key -out server.csr "
         "-subj /CN=localhost 2>/dev/null;"
         "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
         "-extfile server.ext -out server.pem 2>/dev/null;"
-        "openssl req -newkey " + ec + " -nodes -keyout client.key -out client.csr "
+        "openssl req -newkey " +
+        ec +
+        " -nodes -keyout client.key -out client.csr "
         "-subj /CN=cam-01 2>/dev/null;"
         "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
         "-extfile client.ext -out client.pem 2>/dev/null;"
-        "openssl req -x509 -newkey " + ec + " -nodes -keyout rogue.key -out rogue.pem -days 2 "
+        "openssl req -x509 -newkey " +
+        ec +
+        " -nodes -keyout rogue.key -out rogue.pem -days 2 "
         "-subj /CN=rogue 2>/dev/null;";
     std::string out, err;
     const int rc = wardsoc::testing::run_command({"sh", "-c", script}, &out, &err);

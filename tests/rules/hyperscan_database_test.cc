@@ -1,10 +1,9 @@
 // Hyperscan databases as the compile stage builds them: one per set of asset classes with
 // the same rules, and cached (serialized) so that a restart with the same rules loads them
 // instead of compiling.
-#include <boost/test/unit_test.hpp>
-
 #include <hs/hs.h>
 
+#include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -148,7 +147,8 @@ BOOST_AUTO_TEST_CASE(an_anchored_start_is_matched_and_cached_when_the_literal_is
     for (size_t r = 0; r < 2; ++r) {
       const RulePattern& p = (*rs)->rules()[r].match().patterns[0];
       BOOST_TEST((p.kind == MatchKind::kHyperscanPrefilter));
-      BOOST_TEST(p.kind_reason.find("start of the message '^Failed '") != std::string::npos, p.kind_reason);
+      BOOST_TEST(p.kind_reason.find("start of the message '^Failed '") != std::string::npos,
+                 p.kind_reason);
     }
     BOOST_TEST(hits(**rs, AssetClass::kOther, "Failed password for root from 192.0.2.1") == 2);
     BOOST_TEST(hits(**rs, AssetClass::kOther, "pam: Failed password for root") == 0);

@@ -1,6 +1,6 @@
-#include <boost/test/unit_test.hpp>
-
 #include "rules/pattern_syntax.h"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace wardsoc;
 
@@ -69,7 +69,8 @@ BOOST_AUTO_TEST_CASE(lines_form_anchors_each_line_and_keeps_newlines_out) {
   BOOST_TEST(analyze_pattern("(?m:a)").hyperscan_lines == "(?:a)");
   // Classes that would take '\n' leave it out, and stay exact on a line without one.
   const PatternSyntax s = analyze_pattern(R"(\s[^"]\D\W[\s,]\S)");
-  BOOST_TEST(s.hyperscan_lines == R"([\t\f\r ][^"\n][^0-9\n][^0-9A-Za-z_\n][\t\f\r\x20,][^\t\n\f\r ])");
+  BOOST_TEST(s.hyperscan_lines ==
+             R"([\t\f\r ][^"\n][^0-9\n][^0-9A-Za-z_\n][\t\f\r\x20,][^\t\n\f\r ])");
   BOOST_TEST(s.lines_exact);
   BOOST_TEST(analyze_pattern(R"(a.b[ -~]+[a-z0-9])").lines_exact);
   BOOST_TEST(analyze_pattern(R"(user=\b\w+\B)").lines_exact);
@@ -77,9 +78,10 @@ BOOST_AUTO_TEST_CASE(lines_form_anchors_each_line_and_keeps_newlines_out) {
 
 BOOST_AUTO_TEST_CASE(lines_form_says_when_a_match_can_span_lines) {
   // Each of these can match a newline byte: a hit in joined lines must be confirmed.
-  for (const char* p : {R"(a\nb)", R"(a\x0ab)", R"(a\x{a}b)", R"(a[\n]b)", R"(a[\x00-\x7f]b)", R"(a[\t-\r]b)",
-                        R"((?s)a.b)", R"(a[[:space:]]b)", R"(a[\D]b)", "a\nb", R"(\Q
-\E)", R"(a\Cb)", R"(a\012b)"}) {
+  for (const char* p : {R"(a\nb)", R"(a\x0ab)", R"(a\x{a}b)", R"(a[\n]b)", R"(a[\x00-\x7f]b)",
+                        R"(a[\t-\r]b)", R"((?s)a.b)", R"(a[[:space:]]b)", R"(a[\D]b)", "a\nb", R"(\Q
+\E)",
+                        R"(a\Cb)", R"(a\012b)"}) {
     BOOST_TEST_CONTEXT(p) { BOOST_TEST(!analyze_pattern(p).lines_exact); }
   }
 }
@@ -95,8 +97,8 @@ BOOST_AUTO_TEST_CASE(leading_literal_is_what_every_match_starts_with) {
   BOOST_TEST(leading_literal("a+b").empty());
   // None: anchored, starting with a group, a class, an assertion or flags, a top-level
   // alternative.
-  for (const char* p : {"^abc", "(abc)d", "[ab]cd", R"(\babc)", R"(\dabc)", "(?s)abc", "(?i)abc", "abc|def",
-                        ".abc", R"(\Qabc\E)"}) {
+  for (const char* p : {"^abc", "(abc)d", "[ab]cd", R"(\babc)", R"(\dabc)", "(?s)abc", "(?i)abc",
+                        "abc|def", ".abc", R"(\Qabc\E)"}) {
     BOOST_TEST_CONTEXT(p) { BOOST_TEST(leading_literal(p).empty()); }
   }
   // An alternative inside a group, or flags after the lead, leave the lead alone.

@@ -1,7 +1,7 @@
-#include <boost/test/unit_test.hpp>
-
 #include <hs/hs.h>
 #include <re2/re2.h>
+
+#include <boost/test/unit_test.hpp>
 
 #include "rules/pattern_syntax.h"
 #include "rules/rule_set.h"
@@ -10,11 +10,12 @@ using namespace wardsoc;
 
 namespace {
 
-std::shared_ptr<const RuleSet> load_patterns(const std::vector<std::string>& patterns, LoadReport* report) {
+std::shared_ptr<const RuleSet> load_patterns(const std::vector<std::string>& patterns,
+                                             LoadReport* report) {
   std::string yaml = "rules:\n";
   for (size_t i = 0; i < patterns.size(); ++i) {
-    yaml += "  - id: r" + std::to_string(i) + "\n    title: R\n    severity: low\n    match:\n      regex: '" +
-            patterns[i] + "'\n";
+    yaml += "  - id: r" + std::to_string(i) +
+            "\n    title: R\n    severity: low\n    match:\n      regex: '" + patterns[i] + "'\n";
   }
   auto set = RuleSet::LoadFromString(yaml, "kinds.yaml", report);
   BOOST_TEST_REQUIRE(set.ok(), report->to_string());
@@ -31,7 +32,8 @@ int hyperscan_hits(const RuleSet& rs, std::string_view text) {
   hs_scratch_t* scratch = nullptr;
   BOOST_TEST_REQUIRE(hs_clone_scratch(rs.scratch_prototype(), &scratch) == HS_SUCCESS);
   int hits = 0;
-  hs_scan(rs.database(AssetClass::kOther), text.data(), static_cast<unsigned>(text.size()), 0, scratch, on_hit, &hits);
+  hs_scan(rs.database(AssetClass::kOther), text.data(), static_cast<unsigned>(text.size()), 0,
+          scratch, on_hit, &hits);
   hs_free_scratch(scratch);
   return hits;
 }
@@ -53,8 +55,9 @@ BOOST_AUTO_TEST_CASE(capturing_pattern_is_prefiltered_by_its_longest_literal) {
   // RE2 runs on every hit of a pattern with captures anyway, so Hyperscan only looks for
   // the longest literal every match must hold: small databases, fast to build and scan.
   LoadReport report;
-  auto rs = load_patterns({R"(^Failed (?P<method>\S+) for (?:invalid user )?(?P<user>\S+) from (?P<ip>\S+) port \d+)"},
-                          &report);
+  auto rs = load_patterns(
+      {R"(^Failed (?P<method>\S+) for (?:invalid user )?(?P<user>\S+) from (?P<ip>\S+) port \d+)"},
+      &report);
   const RulePattern& p = rs->rules()[0].steps[0].patterns[0];
   BOOST_TEST(match_kind_name(p.kind) == "hyperscan-prefilter");
   BOOST_TEST(p.needs_confirm);
@@ -69,30 +72,35 @@ BOOST_AUTO_TEST_CASE(a_literal_other_patterns_share_gives_way_to_a_rarer_one) {
   // All three need "Received disconnect from "; only the last needs ": Auth fail". Looking
   // for the shared run would hand the last pattern to RE2 on every disconnect line.
   LoadReport report;
-  auto rs = load_patterns({R"(^Received disconnect from (?P<ip>\S+) port \d+:11: .*\[preauth\]$)",
-                           R"(^Received disconnect from (?P<ip>\S+) port \d+:2: .*$)",
-                           R"(^Received disconnect from (?P<ip>\S+?)(?: port \d+)?: ?3: .*: Auth fail$)"},
-                          &report);
+  auto rs =
+      load_patterns({R"(^Received disconnect from (?P<ip>\S+) port \d+:11: .*\[preauth\]$)",
+                     R"(^Received disconnect from (?P<ip>\S+) port \d+:2: .*$)",
+                     R"(^Received disconnect from (?P<ip>\S+?)(?: port \d+)?: ?3: .*: Auth fail$)"},
+                    &report);
   const RulePattern& auth = rs->rules()[2].steps[0].patterns[0];
   BOOST_TEST(auth.kind_reason.find("literal ': Auth fail'") != std::string::npos, auth.kind_reason);
   // Each of the others has a run of its own too; of two, the longer.
-  BOOST_TEST(rs->rules()[0].steps[0].patterns[0].kind_reason.find("literal '[preauth]'") != std::string::npos);
-  BOOST_TEST(rs->rules()[1].steps[0].patterns[0].kind_reason.find("literal ':2: '") != std::string::npos);
-  BOOST_TEST(hyperscan_hits(*rs, "Received disconnect from 192.0.2.1 port 22:11: Bye Bye [preauth]") == 1);
+  BOOST_TEST(rs->rules()[0].steps[0].patterns[0].kind_reason.find("literal '[preauth]'") !=
+             std::string::npos);
+  BOOST_TEST(rs->rules()[1].steps[0].patterns[0].kind_reason.find("literal ':2: '") !=
+             std::string::npos);
+  BOOST_TEST(
+      hyperscan_hits(*rs, "Received disconnect from 192.0.2.1 port 22:11: Bye Bye [preauth]") == 1);
   BOOST_TEST(hyperscan_hits(*rs, "Received disconnect from 192.0.2.1: 3: x: Auth fail") == 1);
   BOOST_TEST(hyperscan_hits(*rs, "Received disconnect from 192.0.2.1: 14: No more methods") == 0);
 }
 
 BOOST_AUTO_TEST_CASE(capture_free_prefix_stops_at_the_first_capture_or_its_group) {
-  BOOST_TEST(capture_free_prefix(R"(^(?:\[ID \d+ [\w.]+\] )?Failed (?P<m>\S+) for)") == R"(^(?:\[ID \d+ [\w.]+\] )?Failed )");
+  BOOST_TEST(capture_free_prefix(R"(^(?:\[ID \d+ [\w.]+\] )?Failed (?P<m>\S+) for)") ==
+             R"(^(?:\[ID \d+ [\w.]+\] )?Failed )");
   BOOST_TEST(capture_free_prefix(R"(^pam_(?P<module>\w+)\()") == "^pam_");
-  BOOST_TEST(capture_free_prefix(R"(^a[(]b(c))") == "^a[(]b");   // a bracket is no group
+  BOOST_TEST(capture_free_prefix(R"(^a[(]b(c))") == "^a[(]b");  // a bracket is no group
   BOOST_TEST(capture_free_prefix(R"(^a\(b(c))") == R"(^a\(b)");
   BOOST_TEST(capture_free_prefix(R"(^x (?:y (?P<a>\S+))? z)") == "^x ");  // the group holding it
   BOOST_TEST(capture_free_prefix(R"(^(?:y (?P<a>\S+))?)").empty());       // nothing before it
   BOOST_TEST(capture_free_prefix(R"(Failed (?P<m>\S+))").empty());        // not anchored
-  BOOST_TEST(capture_free_prefix(R"(^a (?P<m>\S+)|^b)").empty());          // top-level '|'
-  BOOST_TEST(capture_free_prefix(R"(^(?i)failed (?P<m>\S+))").empty());    // inline flags
+  BOOST_TEST(capture_free_prefix(R"(^a (?P<m>\S+)|^b)").empty());         // top-level '|'
+  BOOST_TEST(capture_free_prefix(R"(^(?i)failed (?P<m>\S+))").empty());   // inline flags
   BOOST_TEST(capture_free_prefix(R"(^no capture at all)").empty());
 }
 
@@ -126,7 +134,8 @@ BOOST_AUTO_TEST_CASE(embedded_anchor_in_a_repeat_falls_back_to_a_relaxed_prefilt
   // Its shape is also worth a note: a repeated group that starts with a repetition.
   BOOST_TEST(report.warning_count() == 1u);
   BOOST_TEST(p.cost_notes.size() == 1u);
-  BOOST_TEST(report.to_string().find("slow pattern: a repetition inside a repeated group") != std::string::npos);
+  BOOST_TEST(report.to_string().find("slow pattern: a repetition inside a repeated group") !=
+             std::string::npos);
   BOOST_TEST(hyperscan_hits(*rs, "a=1;b=2 user=bob") == 1);
   BOOST_TEST(RE2::PartialMatch("a=1;b=2 user=bob", *p.re2));
   BOOST_TEST(hyperscan_hits(*rs, "a=1,b=2 user=bob") == 1);  // the prefilter's superset
@@ -191,9 +200,13 @@ BOOST_AUTO_TEST_CASE(dollar_does_not_match_before_a_final_newline) {
 BOOST_AUTO_TEST_CASE(patterns_match_bytes_so_invalid_utf8_is_still_matched) {
   LoadReport report;
   auto rs = load_patterns({R"(^Invalid user (?P<user>\S+) from)"}, &report);
-  const std::string line = "Invalid user \xff\xfe" "admin from 192.0.2.1";
+  const std::string line =
+      "Invalid user \xff\xfe"
+      "admin from 192.0.2.1";
   BOOST_TEST(hyperscan_hits(*rs, line) == 1);
   std::string user;
   BOOST_TEST(RE2::PartialMatch(line, *rs->rules()[0].steps[0].patterns[0].re2, &user));
-  BOOST_TEST(user == "\xff\xfe" "admin");
+  BOOST_TEST(user ==
+             "\xff\xfe"
+             "admin");
 }

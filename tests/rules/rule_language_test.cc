@@ -2,7 +2,6 @@
 // distinct / sequence / absence aggregation and input sources — how they load, and the
 // errors (with positions) when they are written wrong.
 #include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <fstream>
 
@@ -21,7 +20,8 @@ struct Loaded {
 
 Loaded load(std::string_view yaml, const std::vector<RuleSource>& lists = {}) {
   LoadReport report;
-  auto set = RuleSet::LoadFromSources({RuleSource{"t.yaml", std::string(yaml)}}, &report, {}, lists);
+  auto set =
+      RuleSet::LoadFromSources({RuleSource{"t.yaml", std::string(yaml)}}, &report, {}, lists);
   return Loaded{std::move(set), std::move(report)};
 }
 
@@ -41,7 +41,8 @@ constexpr std::string_view kHead = R"(rules:
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(where_conditions_load_with_their_operators) {
-  auto l = load(std::string(kHead) + R"(    match: {regex: 'user=(?P<user>\S+) ip=(?P<ip>\S+) n=(?P<n>\d+)'}
+  auto l = load(std::string(kHead) +
+                R"(    match: {regex: 'user=(?P<user>\S+) ip=(?P<ip>\S+) n=(?P<n>\d+)'}
     where:
       - {field: user, in: [root, admin]}
       - {field: ip, not_cidr: [10.0.0.0/8, '2001:db8::/32']}
@@ -92,7 +93,8 @@ BOOST_AUTO_TEST_CASE(where_mistakes_name_the_condition_and_its_line) {
 BOOST_AUTO_TEST_CASE(named_lists_are_found_next_to_the_rules_and_resolved) {
   wardsoc::testing::TempDir dir;
   fs::create_directories(dir.path() / "lists");
-  std::ofstream(dir.path() / "lists" / "admins.txt") << "# trusted admin addresses\n192.0.2.10\n198.51.100.0/24  # office\n\nbackup-user\n";
+  std::ofstream(dir.path() / "lists" / "admins.txt")
+      << "# trusted admin addresses\n192.0.2.10\n198.51.100.0/24  # office\n\nbackup-user\n";
   std::ofstream(dir.path() / "lists" / "unused.txt") << "x\n";
   std::ofstream(dir.path() / "a.yaml") << std::string(kHead) +
                                               "    match: {regex: 'from (?P<ip>\\S+)'}\n"
@@ -115,8 +117,10 @@ BOOST_AUTO_TEST_CASE(named_lists_are_found_next_to_the_rules_and_resolved) {
 }
 
 BOOST_AUTO_TEST_CASE(unknown_list_and_bad_list_entry_are_errors_with_positions) {
-  auto l = load(std::string(kHead) + "    match: {regex: 'from (?P<ip>\\S+)'}\n    where: [{field: ip, in_list: admin}]\n",
-                {RuleSource{"lists/admins.txt", "192.0.2.10\n10.1.2.300\n"}});
+  auto l = load(
+      std::string(kHead) +
+          "    match: {regex: 'from (?P<ip>\\S+)'}\n    where: [{field: ip, in_list: admin}]\n",
+      {RuleSource{"lists/admins.txt", "192.0.2.10\n10.1.2.300\n"}});
   BOOST_TEST(!l.set.ok());
   const Diagnostic* unknown = find(l.report, "no list named 'admin'");
   BOOST_TEST_REQUIRE(unknown != nullptr);
@@ -129,7 +133,9 @@ BOOST_AUTO_TEST_CASE(unknown_list_and_bad_list_entry_are_errors_with_positions) 
 }
 
 BOOST_AUTO_TEST_CASE(editing_a_list_changes_the_version_of_the_rules_that_use_it) {
-  const std::string yaml = std::string(kHead) + "    match: {regex: 'from (?P<ip>\\S+)'}\n    where: [{field: ip, in_list: admins}]\n";
+  const std::string yaml =
+      std::string(kHead) +
+      "    match: {regex: 'from (?P<ip>\\S+)'}\n    where: [{field: ip, in_list: admins}]\n";
   auto a = load(yaml, {RuleSource{"lists/admins.txt", "192.0.2.10\n"}});
   auto b = load(yaml, {RuleSource{"lists/admins.txt", "# reordered, same entries\n192.0.2.10\n"}});
   auto c = load(yaml, {RuleSource{"lists/admins.txt", "192.0.2.10\n192.0.2.11\n"}});
@@ -154,7 +160,8 @@ BOOST_AUTO_TEST_CASE(contains_terms_are_literal_and_matched_exactly_by_hyperscan
 }
 
 BOOST_AUTO_TEST_CASE(distinct_needs_a_captured_field_outside_group_by) {
-  auto ok = load(std::string(kHead) + R"(    match: {regex: 'Failed password for (?P<user>\S+) from (?P<src_ip>\S+)'}
+  auto ok = load(std::string(kHead) +
+                 R"(    match: {regex: 'Failed password for (?P<user>\S+) from (?P<src_ip>\S+)'}
     aggregation: {distinct: user, count: 5, window: 10m, group_by: [src_ip]}
 )");
   BOOST_TEST_REQUIRE(ok.set.ok(), ok.report.to_string());
@@ -163,7 +170,8 @@ BOOST_AUTO_TEST_CASE(distinct_needs_a_captured_field_outside_group_by) {
   BOOST_TEST(r.distinct_field == "user");
   BOOST_TEST(r.count == 5u);
 
-  auto bad = load(std::string(kHead) + R"(    match: {regex: 'Failed password for (?P<user>\S+) from (?P<src_ip>\S+)'}
+  auto bad = load(std::string(kHead) +
+                  R"(    match: {regex: 'Failed password for (?P<user>\S+) from (?P<src_ip>\S+)'}
     aggregation: {distinct: usr, count: 5, window: 10m, group_by: [src_ip]}
   - id: r2
     title: R
@@ -266,7 +274,8 @@ BOOST_AUTO_TEST_CASE(absence_rule_may_go_without_match) {
 }
 
 BOOST_AUTO_TEST_CASE(sources_take_classes_and_input_names) {
-  auto l = load(std::string(kHead) + "    sources: [camera, 'input:cam-syslog']\n    match: {regex: 'x'}\n");
+  auto l = load(std::string(kHead) +
+                "    sources: [camera, 'input:cam-syslog']\n    match: {regex: 'x'}\n");
   BOOST_TEST_REQUIRE(l.set.ok(), l.report.to_string());
   const Rule& r = (*l.set)->rules()[0];
   BOOST_TEST(r.applies_to(AssetClass::kCamera));

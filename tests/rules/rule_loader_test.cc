@@ -1,5 +1,4 @@
 #include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -165,7 +164,8 @@ BOOST_AUTO_TEST_CASE(unknown_top_level_key_is_an_error) {
   auto l = load("lists: {}\nrules: []\n");
   BOOST_TEST(!l.set.ok());
   BOOST_TEST(first_error(l.report).line == 1);
-  BOOST_TEST(first_error(l.report).message.find("unknown top-level key 'lists'") != std::string::npos);
+  BOOST_TEST(first_error(l.report).message.find("unknown top-level key 'lists'") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(bad_severity_names_the_value_and_line) {
@@ -256,9 +256,11 @@ BOOST_AUTO_TEST_CASE(wrong_types_are_errors) {
 
 BOOST_AUTO_TEST_CASE(duplicate_id_across_two_files_points_to_the_first) {
   TempDir dir;
-  dir.write("a.yaml", "rules:\n  - id: dup\n    title: A\n    severity: low\n    match: {regex: 'a'}\n");
-  dir.write("sub/b.yml", "rules:\n  - id: other\n    title: O\n    severity: low\n    match: {regex: 'o'}\n"
-                         "  - id: dup\n    title: B\n    severity: low\n    match: {regex: 'b'}\n");
+  dir.write("a.yaml",
+            "rules:\n  - id: dup\n    title: A\n    severity: low\n    match: {regex: 'a'}\n");
+  dir.write("sub/b.yml",
+            "rules:\n  - id: other\n    title: O\n    severity: low\n    match: {regex: 'o'}\n"
+            "  - id: dup\n    title: B\n    severity: low\n    match: {regex: 'b'}\n");
   LoadReport report;
   auto set = RuleSet::Load(dir.path(), &report);
   BOOST_TEST(!set.ok());
@@ -266,13 +268,16 @@ BOOST_AUTO_TEST_CASE(duplicate_id_across_two_files_points_to_the_first) {
   BOOST_TEST(d.file == (dir.path() / "sub/b.yml").string());
   BOOST_TEST(d.line == 6);
   BOOST_TEST(d.rule_id == "dup");
-  BOOST_TEST(d.message.find("first defined at " + (dir.path() / "a.yaml").string() + ":2:5") != std::string::npos);
+  BOOST_TEST(d.message.find("first defined at " + (dir.path() / "a.yaml").string() + ":2:5") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(directory_load_is_recursive_sorted_and_ignores_other_files) {
   TempDir dir;
-  dir.write("b.yaml", "rules:\n  - id: b\n    title: B\n    severity: low\n    match: {regex: 'b'}\n");
-  dir.write("a/z.yml", "rules:\n  - id: a\n    title: A\n    severity: low\n    match: {regex: 'a'}\n");
+  dir.write("b.yaml",
+            "rules:\n  - id: b\n    title: B\n    severity: low\n    match: {regex: 'b'}\n");
+  dir.write("a/z.yml",
+            "rules:\n  - id: a\n    title: A\n    severity: low\n    match: {regex: 'a'}\n");
   dir.write("rule_set.cc", "this is not yaml: [");
   dir.write("CMakeLists.txt", "nor is this");
   LoadReport report;

@@ -1,10 +1,9 @@
 // A full disk, for real: the store on a 4 MiB tmpfs (mounting needs root, which the test
 // suite has; without it the test fails rather than pass unchecked).
-#include <boost/test/unit_test.hpp>
-
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <boost/test/unit_test.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -77,10 +76,12 @@ int fill(Store& store, Error* failure) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(the_reserve_refuses_batches_on_a_full_disk_and_writing_resumes_when_space_returns) {
+BOOST_AUTO_TEST_CASE(
+    the_reserve_refuses_batches_on_a_full_disk_and_writing_resumes_when_space_returns) {
   SmallDisk disk;
-  BOOST_TEST_REQUIRE(disk.mounted, "cannot mount a 4 MiB tmpfs under " << disk.mnt.string()
-                                       << ": " << std::strerror(errno) << " (the test needs root)");
+  BOOST_TEST_REQUIRE(disk.mounted, "cannot mount a 4 MiB tmpfs under " << disk.mnt.string() << ": "
+                                                                       << std::strerror(errno)
+                                                                       << " (the test needs root)");
   const std::string path = (disk.mnt / "db").string();
   const auto filler = disk.mnt / "filler";
   std::ofstream(filler, std::ios::binary) << std::string(2 << 20, 'x');
@@ -107,10 +108,12 @@ BOOST_AUTO_TEST_CASE(the_reserve_refuses_batches_on_a_full_disk_and_writing_resu
   check_all_there(path, acknowledged);
 }
 
-BOOST_AUTO_TEST_CASE(a_write_failing_inside_rocksdb_is_a_clear_error_and_loses_no_acknowledged_batch) {
+BOOST_AUTO_TEST_CASE(
+    a_write_failing_inside_rocksdb_is_a_clear_error_and_loses_no_acknowledged_batch) {
   SmallDisk disk;
-  BOOST_TEST_REQUIRE(disk.mounted, "cannot mount a 4 MiB tmpfs under " << disk.mnt.string()
-                                       << ": " << std::strerror(errno) << " (the test needs root)");
+  BOOST_TEST_REQUIRE(disk.mounted, "cannot mount a 4 MiB tmpfs under " << disk.mnt.string() << ": "
+                                                                       << std::strerror(errno)
+                                                                       << " (the test needs root)");
   const std::string path = (disk.mnt / "db").string();
   // Room to give back later, so the store can go on once space is freed.
   const auto filler = disk.mnt / "filler";

@@ -82,10 +82,11 @@ BOOST_FIXTURE_TEST_CASE(status_survives_detect_updates_which_still_change_the_co
   later.count = 9;
   later.last_seen_us = 9'000'000;
   later.status = IncidentStatus::kNew;  // what detect always sends
-  BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(later, IncidentChange::Kind::kUpdated,
-                                                         {make_evidence(1, "more")})},
-                                    sinks)
-                         .ok());
+  BOOST_TEST_REQUIRE(
+      commit_changes(
+          *store, {make_change(later, IncidentChange::Kind::kUpdated, {make_evidence(1, "more")})},
+          sinks)
+          .ok());
   const Incident now = stored();
   BOOST_TEST((now.status == IncidentStatus::kInProgress));
   BOOST_TEST(now.count == 9u);
@@ -100,7 +101,8 @@ BOOST_FIXTURE_TEST_CASE(new_activity_reopens_a_resolved_incident_once, Fixture) 
   BOOST_TEST_REQUIRE(
       store->transition(step(in, IncidentStatus::kResolved, "blocked on the router"), sinks).ok());
   // A replay of what the store already has is not new activity.
-  BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(in, IncidentChange::Kind::kUpdated)}).ok());
+  BOOST_TEST_REQUIRE(
+      commit_changes(*store, {make_change(in, IncidentChange::Kind::kUpdated)}).ok());
   BOOST_TEST((stored().status == IncidentStatus::kResolved));
 
   Incident later = in;
@@ -123,10 +125,11 @@ BOOST_FIXTURE_TEST_CASE(new_activity_reopens_a_resolved_incident_once, Fixture) 
 }
 
 BOOST_FIXTURE_TEST_CASE(a_false_positive_stays_one_when_more_events_come, Fixture) {
-  BOOST_TEST_REQUIRE(store->transition(step(in, IncidentStatus::kFalsePositive,
-                                            "the IT staff testing the camera"),
-                                       sinks)
-                         .ok());
+  BOOST_TEST_REQUIRE(
+      store
+          ->transition(step(in, IncidentStatus::kFalsePositive, "the IT staff testing the camera"),
+                       sinks)
+          .ok());
   Incident later = in;
   later.count = 12;
   later.last_seen_us = 9'000'000;
@@ -136,8 +139,7 @@ BOOST_FIXTURE_TEST_CASE(a_false_positive_stays_one_when_more_events_come, Fixtur
   BOOST_TEST(stored().count == 12u);
 }
 
-BOOST_FIXTURE_TEST_CASE(steps_out_of_order_or_without_a_note_are_refused_with_the_reason,
-                        Fixture) {
+BOOST_FIXTURE_TEST_CASE(steps_out_of_order_or_without_a_note_are_refused_with_the_reason, Fixture) {
   auto same = store->transition(step(in, IncidentStatus::kNew), sinks);
   BOOST_TEST_REQUIRE(!same.ok());
   BOOST_TEST((same.error().code == Errc::kInvalidArgument));
@@ -164,8 +166,8 @@ BOOST_FIXTURE_TEST_CASE(steps_out_of_order_or_without_a_note_are_refused_with_th
   BOOST_TEST_REQUIRE(
       store->transition(step(in, IncidentStatus::kInProgress, "happened again"), sinks).ok());
 
-  auto missing = store->transition(
-      step(make_incident("x", "y", 1), IncidentStatus::kAcknowledged), sinks);
+  auto missing =
+      store->transition(step(make_incident("x", "y", 1), IncidentStatus::kAcknowledged), sinks);
   BOOST_TEST_REQUIRE(!missing.ok());
   BOOST_TEST((missing.error().code == Errc::kNotFound));
   // Refused steps leave nothing behind.

@@ -1,5 +1,4 @@
 #include <boost/test/unit_test.hpp>
-
 #include <fstream>
 
 #include "tests/store/store_test_util.h"
@@ -113,12 +112,12 @@ BOOST_AUTO_TEST_CASE(verify_finds_damaged_indexes_and_orphans_and_repair_fixes_t
   const Incident b = make_incident("ssh.bruteforce", "10.0.0.2", 6'000'000);
   {
     auto store = open_store(path);
-    BOOST_TEST_REQUIRE(commit_changes(*store,
-                                      {make_change(a, IncidentChange::Kind::kCreated,
-                                                   {make_evidence(0, "x")}),
-                                       make_change(b)},
-                                      {"soc"})
-                           .ok());
+    BOOST_TEST_REQUIRE(
+        commit_changes(*store,
+                       {make_change(a, IncidentChange::Kind::kCreated, {make_evidence(0, "x")}),
+                        make_change(b)},
+                       {"soc"})
+            .ok());
     auto clean = store->verify(false);
     BOOST_TEST_REQUIRE(clean.ok());
     BOOST_TEST(clean->problems == 0u, (clean->listed.empty() ? "" : clean->listed.front()));
@@ -128,9 +127,9 @@ BOOST_AUTO_TEST_CASE(verify_finds_damaged_indexes_and_orphans_and_repair_fixes_t
   with_raw_db(path, [&](rocksdb::DB* db, auto& cf) {
     // a's time index entry lost, an entry for an incident that does not exist, evidence
     // of nobody, and a damaged oldest outbox entry.
-    BOOST_TEST_REQUIRE(
-        db->Delete(rocksdb::WriteOptions(), cf.at("idx_time"), keys::time_index_key(5'000'000, a.id))
-            .ok());
+    BOOST_TEST_REQUIRE(db->Delete(rocksdb::WriteOptions(), cf.at("idx_time"),
+                                  keys::time_index_key(5'000'000, a.id))
+                           .ok());
     BOOST_TEST_REQUIRE(db->Put(rocksdb::WriteOptions(), cf.at("idx_time"),
                                keys::time_index_key(1, "ffffffffffffffff"),
                                std::string("\x02\x00\x05r\0\0", 7))
@@ -188,8 +187,7 @@ BOOST_AUTO_TEST_CASE(a_schema_1_directory_is_upgraded_with_indexes_counts_and_hi
                                keys::time_index_key(5'000'000, in.id),
                                std::string("\x02\x00", 2) + in.rule_id)
                            .ok());
-    BOOST_TEST_REQUIRE(
-        db->Put(rocksdb::WriteOptions(), cf.at("meta"), "schema_version", "1").ok());
+    BOOST_TEST_REQUIRE(db->Put(rocksdb::WriteOptions(), cf.at("meta"), "schema_version", "1").ok());
   });
   auto ro = Store::OpenReadOnly(path);
   BOOST_TEST_REQUIRE(!ro.ok());

@@ -36,8 +36,8 @@ BOOST_AUTO_TEST_CASE(second_open_is_busy_with_a_clear_message_while_read_only_wo
   BOOST_TEST_REQUIRE(!second.ok());
   BOOST_TEST((second.error().code == Errc::kBusy));
   BOOST_TEST(second.error().message == "data directory " + path +
-                                            " is in use by another wardsoc process (pid " +
-                                            std::to_string(::getpid()) + ") (lock held)");
+                                           " is in use by another wardsoc process (pid " +
+                                           std::to_string(::getpid()) + ") (lock held)");
   BOOST_TEST((Store::lock_holder(path) == std::optional<int64_t>(::getpid())));
 
   auto reader = Store::OpenReadOnly(path);
@@ -62,8 +62,7 @@ BOOST_AUTO_TEST_CASE(a_second_process_gets_busy_while_the_first_holds_the_direct
   Child child = spawn_helper({"busy", path});
   const std::string out = child.read_all();
   child.wait();
-  BOOST_TEST(out == "busy:data directory " + path +
-                        " is in use by another wardsoc process (pid " +
+  BOOST_TEST(out == "busy:data directory " + path + " is in use by another wardsoc process (pid " +
                         std::to_string(::getpid()) + ") (lock held)\n");
 }
 
@@ -168,7 +167,8 @@ BOOST_AUTO_TEST_CASE(a_newer_database_is_refused_before_it_is_changed) {
   // A newer wardsoc dropped a family and added one of its own.
   with_raw_db(path, [](rocksdb::DB* db, auto& cf) {
     BOOST_TEST_REQUIRE(db->Put(rocksdb::WriteOptions(), cf.at("meta"), "schema_version",
-                                       std::to_string(keys::kSchemaVersion + 1)).ok());
+                               std::to_string(keys::kSchemaVersion + 1))
+                           .ok());
     BOOST_TEST_REQUIRE(db->DropColumnFamily(cf.at("dead_letter")).ok());
     rocksdb::ColumnFamilyHandle* h = nullptr;
     BOOST_TEST_REQUIRE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "future", &h).ok());

@@ -134,7 +134,8 @@ BOOST_FIXTURE_TEST_CASE(counts_per_hour_and_per_local_day_come_from_the_counters
   Incident again = all[0];
   again.count = 30;
   again.last_seen_us += kHour;
-  BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(again, IncidentChange::Kind::kUpdated)}).ok());
+  BOOST_TEST_REQUIRE(
+      commit_changes(*store, {make_change(again, IncidentChange::Kind::kUpdated)}).ok());
   q.by = CountBy::kSeverity;
   BOOST_TEST(store->count_incidents(q)->at(0).counts.at("high") == 2u);
 

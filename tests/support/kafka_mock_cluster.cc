@@ -34,8 +34,7 @@ bool create_topic(rd_kafka_mock_cluster_t* mc, const std::string& name, int part
   const rd_kafka_resp_err_t err =
       rd_kafka_mock_topic_create(mc, name.c_str(), partitions, brokers < 3 ? brokers : 3);
   if (err) {
-    std::fprintf(stderr, "kafka_mock_cluster: topic %s: %s\n", name.c_str(),
-                 rd_kafka_err2str(err));
+    std::fprintf(stderr, "kafka_mock_cluster: topic %s: %s\n", name.c_str(), rd_kafka_err2str(err));
     return false;
   }
   return true;
