@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "core/incident_view.h"
 #include "core/time.h"
 
 namespace wardsoc {
@@ -13,28 +14,9 @@ using nlohmann::json;
 
 nlohmann::json incident_to_json(const Incident& in) {
   json j;
-  j["id"] = in.id;
-  j["rule"] = {{"id", in.rule_id}, {"version", in.rule_version}};
-  j["title"] = in.title;
-  j["title_vi"] = in.title_vi;
-  j["severity"] = severity_name(in.severity);
-  j["level"] = in.level;
-  j["tags"] = in.tags;
-  j["status"] = status_name(in.status);
-  j["group_key"] = in.group_key;
-  j["count"] = in.count;
-  j["first_seen"] = format_rfc3339_utc(in.first_seen_us);
-  j["last_seen"] = format_rfc3339_utc(in.last_seen_us);
-  j["window_start"] = format_rfc3339_utc(in.window_start_us);
+  put_incident_view(in, j);
   j["first_seen_us"] = in.first_seen_us;
   j["last_seen_us"] = in.last_seen_us;
-  j["source"] = {{"asset", in.asset},
-                 {"site", in.site},
-                 {"class", asset_class_name(in.asset_class)},
-                 {"host", in.host},
-                 {"input", in.input}};
-  j["fields"] = in.fields;
-  j["evidence_count"] = in.evidence_count;
   j["evidence_omitted"] = in.count > in.evidence_count ? in.count - in.evidence_count : 0;
   j["updated"] = format_rfc3339_utc(in.updated_us);
   return j;
