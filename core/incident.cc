@@ -1,9 +1,9 @@
 #include "core/incident.h"
 
-#include <xxhash.h>
 
 #include <array>
-#include <cstdio>
+
+#include "core/text.h"
 
 namespace wardsoc {
 
@@ -44,10 +44,7 @@ std::string make_incident_id(std::string_view rule_id, std::string_view group_ke
   material.append(group_key);
   material.push_back('\0');
   material.append(std::to_string(window_start_us));
-  const XXH64_hash_t h = XXH3_64bits(material.data(), material.size());
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return std::string(buf, 16);
+  return xxh3_hex(material);
 }
 
 }  // namespace wardsoc

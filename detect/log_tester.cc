@@ -2,17 +2,9 @@
 
 #include <algorithm>
 
-namespace wardsoc {
+#include "core/text.h"
 
-namespace {
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-}  // namespace
+namespace wardsoc {
 
 LogTester::LogTester(std::shared_ptr<const RuleSet> rules, LogTesterOptions options)
     : rules_(rules),
@@ -81,7 +73,7 @@ void LogTester::process(const EventBatch& batch, std::vector<LineResult>* out,
       units = matcher_->candidates(batch, i);
       // Rules of other programs or classes are not in this line's database; the ones whose
       // literal text is all in the line came close, and the program is what to say.
-      const std::string hay = lower(batch.message(batch.events()[i]));
+      const std::string hay = ascii_lower(batch.message(batch.events()[i]));
       for (uint32_t u = 0; u < rules_->units().size(); ++u) {
         if (std::find(units.begin(), units.end(), u) != units.end()) continue;
         const MatchStep& st = rules_->step(rules_->units()[u]);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/text.h"
 #include "detect/joined_copy.h"
 
 namespace wardsoc {
@@ -50,14 +51,6 @@ std::string join_names(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 }  // namespace
@@ -735,7 +728,7 @@ Explanation Matcher::explain(const EventBatch& batch, uint32_t event, uint32_t u
     if (!any_candidate) {
       // Name the required text that is missing; if some pattern has all of its literal
       // text, the rest of that pattern is what failed.
-      const std::string hay = lower(text);
+      const std::string hay = ascii_lower(text);
       std::string missing;
       const RulePattern* complete = nullptr;
       for (const RulePattern& p : step.patterns) {

@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "core/text.h"
 #include "core/thread_name.h"
 
 namespace wardsoc {
@@ -279,7 +280,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req.body = std::move(msg.body());
     for (const auto& f : msg) {
       std::string name(f.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      ascii_lower_in_place(name);
       req.headers[name] = std::string(f.value());
     }
     const size_t q = req.target.find('?');

@@ -7,6 +7,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/text.h"
+
 namespace wardsoc {
 
 namespace {
@@ -73,12 +75,6 @@ constexpr std::array<Tactic, 14> kTactics = {{
     {"impact", "TA0040", "Impact"},
 }};
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // "t1110" or "t1110.001"
 bool technique_id(std::string_view s, std::string* out) {
   if (s.size() != 5 && s.size() != 9) return false;
@@ -139,7 +135,7 @@ AttackTags attack_tags(const std::vector<std::string>& tags) {
     list.push_back(std::move(ref));
   };
   for (const auto& tag : tags) {
-    const std::string t = lower(tag);
+    const std::string t = ascii_lower(tag);
     if (t.rfind("attack.", 0) != 0) continue;
     const std::string_view rest = std::string_view(t).substr(7);
     std::string id;
