@@ -3,10 +3,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -18,11 +15,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/thread_name.h"
 #include "core/time.h"
 #include "ingest/batch_builder.h"
 #include "ingest/json_event.h"
 #include "ingest/log_limiter.h"
+#include "ingest/tcp_listener.h"
 
 namespace wardsoc {
 
@@ -37,11 +34,14 @@ constexpr size_t kMaxHeaderBytes = 16 * 1024;
 constexpr auto kRetryInterval = std::chrono::milliseconds(2);
 constexpr std::string_view kPositionStream = "requests";
 
-std::string address_text(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
-  }
-  return a.to_string();
+TcpListenerOptions listener_options(const HttpInputConfig& c) {
+  TcpListenerOptions o;
+  o.input_name = c.common.name;
+  o.protocol = "HTTP";
+  o.address = c.address;
+  o.port = c.port;
+  o.max_connections = c.max_connections;
+  return o;
 }
 
 bool token_matches(std::string_view given, const std::vector<std::string>& tokens) {
@@ -83,7 +83,9 @@ std::string lower(std::string_view s) {
 }
 }  // namespace
 
-class HttpInput::Impl {
+// Runs entirely on the listener's I/O thread once started, except flush_remaining(),
+// which stop() calls after that thread has been joined, and acknowledged(), which posts.
+class HttpInput::Impl final : public TcpListener::Handler {
  public:
   Impl(const HttpInputConfig& config, BatchQueue& queue, const cctz::time_zone& zone,
        const IngestContext& context, InputCounters* counters)
@@ -93,23 +95,18 @@ class HttpInput::Impl {
         counters_(counters),
         builder_(config_.common, zone, counters, context, /*live=*/true),
         json_(config.max_depth),
-        work_(asio::make_work_guard(io_)),
-        acceptor_(io_),
-        flush_timer_(io_),
-        retry_timer_(io_) {}
+        listener_(listener_options(config), counters, this),
+        flush_timer_(listener_.executor()),
+        retry_timer_(listener_.executor()) {}
 
-  Status open(std::string* endpoint);
-  void run() {
-    accept();
-    io_.run();
-  }
-  void request_stop() {
-    asio::post(io_, [this] { shutdown(); });
-  }
+  TcpListener& listener() { return listener_; }
   void acknowledged(uint64_t seq) {
-    asio::post(io_, [this, seq] { complete_up_to(seq); });
+    asio::post(listener_.executor(), [this, seq] { complete_up_to(seq); });
   }
   void flush_remaining();
+
+  void on_connection(tcp::socket socket, uint64_t id, const std::string& peer) override;
+  void on_stop() override;
 
  private:
   struct Session {
@@ -133,7 +130,6 @@ class HttpInput::Impl {
   const std::string& name() const { return config_.common.name; }
   bool paused() const { return !pending_.empty(); }
 
-  void accept();
   void read_request(const SessionPtr& s);
   void on_request(const SessionPtr& s, const error_code& ec);
   void handle(const SessionPtr& s);
@@ -145,7 +141,6 @@ class HttpInput::Impl {
   void push_pending();
   void arm_flush_timer();
   void resume_parked();
-  void shutdown();
   void reject(const SessionPtr& s, http::status status, const std::string& why,
               bool close_after = false);
 
@@ -155,9 +150,7 @@ class HttpInput::Impl {
   InputCounters* const counters_;
   BatchBuilder builder_;
   JsonEventParser json_;
-  asio::io_context io_{1};
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  tcp::acceptor acceptor_;
+  TcpListener listener_;  // before the timers: they run on its I/O thread
   asio::steady_timer flush_timer_;
   asio::steady_timer retry_timer_;
   bool flush_timer_armed_ = false;
@@ -168,80 +161,17 @@ class HttpInput::Impl {
   std::unordered_map<uint64_t, SessionPtr> sessions_;
   std::map<uint64_t, SessionPtr> waiting_;  // request seq -> session awaiting the store
   std::vector<SessionPtr> parked_;
-  uint64_t next_id_ = 0;
   uint64_t next_seq_ = 0;
 
   LogLimiter reject_log_;
-  LogLimiter error_log_;
 };
 
-Status HttpInput::Impl::open(std::string* endpoint) {
-  const std::string where = config_.address + ":" + std::to_string(config_.port);
-  auto fail = [&](std::string_view what, const error_code& ec) {
-    return Error(Errc::kIo,
-                 "cannot listen on HTTP " + where + ": " + std::string(what) + ": " + ec.message());
-  };
-  error_code ec;
-  const asio::ip::address addr = asio::ip::make_address(config_.address, ec);
-  if (ec) {
-    return Error(Errc::kInvalidArgument,
-                 "cannot listen on HTTP " + where + ": address: " + ec.message());
-  }
-  const tcp::endpoint ep(addr, config_.port);
-  if (acceptor_.open(ep.protocol(), ec); ec) return fail("socket", ec);
-  acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (ep.protocol() == tcp::v6()) acceptor_.set_option(asio::ip::v6_only(false), ec);
-  if (acceptor_.bind(ep, ec); ec) return fail("bind", ec);
-  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
-    return fail("listen", ec);
-  }
-  const tcp::endpoint local = acceptor_.local_endpoint(ec);
-  if (ec) return fail("getsockname", ec);
-  const std::string host = address_text(local.address());
-  *endpoint = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-              std::to_string(local.port());
-  return ok_status();
-}
-
-void HttpInput::Impl::accept() {
-  acceptor_.async_accept([this](const error_code& ec, tcp::socket socket) {
-    if (stopping_ || ec == asio::error::operation_aborted) return;
-    if (ec) {
-      InputCounters::add(counters_->errors);
-      uint64_t suppressed = 0;
-      if (error_log_.allow(&suppressed)) {
-        spdlog::warn("input '{}': accept: {} ({} similar suppressed)", name(), ec.message(),
-                     suppressed);
-      }
-      accept();
-      return;
-    }
-    error_code peer_ec;
-    const auto remote = socket.remote_endpoint(peer_ec);
-    const std::string peer = peer_ec ? std::string() : address_text(remote.address());
-    if (sessions_.size() >= config_.max_connections) {
-      InputCounters::add(counters_->connections_refused);
-      uint64_t suppressed = 0;
-      if (reject_log_.allow(&suppressed)) {
-        spdlog::warn(
-            "input '{}': refused a connection from {}: {} connections are open "
-            "(max_connections; {} similar suppressed)",
-            name(), peer, config_.max_connections, suppressed);
-      }
-      error_code ignored;
-      socket.close(ignored);
-      accept();
-      return;
-    }
-    auto s = std::make_shared<Session>(std::move(socket));
-    s->peer = peer;
-    s->id = next_id_++;
-    sessions_.emplace(s->id, s);
-    InputCounters::add(counters_->connections_total);
-    InputCounters::add(counters_->connections_open);
-    read_request(s);
-    accept();
-  });
+void HttpInput::Impl::on_connection(tcp::socket socket, uint64_t id, const std::string& peer) {
+  auto s = std::make_shared<Session>(std::move(socket));
+  s->peer = peer;
+  s->id = id;
+  sessions_.emplace(s->id, s);
+  read_request(s);
 }
 
 void HttpInput::Impl::read_request(const SessionPtr& s) {
@@ -466,7 +396,7 @@ void HttpInput::Impl::close(const SessionPtr& s) {
   }
   s->ack_timer.cancel();
   sessions_.erase(s->id);
-  InputCounters::sub(counters_->connections_open);
+  listener_.closed(s->id);
   error_code ignored;
   s->stream.socket().close(ignored);
   if (s->parked) {
@@ -526,10 +456,8 @@ void HttpInput::Impl::arm_flush_timer() {
   });
 }
 
-void HttpInput::Impl::shutdown() {
+void HttpInput::Impl::on_stop() {
   stopping_ = true;
-  error_code ignored;
-  acceptor_.close(ignored);
   flush_timer_.cancel();
   retry_timer_.cancel();
   // Requests still waiting for the store get a clear "send again".
@@ -551,7 +479,6 @@ void HttpInput::Impl::shutdown() {
     }
     close(s);
   }
-  work_.reset();
 }
 
 void HttpInput::Impl::flush_remaining() {
@@ -568,34 +495,24 @@ HttpInput::HttpInput(const HttpInputConfig& config, BatchQueue& queue, const cct
 
 HttpInput::~HttpInput() { stop(); }
 
-std::string HttpInput::local_endpoint() const {
-  std::lock_guard lock(mu_);
-  return local_endpoint_;
-}
+std::string HttpInput::local_endpoint() const { return impl_->listener().local_endpoint(); }
 
 Status HttpInput::start() {
-  std::lock_guard lock(mu_);
-  if (started_) return Error(Errc::kInvalidArgument, "input already started");
-  std::string endpoint;
-  if (Status s = impl_->open(&endpoint); !s.ok()) return s;
-  local_endpoint_ = endpoint;
-  started_ = true;
-  thread_ = std::thread([impl = impl_.get(), tname = "in:" + name_] {
-    set_thread_name(tname);
-    impl->run();
-  });
-  spdlog::info("input '{}': listening for events on HTTP {}", name_, local_endpoint_);
+  if (Status s = impl_->listener().start(); !s.ok()) return s;
+  {
+    std::lock_guard lock(mu_);
+    started_ = true;
+  }
+  spdlog::info("input '{}': listening for events on HTTP {}", name_, local_endpoint());
   return ok_status();
 }
 
 void HttpInput::stop() {
   {
     std::lock_guard lock(mu_);
-    if (!started_ || stopped_) return;
     stopped_ = true;
   }
-  impl_->request_stop();
-  thread_.join();
+  if (!impl_->listener().stop()) return;
   impl_->flush_remaining();
   const InputStats s = counters_.snapshot();
   spdlog::info("input '{}': stopped ({} events)", name_, s.lines);

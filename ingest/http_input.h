@@ -1,7 +1,7 @@
 // HttpInput: events POSTed over HTTP — camera and VMS webhooks, scripts — as one JSON
 // object, a JSON array of objects (Content-Type application/json or none) or NDJSON, one
-// object per line (application/x-ndjson, application/jsonl, text/plain). Its own
-// Boost.Beast listener on its own port (ingest cannot depend on the app's API server).
+// object per line (application/x-ndjson, application/jsonl, text/plain). Boost.Beast on
+// its own port and its own TcpListener (ingest cannot depend on the app's API server).
 //
 //   POST /ingest  Authorization: Bearer <token>
 //   200 {"accepted":N,"malformed":M}   stored (with acknowledgements) or queued
@@ -19,7 +19,8 @@
 // are not read until there is room (the senders wait), like syslog over TCP.
 //
 // Limits, each counted in requests_rejected and logged with rate limiting: body size,
-// header size, request_timeout to receive a request, max_connections, JSON depth.
+// header size, request_timeout to receive a request, JSON depth; connections past
+// max_connections are refused by the listener (connections_refused).
 //
 // Thread safety: see Input. One I/O thread owned by the input.
 #pragma once
@@ -29,7 +30,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "core/batch_queue.h"
 #include "ingest/ingest_context.h"
@@ -63,11 +63,9 @@ class HttpInput final : public Input {
   InputCounters counters_;
   std::unique_ptr<Impl> impl_;
 
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // guards started_ and stopped_, for acknowledge()
   bool started_ = false;
   bool stopped_ = false;
-  std::string local_endpoint_;
-  std::thread thread_;
 };
 
 }  // namespace wardsoc

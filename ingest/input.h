@@ -27,6 +27,7 @@ struct InputStats {
   uint64_t connections_open = 0;
   uint64_t connections_refused = 0;  // over max_connections
   uint64_t errors = 0;               // operating-system errors (read, accept, ...)
+  uint64_t accept_errors = 0;        // of those, failed accept() calls (out of descriptors, ...)
   uint64_t invalid_utf8 = 0;         // events that are not valid UTF-8 (kept as received)
   uint64_t nul_bytes = 0;            // events holding NUL bytes
   uint64_t clock_skew = 0;           // events whose device time is too far off (kEventClockSkew)

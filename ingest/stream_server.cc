@@ -2,11 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,11 +10,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/thread_name.h"
 #include "core/time.h"
 #include "ingest/batch_builder.h"
 #include "ingest/log_limiter.h"
 #include "ingest/syslog_framer.h"
+#include "ingest/tcp_listener.h"
 #include "ingest/tls_context_impl.h"
 
 namespace wardsoc {
@@ -33,23 +29,19 @@ namespace {
 constexpr size_t kReadBytes = 64 * 1024;
 // While the queue is full, how often to offer the held batch again.
 constexpr auto kRetryInterval = std::chrono::milliseconds(2);
-// accept() failing (out of file descriptors) tends to repeat; pause instead of spinning.
-constexpr auto kAcceptRetryInterval = std::chrono::milliseconds(100);
 // At shutdown, bytes the kernel already took from a sender are read before closing,
 // up to this much per connection (a sender that keeps writing must not delay stop()).
 constexpr size_t kShutdownDrainBytes = 16u << 20;
 
-std::string address_text(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
-  }
-  return a.to_string();
-}
-
-std::string endpoint_text(const tcp::endpoint& ep) {
-  const std::string host = address_text(ep.address());
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(ep.port());
+TcpListenerOptions listener_options(const InputCommon& common, const StreamServerOptions& options,
+                                    const char* protocol) {
+  TcpListenerOptions o;
+  o.input_name = common.name;
+  o.protocol = protocol;
+  o.address = options.address;
+  o.port = options.port;
+  o.max_connections = options.max_connections;
+  return o;
 }
 
 // A peer that closes without TLS close_notify (most syslog senders on shutdown) has
@@ -59,9 +51,9 @@ bool is_end_of_stream(const error_code& ec) {
 }
 }  // namespace
 
-// Runs entirely on the I/O thread once open() has returned, except flush_remaining(),
+// Runs entirely on the listener's I/O thread once started, except flush_remaining(),
 // which stop() calls after that thread has been joined.
-class StreamServer::Impl {
+class StreamServer::Impl final : public TcpListener::Handler {
  public:
   Impl(const InputCommon& common, const StreamServerOptions& options, BatchQueue& queue,
        const cctz::time_zone& zone, const IngestContext& context, InputCounters* counters,
@@ -72,21 +64,15 @@ class StreamServer::Impl {
         queue_(queue),
         counters_(counters),
         builder_(common_, zone, counters, context, /*live=*/true),
-        work_(asio::make_work_guard(io_)),
-        acceptor_(io_),
-        flush_timer_(io_),
-        retry_timer_(io_),
-        accept_retry_timer_(io_) {}
+        listener_(listener_options(common, options, protocol), counters, this),
+        flush_timer_(listener_.executor()),
+        retry_timer_(listener_.executor()) {}
 
-  Status open(std::string* endpoint);
-  void run() {
-    accept();
-    io_.run();
-  }
-  void request_stop() {
-    asio::post(io_, [this] { shutdown(); });
-  }
+  TcpListener& listener() { return listener_; }
   void flush_remaining();
+
+  void on_connection(tcp::socket socket, uint64_t id, const std::string& peer) override;
+  void on_stop() override;
 
  private:
   struct Connection {
@@ -121,8 +107,6 @@ class StreamServer::Impl {
   const std::string& name() const { return common_.name; }
   bool paused() const { return !pending_.empty(); }
 
-  void accept();
-  void on_accept(const error_code& ec, tcp::socket socket);
   void start_handshake(const ConnectionPtr& c);
   void begin_reading(const ConnectionPtr& c);
   void read(const ConnectionPtr& c);
@@ -137,7 +121,6 @@ class StreamServer::Impl {
   void push_pending();
   void arm_flush_timer();
   void arm_idle_timer(const ConnectionPtr& c);
-  void shutdown();
   void warn_limited(LogLimiter& limiter, const std::string& text);
 
   const InputCommon common_;
@@ -146,12 +129,9 @@ class StreamServer::Impl {
   BatchQueue& queue_;
   InputCounters* const counters_;
   BatchBuilder builder_;
-  asio::io_context io_{1};
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  tcp::acceptor acceptor_;
+  TcpListener listener_;  // before the timers: they run on its I/O thread
   asio::steady_timer flush_timer_;
   asio::steady_timer retry_timer_;
-  asio::steady_timer accept_retry_timer_;
   bool flush_timer_armed_ = false;
   bool retry_armed_ = false;
   bool stopping_ = false;
@@ -161,50 +141,12 @@ class StreamServer::Impl {
   std::deque<EventBatch> pending_;
   std::unordered_map<uint64_t, ConnectionPtr> connections_;
   std::vector<ConnectionPtr> parked_;
-  uint64_t next_id_ = 0;
 
-  LogLimiter refuse_log_;
   LogLimiter error_log_;
   LogLimiter pause_log_;
   LogLimiter handshake_log_;
   LogLimiter framing_log_;
 };
-
-Status StreamServer::Impl::open(std::string* endpoint) {
-  const std::string where = options_.address + ":" + std::to_string(options_.port);
-  auto fail = [&](std::string_view what, const error_code& ec) {
-    return Error(Errc::kIo, std::string("cannot listen on ") + protocol_ + " " + where + ": " +
-                                std::string(what) + ": " + ec.message());
-  };
-  error_code ec;
-  tcp::endpoint ep;
-  const asio::ip::address addr = asio::ip::make_address(options_.address, ec);
-  if (!ec) {
-    ep = tcp::endpoint(addr, options_.port);
-  } else {
-    tcp::resolver resolver(io_);
-    auto results = resolver.resolve(options_.address, std::to_string(options_.port),
-                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-    if (ec || results.empty()) {
-      return Error(Errc::kInvalidArgument,
-                   std::string("cannot listen on ") + protocol_ + " " + where +
-                       ": address: " + (ec ? ec.message() : "no such host"));
-    }
-    ep = results.begin()->endpoint();
-  }
-  if (acceptor_.open(ep.protocol(), ec); ec) return fail("socket", ec);
-  // A restart must not wait for the previous run's connections to leave TIME_WAIT.
-  acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (ep.protocol() == tcp::v6()) acceptor_.set_option(asio::ip::v6_only(false), ec);
-  if (acceptor_.bind(ep, ec); ec) return fail("bind", ec);
-  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
-    return fail("listen", ec);
-  }
-  const tcp::endpoint local = acceptor_.local_endpoint(ec);
-  if (ec) return fail("getsockname", ec);
-  *endpoint = endpoint_text(local);
-  return ok_status();
-}
 
 void StreamServer::Impl::warn_limited(LogLimiter& limiter, const std::string& text) {
   uint64_t suppressed = 0;
@@ -216,49 +158,18 @@ void StreamServer::Impl::warn_limited(LogLimiter& limiter, const std::string& te
   }
 }
 
-void StreamServer::Impl::accept() {
-  acceptor_.async_accept(
-      [this](const error_code& ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
-}
-
-void StreamServer::Impl::on_accept(const error_code& ec, tcp::socket socket) {
-  if (stopping_ || ec == asio::error::operation_aborted) return;
-  if (ec) {
-    InputCounters::add(counters_->errors);
-    warn_limited(error_log_, "accept: " + ec.message());
-    accept_retry_timer_.expires_after(kAcceptRetryInterval);
-    accept_retry_timer_.async_wait([this](const error_code& e) {
-      if (!e && !stopping_) accept();
-    });
-    return;
-  }
-  error_code peer_ec;
-  const tcp::endpoint remote = socket.remote_endpoint(peer_ec);
-  std::string peer = peer_ec ? std::string() : address_text(remote.address());
-  if (connections_.size() >= options_.max_connections) {
-    InputCounters::add(counters_->connections_refused);
-    warn_limited(refuse_log_, "refused a connection from " + peer + ": " +
-                                  std::to_string(options_.max_connections) +
-                                  " connections are open (max_connections)");
-    error_code ignored;
-    socket.close(ignored);
-    accept();
-    return;
-  }
-  auto c = std::make_shared<Connection>(std::move(socket), common_.max_line_bytes, next_id_++,
+void StreamServer::Impl::on_connection(tcp::socket socket, uint64_t id, const std::string& peer) {
+  auto c = std::make_shared<Connection>(std::move(socket), common_.max_line_bytes, id,
                                         options_.tls.get());
-  c->peer = std::move(peer);
+  c->peer = peer;
   c->last_activity = Clock::now();
   connections_.emplace(c->id, c);
-  InputCounters::add(counters_->connections_total);
-  InputCounters::add(counters_->connections_open);
   spdlog::debug("input '{}': connection from {}", name(), c->peer);
   if (c->tls) {
     start_handshake(c);
   } else {
     begin_reading(c);
   }
-  accept();
 }
 
 void StreamServer::Impl::start_handshake(const ConnectionPtr& c) {
@@ -373,7 +284,7 @@ void StreamServer::Impl::close(const ConnectionPtr& c) {
       [&](std::string_view line, uint32_t flags) { add_line(*c, line, flags, now_us()); });
   note_framing(*c);
   connections_.erase(c->id);
-  InputCounters::sub(counters_->connections_open);  // before the peer can see the close
+  listener_.closed(c->id);  // before the peer can see the close
   error_code ignored;
   c->socket.close(ignored);
   c->timer.cancel();
@@ -483,13 +394,11 @@ void StreamServer::Impl::arm_idle_timer(const ConnectionPtr& c) {
   });
 }
 
-void StreamServer::Impl::shutdown() {
+void StreamServer::Impl::on_stop() {
   stopping_ = true;
   error_code ignored;
-  acceptor_.close(ignored);
   flush_timer_.cancel();
   retry_timer_.cancel();
-  accept_retry_timer_.cancel();
   std::vector<ConnectionPtr> open;
   open.reserve(connections_.size());
   for (auto& [id, c] : connections_) open.push_back(c);
@@ -504,7 +413,6 @@ void StreamServer::Impl::shutdown() {
       drain_and_close(c);
     }
   }
-  work_.reset();
 }
 
 void StreamServer::Impl::flush_remaining() {
@@ -523,34 +431,16 @@ StreamServer::StreamServer(const InputCommon& common, const StreamServerOptions&
 
 StreamServer::~StreamServer() { stop(); }
 
-std::string StreamServer::local_endpoint() const {
-  std::lock_guard lock(mu_);
-  return local_endpoint_;
-}
+std::string StreamServer::local_endpoint() const { return impl_->listener().local_endpoint(); }
 
 Status StreamServer::start() {
-  std::lock_guard lock(mu_);
-  if (started_) return Error(Errc::kInvalidArgument, "input already started");
-  std::string endpoint;
-  if (Status s = impl_->open(&endpoint); !s.ok()) return s;
-  local_endpoint_ = endpoint;
-  started_ = true;
-  thread_ = std::thread([impl = impl_.get(), tname = "in:" + name_] {
-    set_thread_name(tname);
-    impl->run();
-  });
-  spdlog::info("input '{}': listening for syslog on {} {}", name_, protocol_, local_endpoint_);
+  if (Status s = impl_->listener().start(); !s.ok()) return s;
+  spdlog::info("input '{}': listening for syslog on {} {}", name_, protocol_, local_endpoint());
   return ok_status();
 }
 
 void StreamServer::stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (!started_ || stopped_) return;
-    stopped_ = true;
-  }
-  impl_->request_stop();
-  thread_.join();
+  if (!impl_->listener().stop()) return;
   // The I/O thread is gone: its batches are ours now, and pushing them may wait.
   impl_->flush_remaining();
   const InputStats s = counters_->snapshot();

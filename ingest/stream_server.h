@@ -1,6 +1,7 @@
-// StreamServer: the listener under the syslog TCP and TLS inputs. One I/O thread runs
-// every connection (Boost.Asio): many senders at once, none able to block another — an
-// idle one costs a socket and a timer, a slow one only its own reads. Each connection
+// StreamServer: the syslog TCP and TLS inputs' connections, on a TcpListener (which
+// binds, accepts, backs off on accept errors and owns the I/O thread). That one thread
+// runs every connection (Boost.Asio): many senders at once, none able to block another —
+// an idle one costs a socket and a timer, a slow one only its own reads. Each connection
 // is framed by a SyslogFramer (octet counting or LF, per frame).
 //
 // Backpressure: when the queue is full the server keeps the batch it could not hand on
@@ -8,7 +9,8 @@
 // wait. Nothing is dropped.
 //
 // Limits, each counted and logged at most once per interval: connections past
-// max_connections are closed at once; a connection silent for idle_timeout is closed;
+// max_connections are closed at once (TcpListener); a connection silent for
+// idle_timeout is closed;
 // a TLS handshake that fails or does not finish within the handshake timeout is closed.
 //
 // Thread safety: start() and stop() from the owning input's controlling thread;
@@ -19,9 +21,7 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "core/batch_queue.h"
 #include "core/result.h"
@@ -61,12 +61,6 @@ class StreamServer {
   const char* const protocol_;  // "TCP" or "TLS", for log lines and errors
   InputCounters* const counters_;
   std::unique_ptr<Impl> impl_;
-
-  mutable std::mutex mu_;  // guards the lifecycle fields below
-  bool started_ = false;
-  bool stopped_ = false;
-  std::string local_endpoint_;
-  std::thread thread_;
 };
 
 }  // namespace wardsoc
