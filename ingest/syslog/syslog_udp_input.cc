@@ -1,4 +1,4 @@
-#include "ingest/syslog_udp_input.h"
+#include "ingest/syslog/syslog_udp_input.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -17,7 +17,7 @@
 
 #include "core/thread_name.h"
 #include "core/time.h"
-#include "ingest/socket_address.h"
+#include "ingest/syslog/socket_address.h"
 
 namespace wardsoc {
 
@@ -257,6 +257,18 @@ void SyslogUdpInput::flush_or_drop() {
 void SyslogUdpInput::flush_blocking() {
   EventBatch batch = builder_.take();
   push_at_stop(batch, queue_, counters_, name(), "messages");
+}
+
+Result<std::unique_ptr<SyslogUdpInput>> SyslogUdpInput::Open(const SyslogUdpConfig& cfg,
+                                                             BatchQueue& queue,
+                                                             const cctz::time_zone& zone,
+                                                             const IngestContext& ctx) {
+  auto invalid = [](std::string message) {
+    return Error(Errc::kInvalidArgument, std::move(message));
+  };
+  if (cfg.address.empty()) return invalid("address: missing");
+  if (cfg.receive_buffer_bytes == 0) return invalid("receive_buffer_bytes: must be positive");
+  return std::make_unique<SyslogUdpInput>(cfg, queue, zone, ctx);
 }
 
 }  // namespace wardsoc

@@ -1,4 +1,4 @@
-#include "ingest/http_input.h"
+#include "ingest/http/http_input.h"
 
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
@@ -525,6 +525,20 @@ void HttpInput::acknowledge(const InputPosition& pos) {
     if (!started_ || stopped_) return;
   }
   impl_->acknowledged(pos.position);
+}
+
+Result<std::unique_ptr<HttpInput>> HttpInput::Open(const HttpInputConfig& cfg, BatchQueue& queue,
+                                                   const cctz::time_zone& zone,
+                                                   const IngestContext& ctx) {
+  auto invalid = [](std::string message) {
+    return Error(Errc::kInvalidArgument, std::move(message));
+  };
+  if (cfg.address.empty()) return invalid("address: missing");
+  if (cfg.tokens.empty()) return invalid("tokens: missing (at least one token)");
+  if (cfg.path.empty() || cfg.path.front() != '/') return invalid("path: must start with '/'");
+  if (cfg.max_body_bytes == 0) return invalid("max_body_bytes: must be positive");
+  if (cfg.max_connections == 0) return invalid("max_connections: must be at least 1");
+  return std::make_unique<HttpInput>(cfg, queue, zone, ctx);
 }
 
 }  // namespace wardsoc

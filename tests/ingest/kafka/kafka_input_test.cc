@@ -1,7 +1,7 @@
 // The Kafka input against librdkafka's mock cluster (the real protocol on loopback) with
 // kcat producing real messages; the test plays the pipeline, acknowledging what it
 // "stored", so commit-after-store, rebalances and broker outages are checked end to end.
-#include "ingest/kafka_input.h"
+#include "ingest/kafka/kafka_input.h"
 
 #include <boost/test/unit_test.hpp>
 #include <map>

@@ -32,15 +32,22 @@
 #include <string>
 
 #include "core/batch_queue.h"
+#include "core/result.h"
+#include "ingest/http/http_input_config.h"
 #include "ingest/ingest_context.h"
 #include "ingest/input.h"
-#include "ingest/input_config.h"
 #include "ingest/input_counters.h"
 
 namespace wardsoc {
 
 class HttpInput final : public Input {
  public:
+  // Checks the settings (the error names the key: "max_connections: must be at least
+  // 1") and builds the input; nothing is opened or bound until start(). What
+  // make_input() calls for this type.
+  static Result<std::unique_ptr<HttpInput>> Open(const HttpInputConfig& cfg, BatchQueue& queue,
+                                                 const cctz::time_zone& zone,
+                                                 const IngestContext& ctx);
   HttpInput(const HttpInputConfig& config, BatchQueue& queue, const cctz::time_zone& zone,
             const IngestContext& context = {});
   ~HttpInput() override;

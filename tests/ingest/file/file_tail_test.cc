@@ -13,7 +13,7 @@
 #include <string>
 
 #include "core/batch_queue.h"
-#include "ingest/file_input.h"
+#include "ingest/file/file_input.h"
 #include "ingest/input_factory.h"
 #include "tests/ingest/ingest_test_util.h"
 

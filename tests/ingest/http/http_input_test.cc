@@ -1,7 +1,7 @@
 // HTTP ingest over real sockets: a small HTTP/1.1 client written against plain POSIX
 // sockets (no Beast on the sending side), and the test playing the pipeline that stores
 // batches and acknowledges them.
-#include "ingest/http_input.h"
+#include "ingest/http/http_input.h"
 
 #include <boost/test/unit_test.hpp>
 #include <future>

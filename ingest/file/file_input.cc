@@ -1,4 +1,4 @@
-#include "ingest/file_input.h"
+#include "ingest/file/file_input.h"
 
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -504,6 +504,29 @@ std::string FileInput::stream_of(const std::string& path) const {
   std::lock_guard lock(ack_mu_);
   auto it = path_streams_.find(path);
   return it == path_streams_.end() ? std::string() : it->second;
+}
+
+Result<std::unique_ptr<FileInput>> FileInput::Open(const FileInputConfig& cfg, BatchQueue& queue,
+                                                   const cctz::time_zone& zone,
+                                                   const IngestContext& ctx) {
+  auto invalid = [](std::string message) {
+    return Error(Errc::kInvalidArgument, std::move(message));
+  };
+  if (cfg.paths.empty()) return invalid("paths: missing (at least one file)");
+  for (size_t i = 0; i < cfg.paths.size(); ++i) {
+    if (cfg.paths[i].empty()) return invalid("paths[" + std::to_string(i) + "]: empty");
+    for (size_t j = 0; j < i; ++j) {
+      if (cfg.paths[j] == cfg.paths[i]) {
+        return invalid("paths[" + std::to_string(i) + "]: '" + cfg.paths[i] + "' is listed twice");
+      }
+    }
+  }
+  if (cfg.read_from != "beginning" && cfg.read_from != "end") {
+    return invalid("read_from: expected beginning or end");
+  }
+  if (cfg.fingerprint_bytes == 0) return invalid("fingerprint_bytes: must be positive");
+  if (cfg.poll_interval.count() <= 0) return invalid("poll_interval: must be positive");
+  return std::make_unique<FileInput>(cfg, queue, zone, ctx);
 }
 
 }  // namespace wardsoc

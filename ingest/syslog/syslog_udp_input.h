@@ -14,17 +14,24 @@
 #include <thread>
 
 #include "core/batch_queue.h"
+#include "core/result.h"
 #include "ingest/batch_builder.h"
 #include "ingest/ingest_context.h"
 #include "ingest/input.h"
-#include "ingest/input_config.h"
 #include "ingest/input_counters.h"
 #include "ingest/log_limiter.h"
+#include "ingest/syslog/syslog_input_config.h"
 
 namespace wardsoc {
 
 class SyslogUdpInput final : public Input {
  public:
+  // Checks the settings (the error names the key: "max_connections: must be at least
+  // 1") and builds the input; nothing is opened or bound until start(). What
+  // make_input() calls for this type.
+  static Result<std::unique_ptr<SyslogUdpInput>> Open(const SyslogUdpConfig& cfg, BatchQueue& queue,
+                                                      const cctz::time_zone& zone,
+                                                      const IngestContext& ctx);
   // Does not touch the network; start() binds. `queue` must outlive the input.
   SyslogUdpInput(const SyslogUdpConfig& config, BatchQueue& queue, const cctz::time_zone& zone,
                  const IngestContext& context = {});

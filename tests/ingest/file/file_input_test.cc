@@ -1,4 +1,4 @@
-#include "ingest/file_input.h"
+#include "ingest/file/file_input.h"
 
 #include <stdlib.h>
 

@@ -14,16 +14,23 @@
 #include <string>
 
 #include "core/batch_queue.h"
+#include "core/result.h"
 #include "ingest/ingest_context.h"
 #include "ingest/input.h"
-#include "ingest/input_config.h"
 #include "ingest/input_counters.h"
-#include "ingest/stream_server.h"
+#include "ingest/syslog/stream_server.h"
+#include "ingest/syslog/syslog_input_config.h"
 
 namespace wardsoc {
 
 class SyslogTlsInput final : public Input {
  public:
+  // Checks the settings (the error names the key: "max_connections: must be at least
+  // 1") and builds the input; nothing is opened or bound until start(). What
+  // make_input() calls for this type.
+  static Result<std::unique_ptr<SyslogTlsInput>> Open(const SyslogTlsConfig& cfg, BatchQueue& queue,
+                                                      const cctz::time_zone& zone,
+                                                      const IngestContext& ctx);
   // `tls` is the context make_tls_server_context() built from config.tls.
   SyslogTlsInput(const SyslogTlsConfig& config, std::shared_ptr<TlsServerContext> tls,
                  BatchQueue& queue, const cctz::time_zone& zone, const IngestContext& context = {});

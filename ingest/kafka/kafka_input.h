@@ -39,11 +39,12 @@
 #include <thread>
 
 #include "core/batch_queue.h"
+#include "core/result.h"
 #include "ingest/batch_builder.h"
 #include "ingest/ingest_context.h"
 #include "ingest/input.h"
-#include "ingest/input_config.h"
 #include "ingest/input_counters.h"
+#include "ingest/kafka/kafka_input_config.h"
 #include "ingest/log_limiter.h"
 
 namespace wardsoc {
@@ -58,6 +59,12 @@ struct KafkaPartitionState {
 
 class KafkaInput final : public Input {
  public:
+  // Checks the settings (the error names the key: "max_connections: must be at least
+  // 1") and builds the input; nothing is opened or bound until start(). What
+  // make_input() calls for this type.
+  static Result<std::unique_ptr<KafkaInput>> Open(const KafkaInputConfig& cfg, BatchQueue& queue,
+                                                  const cctz::time_zone& zone,
+                                                  const IngestContext& ctx);
   // Does not connect; start() creates the consumer. `queue` must outlive the input.
   KafkaInput(const KafkaInputConfig& config, BatchQueue& queue, const cctz::time_zone& zone,
              const IngestContext& context = {});

@@ -1,4 +1,4 @@
-#include "ingest/stream_server.h"
+#include "ingest/syslog/stream_server.h"
 
 #include <spdlog/spdlog.h>
 
@@ -13,9 +13,9 @@
 #include "core/time.h"
 #include "ingest/batch_builder.h"
 #include "ingest/log_limiter.h"
+#include "ingest/syslog/tls_context_impl.h"
 #include "ingest/syslog_framer.h"
 #include "ingest/tcp_listener.h"
-#include "ingest/tls_context_impl.h"
 
 namespace wardsoc {
 

@@ -3,7 +3,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
-#include "ingest/tls_context.h"
+#include "ingest/syslog/tls_context.h"
 
 namespace wardsoc {
 

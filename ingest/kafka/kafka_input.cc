@@ -1,4 +1,4 @@
-#include "ingest/kafka_input.h"
+#include "ingest/kafka/kafka_input.h"
 
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
@@ -519,6 +519,22 @@ void KafkaInput::on_committed(void* opaque_offsets, int err_code) {
 std::map<std::string, KafkaPartitionState> KafkaInput::partitions() const {
   std::lock_guard lock(mu_);
   return partitions_;
+}
+
+Result<std::unique_ptr<KafkaInput>> KafkaInput::Open(const KafkaInputConfig& cfg, BatchQueue& queue,
+                                                     const cctz::time_zone& zone,
+                                                     const IngestContext& ctx) {
+  auto invalid = [](std::string message) {
+    return Error(Errc::kInvalidArgument, std::move(message));
+  };
+  if (cfg.brokers.empty()) return invalid("brokers: missing");
+  if (cfg.group.empty()) return invalid("group: missing");
+  if (cfg.topics.empty()) return invalid("topics: missing (at least one topic)");
+  if (cfg.start_from != "earliest" && cfg.start_from != "latest") {
+    return invalid("start_from: expected earliest or latest");
+  }
+  if (cfg.commit_interval.count() <= 0) return invalid("commit_interval: must be positive");
+  return std::make_unique<KafkaInput>(cfg, queue, zone, ctx);
 }
 
 }  // namespace wardsoc

@@ -1,4 +1,4 @@
-#include "ingest/socket_address.h"
+#include "ingest/syslog/socket_address.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -50,10 +50,11 @@
 #include <vector>
 
 #include "core/batch_queue.h"
+#include "core/result.h"
 #include "ingest/batch_builder.h"
+#include "ingest/file/file_input_config.h"
 #include "ingest/ingest_context.h"
 #include "ingest/input.h"
-#include "ingest/input_config.h"
 #include "ingest/input_counters.h"
 #include "ingest/line_framer.h"
 #include "ingest/log_limiter.h"
@@ -62,6 +63,12 @@ namespace wardsoc {
 
 class FileInput final : public Input {
  public:
+  // Checks the settings (the error names the key: "max_connections: must be at least
+  // 1") and builds the input; nothing is opened or bound until start(). What
+  // make_input() calls for this type.
+  static Result<std::unique_ptr<FileInput>> Open(const FileInputConfig& cfg, BatchQueue& queue,
+                                                 const cctz::time_zone& zone,
+                                                 const IngestContext& ctx);
   // Does not touch the files; start() opens them. `queue` must outlive the input.
   FileInput(const FileInputConfig& config, BatchQueue& queue, const cctz::time_zone& zone,
             const IngestContext& context = {});

@@ -1,4 +1,4 @@
-#include "ingest/tls_context.h"
+#include "ingest/syslog/tls_context.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "ingest/tls_context_impl.h"
+#include "ingest/syslog/tls_context_impl.h"
 
 namespace wardsoc {
 

@@ -1,6 +1,6 @@
 // Syslog over TLS with real senders: openssl s_client and syslog-ng (RFC 5425, octet
 // counted), certificates made at test time, and the handshakes that must fail.
-#include "ingest/syslog_tls_input.h"
+#include "ingest/syslog/syslog_tls_input.h"
 
 #include <signal.h>
 
@@ -13,7 +13,7 @@
 #include "core/batch_queue.h"
 #include "ingest/input_factory.h"
 #include "tests/ingest/ingest_test_util.h"
-#include "tests/ingest/tls_test_certs.h"
+#include "tests/ingest/syslog/tls_test_certs.h"
 #include "tests/support/subprocess.h"
 
 using namespace wardsoc;

@@ -26,9 +26,9 @@
 #include "core/batch_queue.h"
 #include "core/result.h"
 #include "ingest/ingest_context.h"
-#include "ingest/input_config.h"
 #include "ingest/input_counters.h"
-#include "ingest/tls_context.h"
+#include "ingest/syslog/syslog_input_config.h"
+#include "ingest/syslog/tls_context.h"
 
 namespace wardsoc {
 
