@@ -1,6 +1,5 @@
 #include "ingest/http/http_input.h"
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -17,7 +16,7 @@
 
 #include "core/time.h"
 #include "ingest/batch_builder.h"
-#include "ingest/json_event.h"
+#include "ingest/http/http_request.h"
 #include "ingest/log_limiter.h"
 #include "ingest/tcp_listener.h"
 
@@ -44,17 +43,6 @@ TcpListenerOptions listener_options(const HttpInputConfig& c) {
   return o;
 }
 
-bool token_matches(std::string_view given, const std::vector<std::string>& tokens) {
-  bool ok = false;
-  for (const auto& t : tokens) {
-    // Constant time per token of equal length; a length mismatch tells nothing useful.
-    if (t.size() == given.size() && CRYPTO_memcmp(t.data(), given.data(), t.size()) == 0) {
-      ok = true;
-    }
-  }
-  return ok;
-}
-
 std::string json_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -74,13 +62,6 @@ std::string json_escape(std::string_view s) {
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 }  // namespace
 
 // Runs entirely on the listener's I/O thread once started, except flush_remaining(),
@@ -94,7 +75,7 @@ class HttpInput::Impl final : public TcpListener::Handler {
         zone_(zone),
         counters_(counters),
         builder_(config_.common, zone, counters, context, /*live=*/true),
-        json_(config.max_depth),
+        requests_(config_),
         listener_(listener_options(config), counters, this),
         flush_timer_(listener_.executor()),
         retry_timer_(listener_.executor()) {}
@@ -149,8 +130,8 @@ class HttpInput::Impl final : public TcpListener::Handler {
   const cctz::time_zone zone_;
   InputCounters* const counters_;
   BatchBuilder builder_;
-  JsonEventParser json_;
-  TcpListener listener_;  // before the timers: they run on its I/O thread
+  HttpRequestReader requests_;  // uses config_
+  TcpListener listener_;        // before the timers: they run on its I/O thread
   asio::steady_timer flush_timer_;
   asio::steady_timer retry_timer_;
   bool flush_timer_armed_ = false;
@@ -236,89 +217,33 @@ void HttpInput::Impl::on_request(const SessionPtr& s, const error_code& ec) {
 }
 
 void HttpInput::Impl::handle(const SessionPtr& s) {
-  auto& req = s->parser->get();
+  const HttpRequest& req = s->parser->get();
   s->keep_alive = req.keep_alive();
-  std::string_view target(req.target().data(), req.target().size());
-  if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
-  if (target != config_.path) {
-    reject(s, http::status::not_found, "no such path (events go to " + config_.path + ")");
-    return;
-  }
-  if (req.method() != http::verb::post) {
-    reject(s, http::status::method_not_allowed, "use POST");
-    return;
-  }
-  const auto auth = req[http::field::authorization];
-  const std::string_view auth_text(auth.data(), auth.size());
-  constexpr std::string_view kBearer = "Bearer ";
-  if (auth_text.size() <= kBearer.size() || lower(auth_text.substr(0, 7)) != "bearer " ||
-      !token_matches(auth_text.substr(kBearer.size()), config_.tokens)) {
-    reject(s, http::status::unauthorized,
-           auth_text.empty() ? "missing bearer token" : "wrong bearer token");
-    return;
-  }
-  const auto ct_field = req[http::field::content_type];
-  std::string ct = lower(std::string_view(ct_field.data(), ct_field.size()));
-  if (auto semi = ct.find(';'); semi != std::string::npos) ct.resize(semi);
-  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
-  const bool lines = ct == "application/x-ndjson" || ct == "application/ndjson" ||
-                     ct == "application/jsonl" || ct == "application/x-jsonlines" ||
-                     ct == "text/plain";
-  if (!lines && !ct.empty() && ct != "application/json") {
-    reject(s, http::status::unsupported_media_type,
-           "content type '" + ct + "' (send application/json or application/x-ndjson)");
-    return;
-  }
-
-  const std::string& body = req.body();
   const int64_t now = now_us();
   LineMeta meta;
   meta.peer = s->peer;
   meta.receive_time_us = now;
-  const SyslogParseOptions opts{&zone_, now};
-  s->accepted = 0;
-  s->malformed = 0;
-  auto add = [&](std::string_view raw, const BodyFields& fields, uint32_t flags) {
-    LineMeta m = meta;
-    m.flags = flags;
-    if (!builder_.add_parsed(raw, fields, m)) return;
-    ++s->accepted;
-    if (flags & kEventHeaderMalformed) ++s->malformed;
-    if (builder_.full()) {
-      flush();
-    } else if (builder_.size() == 1) {
-      arm_flush_timer();
-    }
-  };
-  if (lines) {
-    size_t pos = 0;
-    while (pos < body.size()) {
-      size_t end = body.find('\n', pos);
-      if (end == std::string::npos) end = body.size();
-      std::string_view line(body.data() + pos, end - pos);
-      pos = end + 1;
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-      if (line.empty()) continue;
-      BodyFields fields;
-      if (json_.parse(line, opts, &fields) == JsonEventParser::Outcome::kOk) {
-        add(line, fields, 0);
-      } else {
-        add(line, BodyFields{}, kEventHeaderMalformed);
-      }
-    }
-  } else {
-    size_t skipped = 0;
-    const auto outcome = json_.parse_events(
-        body, opts, [&](std::string_view raw, const BodyFields& f) { add(raw, f, 0); }, &skipped);
-    if (outcome != JsonEventParser::Outcome::kOk) {
-      InputCounters::add(counters_->malformed);
-      reject(s, http::status::bad_request,
-             std::string(json_outcome_name(outcome)) + ": " + json_.error());
-      return;
-    }
-    s->malformed += skipped;
-    InputCounters::add(counters_->malformed, skipped);
+  const HttpVerdict verdict =
+      requests_.read(req, SyslogParseOptions{&zone_, now},
+                     [&](std::string_view raw, const BodyFields& fields, uint32_t flags) {
+                       LineMeta m = meta;
+                       m.flags = flags;
+                       if (!builder_.add_parsed(raw, fields, m)) return false;
+                       if (builder_.full()) {
+                         flush();
+                       } else if (builder_.size() == 1) {
+                         arm_flush_timer();
+                       }
+                       return true;
+                     });
+  if (!verdict.ok()) {
+    if (verdict.malformed_body) InputCounters::add(counters_->malformed);
+    reject(s, verdict.status, verdict.why);
+    return;
   }
+  s->accepted = verdict.accepted;
+  s->malformed = verdict.malformed;
+  InputCounters::add(counters_->malformed, verdict.skipped);
 
   if (s->accepted == 0 || !config_.acknowledgements) {
     reply_accepted(s);
