@@ -18,8 +18,9 @@
 // (the listener would then ask the handler to close it by id).
 //
 // Thread safety: start() and stop() from the owning input's controlling thread, one at a
-// time; local_endpoint() from any thread. Everything else — the Handler's calls,
-// closed(), executor() users — runs on the I/O thread the listener owns.
+// time; local_endpoint() and executor() from any thread. Everything else — the
+// Handler's calls, closed(), the handler's timers — runs on the I/O thread the listener
+// owns. The owner stops the listener before destroying the handler.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -90,8 +91,6 @@ class TcpListener {
   // The handler is done with connection `id` (call before closing its socket, so the
   // open count is right when the peer sees the close). I/O thread only.
   void closed(uint64_t id);
-  // Whether stop() has begun (I/O thread only).
-  bool stopping() const { return stopping_; }
 
  private:
   struct OpenConnection {
