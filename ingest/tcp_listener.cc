@@ -86,6 +86,10 @@ Status TcpListener::start() {
   if (started_) return Error(Errc::kInvalidArgument, "input already started");
   if (Status s = open(); !s.ok()) return s;
   started_ = true;
+  // spdlog creates its default logger on first use. Done here, before the I/O thread can
+  // log, so that ThreadSanitizer (which cannot see the set-up inside libspdlog) does not
+  // take the thread's first warning and this thread's first line for a race.
+  spdlog::default_logger_raw();
   thread_ = std::thread([this, tname = "in:" + options_.input_name] {
     set_thread_name(tname);
     accept();

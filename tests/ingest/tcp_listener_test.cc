@@ -4,7 +4,6 @@
 // attempts and little CPU time over more than a second, not a spinning core), count the
 // failed accepts, and serve the waiting sender once descriptors are free again.
 #include <fcntl.h>
-#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -136,9 +135,6 @@ void run_starved(ChildReport& r, const StarvedRun& run) {
     r.check(false, std::string("setrlimit: ") + std::strerror(errno));
     return;
   }
-  // Also creates spdlog's default logger here, before the input's thread can log too
-  // (libspdlog is not built for ThreadSanitizer, which cannot see its lazy set-up).
-  spdlog::info("descriptor limit of this process: {}", lim.rlim_cur);
   BatchQueue queue(64);
   auto made = run.make(queue);
   if (!made.ok()) {
