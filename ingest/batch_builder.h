@@ -25,7 +25,7 @@
 #include "ingest/asset_monitor.h"
 #include "ingest/body_fields.h"
 #include "ingest/ingest_context.h"
-#include "ingest/input_config.h"
+#include "ingest/input_common.h"
 #include "ingest/input_counters.h"
 #include "ingest/json_event.h"
 #include "ingest/syslog_parser.h"

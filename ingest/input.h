@@ -1,6 +1,10 @@
-// Input: where events enter wardsoc (syslog over UDP or TCP, log files). An input reads
-// on its own thread(s), fills EventBatches and hands them to the BatchQueue; when the
-// queue is full, inputs that can wait (TCP, file) wait and UDP drops and counts.
+// Input: where events enter wardsoc. Six inputs, one folder each with its config, its
+// config reader and the input itself: syslog/ (UDP, TCP, TLS), kafka/ (a consumer
+// group), file/ (files read once or followed) and http/ (JSON POSTed by cameras and
+// scripts); make_input() (input_factory.h) picks one by its config. An input reads on
+// its own thread(s), fills EventBatches and hands them to the BatchQueue; when the queue
+// is full, inputs that can wait (TCP, TLS, Kafka, file, HTTP) wait and UDP drops and
+// counts. Kafka, file and HTTP (with acknowledgements) can acknowledge positions.
 //
 // Thread safety: start() and stop() are called by the owner, from one thread at a time.
 // name(), can_acknowledge(), drained(), acknowledge(), stats() and local_endpoint() may
@@ -27,6 +31,7 @@ struct InputStats {
   uint64_t connections_open = 0;
   uint64_t connections_refused = 0;  // over max_connections
   uint64_t errors = 0;               // operating-system errors (read, accept, ...)
+  uint64_t accept_errors = 0;        // of those, failed accept() calls (out of descriptors, ...)
   uint64_t invalid_utf8 = 0;         // events that are not valid UTF-8 (kept as received)
   uint64_t nul_bytes = 0;            // events holding NUL bytes
   uint64_t clock_skew = 0;           // events whose device time is too far off (kEventClockSkew)

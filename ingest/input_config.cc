@@ -1,7 +1,5 @@
 #include "ingest/input_config.h"
 
-#include <iterator>
-
 namespace wardsoc {
 
 namespace {
@@ -12,22 +10,6 @@ std::string_view type_name(const KafkaInputConfig&) { return "kafka"; }
 std::string_view type_name(const FileInputConfig&) { return "file"; }
 std::string_view type_name(const HttpInputConfig&) { return "http"; }
 }  // namespace
-
-namespace {
-constexpr std::string_view kFormatNames[] = {"auto", "syslog", "json", "kv"};
-}  // namespace
-
-std::string_view body_format_name(BodyFormat f) { return kFormatNames[static_cast<size_t>(f)]; }
-
-bool parse_body_format(std::string_view name, BodyFormat* out) {
-  for (size_t i = 0; i < std::size(kFormatNames); ++i) {
-    if (kFormatNames[i] == name) {
-      *out = static_cast<BodyFormat>(i);
-      return true;
-    }
-  }
-  return false;
-}
 
 std::string_view input_type_name(const InputConfig& cfg) {
   return std::visit([](const auto& c) { return type_name(c); }, cfg);

@@ -1,6 +1,8 @@
-// Reads one entry of the configuration's `inputs:` list into an InputConfig. Each input
-// type reads its own keys here, beside its config struct, so adding an input type does
-// not touch the app. Problems are recorded in the YamlReader with file:line and key.
+// Reads one entry of the configuration's `inputs:` list into an InputConfig. The keys
+// every input has are read here; each input type reads its own keys in its folder
+// (<folder>/<type>_input_config_reader.cc), chosen by an explicit table, so adding an
+// input type does not touch the app. Problems are recorded in the YamlReader with
+// file:line and key.
 #pragma once
 
 #include <optional>

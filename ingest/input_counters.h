@@ -23,6 +23,7 @@ struct InputCounters {
   std::atomic<uint64_t> connections_open{0};
   std::atomic<uint64_t> connections_refused{0};
   std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> accept_errors{0};
   std::atomic<uint64_t> invalid_utf8{0};
   std::atomic<uint64_t> nul_bytes{0};
   std::atomic<uint64_t> clock_skew{0};
@@ -51,6 +52,7 @@ struct InputCounters {
     s.connections_open = connections_open.load(r);
     s.connections_refused = connections_refused.load(r);
     s.errors = errors.load(r);
+    s.accept_errors = accept_errors.load(r);
     s.invalid_utf8 = invalid_utf8.load(r);
     s.nul_bytes = nul_bytes.load(r);
     s.clock_skew = clock_skew.load(r);

@@ -2,12 +2,12 @@
 
 #include <cctz/time_zone.h>
 
-#include "ingest/file_input.h"
-#include "ingest/http_input.h"
-#include "ingest/kafka_input.h"
-#include "ingest/syslog_tcp_input.h"
-#include "ingest/syslog_tls_input.h"
-#include "ingest/syslog_udp_input.h"
+#include "ingest/file/file_input.h"
+#include "ingest/http/http_input.h"
+#include "ingest/kafka/kafka_input.h"
+#include "ingest/syslog/syslog_tcp_input.h"
+#include "ingest/syslog/syslog_tls_input.h"
+#include "ingest/syslog/syslog_udp_input.h"
 
 namespace wardsoc {
 
@@ -35,85 +35,39 @@ Result<cctz::time_zone> check_common(const InputCommon& c) {
   return zone;
 }
 
-using Made = Result<std::unique_ptr<Input>>;
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
-Made make(const SyslogUdpConfig& cfg, BatchQueue& queue, const cctz::time_zone& zone,
-          const IngestContext& ctx) {
-  if (cfg.address.empty()) return invalid("address: missing");
-  if (cfg.receive_buffer_bytes == 0) return invalid("receive_buffer_bytes: must be positive");
-  return std::unique_ptr<Input>(std::make_unique<SyslogUdpInput>(cfg, queue, zone, ctx));
-}
-
-Made make(const SyslogTcpConfig& cfg, BatchQueue& queue, const cctz::time_zone& zone,
-          const IngestContext& ctx) {
-  if (cfg.address.empty()) return invalid("address: missing");
-  if (cfg.max_connections == 0) return invalid("max_connections: must be at least 1");
-  if (cfg.idle_timeout.count() < 0) return invalid("idle_timeout: must not be negative");
-  return std::unique_ptr<Input>(std::make_unique<SyslogTcpInput>(cfg, queue, zone, ctx));
-}
-
-Made make(const SyslogTlsConfig& cfg, BatchQueue& queue, const cctz::time_zone& zone,
-          const IngestContext& ctx) {
-  if (cfg.address.empty()) return invalid("address: missing");
-  if (cfg.max_connections == 0) return invalid("max_connections: must be at least 1");
-  if (cfg.idle_timeout.count() < 0) return invalid("idle_timeout: must not be negative");
-  if (cfg.tls.handshake_timeout.count() <= 0) {
-    return invalid("tls.handshake_timeout: must be positive");
-  }
-  auto tls = make_tls_server_context(cfg.tls);
-  if (!tls.ok()) return std::move(tls).error();
-  return std::unique_ptr<Input>(
-      std::make_unique<SyslogTlsInput>(cfg, std::move(*tls), queue, zone, ctx));
-}
-
-Made make(const KafkaInputConfig& cfg, BatchQueue& queue, const cctz::time_zone& zone,
-          const IngestContext& ctx) {
-  if (cfg.brokers.empty()) return invalid("brokers: missing");
-  if (cfg.group.empty()) return invalid("group: missing");
-  if (cfg.topics.empty()) return invalid("topics: missing (at least one topic)");
-  if (cfg.start_from != "earliest" && cfg.start_from != "latest") {
-    return invalid("start_from: expected earliest or latest");
-  }
-  if (cfg.commit_interval.count() <= 0) return invalid("commit_interval: must be positive");
-  return std::unique_ptr<Input>(std::make_unique<KafkaInput>(cfg, queue, zone, ctx));
-}
-
-Made make(const FileInputConfig& cfg, BatchQueue& queue, const cctz::time_zone& zone,
-          const IngestContext& ctx) {
-  if (cfg.paths.empty()) return invalid("paths: missing (at least one file)");
-  for (size_t i = 0; i < cfg.paths.size(); ++i) {
-    if (cfg.paths[i].empty()) return invalid("paths[" + std::to_string(i) + "]: empty");
-    for (size_t j = 0; j < i; ++j) {
-      if (cfg.paths[j] == cfg.paths[i]) {
-        return invalid("paths[" + std::to_string(i) + "]: '" + cfg.paths[i] + "' is listed twice");
-      }
-    }
-  }
-  if (cfg.read_from != "beginning" && cfg.read_from != "end") {
-    return invalid("read_from: expected beginning or end");
-  }
-  if (cfg.fingerprint_bytes == 0) return invalid("fingerprint_bytes: must be positive");
-  if (cfg.poll_interval.count() <= 0) return invalid("poll_interval: must be positive");
-  return std::unique_ptr<Input>(std::make_unique<FileInput>(cfg, queue, zone, ctx));
-}
-
-Made make(const HttpInputConfig& cfg, BatchQueue& queue, const cctz::time_zone& zone,
-          const IngestContext& ctx) {
-  if (cfg.address.empty()) return invalid("address: missing");
-  if (cfg.tokens.empty()) return invalid("tokens: missing (at least one token)");
-  if (cfg.path.empty() || cfg.path.front() != '/') return invalid("path: must start with '/'");
-  if (cfg.max_body_bytes == 0) return invalid("max_body_bytes: must be positive");
-  if (cfg.max_connections == 0) return invalid("max_connections: must be at least 1");
-  return std::unique_ptr<Input>(std::make_unique<HttpInput>(cfg, queue, zone, ctx));
+template <class T>
+Result<std::unique_ptr<Input>> upcast(Result<std::unique_ptr<T>> r) {
+  if (!r) return std::move(r).error();
+  return std::unique_ptr<Input>(std::move(r).value());
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Input>> make_input(const InputConfig& cfg, BatchQueue& queue,
                                           const IngestContext& context) {
-  auto zone = check_common(input_common(cfg));
-  if (!zone.ok()) return std::move(zone).error();
-  return std::visit([&](const auto& c) { return make(c, queue, *zone, context); }, cfg);
+  auto checked = check_common(input_common(cfg));
+  if (!checked.ok()) return std::move(checked).error();
+  const cctz::time_zone zone = *checked;
+  auto& q = queue;
+  const auto& ctx = context;
+  // The list of inputs: adding one adds a line here.
+  return std::visit(
+      Overloaded{
+          [&](const SyslogUdpConfig& c) { return upcast(SyslogUdpInput::Open(c, q, zone, ctx)); },
+          [&](const SyslogTcpConfig& c) { return upcast(SyslogTcpInput::Open(c, q, zone, ctx)); },
+          [&](const SyslogTlsConfig& c) { return upcast(SyslogTlsInput::Open(c, q, zone, ctx)); },
+          [&](const KafkaInputConfig& c) { return upcast(KafkaInput::Open(c, q, zone, ctx)); },
+          [&](const FileInputConfig& c) { return upcast(FileInput::Open(c, q, zone, ctx)); },
+          [&](const HttpInputConfig& c) { return upcast(HttpInput::Open(c, q, zone, ctx)); },
+      },
+      cfg);
 }
 
 }  // namespace wardsoc

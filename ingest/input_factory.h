@@ -1,6 +1,6 @@
-// make_input: the one place that turns an InputConfig into a running-ready Input. An
-// explicit visit over the config variant picks the input type; adding a type means a
-// new config struct, a new Input class and one line here.
+// make_input: the one place that turns an InputConfig into a ready-to-start Input, by an
+// explicit table over the config alternatives (no registration: the list of inputs is
+// this one table). Each input checks its own settings in its Open() (in its folder).
 //
 // Thread safety: a pure function of its arguments.
 #pragma once

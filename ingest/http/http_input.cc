@@ -1,0 +1,469 @@
+#include "ingest/http/http_input.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+#include "core/time.h"
+#include "ingest/batch_builder.h"
+#include "ingest/http/http_request.h"
+#include "ingest/log_limiter.h"
+#include "ingest/tcp_listener.h"
+
+namespace wardsoc {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+constexpr size_t kMaxHeaderBytes = 16 * 1024;
+constexpr auto kRetryInterval = std::chrono::milliseconds(2);
+constexpr std::string_view kPositionStream = "requests";
+
+TcpListenerOptions listener_options(const HttpInputConfig& c) {
+  TcpListenerOptions o;
+  o.input_name = c.common.name;
+  o.protocol = "HTTP";
+  o.address = c.address;
+  o.port = c.port;
+  o.max_connections = c.max_connections;
+  return o;
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// Runs entirely on the listener's I/O thread once started, except flush_remaining(),
+// which stop() calls after that thread has been joined, and acknowledged(), which posts.
+class HttpInput::Impl final : public TcpListener::Handler {
+ public:
+  Impl(const HttpInputConfig& config, BatchQueue& queue, const cctz::time_zone& zone,
+       const IngestContext& context, InputCounters* counters)
+      : config_(config),
+        queue_(queue),
+        zone_(zone),
+        counters_(counters),
+        builder_(config_.common, zone, counters, context, /*live=*/true),
+        requests_(config_),
+        listener_(listener_options(config), counters, this),
+        flush_timer_(listener_.executor()),
+        retry_timer_(listener_.executor()) {}
+
+  TcpListener& listener() { return listener_; }
+  void acknowledged(uint64_t seq) {
+    asio::post(listener_.executor(), [this, seq] { complete_up_to(seq); });
+  }
+  void flush_remaining();
+
+  void on_connection(tcp::socket socket, uint64_t id, const std::string& peer) override;
+  void on_stop() override;
+
+ private:
+  struct Session {
+    explicit Session(tcp::socket s) : stream(std::move(s)), ack_timer(stream.get_executor()) {}
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    std::optional<http::request_parser<http::string_body>> parser;
+    http::response<http::string_body> response;
+    asio::steady_timer ack_timer;
+    std::string peer;
+    uint64_t id = 0;
+    uint64_t waiting_seq = 0;  // request waiting for the store, 0 if none
+    size_t accepted = 0;
+    size_t malformed = 0;
+    bool keep_alive = false;
+    bool closed = false;
+    bool parked = false;
+  };
+  using SessionPtr = std::shared_ptr<Session>;
+
+  const std::string& name() const { return config_.common.name; }
+  bool paused() const { return !pending_.empty(); }
+
+  void read_request(const SessionPtr& s);
+  void on_request(const SessionPtr& s, const error_code& ec);
+  void handle(const SessionPtr& s);
+  void reply(const SessionPtr& s, http::status status, std::string body, bool close_after = false);
+  void reply_accepted(const SessionPtr& s);
+  void close(const SessionPtr& s);
+  void complete_up_to(uint64_t seq);
+  void flush();
+  void push_pending();
+  void arm_flush_timer();
+  void resume_parked();
+  void reject(const SessionPtr& s, http::status status, const std::string& why,
+              bool close_after = false);
+
+  const HttpInputConfig config_;
+  BatchQueue& queue_;
+  const cctz::time_zone zone_;
+  InputCounters* const counters_;
+  BatchBuilder builder_;
+  HttpRequestReader requests_;  // uses config_
+  TcpListener listener_;        // before the timers: they run on its I/O thread
+  asio::steady_timer flush_timer_;
+  asio::steady_timer retry_timer_;
+  bool flush_timer_armed_ = false;
+  bool retry_armed_ = false;
+  bool stopping_ = false;
+
+  std::deque<EventBatch> pending_;
+  std::unordered_map<uint64_t, SessionPtr> sessions_;
+  std::map<uint64_t, SessionPtr> waiting_;  // request seq -> session awaiting the store
+  std::vector<SessionPtr> parked_;
+  uint64_t next_seq_ = 0;
+
+  LogLimiter reject_log_;
+};
+
+void HttpInput::Impl::on_connection(tcp::socket socket, uint64_t id, const std::string& peer) {
+  auto s = std::make_shared<Session>(std::move(socket));
+  s->peer = peer;
+  s->id = id;
+  sessions_.emplace(s->id, s);
+  read_request(s);
+}
+
+void HttpInput::Impl::read_request(const SessionPtr& s) {
+  if (paused()) {
+    s->parked = true;
+    parked_.push_back(s);
+    return;
+  }
+  s->parser.emplace();
+  s->parser->header_limit(kMaxHeaderBytes);
+  s->parser->body_limit(config_.max_body_bytes);
+  s->stream.expires_after(config_.request_timeout);
+  http::async_read(s->stream, s->buffer, *s->parser,
+                   [this, s](const error_code& ec, size_t) { on_request(s, ec); });
+}
+
+void HttpInput::Impl::reject(const SessionPtr& s, http::status status, const std::string& why,
+                             bool close_after) {
+  InputCounters::add(counters_->requests_rejected);
+  uint64_t suppressed = 0;
+  if (reject_log_.allow(&suppressed)) {
+    spdlog::warn("input '{}': {} from {}: {} ({} similar suppressed)", name(),
+                 static_cast<unsigned>(status), s->peer, why, suppressed);
+  }
+  reply(s, status, "{\"error\":\"" + json_escape(why) + "\"}", close_after);
+}
+
+void HttpInput::Impl::on_request(const SessionPtr& s, const error_code& ec) {
+  if (s->closed) return;
+  if (ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::operation_aborted) {
+      close(s);
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      reject(s, http::status::payload_too_large,
+             "body over " + std::to_string(config_.max_body_bytes) + " bytes (max_body_bytes)",
+             true);
+      return;
+    }
+    if (ec == http::error::header_limit) {
+      reject(s, http::status::request_header_fields_too_large, "headers too large", true);
+      return;
+    }
+    if (ec == beast::error::timeout) {
+      InputCounters::add(counters_->requests_rejected);
+      uint64_t suppressed = 0;
+      if (reject_log_.allow(&suppressed)) {
+        spdlog::warn(
+            "input '{}': closing connection from {}: no whole request within {}s "
+            "({} similar suppressed)",
+            name(), s->peer, config_.request_timeout.count(), suppressed);
+      }
+      close(s);
+      return;
+    }
+    reject(s, http::status::bad_request, "bad HTTP request: " + ec.message(), true);
+    return;
+  }
+  handle(s);
+}
+
+void HttpInput::Impl::handle(const SessionPtr& s) {
+  const HttpRequest& req = s->parser->get();
+  s->keep_alive = req.keep_alive();
+  const int64_t now = now_us();
+  LineMeta meta;
+  meta.peer = s->peer;
+  meta.receive_time_us = now;
+  const HttpVerdict verdict =
+      requests_.read(req, SyslogParseOptions{&zone_, now},
+                     [&](std::string_view raw, const BodyFields& fields, uint32_t flags) {
+                       LineMeta m = meta;
+                       m.flags = flags;
+                       if (!builder_.add_parsed(raw, fields, m)) return false;
+                       if (builder_.full()) {
+                         flush();
+                       } else if (builder_.size() == 1) {
+                         arm_flush_timer();
+                       }
+                       return true;
+                     });
+  if (!verdict.ok()) {
+    if (verdict.malformed_body) InputCounters::add(counters_->malformed);
+    reject(s, verdict.status, verdict.why);
+    return;
+  }
+  s->accepted = verdict.accepted;
+  s->malformed = verdict.malformed;
+  InputCounters::add(counters_->malformed, verdict.skipped);
+
+  if (s->accepted == 0 || !config_.acknowledgements) {
+    reply_accepted(s);
+    return;
+  }
+  // The answer waits for the store: the request's number rides with its last event.
+  s->waiting_seq = ++next_seq_;
+  builder_.set_position(kPositionStream, s->waiting_seq);
+  waiting_.emplace(s->waiting_seq, s);
+  s->ack_timer.expires_after(config_.ack_timeout);
+  s->ack_timer.async_wait([this, s](const error_code& ec) {
+    if (ec || s->closed || s->waiting_seq == 0) return;
+    waiting_.erase(s->waiting_seq);
+    s->waiting_seq = 0;
+    InputCounters::add(counters_->requests_rejected);
+    reply(s, http::status::service_unavailable,
+          "{\"error\":\"not stored within " + std::to_string(config_.ack_timeout.count()) +
+              "s; send again\"}");
+  });
+}
+
+void HttpInput::Impl::reply_accepted(const SessionPtr& s) {
+  reply(s, http::status::ok,
+        "{\"accepted\":" + std::to_string(s->accepted) +
+            ",\"malformed\":" + std::to_string(s->malformed) + "}");
+}
+
+void HttpInput::Impl::complete_up_to(uint64_t seq) {
+  while (!waiting_.empty() && waiting_.begin()->first <= seq) {
+    SessionPtr s = waiting_.begin()->second;
+    waiting_.erase(waiting_.begin());
+    if (s->closed || s->waiting_seq == 0) continue;
+    s->waiting_seq = 0;
+    s->ack_timer.cancel();
+    reply_accepted(s);
+  }
+}
+
+void HttpInput::Impl::reply(const SessionPtr& s, http::status status, std::string body,
+                            bool close_after) {
+  if (s->closed) return;
+  const unsigned version = s->parser ? s->parser->get().version() : 11;
+  s->response = http::response<http::string_body>(status, version);
+  s->response.set(http::field::server, "wardsoc");
+  s->response.set(http::field::content_type, "application/json");
+  if (status == http::status::unauthorized) {
+    s->response.set(http::field::www_authenticate, "Bearer");
+  }
+  if (status == http::status::method_not_allowed) s->response.set(http::field::allow, "POST");
+  if (status == http::status::service_unavailable) s->response.set(http::field::retry_after, "5");
+  const bool keep = s->keep_alive && !close_after && !stopping_;
+  s->response.keep_alive(keep);
+  s->response.body() = std::move(body);
+  s->response.prepare_payload();
+  s->stream.expires_after(config_.request_timeout);
+  http::async_write(s->stream, s->response, [this, s, keep](const error_code& ec, size_t) {
+    if (ec || !keep) {
+      if (!ec) {
+        error_code ignored;
+        s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      }
+      close(s);
+      return;
+    }
+    read_request(s);
+  });
+}
+
+void HttpInput::Impl::close(const SessionPtr& s) {
+  if (s->closed) return;
+  s->closed = true;
+  if (s->waiting_seq != 0) {
+    waiting_.erase(s->waiting_seq);
+    s->waiting_seq = 0;
+  }
+  s->ack_timer.cancel();
+  sessions_.erase(s->id);
+  listener_.closed(s->id);
+  error_code ignored;
+  s->stream.socket().close(ignored);
+  if (s->parked) {
+    s->parked = false;
+    std::erase(parked_, s);
+  }
+}
+
+void HttpInput::Impl::flush() {
+  if (builder_.empty()) return;
+  pending_.push_back(builder_.take());
+  push_pending();
+}
+
+void HttpInput::Impl::push_pending() {
+  while (!pending_.empty()) {
+    if (queue_.try_push(pending_.front())) {
+      InputCounters::add(counters_->batches);
+      pending_.pop_front();
+      continue;
+    }
+    if (queue_.closed() || stopping_) return;
+    if (!retry_armed_) {
+      retry_armed_ = true;
+      retry_timer_.expires_after(kRetryInterval);
+      retry_timer_.async_wait([this](const error_code& ec) {
+        retry_armed_ = false;
+        if (!ec && !stopping_) push_pending();
+      });
+    }
+    return;
+  }
+  if (!stopping_) resume_parked();
+}
+
+void HttpInput::Impl::resume_parked() {
+  std::vector<SessionPtr> resumed;
+  resumed.swap(parked_);
+  for (auto& s : resumed) {
+    s->parked = false;
+    if (!s->closed) read_request(s);
+  }
+}
+
+void HttpInput::Impl::arm_flush_timer() {
+  if (flush_timer_armed_ || stopping_) return;
+  flush_timer_armed_ = true;
+  flush_timer_.expires_at(builder_.deadline());
+  flush_timer_.async_wait([this](const error_code& ec) {
+    flush_timer_armed_ = false;
+    if (ec || stopping_ || builder_.empty()) return;
+    if (builder_.due(BatchBuilder::Clock::now())) {
+      flush();
+    } else {
+      arm_flush_timer();
+    }
+  });
+}
+
+void HttpInput::Impl::on_stop() {
+  stopping_ = true;
+  flush_timer_.cancel();
+  retry_timer_.cancel();
+  // Requests still waiting for the store get a clear "send again".
+  std::vector<SessionPtr> all;
+  for (auto& [id, s] : sessions_) all.push_back(s);
+  for (auto& s : all) {
+    if (s->waiting_seq != 0) {
+      waiting_.erase(s->waiting_seq);
+      s->waiting_seq = 0;
+      s->ack_timer.cancel();
+      error_code e;
+      s->stream.socket().non_blocking(false, e);
+      const std::string body = "{\"error\":\"shutting down; send again\"}";
+      const std::string msg =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+          "Retry-After: 5\r\nConnection: close\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body;
+      asio::write(s->stream.socket(), asio::buffer(msg), e);
+    }
+    close(s);
+  }
+}
+
+void HttpInput::Impl::flush_remaining() {
+  if (!builder_.empty()) pending_.push_back(builder_.take());
+  for (EventBatch& batch : pending_) push_at_stop(batch, queue_, *counters_, name(), "events");
+  pending_.clear();
+}
+
+HttpInput::HttpInput(const HttpInputConfig& config, BatchQueue& queue, const cctz::time_zone& zone,
+                     const IngestContext& context)
+    : name_(config.common.name),
+      acknowledgements_(config.acknowledgements),
+      impl_(std::make_unique<Impl>(config, queue, zone, context, &counters_)) {}
+
+HttpInput::~HttpInput() { stop(); }
+
+std::string HttpInput::local_endpoint() const { return impl_->listener().local_endpoint(); }
+
+Status HttpInput::start() {
+  if (Status s = impl_->listener().start(); !s.ok()) return s;
+  {
+    std::lock_guard lock(mu_);
+    started_ = true;
+  }
+  spdlog::info("input '{}': listening for events on HTTP {}", name_, local_endpoint());
+  return ok_status();
+}
+
+void HttpInput::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+  }
+  if (!impl_->listener().stop()) return;
+  impl_->flush_remaining();
+  const InputStats s = counters_.snapshot();
+  spdlog::info("input '{}': stopped ({} events)", name_, s.lines);
+}
+
+void HttpInput::acknowledge(const InputPosition& pos) {
+  InputCounters::add(counters_.acknowledged);
+  {
+    std::lock_guard lock(mu_);
+    if (!started_ || stopped_) return;
+  }
+  impl_->acknowledged(pos.position);
+}
+
+Result<std::unique_ptr<HttpInput>> HttpInput::Open(const HttpInputConfig& cfg, BatchQueue& queue,
+                                                   const cctz::time_zone& zone,
+                                                   const IngestContext& ctx) {
+  auto invalid = [](std::string message) {
+    return Error(Errc::kInvalidArgument, std::move(message));
+  };
+  if (cfg.address.empty()) return invalid("address: missing");
+  if (cfg.tokens.empty()) return invalid("tokens: missing (at least one token)");
+  if (cfg.path.empty() || cfg.path.front() != '/') return invalid("path: must start with '/'");
+  if (cfg.max_body_bytes == 0) return invalid("max_body_bytes: must be positive");
+  if (cfg.max_connections == 0) return invalid("max_connections: must be at least 1");
+  return std::make_unique<HttpInput>(cfg, queue, zone, ctx);
+}
+
+}  // namespace wardsoc

@@ -1,0 +1,189 @@
+#include "ingest/tcp_listener.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+
+#include "core/thread_name.h"
+
+namespace wardsoc {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+std::string endpoint_text(const tcp::endpoint& ep) {
+  const std::string host = peer_address_text(ep.address());
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(ep.port());
+}
+}  // namespace
+
+std::string peer_address_text(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  }
+  return a.to_string();
+}
+
+TcpListener::TcpListener(const TcpListenerOptions& options, InputCounters* counters,
+                         Handler* handler)
+    : options_(options),
+      counters_(counters),
+      handler_(handler),
+      work_(asio::make_work_guard(io_)),
+      acceptor_(io_),
+      backoff_timer_(io_),
+      backoff_(options.accept_backoff_initial) {}
+
+TcpListener::~TcpListener() { stop(); }
+
+std::string TcpListener::local_endpoint() const {
+  std::lock_guard lock(mu_);
+  return local_endpoint_;
+}
+
+Status TcpListener::open() {
+  const std::string where = options_.address + ":" + std::to_string(options_.port);
+  const std::string prefix = "cannot listen on " + options_.protocol + " " + where + ": ";
+  auto fail = [&](std::string_view what, const error_code& ec) {
+    return Error(Errc::kIo, prefix + std::string(what) + ": " + ec.message());
+  };
+  error_code ec;
+  tcp::endpoint ep;
+  const asio::ip::address addr = asio::ip::make_address(options_.address, ec);
+  if (!ec) {
+    ep = tcp::endpoint(addr, options_.port);
+  } else {
+    tcp::resolver resolver(io_);
+    auto results = resolver.resolve(options_.address, std::to_string(options_.port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
+      return Error(Errc::kInvalidArgument,
+                   prefix + "address: " + (ec ? ec.message() : "no such host"));
+    }
+    ep = results.begin()->endpoint();
+  }
+  if (acceptor_.open(ep.protocol(), ec); ec) return fail("socket", ec);
+  // A restart must not wait for the previous run's connections to leave TIME_WAIT.
+  acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (ep.protocol() == tcp::v6()) acceptor_.set_option(asio::ip::v6_only(false), ec);
+  if (acceptor_.bind(ep, ec); ec) return fail("bind", ec);
+  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return fail("listen", ec);
+  }
+  const tcp::endpoint local = acceptor_.local_endpoint(ec);
+  if (ec) return fail("getsockname", ec);
+  local_endpoint_ = endpoint_text(local);
+  return ok_status();
+}
+
+Status TcpListener::start() {
+  std::lock_guard lock(mu_);
+  if (started_) return Error(Errc::kInvalidArgument, "input already started");
+  if (Status s = open(); !s.ok()) return s;
+  started_ = true;
+  // spdlog creates its default logger on first use. Done here, before the I/O thread can
+  // log, so that ThreadSanitizer (which cannot see the set-up inside libspdlog) does not
+  // take the thread's first warning and this thread's first line for a race.
+  spdlog::default_logger_raw();
+  thread_ = std::thread([this, tname = "in:" + options_.input_name] {
+    set_thread_name(tname);
+    accept();
+    io_.run();
+  });
+  return ok_status();
+}
+
+bool TcpListener::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (!started_ || stopped_) return false;
+    stopped_ = true;
+  }
+  asio::post(io_, [this] { shutdown(); });
+  thread_.join();
+  return true;
+}
+
+void TcpListener::warn_limited(LogLimiter& limiter, const std::string& text) {
+  uint64_t suppressed = 0;
+  if (!limiter.allow(&suppressed)) return;
+  if (suppressed == 0) {
+    spdlog::warn("input '{}': {}", options_.input_name, text);
+  } else {
+    spdlog::warn("input '{}': {} ({} similar warnings suppressed)", options_.input_name, text,
+                 suppressed);
+  }
+}
+
+void TcpListener::accept() {
+  acceptor_.async_accept(
+      [this](const error_code& ec, Socket socket) { on_accept(ec, std::move(socket)); });
+}
+
+void TcpListener::on_accept(const error_code& ec, Socket socket) {
+  if (stopping_ || ec == asio::error::operation_aborted) return;
+  if (ec) {
+    retry_accept_later(ec);
+    return;
+  }
+  backoff_ = options_.accept_backoff_initial;
+  error_code peer_ec;
+  const tcp::endpoint remote = socket.remote_endpoint(peer_ec);
+  const std::string peer = peer_ec ? std::string() : peer_address_text(remote.address());
+  if (!admit(peer)) {
+    error_code ignored;
+    socket.close(ignored);
+    accept();
+    return;
+  }
+  const uint64_t id = next_id_++;
+  open_.emplace(id, OpenConnection{peer});
+  InputCounters::add(counters_->connections_total);
+  InputCounters::add(counters_->connections_open);
+  handler_->on_connection(std::move(socket), id, peer);
+  accept();
+}
+
+// Accepting again at once would fail the same way (the descriptor table is still full)
+// and spin a core; connections wait in the kernel's backlog meanwhile.
+void TcpListener::retry_accept_later(const error_code& ec) {
+  InputCounters::add(counters_->errors);
+  InputCounters::add(counters_->accept_errors);
+  warn_limited(error_log_, "accept: " + ec.message() + "; next try in " +
+                               std::to_string(backoff_.count()) + " ms");
+  backoff_timer_.expires_after(backoff_);
+  backoff_ = std::min(backoff_ * 2, options_.accept_backoff_max);
+  backoff_timer_.async_wait([this](const error_code& e) {
+    if (!e && !stopping_) accept();
+  });
+}
+
+bool TcpListener::admit(const std::string& peer) {
+  if (open_.size() < options_.max_connections) return true;
+  InputCounters::add(counters_->connections_refused);
+  warn_limited(refuse_log_, "refused a connection from " + peer + ": " +
+                                std::to_string(options_.max_connections) +
+                                " connections are open (max_connections)");
+  return false;
+}
+
+void TcpListener::closed(uint64_t id) {
+  if (open_.erase(id) == 0) return;
+  InputCounters::sub(counters_->connections_open);
+}
+
+void TcpListener::shutdown() {
+  stopping_ = true;
+  error_code ignored;
+  acceptor_.close(ignored);
+  backoff_timer_.cancel();
+  handler_->on_stop();
+  work_.reset();
+}
+
+}  // namespace wardsoc

@@ -1,0 +1,133 @@
+// TcpListener: the one TCP listener under every stream input (syslog over TCP and TLS,
+// HTTP): it binds and listens, runs the accept loop and the input's I/O thread, admits
+// or refuses each connection, and stops. What a connection carries is the handler's.
+//
+// Accept errors: a failing accept() (EMFILE/ENFILE when descriptors run out, ENOBUFS,
+// ENOMEM) tends to repeat at once, so the loop waits before the next attempt — 100 ms,
+// doubling up to 1 s, back to 100 ms after a connection is accepted — instead of
+// spinning. Each error is counted in InputStats::accept_errors (and errors) and logged
+// with rate limiting. Connections the kernel holds in the backlog meanwhile are served
+// once descriptors are free again.
+//
+// Admission: every accepted connection passes admit() before the handler sees it; today
+// it refuses (closes at once, counts connections_refused) past max_connections. The
+// listener keeps the table of open connections (id, peer address), which the handler
+// keeps current by calling closed(id). That table is the place for the limits that
+// need a view of all connections: an idle timeout per connection, a connection limit
+// per source address, and letting the oldest idle connection make room for a new one
+// (the listener would then ask the handler to close it by id).
+//
+// Thread safety: start() and stop() from the owning input's controlling thread, one at a
+// time; local_endpoint() and executor() from any thread. Everything else — the
+// Handler's calls, closed(), the handler's timers — runs on the I/O thread the listener
+// owns. The owner stops the listener before destroying the handler.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "core/result.h"
+#include "ingest/input_counters.h"
+#include "ingest/log_limiter.h"
+
+namespace wardsoc {
+
+struct TcpListenerOptions {
+  std::string input_name;  // for the thread name ("in:<name>") and log lines
+  std::string protocol;    // "TCP", "TLS", "HTTP": in errors ("cannot listen on TLS ...")
+  std::string address = "127.0.0.1";  // an IP address or a host name
+  uint16_t port = 0;                  // 0 = any free port
+  size_t max_connections = 1024;
+  std::chrono::milliseconds accept_backoff_initial{100};
+  std::chrono::milliseconds accept_backoff_max{1000};
+};
+
+class TcpListener {
+ public:
+  using Socket = boost::asio::ip::tcp::socket;
+
+  // What an input does with the connections it is given. Every call runs on the I/O
+  // thread.
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    // A connection was admitted: the handler owns the socket from here and calls
+    // closed(id) when it is done with it. `peer` is the sender's address ("10.0.0.7").
+    virtual void on_connection(Socket socket, uint64_t id, const std::string& peer) = 0;
+    // stop() was called and the acceptor is closed: close or drain every connection and
+    // cancel every timer, so that the I/O thread runs out of work and ends.
+    virtual void on_stop() = 0;
+  };
+
+  // Does not touch the network; start() binds. `counters` and `handler` must outlive
+  // the listener.
+  TcpListener(const TcpListenerOptions& options, InputCounters* counters, Handler* handler);
+  ~TcpListener();
+  TcpListener(const TcpListener&) = delete;
+  TcpListener& operator=(const TcpListener&) = delete;
+
+  // Binds, listens and starts the I/O thread with the accept loop. The error names the
+  // protocol, address:port and the step that failed ("cannot listen on TCP
+  // 127.0.0.1:5514: bind: Address already in use").
+  Status start();
+  // Closes the acceptor, lets the handler close its connections (on_stop) and joins the
+  // I/O thread. Idempotent; does nothing before start(). When it returns nothing runs on
+  // the I/O thread any more, so the handler's state belongs to the caller again. True
+  // when this call was the one that stopped a started listener.
+  bool stop();
+  // "127.0.0.1:5514" once started (tells the port chosen for port 0), "[::1]:80" for v6.
+  std::string local_endpoint() const;
+
+  // The I/O thread's executor, for the handler's timers and posted work.
+  boost::asio::io_context::executor_type executor() { return io_.get_executor(); }
+  // The handler is done with connection `id` (call before closing its socket, so the
+  // open count is right when the peer sees the close). I/O thread only.
+  void closed(uint64_t id);
+
+ private:
+  struct OpenConnection {
+    std::string peer;
+  };
+
+  Status open();
+  void accept();
+  void on_accept(const boost::system::error_code& ec, Socket socket);
+  void retry_accept_later(const boost::system::error_code& ec);
+  bool admit(const std::string& peer);
+  void shutdown();
+  void warn_limited(LogLimiter& limiter, const std::string& text);
+
+  const TcpListenerOptions options_;
+  InputCounters* const counters_;
+  Handler* const handler_;
+
+  boost::asio::io_context io_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer backoff_timer_;
+  std::chrono::milliseconds backoff_;
+  bool stopping_ = false;  // I/O thread
+  std::unordered_map<uint64_t, OpenConnection> open_;
+  uint64_t next_id_ = 0;
+  LogLimiter error_log_;
+  LogLimiter refuse_log_;
+
+  mutable std::mutex mu_;  // guards the lifecycle fields below
+  bool started_ = false;
+  bool stopped_ = false;
+  std::string local_endpoint_;
+  std::thread thread_;
+};
+
+// "10.0.0.7" for an IPv4 peer, also when it arrives on a dual-stack (v4-mapped) socket.
+std::string peer_address_text(const boost::asio::ip::address& address);
+
+}  // namespace wardsoc
