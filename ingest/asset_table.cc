@@ -9,19 +9,12 @@
 #include <map>
 #include <sstream>
 
+#include "core/text.h"
 #include "core/yaml_reader.h"
 
 namespace wardsoc {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // An address or a network parsed from text. IPv4-mapped IPv6 addresses become IPv4, so
 // "::ffff:10.0.3.17" and "10.0.3.17" are the same sender.
@@ -237,7 +230,7 @@ Result<std::shared_ptr<const AssetTable>> AssetTable::Parse(std::string_view yam
         r.fail(where, key_path, "'" + a.hostnames[k] + "' is not a host name");
         continue;
       }
-      if (auto [it, fresh] = t->hostnames_.emplace(lower(a.hostnames[k]), index); !fresh) {
+      if (auto [it, fresh] = t->hostnames_.emplace(ascii_lower(a.hostnames[k]), index); !fresh) {
         r.fail(where, key_path,
                "'" + a.hostnames[k] + "' is already listed for asset '" +
                    (it->second < t->assets_.size() ? t->assets_[it->second].name : a.name) + "'");
@@ -274,7 +267,7 @@ uint32_t AssetTable::find_address(std::string_view address) const {
 uint32_t AssetTable::find_host(std::string_view host) const {
   if (host.empty()) return kNoAsset;
   if (!hostnames_.empty()) {
-    auto it = hostnames_.find(lower(host));
+    auto it = hostnames_.find(ascii_lower(host));
     if (it != hostnames_.end()) return it->second;
   }
   return find_address(host);

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "core/text.h"
+
 namespace wardsoc {
 
 namespace http = boost::beast::http;
@@ -18,14 +20,6 @@ bool token_matches(std::string_view given, const std::vector<std::string>& token
     }
   }
   return ok;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 HttpVerdict rejected(http::status status, std::string why) {
@@ -51,13 +45,13 @@ HttpVerdict HttpRequestReader::read(const HttpRequest& req, const SyslogParseOpt
   const auto auth = req[http::field::authorization];
   const std::string_view auth_text(auth.data(), auth.size());
   constexpr std::string_view kBearer = "Bearer ";
-  if (auth_text.size() <= kBearer.size() || lower(auth_text.substr(0, 7)) != "bearer " ||
+  if (auth_text.size() <= kBearer.size() || ascii_lower(auth_text.substr(0, 7)) != "bearer " ||
       !token_matches(auth_text.substr(kBearer.size()), config_.tokens)) {
     return rejected(http::status::unauthorized,
                     auth_text.empty() ? "missing bearer token" : "wrong bearer token");
   }
   const auto ct_field = req[http::field::content_type];
-  std::string ct = lower(std::string_view(ct_field.data(), ct_field.size()));
+  std::string ct = ascii_lower(std::string_view(ct_field.data(), ct_field.size()));
   if (auto semi = ct.find(';'); semi != std::string::npos) ct.resize(semi);
   while (!ct.empty() && ct.back() == ' ') ct.pop_back();
   const bool lines = ct == "application/x-ndjson" || ct == "application/ndjson" ||
