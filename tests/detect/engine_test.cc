@@ -10,9 +10,11 @@ using namespace wardsoc::testing;
 
 namespace {
 
+// The engine's own rules (tests/detect/rules), not the shipped packs.
 std::shared_ptr<const RuleSet> pack() {
   LoadReport report;
-  auto set = RuleSet::Load(std::filesystem::path(WARDSOC_SOURCE_DIR) / "rules", &report);
+  auto set =
+      RuleSet::Load(std::filesystem::path(WARDSOC_SOURCE_DIR) / "tests/detect/rules", &report);
   BOOST_TEST_REQUIRE(set.ok(), report.to_string());
   return *set;
 }
@@ -125,8 +127,8 @@ BOOST_AUTO_TEST_CASE(rule_stats_count_matches_and_incidents_per_rule) {
   BOOST_TEST(changes.size() == 1u);
   const auto stats = (*engine)->rule_stats();
   BOOST_TEST_REQUIRE(stats.size() == rs->rules().size());
-  const auto& brute = stats[static_cast<size_t>(rs->index_of("ssh.auth_failure_burst"))];
-  BOOST_TEST(brute.rule_id == "ssh.auth_failure_burst");
+  const auto& brute = stats[static_cast<size_t>(rs->index_of("test.ssh_brute_force"))];
+  BOOST_TEST(brute.rule_id == "test.ssh_brute_force");
   BOOST_TEST(brute.matches == 6u);
   BOOST_TEST(brute.incidents_created == 1u);
   BOOST_TEST(brute.incidents_updated == 1u);
@@ -137,9 +139,10 @@ BOOST_AUTO_TEST_CASE(rule_stats_count_matches_and_incidents_per_rule) {
   // sequence: three matches per line.
   BOOST_TEST(s.matches == 18u);
   // Three RE2 runs a line, summed over both workers: the brute-force pattern (which the
-  // login-after-failures sequence shares), spraying's, and ssh.root_login_accepted's,
-  // whose literal ' for root from ' is in these lines too. That one fails each time, but
-  // six lines are too few for the tally to hand it to the DFA first.
+  // login-after-failures sequence shares), spraying's, and test.root_login's, whose
+  // literal ' for root from ' (the one the fewest patterns need) is in these lines too.
+  // That one fails each time, but six lines are too few for the tally to hand it to the
+  // DFA first.
   BOOST_TEST(s.re2_runs == 18u);
   BOOST_TEST(s.re2_dfa_checks == 0u);
 }
