@@ -2,7 +2,7 @@
 // files or Kafka) with simdjson and finds the fields wardsoc knows in them: the message,
 // host, program, pid and time, under the names common emitters use ("message"/"msg",
 // "host"/"hostname"/{"host":{"name":..}}, "@timestamp"/"timestamp"/"time", epoch numbers
-// in s/ms/us/ns, ...; docs/inputs.md lists them).
+// in s/ms/us/ns, ...; docs/configuration.md, "JSON events", lists them).
 //
 // Limits: documents nested deeper than max_depth are rejected (kTooDeep) before any
 // recursion, so a thousand '[' cost a counter, not the stack.
