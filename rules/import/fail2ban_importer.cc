@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -27,11 +28,11 @@ constexpr const char* kDns = R"([\w\-.^_]*\w)";
 // for lines whose message still holds them (files that are not syslog): an anchored
 // pattern may start after one of them.
 constexpr const char* kLeadingDate =
-    R"((?:[\[(]?(?:(?:[A-Z][a-z]{2},? +)?[A-Z][a-z]{2} +\d{1,2}(?:,? +\d{4})? +\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?: +\d{4})?)"
+    R"((?:(?:(?:[A-Z]{3,4} +)?(?:[A-Z][a-z]{2},? +)?[A-Z][a-z]{2} +\d{1,2}(?:,? +\d{4})? +\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?: +\d{4})?)"
     R"(|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?: ?(?:Z|[+-]\d{2}:?\d{2}))?)"
     R"(|\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)"
     R"(|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}[ T]+\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?)"
-    R"(|\d{6} {1,2}\d{1,2}:\d{2}:\d{2}|@?\d{10}(?:\.\d+)?)[\])]?)?)";
+    R"(|\d{6} {1,2}\d{1,2}:\d{2}:\d{2}|@?\d{10}(?:\.\d+)?))?)";
 
 struct TagContext {
   std::map<std::string, int> names;  // group name -> uses, for unique names
@@ -372,6 +373,13 @@ Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const
   auto re2 = python_regex_to_re2(py);
   if (!re2.ok()) return re2.error();
   std::string out = *re2;
+  // fail2ban cuts the timestamp out and leaves what was around it: "[date] x" becomes
+  // "[] x", which its patterns write as \[\]. Where the timestamp stays in the text (a
+  // file line), it may stand there, or at the start of an anchored pattern.
+  for (size_t at = out.find("\\[\\]"); at != std::string::npos; at = out.find("\\[\\]", at)) {
+    out.replace(at, 4, "\\[" + std::string(kLeadingDate) + "\\]");
+    at += 4 + std::strlen(kLeadingDate);
+  }
   if (out.starts_with("^")) out = "^" + std::string(kLeadingDate) + out.substr(1);
   RE2::Options o;
   o.set_encoding(RE2::Options::EncodingLatin1);
