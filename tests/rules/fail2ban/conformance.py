@@ -155,6 +155,11 @@ def main():
             "the annotation names (host, user) agree. Do not edit by hand.", "",
             "**%d of %d filters import; %d of %d annotated lines agree (%.1f%%).**" %
             (imported, filters, total_agreed, total_lines, pct), "",
+            "Targets: at least 80 filters import — %s; at least 98%% of the lines agree — %s; every "
+            "filter whose regexes all translate agrees on all its lines — %s." %
+            ("met" if imported >= 80 else "not met (%d)" % imported,
+             "met" if pct >= 98 else "not met (%.1f%%)" % pct,
+             "met" if not clean_fail else "not met (%d filters)" % len(clean_fail)), "",
             "Filters whose regexes all translate but that disagree on some line: %s." %
             (", ".join(clean_fail) if clean_fail else "none"), "",
             "| filter | lines agreed / annotated | options | why lines disagree |",
