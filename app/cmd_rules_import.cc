@@ -133,7 +133,7 @@ int cmd_rules_import_fail2ban(const RulesImportOptions& opts) {
     // Embedded test lines must pass `rules check`: the ones this import does not agree with
     // fail2ban on are left out (and counted), checked through the real matcher.
     Fail2banImportOptions again = io;
-    for (int round = 0; round < 2; ++round) {
+    for (int round = 0; round < 8; ++round) {
       LoadReport report;
       auto set = RuleSet::LoadFromString(r->yaml, r->file_name, &report);
       if (!set.ok()) {
