@@ -121,6 +121,22 @@ struct RulesTestOptions {
 };
 int cmd_rules_test(const RulesTestOptions& opts);
 
+// `rules import fail2ban`: fail2ban filters into wardsoc rule files (docs/importing.md).
+inline constexpr const char* kFail2banTestLogs =
+    "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs";
+struct RulesImportOptions {
+  std::vector<std::string> inputs;  // filter files or directories of them
+  std::string out;                  // where the rule files go
+  std::vector<std::string> set;     // filter options NAME=VALUE (mode=aggressive)
+  int maxretry = 5;
+  std::string findtime = "10m";
+  std::vector<std::string> group_by;
+  std::string test_logs;  // fail2ban's test logs (default: where Debian installs them)
+  bool no_tests = false;
+  bool json = false;
+};
+int cmd_rules_import_fail2ban(const RulesImportOptions& opts);
+
 struct RulesStatsOptions {
   StoreLocation where;
   size_t history = 5;  // rule-set versions shown

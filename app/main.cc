@@ -156,6 +156,28 @@ int main(int argc, char** argv) {
   test_cmd->add_option("--zone", rtest.zone, "Time zone of timestamps that carry none");
   test_cmd->add_option("--limit", rtest.limit, "Lines reported in detail (default 200)");
   test_cmd->add_flag("--json", rtest.json, "Print as JSON");
+  RulesImportOptions rimport;
+  auto* import_cmd =
+      rules_cmd->add_subcommand("import", "Turn other tools' rules into wardsoc rules");
+  import_cmd->require_subcommand(1);
+  auto* import_f2b = import_cmd->add_subcommand(
+      "fail2ban", "fail2ban filters (FILTER.conf or a directory such as /etc/fail2ban/filter.d)");
+  import_f2b->add_option("filters", rimport.inputs, "Filter files or directories")
+      ->required()
+      ->check(CLI::ExistingPath);
+  import_f2b->add_option("-o,--out", rimport.out, "Directory for the rule files")->required();
+  import_f2b->add_option(
+      "--set", rimport.set,
+      "Filter option NAME=VALUE, as a jail's filter = name[NAME=VALUE] (repeatable)");
+  import_f2b
+      ->add_option("--maxretry", rimport.maxretry, "Failures that make an incident (default 5)")
+      ->check(CLI::Range(1, 10000));
+  import_f2b->add_option("--findtime", rimport.findtime, "Window they must fall in (default 10m)");
+  import_f2b->add_option("--group-by", rimport.group_by, "Fields to count by (default src_ip)");
+  import_f2b->add_option("--test-logs", rimport.test_logs,
+                         "fail2ban's test logs, for the rules' test lines (default: Debian's)");
+  import_f2b->add_flag("--no-tests", rimport.no_tests, "Embed no test lines");
+  import_f2b->add_flag("--json", rimport.json, "Print the report as JSON");
   RulesStatsOptions rstats;
   auto* stats_cmd = rules_cmd->add_subcommand(
       "stats", "Per-rule hit counts and rule-set versions from the store");
@@ -205,6 +227,7 @@ int main(int argc, char** argv) {
   if (*db_verify) return cmd_db_verify(db_verify_o);
   if (*check_cmd) return cmd_rules_check(check);
   if (*test_cmd) return cmd_rules_test(rtest);
+  if (*import_f2b) return cmd_rules_import_fail2ban(rimport);
   if (*stats_cmd) return cmd_rules_stats(rstats);
   if (*reload_cmd) return cmd_rules_reload(rreload);
   if (*sinks_status_cmd) return cmd_sinks_status(sinks_status);

@@ -1,0 +1,19 @@
+// Translates a regular expression in Python's `re` syntax (what fail2ban filters are
+// written in) into RE2 syntax with the same meaning, or says which part cannot be and
+// why: RE2 has no look-around, backreferences, conditionals, atomic groups or possessive
+// repetitions. Pure; safe from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace wardsoc {
+
+// The RE2 form of a Python pattern. Rewrites that keep the meaning: (?<name> becomes
+// (?P<name>, \Z becomes \z, {,n} becomes {0,n}, (?#...) comments are dropped, '[' inside
+// brackets is escaped. An error names the construct, its offset and what to write instead.
+Result<std::string> python_regex_to_re2(std::string_view python);
+
+}  // namespace wardsoc

@@ -1,0 +1,168 @@
+// The fail2ban importer on small filters written here (none of fail2ban's own files): how
+// it reads the INI with includes and interpolation, what it says about broken input, and
+// how regexes are translated or refused.
+#include <re2/re2.h>
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+
+#include "rules/import/fail2ban_importer.h"
+#include "rules/import/python_regex.h"
+#include "tests/support/temp_dir.h"
+
+using namespace wardsoc;
+using wardsoc::testing::TempDir;
+
+namespace {
+
+void write(const std::filesystem::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+bool full_match(const std::string& re, const std::string& text,
+                std::map<std::string, std::string>* fields = nullptr) {
+  RE2 r(re, RE2::Latin1);
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.error());
+  std::vector<re2::StringPiece> groups(r.NumberOfCapturingGroups() + 1);
+  if (!r.Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(),
+               static_cast<int>(groups.size())))
+    return false;
+  if (fields != nullptr)
+    for (const auto& [name, idx] : r.NamedCapturingGroups())
+      if (groups[idx].data() != nullptr) (*fields)[name] = std::string(groups[idx]);
+  return true;
+}
+
+const std::string kCommon =
+    "[DEFAULT]\n_daemon = \\S*\n__prefix_line = \\s*(?:\\S+ )?(?:%(_daemon)s(?:\\[\\d+\\])?: )?\n";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(interpolation_reaches_across_includes_and_lists_keep_their_lines) {
+  TempDir dir("f2b");
+  write(dir / "base.conf", kCommon);
+  write(dir / "demo.conf",
+        "[INCLUDES]\nbefore = base.conf\n[DEFAULT]\n_daemon = demod\n[Definition]\n"
+        "failregex = ^%(__prefix_line)sbad login for <F-USER>\\S+</F-USER> from <HOST>$\n"
+        "            ^%(__prefix_line)sprobe from <HOST>\n"
+        "ignoreregex = from 10\\.\n");
+  auto f = read_fail2ban_filter((dir / "demo.conf").string(), {});
+  BOOST_REQUIRE_MESSAGE(f.ok(), (f.ok() ? std::string() : f.error().message));
+  BOOST_REQUIRE_EQUAL(f->failregex.size(), 2u);
+  BOOST_TEST(f->failregex[0].line == 6);
+  BOOST_TEST(f->failregex[1].line == 7);
+  BOOST_TEST(f->failregex[0].text.find("demod") != std::string::npos);
+  BOOST_TEST(f->ignoreregex.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(imported_pattern_matches_message_and_file_line_with_fields) {
+  TempDir dir("f2b");
+  write(dir / "base.conf", kCommon);
+  write(dir / "demo.conf",
+        "[INCLUDES]\nbefore = base.conf\n[Definition]\n"
+        "failregex = ^%(__prefix_line)sbad login for <F-USER>\\S+</F-USER> from <HOST>$\n");
+  auto f = read_fail2ban_filter((dir / "demo.conf").string(), {});
+  BOOST_REQUIRE(f.ok());
+  bool nofail = false;
+  auto re = translate_fail2ban_regex("", f->failregex[0].text, &nofail);
+  BOOST_REQUIRE_MESSAGE(re.ok(), (re.ok() ? std::string() : re.error().message));
+  std::map<std::string, std::string> fields;
+  BOOST_TEST(full_match(*re, "bad login for bob from 192.0.2.7", &fields));  // syslog message
+  BOOST_TEST(fields["user"] == "bob");
+  BOOST_TEST(fields["src_ip"] == "192.0.2.7");
+  BOOST_TEST(
+      full_match(*re, "2024-01-02 10:11:12 bad login for bob from 2001:db8::1"));  // file line
+  BOOST_TEST(!full_match(*re, "good login for bob from 192.0.2.7"));
+}
+
+BOOST_AUTO_TEST_CASE(prefregex_content_takes_the_failregex) {
+  bool nofail = false;
+  auto re =
+      translate_fail2ban_regex("^\\[\\]\\s*<F-CONTENT>.+</F-CONTENT>$", "^denied <HOST>", &nofail);
+  BOOST_REQUIRE_MESSAGE(re.ok(), (re.ok() ? std::string() : re.error().message));
+  BOOST_TEST(full_match(*re, "[] denied 192.0.2.1 and more"));
+  BOOST_TEST(full_match(*re, "[Sun Jun 09 07:57:47 2013] denied 192.0.2.1"));  // date left in
+  BOOST_TEST(
+      !full_match(*re, "[] not denied 192.0.2.1"));  // the failregex is anchored in the content
+}
+
+BOOST_AUTO_TEST_CASE(nofail_regex_is_flagged) {
+  bool nofail = false;
+  auto re = translate_fail2ban_regex("", "^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>", &nofail);
+  BOOST_REQUIRE(re.ok());
+  BOOST_TEST(nofail);
+}
+
+BOOST_AUTO_TEST_CASE(syntax_error_names_file_and_line) {
+  TempDir dir("f2b");
+  write(dir / "bad.conf", "[Definition]\nfailregex = ^x <HOST>\nthis is not an option\n");
+  auto f = read_fail2ban_filter((dir / "bad.conf").string(), {});
+  BOOST_REQUIRE(!f.ok());
+  BOOST_TEST(f.error().message.find("bad.conf:3: syntax error") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(missing_include_is_an_error_but_a_missing_local_is_not) {
+  TempDir dir("f2b");
+  write(dir / "a.conf", "[INCLUDES]\nafter = a-extra.local\n[Definition]\nfailregex = ^x <HOST>\n");
+  BOOST_TEST(read_fail2ban_filter((dir / "a.conf").string(), {}).ok());
+  write(dir / "b.conf", "[INCLUDES]\nbefore = nowhere.conf\n[Definition]\nfailregex = ^x <HOST>\n");
+  auto f = read_fail2ban_filter((dir / "b.conf").string(), {});
+  BOOST_REQUIRE(!f.ok());
+  BOOST_TEST(f.error().message.find("b.conf:2: include 'nowhere.conf' not found") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(circular_include_is_an_error) {
+  TempDir dir("f2b");
+  write(dir / "a.conf", "[INCLUDES]\nbefore = b.conf\n[Definition]\nfailregex = ^x <HOST>\n");
+  write(dir / "b.conf", "[INCLUDES]\nbefore = a.conf\n");
+  auto f = read_fail2ban_filter((dir / "a.conf").string(), {});
+  BOOST_REQUIRE(!f.ok());
+  BOOST_TEST(f.error().message.find("circular include") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(undefined_option_names_where_it_is_used) {
+  TempDir dir("f2b");
+  write(dir / "u.conf", "[Definition]\nfailregex = ^%(nope)s <HOST>\n");
+  auto f = read_fail2ban_filter((dir / "u.conf").string(), {});
+  BOOST_REQUIRE(!f.ok());
+  BOOST_TEST(f.error().message.find("u.conf:2: option 'nope' is not defined") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(mode_option_selects_the_regexes_of_that_mode) {
+  TempDir dir("f2b");
+  write(dir / "m.conf",
+        "[Definition]\nmode = normal\nfr-normal = ^a <HOST>\nfr-extra = ^a <HOST>\n  ^b <HOST>\n"
+        "failregex = <fr-<mode>>\n");
+  auto normal = read_fail2ban_filter((dir / "m.conf").string(), {});
+  auto extra = read_fail2ban_filter((dir / "m.conf").string(), {{"mode", "extra"}});
+  BOOST_REQUIRE(normal.ok() && extra.ok());
+  BOOST_TEST(normal->failregex.size() == 1u);
+  BOOST_TEST(extra->failregex.size() == 2u);
+  BOOST_TEST(extra->failregex[1].line == 5);
+}
+
+BOOST_AUTO_TEST_CASE(python_constructs_without_re2_equivalent_are_refused_with_reason) {
+  for (const char* re : {"a(?!b)", "(?<=x)y", "(a)\\1", "(?P<n>a)(?P=n)", "(?(1)a|b)", "a*+"}) {
+    auto r = python_regex_to_re2(re);
+    BOOST_TEST_INFO(re);
+    BOOST_TEST(!r.ok());
+  }
+  BOOST_TEST(python_regex_to_re2("a{,3}\\Z").value() == "a{0,3}\\z");
+  BOOST_TEST(python_regex_to_re2("(?<user>x)").value() == "(?P<user>x)");
+}
+
+BOOST_AUTO_TEST_CASE(import_is_byte_identical_on_rerun_and_reports_refusals) {
+  TempDir dir("f2b");
+  write(dir / "r.conf", "[Definition]\nfailregex = ^ok <HOST>\n            ^bad (?!x)<HOST>\n");
+  Fail2banImportOptions o;
+  auto a = import_fail2ban_filter((dir / "r.conf").string(), o);
+  auto b = import_fail2ban_filter((dir / "r.conf").string(), o);
+  BOOST_REQUIRE(a.ok() && b.ok());
+  BOOST_TEST(a->yaml == b->yaml);
+  BOOST_TEST(a->imported == 1);
+  BOOST_TEST(a->refused == 1);
+  BOOST_REQUIRE(!a->notes.empty());
+  BOOST_TEST(a->notes[0].line == 3);
+  BOOST_TEST(a->yaml.find("count: 5") != std::string::npos);
+  BOOST_TEST(a->yaml.find("window: 10m") != std::string::npos);
+  BOOST_TEST(a->yaml.find("group_by: [src_ip]") != std::string::npos);
+}
