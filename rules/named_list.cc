@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "core/text.h"
+
 namespace wardsoc {
 
 namespace {
@@ -99,10 +101,7 @@ NamedList read_named_list(std::string_view text, std::string_view file, LoadRepo
     all += n;
     all += '\n';
   }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx",
-                static_cast<unsigned long long>(XXH3_64bits(all.data(), all.size())));
-  list.hash = buf;
+  list.hash = xxh3_hex(all);
   return list;
 }
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/text.h"
 #include "rules/pattern_syntax.h"
 
 namespace wardsoc {
@@ -285,12 +286,6 @@ Layout layout(const std::vector<Candidate>& candidates, size_t keys) {
   return l;
 }
 
-std::string hex64(uint64_t h) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return std::string(buf, 16);
-}
-
 // Everything the databases depend on: the library and the CPU it tunes for, every
 // candidate's text, flags and databases at its starting stage.
 std::string cache_key(const std::vector<Candidate>& candidates, size_t keys) {
@@ -308,7 +303,7 @@ std::string cache_key(const std::vector<Candidate>& candidates, size_t keys) {
     const std::string& text = stage_text(c);
     k += " " + std::to_string(text.size()) + ":" + text + "\n";
   }
-  return hex64(XXH3_64bits(k.data(), k.size()));
+  return xxh3_hex(k);
 }
 
 void put_u32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/text.h"
 #include "rules/rule_checker.h"
 #include "rules/rule_reader.h"
 
@@ -17,14 +18,6 @@ namespace wardsoc {
 namespace {
 
 constexpr size_t kErrorsInSummary = 3;
-
-std::string hex64(uint64_t h) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return std::string(buf, 16);
-}
-
-std::string hash_hex(std::string_view text) { return hex64(XXH3_64bits(text.data(), text.size())); }
 
 Error summarise(const LoadReport& report) {
   std::string msg = std::to_string(report.error_count()) + " error(s) in rules";
@@ -185,7 +178,7 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::LoadFromSources(
   }
   for (uint32_t i = 0; i < rules.size(); ++i) {
     Rule& r = rules[i];
-    r.version = hash_hex(r.canonical_text());
+    r.version = xxh3_hex(r.canonical_text());
     all_versions += r.version;
     all_versions += '\n';
     set->by_id_.emplace(r.id, i);
@@ -200,7 +193,7 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::LoadFromSources(
     }
     if (always) set->always_units_.push_back(u);
   }
-  set->version_ = hash_hex(all_versions);
+  set->version_ = xxh3_hex(all_versions);
   set->rules_ = std::move(rules);
   set->lists_ = std::move(lists);
   set->files_ = std::move(files);

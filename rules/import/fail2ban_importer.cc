@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/text.h"
 #include "rules/import/python_regex.h"
 
 namespace wardsoc {
@@ -46,8 +47,7 @@ std::string unique_name(TagContext* ctx, const std::string& base) {
 }
 
 std::string field_for(std::string tag) {
-  for (auto& c : tag)
-    c = c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : tag) c = c == '-' ? '_' : ascii_lower(c);
   if (tag == "id") return "fid";
   if (tag == "host" || tag == "ip4" || tag == "ip6" || tag == "dns" || tag == "addr")
     return "src_ip";
@@ -259,7 +259,7 @@ std::string one_line(std::string s) {
 
 std::string sanitize_id(std::string s) {
   for (auto& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    c = ascii_lower(c);
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') c = '_';
   }
   return s;
