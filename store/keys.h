@@ -89,6 +89,7 @@ inline constexpr std::string_view family_name(Family f) {
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 inline constexpr std::string_view kOutboxAckedPrefix = std::string_view("outbox_acked\0", 13);
 inline constexpr std::string_view kRuleSetPrefix = std::string_view("rule_set\0", 9);
+inline constexpr std::string_view kSinkHealthPrefix = std::string_view("sink_health\0", 12);
 
 // Fixed-width big-endian integers: bytewise order equals numeric order.
 void put_be32(std::string* out, uint32_t v);

@@ -6,6 +6,8 @@
 #include <charconv>
 
 #include "core/time.h"
+#include "store/maintenance.h"
+#include "store/store_stats.h"
 
 namespace wardsoc {
 
