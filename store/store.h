@@ -250,6 +250,22 @@ class Store {
   // (nullptr: it had none) to `after`; returns how many entries it puts or deletes.
   size_t move_index_entries(const Incident* before, const Incident& after, OrderedBatch* batch);
   Status load_titles_and_audit();
+
+  // The steps of commit() (store_commit.cc).
+  struct TouchedIncident;
+  struct CommitPlan;
+  static Status validate(const CommitBatch& batch);
+  Status check_can_write();  // under the writer lock: no earlier failure, enough space
+  Result<CommitPlan> load_touched(std::span<const IncidentChange> changes);
+  void plan_changes(const CommitBatch& batch, int64_t now_us, CommitPlan* plan);
+  void add_opening(const Incident& incident, int64_t now_us, CommitPlan* plan);
+  Status write_and_publish(const CommitBatch& batch, CommitPlan* plan, uint64_t* ticket);
+
+  // Lifecycle writes shared by commit() and transition() (store_lifecycle.cc).
+  std::optional<uint32_t> last_history_seq(std::string_view incident_id) const;
+  // The history and audit entries of a reopen (the policy is lifecycle.h's).
+  void add_reopen(std::string_view incident_id, uint64_t more_events, int64_t now_us,
+                  OrderedBatch* batch);
   Status check_free_space();  // under the writer lock: options.min_free_bytes
   void background_loop();
 

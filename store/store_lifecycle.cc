@@ -1,4 +1,6 @@
-// Store: the incident lifecycle (transition, history) and the audit log.
+// Store: the incident lifecycle as the store writes it — transitions people make, the
+// reopen that new activity causes (the policy itself is in lifecycle.cc), the history of
+// each incident and the audit log.
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
@@ -52,17 +54,8 @@ Result<Incident> Store::transition(const TransitionRequest& req,
   next.status = req.to;
   next.updated_us = now;
 
-  uint32_t seq = 0;
-  {
-    std::unique_ptr<rocksdb::Iterator> it(
-        core_->db->NewIterator(rocksdb::ReadOptions(), core_->family(Family::kHistory)));
-    it->SeekForPrev(slice(keys::history_key(req.id, UINT32_MAX)));
-    std::string_view hid;
-    uint32_t last = 0;
-    if (it->Valid() && keys::parse_history_key(view(it->key()), &hid, &last) && hid == req.id) {
-      seq = last + 1;
-    }
-  }
+  const std::optional<uint32_t> last = last_history_seq(req.id);
+  const uint32_t seq = last ? *last + 1 : 0;
   HistoryEntry h;
   h.seq = seq;
   h.time_us = now;
@@ -114,6 +107,33 @@ Result<Incident> Store::transition(const TransitionRequest& req,
   core_->counters.index_writes.fetch_add(index_writes, std::memory_order_relaxed);
   spdlog::info("incident {} {} (by {})", req.id, a.detail, req.actor);
   return next;
+}
+
+std::optional<uint32_t> Store::last_history_seq(std::string_view id) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      core_->db->NewIterator(rocksdb::ReadOptions(), core_->family(Family::kHistory)));
+  it->SeekForPrev(slice(keys::history_key(id, UINT32_MAX)));
+  std::string_view hid;
+  uint32_t last = 0;
+  if (it->Valid() && keys::parse_history_key(view(it->key()), &hid, &last) && hid == id) {
+    return last;
+  }
+  return std::nullopt;
+}
+
+void Store::add_reopen(std::string_view id, uint64_t more_events, int64_t now,
+                       OrderedBatch* batch) {
+  const HistoryEntry h = reopen_entry(last_history_seq(id).value_or(0) + 1, more_events, now);
+  batch->put(core_->family(Family::kHistory), slice(keys::history_key(id, h.seq)),
+             slice(encode_history(h)));
+  AuditEntry a;
+  a.seq = core_->next_audit_seq();
+  a.time_us = now;
+  a.actor = h.actor;
+  a.action = "reopen";
+  a.incident = std::string(id);
+  a.detail = "resolved -> new: " + h.note;
+  batch->put(core_->family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
 }
 
 Result<std::vector<HistoryEntry>> Store::history(std::string_view incident_id) const {
