@@ -24,7 +24,6 @@
 // when a commit is safe from power loss — acknowledge input positions only then.
 // Transitions, backups and retention are always fsynced. Acks and dead-lettering are
 // not: losing one only makes the forwarder deliver those entries again (at least once).
-// tests/store/store_power_cut_test.cc proves both modes by dropping unsynced writes.
 //
 // Thread safety: every method of the Store and of its units may be called from any
 // thread at any time. commit(), transition(), retention and repair are serialised on
