@@ -10,7 +10,9 @@
 #include "app/api/incident_json.h"
 #include "app/commands.h"
 #include "core/time.h"
+#include "store/maintenance.h"
 #include "store/store.h"
+#include "store/store_stats.h"
 
 namespace wardsoc {
 
@@ -58,7 +60,7 @@ int cmd_db_stats(const DbOptions& opts) {
   if (direct) {
     auto store = Store::OpenReadOnly(t->db_path);
     if (!store) return fail("stats", store.error());
-    auto s = (*store)->stats();
+    auto s = (*store)->stats().scan();
     if (!s) return fail("stats", s.error());
     st = store_stats_to_json(*s);
     st["path"] = t->db_path;
@@ -118,7 +120,7 @@ int cmd_db_backup(const DbOptions& opts) {
     so.path = t->db_path;
     auto store = Store::Open(so);
     if (!store) return fail("backup", store.error());
-    auto b = (*store)->backup(dir, default_actor(), opts.keep);
+    auto b = (*store)->maintenance().backup(dir, default_actor(), opts.keep);
     if (!b) return fail("backup", b.error());
     info = json{{"id", b->id},
                 {"time", format_rfc3339_utc(b->time_us)},
@@ -146,7 +148,7 @@ int cmd_db_restore(const DbOptions& opts) {
                                                   ") is running on " + t->db_path +
                                                   ": stop it before restoring"));
   }
-  auto r = Store::restore(opts.dir, t->db_path, opts.id);
+  auto r = Maintenance::restore(opts.dir, t->db_path, opts.id);
   if (!r) return fail("restore", r.error());
   {
     StoreOptions so;
@@ -182,7 +184,7 @@ int cmd_db_verify(const DbOptions& opts) {
       store = Store::OpenReadOnly(t->db_path);
     }
     if (!store) return fail("verify", store.error());
-    auto r = (*store)->verify(opts.repair);
+    auto r = (*store)->maintenance().verify(opts.repair);
     if (!r) return fail("verify", r.error());
     report = verify_report_to_json(*r);
   }

@@ -28,6 +28,7 @@
 #include "detect/rule_tests.h"
 #include "ingest/syslog_parser.h"
 #include "rules/rule_set.h"
+#include "store/rule_set_log.h"
 #include "store/store.h"
 
 namespace wardsoc {
@@ -483,7 +484,7 @@ int cmd_rules_stats(const RulesStatsOptions& opts) {
   std::sort(counters.begin(), counters.end(), [](const RuleCounters& a, const RuleCounters& b) {
     return a.matches != b.matches ? a.matches > b.matches : a.rule_id < b.rule_id;
   });
-  auto history = (*store)->rule_set_records(opts.history);
+  auto history = (*store)->rule_sets().newest(opts.history);
   if (opts.json) {
     json rules = json::array();
     for (const RuleCounters& c : counters) {
@@ -564,7 +565,7 @@ int cmd_rules_reload(const RulesReloadOptions& opts) {
   auto last_seq = [&]() -> Result<uint64_t> {
     auto store = Store::OpenReadOnly(db);
     if (!store.ok()) return std::move(store).error();
-    auto recs = (*store)->rule_set_records(1);
+    auto recs = (*store)->rule_sets().newest(1);
     if (!recs.ok()) return std::move(recs).error();
     return recs->empty() ? uint64_t{0} : recs->front().seq;
   };
@@ -586,7 +587,7 @@ int cmd_rules_reload(const RulesReloadOptions& opts) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto store = Store::OpenReadOnly(db);
     if (!store.ok()) continue;  // the writer may be mid-flush; try again
-    auto recs = (*store)->rule_set_records(8);
+    auto recs = (*store)->rule_sets().newest(8);
     if (!recs.ok()) continue;
     const RuleSetRecord* mine = nullptr;
     for (const RuleSetRecord& r : *recs) {

@@ -13,7 +13,9 @@
 #include "app/config.h"
 #include "connectors/alert_json.h"
 #include "core/time.h"
+#include "store/outbox_queue.h"
 #include "store/store.h"
+#include "store/store_stats.h"
 
 namespace wardsoc {
 
@@ -108,12 +110,12 @@ int cmd_sinks_status(const SinksOptions& opts) {
     std::fprintf(stderr, "wardsoc sinks status: %s\n", store.error().message.c_str());
     return kExitUsage;
   }
-  auto health = (*store)->sink_health();
+  auto health = (*store)->outbox().health();
   if (!health.ok()) {
     std::fprintf(stderr, "wardsoc sinks status: %s\n", health.error().message.c_str());
     return kExitFailure;
   }
-  const StoreGauges gauges = (*store)->gauges();
+  const StoreGauges gauges = (*store)->stats().gauges();
 
   // Configured sinks first, in config order; then queues the store holds for sinks the
   // configuration no longer names (their alerts wait there until the sink comes back).
@@ -140,10 +142,10 @@ int cmd_sinks_status(const SinksOptions& opts) {
   for (auto& r : rows) {
     if (auto q = gauges.outbox.find(r.name); q != gauges.outbox.end()) r.queued = q->second;
     if (r.queued > 0) {
-      auto first = (*store)->read_outbox(r.name, 1);
+      auto first = (*store)->outbox().read(r.name, 1);
       if (first.ok() && !first->empty()) r.oldest_us = first->front().enqueued_us;
     }
-    if (auto d = (*store)->dead_letter_count(r.name); d.ok()) r.dead = *d;
+    if (auto d = (*store)->outbox().dead_letter_count(r.name); d.ok()) r.dead = *d;
     if (auto h = health->find(r.name); h != health->end()) {
       r.health = Json::parse(h->second, nullptr, /*allow_exceptions=*/false);
       if (r.health.is_discarded()) r.health = Json();
@@ -202,16 +204,16 @@ int cmd_sinks_dead_letters(const SinksOptions& opts) {
   }
   // A sink name that is neither configured nor known to the store is a typo: say so
   // rather than report it empty.
-  const auto total = (*store)->dead_letter_count(opts.sink);
+  const auto total = (*store)->outbox().dead_letter_count(opts.sink);
   if (total.ok() && *total == 0) {
     std::set<std::string> known;
     if (auto sinks = configured_sinks(opts.where); sinks.ok()) {
       for (const auto& s : *sinks) known.insert(sink_name(s));
     }
-    if (auto health = (*store)->sink_health(); health.ok()) {
+    if (auto health = (*store)->outbox().health(); health.ok()) {
       for (const auto& [name, record] : *health) known.insert(name);
     }
-    for (const auto& [name, queued] : (*store)->gauges().outbox) known.insert(name);
+    for (const auto& [name, queued] : (*store)->stats().gauges().outbox) known.insert(name);
     if (!known.count(opts.sink)) {
       std::string names;
       for (const auto& n : known) names += (names.empty() ? "" : ", ") + n;
@@ -220,7 +222,7 @@ int cmd_sinks_dead_letters(const SinksOptions& opts) {
       return kExitUsage;
     }
   }
-  auto dead = (*store)->dead_letters(opts.sink, opts.limit);
+  auto dead = (*store)->outbox().dead_letters(opts.sink, opts.limit);
   if (!dead.ok()) {
     std::fprintf(stderr, "wardsoc sinks dead-letters: %s\n", dead.error().message.c_str());
     return kExitFailure;

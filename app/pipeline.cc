@@ -12,6 +12,7 @@
 #include "core/thread_name.h"
 #include "core/time.h"
 #include "ingest/input_factory.h"
+#include "store/rule_set_log.h"
 
 namespace wardsoc {
 
@@ -136,7 +137,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
     auto sink = make_sink(s_cfg, sink_context);
     if (!sink.ok()) return std::move(sink).error().with_context("sink '" + sink_name(s_cfg) + "'");
     p->forwarders_.push_back(std::make_unique<Forwarder>(
-        *p->store_, std::move(*sink), ForwarderOptions::From(sink_common(s_cfg))));
+        p->store_->outbox(), std::move(*sink), ForwarderOptions::From(sink_common(s_cfg))));
   }
   return p;
 }
@@ -530,7 +531,7 @@ void Pipeline::record_rule_set(const char* trigger, const RuleSet* accepted,
   r.warnings = report.warning_count();
   r.diagnostics = report.to_string();
   r.pid = static_cast<int64_t>(::getpid());
-  auto seq = store_->record_rule_set(r);
+  auto seq = store_->rule_sets().record(r);
   if (!seq.ok()) spdlog::warn("cannot record the rule set in the store: {}", seq.error().message);
 }
 

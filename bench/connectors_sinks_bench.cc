@@ -46,7 +46,9 @@
 #include "connectors/syslog/syslog_sink.h"
 #include "connectors/webhook/webhook_sink.h"
 #include "core/time.h"
+#include "store/outbox_queue.h"
 #include "store/store.h"
+#include "store/store_stats.h"
 
 using namespace wardsoc;
 using wardsoc::bench::Clock;
@@ -454,7 +456,7 @@ double drain_rate(Env& env, const SinkConfig& config, int backlog, double* bytes
     if (!(*store)->commit(changes, {}, {}, sinks)) std::exit(1);
   }
   if (bytes_per_alert != nullptr) {
-    const auto g = (*store)->gauges();
+    const auto g = (*store)->stats().gauges();
     auto it = g.family_bytes.find("outbox");
     *bytes_per_alert = it == g.family_bytes.end() ? 0 : static_cast<double>(it->second) / backlog;
   }
@@ -467,12 +469,12 @@ double drain_rate(Env& env, const SinkConfig& config, int backlog, double* bytes
   };
   auto sink = make_sink(config, ctx);
   if (!sink) std::exit(1);
-  Forwarder forwarder(**store, std::move(sink).value(),
+  Forwarder forwarder((*store)->outbox(), std::move(sink).value(),
                       ForwarderOptions::From(sink_common(config)));
   const auto t0 = Clock::now();
   const auto r = forwarder.drain(std::chrono::minutes(10));
   const double secs = seconds(t0, Clock::now());
-  if (!r.ok() || (*store)->outbox_size(sink_name(config)) != 0) {
+  if (!r.ok() || (*store)->outbox().size(sink_name(config)) != 0) {
     std::fprintf(stderr, "bench: drain of %s failed: %s\n", sink_name(config).c_str(),
                  r.ok() ? "outbox not empty" : r.error().message.c_str());
     std::exit(1);

@@ -12,7 +12,9 @@
 #include <functional>
 
 #include "bench/store_bench_util.h"
+#include "store/outbox_queue.h"
 #include "store/store.h"
+#include "store/store_stats.h"
 
 using namespace wardsoc;
 using namespace wardsoc::bench;
@@ -70,7 +72,7 @@ int main(int argc, char** argv) {
         return 1;
       }
       // The SOC took them: keep the outbox empty as a running system would.
-      (void)store->ack_outbox("soc-file", n + changes.size());
+      (void)store->outbox().ack("soc-file", n + changes.size());
     }
     std::printf("loaded %llu incidents in %.1f s (%.0f/s)\n",
                 static_cast<unsigned long long>(o.incidents), seconds_since(t0),
@@ -93,7 +95,7 @@ int main(int argc, char** argv) {
   so.path = o.dir;
   auto store = std::move(Store::Open(so)).value();
   {
-    auto st = store->stats();
+    auto st = store->stats().scan();
     std::printf("store: %llu incidents, %.2f GiB on disk\n",
                 static_cast<unsigned long long>(st->incidents),
                 static_cast<double>(st->disk_bytes) / (1u << 30));

@@ -9,6 +9,7 @@
 
 #include "core/thread_name.h"
 #include "core/time.h"
+#include "store/outbox_queue.h"
 
 namespace wardsoc {
 
@@ -71,8 +72,8 @@ std::string_view outbox_level_name(OutboxLevel level) {
   return "ok";
 }
 
-Forwarder::Forwarder(Store& store, std::unique_ptr<Sink> sink, ForwarderOptions options)
-    : store_(store),
+Forwarder::Forwarder(OutboxQueues& outboxes, std::unique_ptr<Sink> sink, ForwarderOptions options)
+    : outbox_(outboxes.sink(sink->name())),
       sink_(std::move(sink)),
       options_(checked(std::move(options))),
       rng_(std::random_device{}()) {}
@@ -102,7 +103,7 @@ void Forwarder::stop() {
   }
   cv_.notify_all();
   sink_->interrupt(true);
-  store_.wake_outbox_waiters();
+  outbox_.wake_waiters();
   thread_.join();
   stopping_.store(false, std::memory_order_release);
   sink_->interrupt(false);
@@ -118,7 +119,7 @@ ForwarderStats Forwarder::stats() const {
   s.rejected = rejected_.load();
   s.store_errors = store_errors_.load();
   s.outages = outages_.load();
-  s.queued = store_.outbox_size(sink_->name());
+  s.queued = outbox_.size();
   s.max_entries = options_.outbox.max_entries;
   s.warn_entries = options_.outbox.warn_entries;
   s.holding_inputs = holding_.load();
@@ -132,7 +133,7 @@ ForwarderStats Forwarder::stats() const {
 }
 
 OutboxLevel Forwarder::check_outbox() {
-  const uint64_t queued = store_.outbox_size(sink_->name());
+  const uint64_t queued = outbox_.size();
   const OutboxLimits& limits = options_.outbox;
   std::lock_guard lock(mu_);
   const OutboxLevel before = level_;
@@ -188,10 +189,7 @@ void Forwarder::persist_health(std::string_view state) {
                       {"max_entries", options_.outbox.max_entries},
                       {"warn_entries", options_.outbox.warn_entries},
                       {"when_full", outbox_full_policy_name(options_.outbox.when_full)}};
-  if (!store_
-           .put_sink_health(sink_->name(),
-                            j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
-           .ok()) {
+  if (!outbox_.put_health(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).ok()) {
     store_errors_.fetch_add(1);
   }
   health_written_ = std::chrono::steady_clock::now();
@@ -201,7 +199,7 @@ void Forwarder::persist_health(std::string_view state) {
 
 Forwarder::Step Forwarder::step(Error* error) {
   const std::string& name = sink_->name();
-  auto read = store_.read_outbox(name, options_.batch);
+  auto read = outbox_.read(options_.batch);
   if (!read) {
     *error = std::move(read).error().with_context("reading the outbox");
     return Step::kStoreFailed;
@@ -223,7 +221,7 @@ Forwarder::Step Forwarder::step(Error* error) {
   const uint64_t last_seq = entries.back().seq;
   if (position.empty()) {
     // Nothing for this sink: the whole batch is acked without a delivery.
-    if (auto ack = store_.ack_outbox(name, last_seq); !ack) {
+    if (auto ack = outbox_.ack(last_seq); !ack) {
       *error = std::move(ack).error().with_context("acking filtered entries");
       return Step::kStoreFailed;
     }
@@ -253,7 +251,7 @@ Forwarder::Step Forwarder::step(Error* error) {
   // and the excluded ones among them.
   const size_t first_kept = accepted == selected.size() ? seqs.size() : position[accepted];
   if (first_kept > 0) {
-    if (auto ack = store_.ack_outbox(name, seqs[first_kept - 1]); !ack) {
+    if (auto ack = outbox_.ack(seqs[first_kept - 1]); !ack) {
       // Not acked: the sink will see these entries again, which it must tolerate.
       *error = std::move(ack).error().with_context("acking delivered entries");
       return Step::kStoreFailed;
@@ -283,7 +281,7 @@ Forwarder::Step Forwarder::step(Error* error) {
           "forwarder {}: the sink rejected incident {} (rule {}, outbox seq {}): {}; moved to "
           "the dead letters (see `wardsoc sinks dead-letters {}`)",
           name, bad.incident.id, bad.incident.rule_id, bad.seq, reason, name);
-      if (auto dl = store_.dead_letter(name, bad, reason); !dl) {
+      if (auto dl = outbox_.dead_letter(bad, reason); !dl) {
         *error = std::move(dl).error().with_context("moving a rejected entry to the dead letters");
         return Step::kStoreFailed;
       }
@@ -329,7 +327,7 @@ std::chrono::milliseconds Forwarder::note_failure(Step step, const Error& error)
     failing_since_us_ = now_us();
     outage_start_ = std::chrono::steady_clock::now();
     outages_.fetch_add(1);
-    const uint64_t queued = store_.outbox_size(sink_->name());
+    const uint64_t queued = outbox_.size();
     if (step == Step::kSinkFailed) {
       spdlog::warn(
           "forwarder {}: sink unavailable, {} alerts kept in the outbox and retried with "
@@ -354,7 +352,7 @@ void Forwarder::run() {
   while (!stopping()) {
     // The generation is read before the outbox so that a commit landing between the
     // read and the wait still wakes us.
-    const uint64_t generation = store_.outbox_generation();
+    const uint64_t generation = outbox_.generation();
     Error error;
     const Step s = step(&error);
     switch (s) {
@@ -362,7 +360,7 @@ void Forwarder::run() {
         note_success();
         // stop() sets the flag before it bumps the generation: if we read the bumped
         // generation above, we see the flag here and do not sleep through the stop.
-        if (!stopping()) store_.wait_outbox(generation, kIdleWait);
+        if (!stopping()) outbox_.wait(generation, kIdleWait);
         break;
       case Step::kProgress:
         note_success();
@@ -387,13 +385,13 @@ Status Forwarder::drain(std::chrono::milliseconds timeout) {
 
   if (thread_.joinable()) {
     std::unique_lock lock(mu_);
-    while (store_.outbox_size(name) > 0) {
+    while (outbox_.size() > 0) {
       const auto now = std::chrono::steady_clock::now();
       if (now >= deadline) {
-        return Error(Errc::kUnavailable,
-                     "sink " + name + ": " + std::to_string(store_.outbox_size(name)) +
-                         " entries still queued after " + std::to_string(timeout.count()) + "ms" +
-                         (last_error_.empty() ? "" : ": " + last_error_));
+        return Error(Errc::kUnavailable, "sink " + name + ": " + std::to_string(outbox_.size()) +
+                                             " entries still queued after " +
+                                             std::to_string(timeout.count()) + "ms" +
+                                             (last_error_.empty() ? "" : ": " + last_error_));
       }
       cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(kDrainPoll, deadline - now));
     }
@@ -418,8 +416,7 @@ Status Forwarder::drain(std::chrono::milliseconds timeout) {
     }
     const auto delay = note_failure(s, error);
     if (std::chrono::steady_clock::now() + delay >= deadline) {
-      return Error(Errc::kUnavailable, "sink " + name + ": " +
-                                           std::to_string(store_.outbox_size(name)) +
+      return Error(Errc::kUnavailable, "sink " + name + ": " + std::to_string(outbox_.size()) +
                                            " entries still queued: " + error.message);
     }
     std::this_thread::sleep_for(delay);

@@ -14,8 +14,8 @@
 // changes, so `wardsoc sinks status` can show it from a read-only store.
 //
 // Thread safety: start(), stop() and drain() are for the owning thread; stats(),
-// check_outbox() and holds_inputs() may be called from any thread. The Store must
-// outlive the Forwarder.
+// check_outbox() and holds_inputs() may be called from any thread. The forwarder sees
+// only its sink's outbox queue (store/outbox_queue.h), whose Store must outlive it.
 #pragma once
 
 #include <atomic>
@@ -31,7 +31,7 @@
 #include "connectors/sink.h"
 #include "connectors/sink_common.h"
 #include "core/result.h"
-#include "store/store.h"
+#include "store/outbox_queue.h"
 
 namespace wardsoc {
 
@@ -69,7 +69,8 @@ struct ForwarderStats {
 
 class Forwarder {
  public:
-  Forwarder(Store& store, std::unique_ptr<Sink> sink, ForwarderOptions options = {});
+  // Delivers the queue of `outboxes` named after the sink (Sink::name()).
+  Forwarder(OutboxQueues& outboxes, std::unique_ptr<Sink> sink, ForwarderOptions options = {});
   ~Forwarder();  // stop()
   Forwarder(const Forwarder&) = delete;
   Forwarder& operator=(const Forwarder&) = delete;
@@ -110,7 +111,7 @@ class Forwarder {
   // Writes the sink's state to the store (advisory; failures are only counted).
   void persist_health(std::string_view state);
 
-  Store& store_;
+  SinkOutbox outbox_;  // this sink's queue
   const std::unique_ptr<Sink> sink_;
   const ForwarderOptions options_;
   std::thread thread_;

@@ -6,23 +6,31 @@
 // rejects names that do) and end in fixed-width big-endian integers, so RocksDB's
 // bytewise order is the order we want to iterate in.
 //
-//   family       key                               value
-//   -----------  --------------------------------  -----------------------------------
-//   meta         "schema_version"                  decimal text, e.g. "1"
-//                "outbox_acked" \0 sink            u64 BE: last acked outbox seq
-//                "rule_set" \0 u64 BE seq          rule-set load record JSON {"v":1,...}
-//   incidents    id                                incident JSON {"v":1,...}
-//   evidence     id \0 u32 BE seq                  evidence JSON {"v":1,...}
-//   idx_time     u64 BE ~biased(last_seen_us), id  u8 severity, u8 status, rule_id
-//   outbox       sink \0 u64 BE seq                {"v":1,"kind","enqueued_us","incident"}
-//   dead_letter  sink \0 u64 BE seq (outbox seq)   {"v":1,"reason","dead_lettered_us","entry"}
-//   checkpoints  input name \0 stream              u64 BE position
-//   state        opaque (detect's layout)          opaque (detect's encoding)
-//   idx          u8 dim, dim value, u64 BE ~biased(last_seen_us), id     summary
-//   history      id \0 u32 BE seq {"v":1,"seq","time_us","actor","from","to","note"} audit u64 BE
-//   seq                        {"v":1,"seq","time_us","actor","action",...} counts       u8 dim,
-//   u64 BE biased(hour_us), dim value   u64 LE count (merge: add) titles       rule_id \0 title \0
-//   title_vi       empty
+// clang-format off
+//   family       key                                      value
+//   -----------  ---------------------------------------  ----------------------------------
+//   meta         "schema_version"                         decimal text, e.g. "2"
+//                "outbox_acked" \0 sink                   u64 BE: last acked outbox seq
+//                "rule_set" \0 u64 BE seq                 rule-set load record JSON {"v":1,...}
+//                "sink_health" \0 sink                    the sink's health record (opaque JSON)
+//   incidents    id                                       incident JSON {"v":1,...}
+//   evidence     id \0 u32 BE seq                         evidence JSON {"v":1,...}
+//   idx_time     u64 BE ~biased(last_seen_us), id         summary
+//   outbox       sink \0 u64 BE seq                       {"v":1,"kind","enqueued_us","incident"}
+//   dead_letter  sink \0 u64 BE seq (outbox seq)          {"v":1,"reason","dead_lettered_us","entry"}
+//   checkpoints  input name \0 stream                     u64 BE position
+//   state        opaque (detect's layout)                 opaque (detect's encoding)
+//   idx          u8 dim, dim value, u64 BE ~biased(last_seen_us), id   summary
+//   history      id \0 u32 BE seq                         {"v":1,"seq","time_us","actor","from","to","note"}
+//   audit        u64 BE seq                               {"v":1,"seq","time_us","actor","action",...}
+//   counts       u8 dim, u64 BE biased(hour_us), value    u64 LE count (merge: add)
+//   titles       rule_id \0 title \0 title_vi             empty
+// clang-format on
+//
+// Every meta key prefix is a constant below (k...Prefix, kSchemaVersionKey): a new kind of
+// meta record adds its prefix there and a row here. What the next features keep (users,
+// sessions, a fuller audit log) belongs in families of their own, added as said at the end
+// of this comment, not under new meta prefixes: meta is for small records about the store.
 //
 // summary (the value of idx_time and idx entries): u8 severity, u8 status, u8 asset
 // class, then rule_id \0 site \0 asset — what list_incidents() filters on, so it skips
@@ -89,6 +97,7 @@ inline constexpr std::string_view family_name(Family f) {
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 inline constexpr std::string_view kOutboxAckedPrefix = std::string_view("outbox_acked\0", 13);
 inline constexpr std::string_view kRuleSetPrefix = std::string_view("rule_set\0", 9);
+inline constexpr std::string_view kSinkHealthPrefix = std::string_view("sink_health\0", 12);
 
 // Fixed-width big-endian integers: bytewise order equals numeric order.
 void put_be32(std::string* out, uint32_t v);

@@ -61,4 +61,38 @@ Status check_transition(IncidentStatus from, const TransitionRequest& r) {
   return ok_status();
 }
 
+ActivityOutcome status_after_activity(const Incident& stored, const Incident& snapshot) {
+  ActivityOutcome out;
+  out.status = stored.status;
+  // Only `resolved` comes back: `false_positive` stays so, whatever its counts do.
+  if (stored.status == IncidentStatus::kResolved &&
+      (snapshot.count > stored.count || snapshot.last_seen_us > stored.last_seen_us)) {
+    out.status = IncidentStatus::kNew;
+    out.reopened = true;
+    out.more_events = snapshot.count > stored.count ? snapshot.count - stored.count : 0;
+  }
+  return out;
+}
+
+HistoryEntry opening_entry(const Incident& incident, int64_t now_us) {
+  HistoryEntry h;
+  h.seq = 0;
+  h.time_us = now_us;
+  h.actor = std::string(kSystemActor);
+  h.to = IncidentStatus::kNew;
+  h.note = "opened by rule " + incident.rule_id;
+  return h;
+}
+
+HistoryEntry reopen_entry(uint32_t seq, uint64_t more_events, int64_t now_us) {
+  HistoryEntry h;
+  h.seq = seq;
+  h.time_us = now_us;
+  h.actor = std::string(kSystemActor);
+  h.from = IncidentStatus::kResolved;
+  h.to = IncidentStatus::kNew;
+  h.note = "reopened: " + std::to_string(more_events) + " more event(s) after it was resolved";
+  return h;
+}
+
 }  // namespace wardsoc

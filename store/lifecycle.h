@@ -71,4 +71,18 @@ bool is_terminal(IncidentStatus s);  // resolved, false_positive
 //   the actor is required; actor and note have length limits.
 Status check_transition(IncidentStatus from, const TransitionRequest& request);
 
+// The reopen policy (see the top of this file): the status an incident stored as
+// `stored` has once detect folds `snapshot` (its newer count and times) into it.
+struct ActivityOutcome {
+  IncidentStatus status = IncidentStatus::kNew;
+  bool reopened = false;     // resolved, and the snapshot brings new activity
+  uint64_t more_events = 0;  // the count it grew by (for the note)
+};
+ActivityOutcome status_after_activity(const Incident& stored, const Incident& snapshot);
+
+// The history entries wardsoc writes by itself: the opening of an incident (seq 0) and
+// a reopen (resolved -> new) with its note.
+HistoryEntry opening_entry(const Incident& incident, int64_t now_us);
+HistoryEntry reopen_entry(uint32_t seq, uint64_t more_events, int64_t now_us);
+
 }  // namespace wardsoc

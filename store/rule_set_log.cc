@@ -1,7 +1,7 @@
-// The rule-set versions log: one record per rule-set load of the running process (at start
-// and at every reload, accepted or rejected), in the meta family under
-// "rule_set" \0 u64 BE seq. Written rarely (a reload is an operator's act), read by
-// `wardsoc rules reload` (which waits for the record of its reload) and `rules stats`.
+// The rule-set versions log (rule_set_log.h). Written rarely (a reload is an operator's
+// act); records are JSON so that fields can be added without a schema change.
+#include "store/rule_set_log.h"
+
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 
@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "store/keys.h"
-#include "store/store.h"
 #include "store/store_internal.h"
 
 namespace wardsoc {
@@ -21,13 +20,6 @@ using store_detail::starts_with;
 using store_detail::view;
 
 namespace {
-
-// Records are appended by the thread that reloads and by the one that swaps rule sets;
-// the seq is read-modify-write, so appends take turns.
-std::mutex& append_mu() {
-  static std::mutex mu;
-  return mu;
-}
 
 std::string record_key(uint64_t seq) {
   std::string k(keys::kRuleSetPrefix);
@@ -75,35 +67,36 @@ Result<RuleSetRecord> decode(std::string_view key, std::string_view value) {
 
 }  // namespace
 
-Result<uint64_t> Store::record_rule_set(const RuleSetRecord& record) {
-  if (auto s = check_writable(); !s) return std::move(s).error();
-  std::lock_guard lock(append_mu());
+Result<uint64_t> RuleSetLog::record(const RuleSetRecord& record) {
+  if (auto s = db_.check_writable(); !s) return std::move(s).error();
+  // Records are appended by the thread that reloads and by the one that swaps rule sets.
+  std::lock_guard lock(append_mu_);
   uint64_t last = 0;
   {
     std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), family(keys::Family::kMeta)));
+        db_.db->NewIterator(rocksdb::ReadOptions(), db_.family(keys::Family::kMeta)));
     it->SeekForPrev(slice(record_key(UINT64_MAX)));
     if (it->Valid() && starts_with(view(it->key()), keys::kRuleSetPrefix) &&
         it->key().size() == keys::kRuleSetPrefix.size() + 8) {
       last = keys::get_be64(it->key().data() + keys::kRuleSetPrefix.size());
     }
     if (!it->status().ok())
-      return rocks_error(it->status(), "reading the rule-set log in " + path());
+      return rocks_error(it->status(), "reading the rule-set log in " + db_.path);
   }
   RuleSetRecord r = record;
   r.seq = last + 1;
   rocksdb::WriteOptions wo;
   wo.sync = true;  // `rules reload` waits for this record; it must survive a crash right after
   const std::string key = record_key(r.seq);
-  const rocksdb::Status s = db_->Put(wo, family(keys::Family::kMeta), slice(key), encode(r));
-  if (!s.ok()) return rocks_error(s, "writing the rule-set log in " + path());
+  const rocksdb::Status s = db_.db->Put(wo, db_.family(keys::Family::kMeta), slice(key), encode(r));
+  if (!s.ok()) return rocks_error(s, "writing the rule-set log in " + db_.path);
   return r.seq;
 }
 
-Result<std::vector<RuleSetRecord>> Store::rule_set_records(size_t max) const {
+Result<std::vector<RuleSetRecord>> RuleSetLog::newest(size_t max) const {
   std::vector<RuleSetRecord> out;
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), family(keys::Family::kMeta)));
+      db_.db->NewIterator(rocksdb::ReadOptions(), db_.family(keys::Family::kMeta)));
   for (it->SeekForPrev(slice(record_key(UINT64_MAX))); it->Valid() && out.size() < max;
        it->Prev()) {
     const std::string_view key = view(it->key());
@@ -112,7 +105,8 @@ Result<std::vector<RuleSetRecord>> Store::rule_set_records(size_t max) const {
     if (!r.ok()) return std::move(r).error();
     out.push_back(std::move(*r));
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading the rule-set log in " + path());
+  if (!it->status().ok())
+    return rocks_error(it->status(), "reading the rule-set log in " + db_.path);
   return out;
 }
 

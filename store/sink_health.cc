@@ -10,22 +10,22 @@
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 
-#include "store/store.h"
+#include "store/keys.h"
+#include "store/outbox_queue.h"
+#include "store/store_internal.h"
 
 namespace wardsoc {
 
 namespace {
-constexpr std::string_view kSinkHealthPrefix{"sink_health\0", 12};
-
 std::string sink_health_key(std::string_view sink) {
-  std::string k(kSinkHealthPrefix);
+  std::string k(keys::kSinkHealthPrefix);
   k.append(sink);
   return k;
 }
 }  // namespace
 
-Status Store::put_sink_health(std::string_view sink, std::string_view value) {
-  if (auto s = check_writable(); !s) return s;
+Status OutboxQueues::put_health(std::string_view sink, std::string_view value) {
+  if (auto s = db_.check_writable(); !s) return s;
   if (sink.empty() || sink.find('\0') != std::string_view::npos) {
     return Error(Errc::kInvalidArgument, "sink health: invalid sink name");
   }
@@ -33,8 +33,8 @@ Status Store::put_sink_health(std::string_view sink, std::string_view value) {
   wo.sync = false;
   const std::string key = sink_health_key(sink);
   const rocksdb::Status s =
-      db_->Put(wo, family(keys::Family::kMeta), rocksdb::Slice(key.data(), key.size()),
-               rocksdb::Slice(value.data(), value.size()));
+      db_.db->Put(wo, db_.family(keys::Family::kMeta), rocksdb::Slice(key.data(), key.size()),
+                  rocksdb::Slice(value.data(), value.size()));
   if (!s.ok()) {
     return Error(Errc::kIo,
                  "writing the health of sink '" + std::string(sink) + "': " + s.ToString());
@@ -42,12 +42,12 @@ Status Store::put_sink_health(std::string_view sink, std::string_view value) {
   return ok_status();
 }
 
-Result<std::map<std::string, std::string>> Store::sink_health() const {
+Result<std::map<std::string, std::string>> OutboxQueues::health() const {
   std::map<std::string, std::string> out;
-  if (family(keys::Family::kMeta) == nullptr) return out;
+  if (db_.family(keys::Family::kMeta) == nullptr) return out;
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), family(keys::Family::kMeta)));
-  const rocksdb::Slice prefix(kSinkHealthPrefix.data(), kSinkHealthPrefix.size());
+      db_.db->NewIterator(rocksdb::ReadOptions(), db_.family(keys::Family::kMeta)));
+  const rocksdb::Slice prefix(keys::kSinkHealthPrefix.data(), keys::kSinkHealthPrefix.size());
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::string sink(it->key().data() + prefix.size(), it->key().size() - prefix.size());
     out.emplace(std::move(sink), it->value().ToString());
@@ -58,14 +58,15 @@ Result<std::map<std::string, std::string>> Store::sink_health() const {
   return out;
 }
 
-Result<uint64_t> Store::dead_letter_count(std::string_view sink) const {
+Result<uint64_t> OutboxQueues::dead_letter_count(std::string_view sink) const {
   if (sink.empty() || sink.find('\0') != std::string_view::npos) return uint64_t{0};
   const std::string begin = keys::name_prefix(sink);
   const std::string end = keys::name_prefix_end(sink);
   const rocksdb::Slice upper(end.data(), end.size());
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family(keys::Family::kDeadLetter)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_.db->NewIterator(ro, db_.family(keys::Family::kDeadLetter)));
   uint64_t n = 0;
   for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) ++n;
   if (!it->status().ok()) {

@@ -1,3 +1,9 @@
+// Store: opening a data directory (the schema check, the upgrade from older schemas, the
+// column families and their options), the background thread that fsyncs group commits
+// and runs retention, and the reads of single incidents, evidence, checkpoints and
+// state. The commit of a batch is in store_commit.cc, the lifecycle in
+// store_lifecycle.cc, list and count queries in store_query.cc; the other units of the
+// store (outbox, maintenance, statistics, rule-set log) have their own files.
 #include "store/store.h"
 
 #include <rocksdb/cache.h>
@@ -12,7 +18,9 @@
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +30,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <unordered_map>
 
 #include "core/thread_name.h"
@@ -29,9 +39,13 @@
 #include "store/count_merge.h"
 #include "store/incident_codec.h"
 #include "store/incident_index.h"
+#include "store/maintenance.h"
 #include "store/ordered_batch.h"
+#include "store/outbox_queue.h"
 #include "store/recent_incidents.h"
+#include "store/rule_set_log.h"
 #include "store/store_internal.h"
+#include "store/store_stats.h"
 
 namespace wardsoc {
 
@@ -246,16 +260,65 @@ std::optional<Family> family_by_name(std::string_view name) {
 // incidents that are busy at any moment.
 constexpr size_t kRecentIncidents = 8192;
 
-uint64_t queued(uint64_t acked, uint64_t next) { return next > acked + 1 ? next - 1 - acked : 0; }
-
 }  // namespace
 
+StoreDb::StoreDb(std::string p, bool ro, const StoreOptions& o)
+    : path(std::move(p)),
+      read_only(ro),
+      options(o),
+      recent(std::make_unique<RecentIncidents>(kRecentIncidents)) {}
+
+StoreDb::~StoreDb() {
+  if (!db) return;
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  handles.clear();
+  const rocksdb::Status s = db->Close();
+  if (!s.ok()) spdlog::error("store: closing {}: {}", path, s.ToString());
+}
+
+Status StoreDb::check_writable() const {
+  if (read_only) return Error(Errc::kInvalidArgument, "store " + path + " is open read-only");
+  return ok_status();
+}
+
+Status StoreDb::write_synced(rocksdb::WriteBatch* batch, std::string_view what) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const rocksdb::Status s = db->Write(wo, batch);
+  if (!s.ok()) return rocks_error(s, std::string(what) + " in " + path);
+  return ok_status();
+}
+
+uint64_t StoreDb::next_audit_seq() {
+  std::lock_guard lock(audit_mu_);
+  return audit_next_++;
+}
+
+void StoreDb::set_next_audit_seq(uint64_t next) {
+  std::lock_guard lock(audit_mu_);
+  audit_next_ = next;
+}
+
+Status StoreDb::append_audit(std::string_view actor, std::string_view action,
+                             std::string_view detail) {
+  if (auto s = check_writable(); !s) return s;
+  AuditEntry a;
+  a.seq = next_audit_seq();
+  a.time_us = now_us();
+  a.actor = std::string(actor);
+  a.action = std::string(action);
+  a.detail = std::string(detail);
+  rocksdb::WriteBatch batch;
+  batch.Put(family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
+  return write_synced(&batch, "writing the audit log");
+}
+
 Store::Store(std::string path, bool read_only, const StoreOptions& options)
-    : path_(std::move(path)),
-      read_only_(read_only),
-      options_(options),
-      recent_(std::make_unique<RecentIncidents>(kRecentIncidents)),
-      counters_(std::make_unique<Counters>()) {}
+    : core_(std::make_unique<StoreDb>(std::move(path), read_only, options)),
+      outbox_(std::make_unique<OutboxQueues>(*core_)),
+      maintenance_(std::make_unique<Maintenance>(*core_, *outbox_)),
+      stats_(std::make_unique<StoreStatistics>(*core_, *outbox_)),
+      rule_sets_(std::make_unique<RuleSetLog>(*core_)) {}
 
 Store::~Store() {
   if (background_.joinable()) {
@@ -266,17 +329,16 @@ Store::~Store() {
     durable_cv_.notify_all();
     background_.join();
   }
-  if (!db_) return;
-  if (!read_only_ && !options_.sync && !write_failed_.load()) {
+  if (!core_->db) return;
+  if (!core_->read_only && !core_->options.sync && !core_->write_failed.load()) {
     // A clean stop makes the last group of commits durable too.
-    const rocksdb::Status s = db_->SyncWAL();
-    if (!s.ok()) spdlog::error("store: final WAL sync of {}: {}", path_, s.ToString());
+    const rocksdb::Status s = core_->db->SyncWAL();
+    if (!s.ok()) spdlog::error("store: final WAL sync of {}: {}", core_->path, s.ToString());
   }
-  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  handles_.clear();
-  const rocksdb::Status s = db_->Close();
-  if (!s.ok()) spdlog::error("store: closing {}: {}", path_, s.ToString());
 }
+
+const std::string& Store::path() const { return core_->path; }
+bool Store::read_only() const { return core_->read_only; }
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   return open_impl(options, /*read_only=*/false);
@@ -362,11 +424,11 @@ Result<std::unique_ptr<Store>> Store::open_impl(const StoreOptions& options, boo
     }
     return rocks_error(s, "cannot open data directory " + path);
   }
-  store->db_.reset(raw);
-  store->handles_ = handles;
+  store->core_->db.reset(raw);
+  store->core_->handles = handles;
   for (size_t i = 0; i < descs.size(); ++i) {
     if (const auto f = family_by_name(descs[i].name)) {
-      store->families_[static_cast<size_t>(*f)] = handles[i];
+      store->core_->families[static_cast<size_t>(*f)] = handles[i];
     }
   }
 
@@ -375,7 +437,7 @@ Result<std::unique_ptr<Store>> Store::open_impl(const StoreOptions& options, boo
 
   std::vector<rocksdb::ColumnFamilyDescriptor> missing;
   for (size_t i = 0; i < keys::kFamilyCount; ++i) {
-    if (store->families_[i] != nullptr) continue;
+    if (store->core_->families[i] != nullptr) continue;
     if (read_only) {
       return Error(Errc::kIncompatible,
                    "data directory " + path + " has no '" + std::string(keys::kFamilyNames[i]) +
@@ -386,15 +448,15 @@ Result<std::unique_ptr<Store>> Store::open_impl(const StoreOptions& options, boo
   }
   if (!missing.empty()) {
     std::vector<rocksdb::ColumnFamilyHandle*> created;
-    const rocksdb::Status cs = store->db_->CreateColumnFamilies(missing, &created);
+    const rocksdb::Status cs = store->core_->db->CreateColumnFamilies(missing, &created);
     if (!cs.ok()) {
       // Handles created before a failure are handed back and must still be freed.
-      store->handles_.insert(store->handles_.end(), created.begin(), created.end());
+      store->core_->handles.insert(store->core_->handles.end(), created.begin(), created.end());
       return rocks_error(cs, "cannot create column families in " + path);
     }
     for (size_t i = 0; i < missing.size(); ++i) {
-      store->handles_.push_back(created[i]);
-      store->families_[static_cast<size_t>(*family_by_name(missing[i].name))] = created[i];
+      store->core_->handles.push_back(created[i]);
+      store->core_->families[static_cast<size_t>(*family_by_name(missing[i].name))] = created[i];
     }
   }
 
@@ -409,16 +471,16 @@ Result<std::unique_ptr<Store>> Store::open_impl(const StoreOptions& options, boo
     if (found_version == 0) {
       rocksdb::WriteOptions wo;
       wo.sync = true;
-      const rocksdb::Status ps =
-          store->db_->Put(wo, store->family(Family::kMeta), slice(keys::kSchemaVersionKey),
-                          std::to_string(keys::kSchemaVersion));
+      const rocksdb::Status ps = store->core_->db->Put(wo, store->core_->family(Family::kMeta),
+                                                       slice(keys::kSchemaVersionKey),
+                                                       std::to_string(keys::kSchemaVersion));
       if (!ps.ok()) return rocks_error(ps, "cannot write the schema version in " + path);
     } else if (found_version < keys::kSchemaVersion) {
       if (auto m = store->migrate(found_version); !m) return std::move(m).error();
     }
   }
 
-  if (auto st3 = store->load_queues(); !st3) return std::move(st3).error();
+  if (auto st3 = store->outbox_->load(); !st3) return std::move(st3).error();
   if (auto st4 = store->load_titles_and_audit(); !st4) return std::move(st4).error();
   if (!read_only && (!options.sync || options.retention_us > 0)) {
     store->background_ = std::thread([s2 = store.get()] {
@@ -431,21 +493,21 @@ Result<std::unique_ptr<Store>> Store::open_impl(const StoreOptions& options, boo
 
 Status Store::check_schema(uint32_t* found) {
   *found = 0;
-  if (family(Family::kMeta) == nullptr) return ok_status();  // a new database
+  if (core_->family(Family::kMeta) == nullptr) return ok_status();  // a new database
   std::string value;
-  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), family(Family::kMeta),
-                                     slice(keys::kSchemaVersionKey), &value);
+  const rocksdb::Status s = core_->db->Get(rocksdb::ReadOptions(), core_->family(Family::kMeta),
+                                           slice(keys::kSchemaVersionKey), &value);
   if (s.IsNotFound()) return ok_status();  // created, but the first open stopped before writing it
-  if (!s.ok()) return rocks_error(s, "cannot read the schema version in " + path_);
+  if (!s.ok()) return rocks_error(s, "cannot read the schema version in " + core_->path);
   uint32_t version = 0;
   const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), version);
   if (ec != std::errc() || p != value.data() + value.size()) {
-    return Error(Errc::kCorruption, "meta/schema_version in " + path_ + " holds '" + value +
+    return Error(Errc::kCorruption, "meta/schema_version in " + core_->path + " holds '" + value +
                                         "', not a schema version");
   }
   if (version > keys::kSchemaVersion) {
     return Error(Errc::kIncompatible,
-                 "data directory " + path_ + " was written by a newer wardsoc (schema " +
+                 "data directory " + core_->path + " was written by a newer wardsoc (schema " +
                      std::to_string(version) + "; this build reads schema " +
                      std::to_string(keys::kSchemaVersion) +
                      " and older): upgrade wardsoc or use a backup made by this version");
@@ -459,20 +521,20 @@ Status Store::check_schema(uint32_t* found) {
 // are written as absolute values in the last batch, together with the new schema
 // version, so an upgrade cut short is simply done again at the next open.
 Status Store::migrate(uint32_t from_version) {
-  spdlog::info("store: upgrading {} from schema {} to {}", path_, from_version,
+  spdlog::info("store: upgrading {} from schema {} to {}", core_->path, from_version,
                keys::kSchemaVersion);
   std::map<std::string, uint64_t> counts;
   uint64_t migrated = 0;
   rocksdb::WriteBatch batch;
   auto flush = [&]() -> Status {
     if (batch.Count() == 0) return ok_status();
-    const rocksdb::Status ws = db_->Write(rocksdb::WriteOptions(), &batch);
+    const rocksdb::Status ws = core_->db->Write(rocksdb::WriteOptions(), &batch);
     batch.Clear();
-    if (!ws.ok()) return rocks_error(ws, "upgrading " + path_);
+    if (!ws.ok()) return rocks_error(ws, "upgrading " + core_->path);
     return ok_status();
   };
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), family(Family::kIncidents)));
+      core_->db->NewIterator(rocksdb::ReadOptions(), core_->family(Family::kIncidents)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto in = decode_incident(view(it->value()));
     if (!in) {
@@ -481,23 +543,23 @@ Status Store::migrate(uint32_t from_version) {
       continue;
     }
     const std::string summary = encode_summary(*in);
-    batch.Put(family(Family::kIdxTime), slice(index_position(*in)), slice(summary));
+    batch.Put(core_->family(Family::kIdxTime), slice(index_position(*in)), slice(summary));
     for (const auto& k : secondary_index_keys(*in)) {
-      batch.Put(family(Family::kIdx), slice(k), slice(summary));
+      batch.Put(core_->family(Family::kIdx), slice(k), slice(summary));
     }
     ++counts[keys::counts_key(keys::Dim::kSeverity, in->first_seen_us,
                               severity_name(in->severity))];
     ++counts[keys::counts_key(keys::Dim::kRule, in->first_seen_us, in->rule_id)];
     ++counts[keys::counts_key(keys::Dim::kSite, in->first_seen_us, in->site)];
-    batch.Put(family(Family::kTitles), slice(keys::title_key(in->rule_id, in->title, in->title_vi)),
-              rocksdb::Slice());
+    batch.Put(core_->family(Family::kTitles),
+              slice(keys::title_key(in->rule_id, in->title, in->title_vi)), rocksdb::Slice());
     HistoryEntry opened;
     opened.seq = 0;
     opened.time_us = in->first_seen_us;
     opened.actor = std::string(kSystemActor);
     opened.to = IncidentStatus::kNew;
     opened.note = "opened by rule " + in->rule_id + " (recorded when the store was upgraded)";
-    batch.Put(family(Family::kHistory), slice(keys::history_key(in->id, 0)),
+    batch.Put(core_->family(Family::kHistory), slice(keys::history_key(in->id, 0)),
               slice(encode_history(opened)));
     if (in->status != IncidentStatus::kNew) {
       HistoryEntry now;
@@ -507,20 +569,21 @@ Status Store::migrate(uint32_t from_version) {
       now.from = IncidentStatus::kNew;
       now.to = in->status;
       now.note = "status as found when the store was upgraded";
-      batch.Put(family(Family::kHistory), slice(keys::history_key(in->id, 1)),
+      batch.Put(core_->family(Family::kHistory), slice(keys::history_key(in->id, 1)),
                 slice(encode_history(now)));
     }
     if (++migrated % 1000 == 0) {
       if (auto f = flush(); !f) return f;
     }
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "upgrading " + path_);
-  for (const auto& [k, n] : counts) batch.Put(family(Family::kCounts), slice(k), slice(le64(n)));
+  if (!it->status().ok()) return rocks_error(it->status(), "upgrading " + core_->path);
+  for (const auto& [k, n] : counts)
+    batch.Put(core_->family(Family::kCounts), slice(k), slice(le64(n)));
   AuditEntry a;
   a.seq = 1;
   {
     std::unique_ptr<rocksdb::Iterator> at(
-        db_->NewIterator(rocksdb::ReadOptions(), family(Family::kAudit)));
+        core_->db->NewIterator(rocksdb::ReadOptions(), core_->family(Family::kAudit)));
     at->SeekToLast();
     if (at->Valid() && at->key().size() == 8) a.seq = keys::get_be64(at->key().data()) + 1;
   }
@@ -530,369 +593,15 @@ Status Store::migrate(uint32_t from_version) {
   a.detail = "schema " + std::to_string(from_version) + " -> " +
              std::to_string(keys::kSchemaVersion) + ": indexes, counts and history built for " +
              std::to_string(migrated) + " incidents";
-  batch.Put(family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
-  batch.Put(family(Family::kMeta), slice(keys::kSchemaVersionKey),
+  batch.Put(core_->family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
+  batch.Put(core_->family(Family::kMeta), slice(keys::kSchemaVersionKey),
             std::to_string(keys::kSchemaVersion));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  const rocksdb::Status ws = db_->Write(wo, &batch);
-  if (!ws.ok()) return rocks_error(ws, "upgrading " + path_);
-  spdlog::info("store: {} upgraded to schema {} ({} incidents)", path_, keys::kSchemaVersion,
+  const rocksdb::Status ws = core_->db->Write(wo, &batch);
+  if (!ws.ok()) return rocks_error(ws, "upgrading " + core_->path);
+  spdlog::info("store: {} upgraded to schema {} ({} incidents)", core_->path, keys::kSchemaVersion,
                migrated);
-  return ok_status();
-}
-
-Status Store::load_queues() {
-  std::map<std::string, SinkQueue, std::less<>> queues;
-
-  // The acked marks: an empty queue still remembers where its seqs got to.
-  {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), family(Family::kMeta)));
-    for (it->Seek(slice(keys::kOutboxAckedPrefix));
-         it->Valid() && starts_with(view(it->key()), keys::kOutboxAckedPrefix); it->Next()) {
-      const std::string_view sink = view(it->key()).substr(keys::kOutboxAckedPrefix.size());
-      if (it->value().size() != 8) {
-        return Error(Errc::kCorruption, "meta key for the acked outbox seq of sink '" +
-                                            std::string(sink) + "' in " + path_ +
-                                            " does not hold a u64");
-      }
-      SinkQueue& q = queues[std::string(sink)];
-      q.acked = keys::get_be64(it->value().data());
-    }
-    if (!it->status().ok()) return rocks_error(it->status(), "reading " + path_);
-  }
-
-  // Each sink's first and last queued seq: one seek to its start, one to its end.
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), family(Family::kOutbox)));
-  it->SeekToFirst();
-  while (it->Valid()) {
-    std::string_view sink_view;
-    uint64_t first = 0;
-    if (!keys::parse_outbox_key(view(it->key()), &sink_view, &first)) {
-      return Error(Errc::kCorruption, keys::describe_key(Family::kOutbox, view(it->key())) +
-                                          " in " + path_ + " is not an outbox key");
-    }
-    const std::string sink(sink_view);
-    it->SeekForPrev(slice(keys::outbox_key(sink, UINT64_MAX)));
-    std::string_view last_sink;
-    uint64_t last = 0;
-    if (!it->Valid() || !keys::parse_outbox_key(view(it->key()), &last_sink, &last) ||
-        last_sink != sink) {
-      return Error(Errc::kCorruption,
-                   "outbox of sink '" + sink + "' in " + path_ + " could not be read back");
-    }
-    SinkQueue& q = queues[sink];
-    q.acked = std::max(q.acked, first > 0 ? first - 1 : 0);  // seqs start at 1
-    q.next = last + 1;
-    it->Seek(slice(keys::name_prefix_end(sink)));
-  }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading the outbox in " + path_);
-
-  for (auto& [sink, q] : queues) {
-    q.next = std::max(q.next, q.acked + 1);
-    q.reserved = q.next;
-  }
-  std::lock_guard lock(outbox_mu_);
-  queues_ = std::move(queues);
-  return ok_status();
-}
-
-Status Store::check_writable() const {
-  if (read_only_) {
-    return Error(Errc::kInvalidArgument, "store " + path_ + " is open read-only");
-  }
-  return ok_status();
-}
-
-Status Store::commit(std::span<const IncidentChange> changes,
-                     std::span<const InputPosition> positions,
-                     std::span<const std::string> input_names, std::span<const std::string> sinks) {
-  return commit(CommitBatch{changes, positions, input_names, sinks, {}});
-}
-
-Status Store::commit(const CommitBatch& cb, uint64_t* ticket) {
-  const auto changes = cb.changes;
-  const auto positions = cb.positions;
-  const auto input_names = cb.input_names;
-  const auto sinks = cb.sinks;
-  if (auto s = check_writable(); !s) return s;
-  for (size_t i = 0; i < sinks.size(); ++i) {
-    if (!valid_name(sinks[i])) {
-      return Error(Errc::kInvalidArgument,
-                   "commit: sink name '" + sinks[i] + "' is empty or contains NUL");
-    }
-    for (size_t j = 0; j < i; ++j) {
-      if (sinks[j] == sinks[i]) {
-        return Error(Errc::kInvalidArgument, "commit: sink '" + sinks[i] + "' is listed twice");
-      }
-    }
-  }
-  for (const auto& p : positions) {
-    if (p.input >= input_names.size()) {
-      return Error(Errc::kInvalidArgument,
-                   "commit: a position names input #" + std::to_string(p.input) + " but only " +
-                       std::to_string(input_names.size()) + " input names were given");
-    }
-    if (!valid_name(input_names[p.input])) {
-      return Error(Errc::kInvalidArgument,
-                   "commit: input name '" + input_names[p.input] + "' is empty or contains NUL");
-    }
-  }
-  for (const auto& c : changes) {
-    if (!valid_name(c.incident.id)) {
-      return Error(Errc::kInvalidArgument, "commit: incident id '" + c.incident.id + "' (rule " +
-                                               c.incident.rule_id + ") is empty or contains NUL");
-    }
-    if (c.incident.rule_id.find('\0') != std::string::npos ||
-        c.incident.site.find('\0') != std::string::npos ||
-        c.incident.asset.find('\0') != std::string::npos) {
-      return Error(Errc::kInvalidArgument, "commit: incident " + c.incident.id +
-                                               ": rule id, site and asset may not contain NUL");
-    }
-  }
-  if (changes.empty() && positions.empty() && cb.state.empty()) {
-    if (ticket) *ticket = 0;
-    return ok_status();
-  }
-
-  std::lock_guard commit_lock(commit_mu_);
-  if (write_failure_) {
-    // RocksDB met an error inside its write path (its write-ahead log may end in a torn
-    // record): it is not written to again in this process. Reopening replays the log up
-    // to the last whole record, which holds every acknowledged batch.
-    counters_->commit_failures.fetch_add(1, std::memory_order_relaxed);
-    return Error(Errc::kIo, "commit to " + path_ + " refused: an earlier write failed (" +
-                                *write_failure_ +
-                                "); restart wardsoc once the cause is fixed, "
-                                "nothing acknowledged is lost");
-  }
-  if (auto s = check_free_space(); !s) {
-    counters_->commit_failures.fetch_add(1, std::memory_order_relaxed);
-    return s;
-  }
-  const int64_t now = now_us();
-
-  // What the store already holds for each incident touched (the lifecycle it keeps,
-  // the index entries to move, the evidence it has), and what this batch makes of it.
-  // A second change of one incident in the batch builds on the first; the incident and
-  // its index entries are written once, for the last one.
-  struct Known {
-    std::optional<Incident> stored;  // before this batch
-    std::optional<Incident> latest;  // after this batch's changes so far
-    std::string encoded;             // encode_incident(*latest)
-    const Incident* prev() const { return latest ? &*latest : stored ? &*stored : nullptr; }
-  };
-  // Incidents this store wrote recently come from recent_ (taken out: they go back only
-  // once this batch is written); the others are read with one MultiGet.
-  std::vector<Known> known;
-  std::unordered_map<std::string_view, size_t> known_at;  // id -> index in `known`
-  std::vector<rocksdb::Slice> lookup;
-  std::vector<size_t> lookup_at;  // index in `known` of each lookup
-  known.reserve(changes.size());
-  for (const auto& c : changes) {
-    if (!known_at.emplace(c.incident.id, known.size()).second) continue;
-    Known& k = known.emplace_back();
-    k.stored = recent_->take(c.incident.id);
-    if (!k.stored) {
-      lookup.push_back(slice(c.incident.id));
-      lookup_at.push_back(known.size() - 1);
-    }
-  }
-  if (!lookup.empty()) {
-    counters_->incident_reads.fetch_add(lookup.size(), std::memory_order_relaxed);
-    std::vector<rocksdb::ColumnFamilyHandle*> cfs(lookup.size(), family(Family::kIncidents));
-    std::vector<std::string> values;
-    const std::vector<rocksdb::Status> statuses =
-        db_->MultiGet(rocksdb::ReadOptions(), cfs, lookup, &values);
-    for (size_t i = 0; i < lookup.size(); ++i) {
-      const std::string_view id = view(lookup[i]);
-      if (statuses[i].IsNotFound()) continue;
-      if (!statuses[i].ok())
-        return rocks_error(statuses[i], "commit: reading incident " + std::string(id));
-      auto prev = decode_incident(values[i]);
-      if (!prev) {
-        // Refusing would stop the pipeline for good; the new snapshot replaces the
-        // unreadable one (`wardsoc db verify --repair` removes index entries it leaves).
-        spdlog::warn("store: {} does not decode ({}); replacing it with the new snapshot",
-                     keys::describe_key(Family::kIncidents, id), prev.error().message);
-        continue;
-      }
-      known[lookup_at[i]].stored = std::move(prev).value();
-    }
-  }
-
-  // This commit's outbox seqs. Reserved (so ack_outbox accepts them as soon as a
-  // reader can see them) but published in `next` only once the batch is durable.
-  const bool queues_entries = !changes.empty() && !sinks.empty();
-  std::vector<uint64_t> next_seq(sinks.size());
-  if (queues_entries) {
-    std::lock_guard lock(outbox_mu_);
-    for (size_t i = 0; i < sinks.size(); ++i) {
-      SinkQueue& q = queues_.try_emplace(sinks[i]).first->second;
-      next_seq[i] = q.next;
-      q.reserved = q.next + changes.size();
-    }
-  }
-
-  OrderedBatch ordered;
-  std::vector<std::string> new_titles;
-  uint64_t reopened = 0;
-  for (const auto& change : changes) {
-    Known& k = known[known_at.find(change.incident.id)->second];
-    const Incident* prev = k.prev();
-    Incident in = change.incident;
-    uint64_t evidence_count = in.evidence_count;
-    if (prev != nullptr) {
-      evidence_count = std::max(evidence_count, prev->evidence_count);
-      // The store owns the lifecycle: detect's snapshot never changes the status, except
-      // that new activity reopens a resolved incident (see lifecycle.h).
-      in.status = prev->status;
-      if (prev->status == IncidentStatus::kResolved &&
-          (in.count > prev->count || in.last_seen_us > prev->last_seen_us)) {
-        in.status = IncidentStatus::kNew;
-        auto last = [&]() -> uint32_t {
-          std::unique_ptr<rocksdb::Iterator> it(
-              db_->NewIterator(rocksdb::ReadOptions(), family(Family::kHistory)));
-          it->SeekForPrev(slice(keys::history_key(in.id, UINT32_MAX)));
-          std::string_view hid;
-          uint32_t seq = 0;
-          if (it->Valid() && keys::parse_history_key(view(it->key()), &hid, &seq) && hid == in.id)
-            return seq;
-          return 0;
-        }();
-        HistoryEntry h;
-        h.seq = last + 1;
-        h.time_us = now;
-        h.actor = std::string(kSystemActor);
-        h.from = IncidentStatus::kResolved;
-        h.to = IncidentStatus::kNew;
-        const uint64_t more = in.count > prev->count ? in.count - prev->count : 0;
-        h.note = "reopened: " + std::to_string(more) + " more event(s) after it was resolved";
-        ordered.put(family(Family::kHistory), slice(keys::history_key(in.id, h.seq)),
-                    slice(encode_history(h)));
-        AuditEntry a;
-        a.seq = next_audit_seq();
-        a.time_us = now;
-        a.actor = h.actor;
-        a.action = "reopen";
-        a.incident = in.id;
-        a.detail = "resolved -> new: " + h.note;
-        ordered.put(family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
-        ++reopened;
-      }
-    } else {
-      in.status = IncidentStatus::kNew;
-      HistoryEntry h;
-      h.seq = 0;
-      h.time_us = now;
-      h.actor = std::string(kSystemActor);
-      h.to = IncidentStatus::kNew;
-      h.note = "opened by rule " + in.rule_id;
-      ordered.put(family(Family::kHistory), slice(keys::history_key(in.id, 0)),
-                  slice(encode_history(h)));
-      const std::string one = le64(1);
-      ordered.merge(family(Family::kCounts),
-                    slice(keys::counts_key(keys::Dim::kSeverity, in.first_seen_us,
-                                           severity_name(in.severity))),
-                    slice(one));
-      ordered.merge(family(Family::kCounts),
-                    slice(keys::counts_key(keys::Dim::kRule, in.first_seen_us, in.rule_id)),
-                    slice(one));
-      ordered.merge(family(Family::kCounts),
-                    slice(keys::counts_key(keys::Dim::kSite, in.first_seen_us, in.site)),
-                    slice(one));
-      std::string title = keys::title_key(in.rule_id, in.title, in.title_vi);
-      bool known_title = false;
-      {
-        std::lock_guard lock(meta_mu_);
-        known_title = titles_.count(title) > 0;
-      }
-      if (!known_title &&
-          std::find(new_titles.begin(), new_titles.end(), title) == new_titles.end()) {
-        ordered.put(family(Family::kTitles), slice(title), rocksdb::Slice());
-        new_titles.push_back(std::move(title));
-      }
-    }
-    for (const auto& ev : change.new_evidence) {
-      ordered.put(family(Family::kEvidence), slice(keys::evidence_key(in.id, ev.seq)),
-                  slice(encode_evidence(ev)));
-      evidence_count = std::max<uint64_t>(evidence_count, uint64_t{ev.seq} + 1);
-    }
-    in.evidence_count = evidence_count;
-    in.updated_us = now;
-
-    // Each change is queued with the snapshot it made, whatever later changes of the
-    // same incident in this batch do.
-    k.encoded = encode_incident(in);
-    if (!sinks.empty()) {
-      const std::string value = encode_outbox_value(change.kind, k.encoded, now);
-      for (size_t i = 0; i < sinks.size(); ++i) {
-        ordered.put(family(Family::kOutbox), slice(keys::outbox_key(sinks[i], next_seq[i]++)),
-                    slice(value));
-      }
-    }
-    k.latest = std::move(in);
-  }
-  uint64_t index_writes = 0;
-  for (const Known& k : known) {
-    ordered.put(family(Family::kIncidents), slice(k.latest->id), slice(k.encoded));
-    index_writes += move_index_entries(k.stored ? &*k.stored : nullptr, *k.latest, &ordered);
-  }
-  for (const auto& p : positions) {
-    ordered.put(family(Family::kCheckpoints),
-                slice(keys::checkpoint_key(input_names[p.input], p.stream)),
-                slice(keys::be64(p.position)));
-  }
-  for (const auto& u : cb.state) {
-    if (u.value) {
-      ordered.put(family(Family::kState), slice(u.key), slice(*u.value));
-    } else {
-      ordered.erase(family(Family::kState), slice(u.key));
-    }
-  }
-
-  rocksdb::WriteBatch batch;
-  ordered.append_to(&batch);
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
-  const rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) {
-    write_failure_ = s.ToString();
-    write_failed_.store(true);
-  }
-  if (queues_entries) {
-    {
-      std::lock_guard lock(outbox_mu_);
-      for (size_t i = 0; i < sinks.size(); ++i) {
-        SinkQueue& q = queues_.find(sinks[i])->second;
-        if (s.ok()) q.next = next_seq[i];
-        q.reserved = q.next;
-      }
-      if (s.ok()) ++generation_;
-    }
-    if (s.ok()) outbox_cv_.notify_all();
-  }
-  if (!s.ok()) {
-    counters_->commit_failures.fetch_add(1, std::memory_order_relaxed);
-    return rocks_error(s, "commit to " + path_);
-  }
-  if (!new_titles.empty()) {
-    std::lock_guard lock(meta_mu_);
-    for (auto& t : new_titles) titles_.insert(std::move(t));
-  }
-  for (Known& k : known) recent_->put(std::move(*k.latest));
-  counters_->commits.fetch_add(1, std::memory_order_relaxed);
-  counters_->incidents_written.fetch_add(changes.size(), std::memory_order_relaxed);
-  counters_->reopened.fetch_add(reopened, std::memory_order_relaxed);
-  counters_->index_writes.fetch_add(index_writes, std::memory_order_relaxed);
-  {
-    std::lock_guard lock(durable_mu_);
-    const uint64_t t = ++written_ticket_;
-    if (options_.sync) durable_ticket_ = t;
-    if (ticket) *ticket = t;
-  }
   return ok_status();
 }
 
@@ -903,8 +612,9 @@ size_t Store::move_index_entries(const Incident* before, const Incident& after,
   const auto new_keys = secondary_index_keys(after);
   size_t writes = 0;
   if (before == nullptr) {
-    batch->put(family(Family::kIdxTime), slice(position), slice(summary));
-    for (const auto& key : new_keys) batch->put(family(Family::kIdx), slice(key), slice(summary));
+    batch->put(core_->family(Family::kIdxTime), slice(position), slice(summary));
+    for (const auto& key : new_keys)
+      batch->put(core_->family(Family::kIdx), slice(key), slice(summary));
     return 1 + new_keys.size();
   }
   // A key both snapshots have keeps its entry; its value is rewritten only if the
@@ -913,23 +623,23 @@ size_t Store::move_index_entries(const Incident* before, const Incident& after,
   const bool same_summary = encode_summary(*before) == summary;
   const std::string old_position = index_position(*before);
   if (old_position != position) {
-    batch->erase(family(Family::kIdxTime), slice(old_position));
+    batch->erase(core_->family(Family::kIdxTime), slice(old_position));
     ++writes;
   }
   if (old_position != position || !same_summary) {
-    batch->put(family(Family::kIdxTime), slice(position), slice(summary));
+    batch->put(core_->family(Family::kIdxTime), slice(position), slice(summary));
     ++writes;
   }
   const auto old_keys = secondary_index_keys(*before);
   for (const auto& key : old_keys) {
     if (std::find(new_keys.begin(), new_keys.end(), key) == new_keys.end()) {
-      batch->erase(family(Family::kIdx), slice(key));
+      batch->erase(core_->family(Family::kIdx), slice(key));
       ++writes;
     }
   }
   for (const auto& key : new_keys) {
     if (!same_summary || std::find(old_keys.begin(), old_keys.end(), key) == old_keys.end()) {
-      batch->put(family(Family::kIdx), slice(key), slice(summary));
+      batch->put(core_->family(Family::kIdx), slice(key), slice(summary));
       ++writes;
     }
   }
@@ -940,97 +650,88 @@ Status Store::load_titles_and_audit() {
   std::set<std::string, std::less<>> titles;
   {
     std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), family(Family::kTitles)));
+        core_->db->NewIterator(rocksdb::ReadOptions(), core_->family(Family::kTitles)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) titles.emplace(view(it->key()));
-    if (!it->status().ok()) return rocks_error(it->status(), "reading titles in " + path_);
+    if (!it->status().ok()) return rocks_error(it->status(), "reading titles in " + core_->path);
   }
   uint64_t next = 1;
   {
     std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), family(Family::kAudit)));
+        core_->db->NewIterator(rocksdb::ReadOptions(), core_->family(Family::kAudit)));
     it->SeekToLast();
     if (it->Valid() && it->key().size() == 8) next = keys::get_be64(it->key().data()) + 1;
-    if (!it->status().ok()) return rocks_error(it->status(), "reading the audit log in " + path_);
+    if (!it->status().ok())
+      return rocks_error(it->status(), "reading the audit log in " + core_->path);
   }
+  core_->set_next_audit_seq(next);
   std::lock_guard lock(meta_mu_);
   titles_ = std::move(titles);
-  audit_next_ = next;
   return ok_status();
 }
 
-uint64_t Store::next_audit_seq() {
-  std::lock_guard lock(meta_mu_);
-  return audit_next_++;
-}
-
 Status Store::check_free_space() {
-  if (options_.min_free_bytes == 0) return ok_status();
+  if (core_->options.min_free_bytes == 0) return ok_status();
   struct statvfs fs {};
-  if (::statvfs(path_.c_str(), &fs) != 0) {
+  if (::statvfs(core_->path.c_str(), &fs) != 0) {
     return Error(Errc::kIo,
-                 "commit to " + path_ +
+                 "commit to " + core_->path +
                      ": cannot read the free space of its file system: " + std::strerror(errno));
   }
   const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
-  const bool full = free_bytes < options_.min_free_bytes;
-  if (full != disk_full_.load()) {
-    disk_full_.store(full);
+  const bool full = free_bytes < core_->options.min_free_bytes;
+  if (full != core_->disk_full.load()) {
+    core_->disk_full.store(full);
     if (full) {
       spdlog::error(
           "store: the disk holding {} is full ({} KiB free, {} KiB kept in reserve): "
           "new batches wait until space is freed",
-          path_, free_bytes >> 10, options_.min_free_bytes >> 10);
+          core_->path, free_bytes >> 10, core_->options.min_free_bytes >> 10);
     } else {
-      spdlog::info("store: {} has {} KiB free again; writing resumes", path_, free_bytes >> 10);
+      spdlog::info("store: {} has {} KiB free again; writing resumes", core_->path,
+                   free_bytes >> 10);
     }
   }
   if (!full) return ok_status();
-  return Error(Errc::kIo, "commit to " + path_ + " refused: the disk is full (" +
+  return Error(Errc::kIo, "commit to " + core_->path + " refused: the disk is full (" +
                               std::to_string(free_bytes >> 10) + " KiB free, below the " +
-                              std::to_string(options_.min_free_bytes >> 10) +
+                              std::to_string(core_->options.min_free_bytes >> 10) +
                               " KiB kept in reserve, store.min_free_space); nothing acknowledged "
                               "is lost and writing resumes by itself once space is freed");
 }
 
-Status Store::write_synced(rocksdb::WriteBatch* batch, std::string_view what) {
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  const rocksdb::Status s = db_->Write(wo, batch);
-  if (!s.ok()) return rocks_error(s, std::string(what) + " in " + path_);
-  return ok_status();
-}
-
 void Store::background_loop() {
   using Clock = std::chrono::steady_clock;
-  const bool group = !options_.sync;
-  const bool retain = options_.retention_us > 0;
+  const bool group = !core_->options.sync;
+  const bool retain = core_->options.retention_us > 0;
   auto next_retention = Clock::now();  // once at open
   std::unique_lock lock(durable_mu_);
   while (!stop_background_) {
-    auto wake = Clock::now() + (group ? options_.group_commit_interval : std::chrono::hours(1));
+    auto wake =
+        Clock::now() + (group ? core_->options.group_commit_interval : std::chrono::hours(1));
     if (retain) wake = std::min(wake, next_retention);
     durable_cv_.wait_until(lock, wake, [&] { return stop_background_ || sync_requested_; });
     if (stop_background_) break;
-    if (group && written_ticket_ > durable_ticket_ && !write_failed_.load()) {
+    if (group && written_ticket_ > durable_ticket_ && !core_->write_failed.load()) {
       const uint64_t target = written_ticket_;
       sync_requested_ = false;
       lock.unlock();
-      const rocksdb::Status s = db_->SyncWAL();
+      const rocksdb::Status s = core_->db->SyncWAL();
       lock.lock();
       if (s.ok()) {
         durable_ticket_ = std::max(durable_ticket_, target);
-        counters_->wal_syncs.fetch_add(1, std::memory_order_relaxed);
+        core_->counters.wal_syncs.fetch_add(1, std::memory_order_relaxed);
         durable_cv_.notify_all();
       } else {
-        spdlog::error("store: group commit fsync of {} failed (retrying): {}", path_, s.ToString());
+        spdlog::error("store: group commit fsync of {} failed (retrying): {}", core_->path,
+                      s.ToString());
       }
     } else {
       sync_requested_ = false;
     }
     if (retain && Clock::now() >= next_retention) {
-      next_retention = Clock::now() + options_.retention_interval;
+      next_retention = Clock::now() + core_->options.retention_interval;
       lock.unlock();
-      auto r = apply_retention(now_us(), options_.retention_us);
+      auto r = maintenance_->apply_retention(now_us(), core_->options.retention_us);
       if (!r) spdlog::error("store: retention: {}", r.error().message);
       lock.lock();
     }
@@ -1053,7 +754,7 @@ bool Store::wait_durable(uint64_t ticket, std::chrono::milliseconds timeout) {
 Result<std::optional<Incident>> Store::get_incident(std::string_view id) const {
   std::string value;
   const rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), family(Family::kIncidents), slice(id), &value);
+      core_->db->Get(rocksdb::ReadOptions(), core_->family(Family::kIncidents), slice(id), &value);
   if (s.IsNotFound()) return std::optional<Incident>();
   if (!s.ok()) return rocks_error(s, keys::describe_key(Family::kIncidents, id));
   auto in = decode_incident(value);
@@ -1068,7 +769,8 @@ Result<std::vector<Evidence>> Store::evidence(std::string_view incident_id, size
   const rocksdb::Slice upper = slice(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family(Family::kEvidence)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      core_->db->NewIterator(ro, core_->family(Family::kEvidence)));
   for (it->Seek(slice(begin)); it->Valid() && out.size() < limit; it->Next()) {
     auto ev = decode_evidence(view(it->value()));
     if (!ev) {
@@ -1077,7 +779,7 @@ Result<std::vector<Evidence>> Store::evidence(std::string_view incident_id, size
     }
     out.push_back(std::move(ev).value());
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading evidence in " + path_);
+  if (!it->status().ok()) return rocks_error(it->status(), "reading evidence in " + core_->path);
   return out;
 }
 
@@ -1085,8 +787,8 @@ Result<std::optional<uint64_t>> Store::checkpoint(std::string_view input_name,
                                                   std::string_view stream) const {
   const std::string key = keys::checkpoint_key(input_name, stream);
   std::string value;
-  const rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), family(Family::kCheckpoints), slice(key), &value);
+  const rocksdb::Status s = core_->db->Get(rocksdb::ReadOptions(),
+                                           core_->family(Family::kCheckpoints), slice(key), &value);
   if (s.IsNotFound()) return std::optional<uint64_t>();
   if (!s.ok()) return rocks_error(s, keys::describe_key(Family::kCheckpoints, key));
   if (value.size() != 8) {
@@ -1103,7 +805,8 @@ Result<std::map<std::string, uint64_t>> Store::checkpoints(std::string_view inpu
   const rocksdb::Slice upper = slice(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family(Family::kCheckpoints)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      core_->db->NewIterator(ro, core_->family(Family::kCheckpoints)));
   for (it->Seek(slice(begin)); it->Valid(); it->Next()) {
     if (it->value().size() != 8) {
       return Error(Errc::kCorruption, keys::describe_key(Family::kCheckpoints, view(it->key())) +
@@ -1112,238 +815,44 @@ Result<std::map<std::string, uint64_t>> Store::checkpoints(std::string_view inpu
     out.emplace(std::string(view(it->key()).substr(begin.size())),
                 keys::get_be64(it->value().data()));
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading checkpoints in " + path_);
+  if (!it->status().ok()) return rocks_error(it->status(), "reading checkpoints in " + core_->path);
   return out;
 }
 
 Status Store::scan_state(std::string_view prefix,
                          const std::function<bool(std::string_view, std::string_view)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), family(Family::kState)));
+      core_->db->NewIterator(rocksdb::ReadOptions(), core_->family(Family::kState)));
   for (it->Seek(slice(prefix)); it->Valid(); it->Next()) {
     const std::string_view key = view(it->key());
     if (key.substr(0, prefix.size()) != prefix) break;
     if (!fn(key, view(it->value()))) break;
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading state in " + path_);
+  if (!it->status().ok()) return rocks_error(it->status(), "reading state in " + core_->path);
   return ok_status();
 }
 
-Result<std::vector<OutboxEntry>> Store::read_outbox(std::string_view sink, size_t max) const {
-  std::vector<OutboxEntry> out;
-  if (max == 0 || !valid_name(sink)) return out;
-  uint64_t first = 1;
-  {
-    std::lock_guard lock(outbox_mu_);
-    if (auto q = queues_.find(sink); q != queues_.end()) first = q->second.acked + 1;
-  }
-  // Starting after the acked mark skips the range-deleted keys instead of walking
-  // over their tombstones.
-  const std::string end = keys::name_prefix_end(sink);
-  const rocksdb::Slice upper = slice(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family(Family::kOutbox)));
-  for (it->Seek(slice(keys::outbox_key(sink, first))); it->Valid() && out.size() < max;
-       it->Next()) {
-    std::string_view key_sink;
-    uint64_t seq = 0;
-    if (!keys::parse_outbox_key(view(it->key()), &key_sink, &seq)) {
-      return Error(Errc::kCorruption,
-                   keys::describe_key(Family::kOutbox, view(it->key())) + " is not an outbox key");
-    }
-    auto entry = decode_outbox_value(view(it->value()));
-    if (!entry) {
-      // Entries before it are handed out first; once they are acked it is the oldest
-      // and can be moved aside without reordering the queue.
-      if (!out.empty() || read_only_) {
-        if (out.empty()) {
-          return std::move(entry).error().with_context(
-              keys::describe_key(Family::kOutbox, view(it->key())));
-        }
-        break;
-      }
-      const std::string raw(view(it->value()));
-      if (auto q = quarantine_outbox(sink, seq, raw, entry.error().message); !q) {
-        return std::move(q).error();
-      }
-      continue;
-    }
-    entry->seq = seq;
-    out.push_back(std::move(entry).value());
-  }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading the outbox in " + path_);
-  return out;
-}
-
-Status Store::quarantine_outbox(std::string_view sink, uint64_t seq, std::string_view raw,
-                                std::string_view reason) const {
-  std::lock_guard ack_lock(ack_mu_);
-  {
-    std::lock_guard lock(outbox_mu_);
-    auto q = queues_.find(sink);
-    if (q == queues_.end() || q->second.acked + 1 != seq) return ok_status();  // moved already
-  }
-  const std::string key = keys::outbox_key(sink, seq);
-  const std::string why = "the stored entry does not decode: " + std::string(reason);
-  rocksdb::WriteBatch batch;
-  batch.Put(family(Family::kDeadLetter), slice(key),
-            slice(encode_raw_dead_letter(raw, why, now_us())));
-  batch.Delete(family(Family::kOutbox), slice(key));
-  batch.Put(family(Family::kMeta), slice(keys::outbox_acked_key(sink)), slice(keys::be64(seq)));
-  AuditEntry a;
-  {
-    std::lock_guard lock(meta_mu_);
-    a.seq = audit_next_++;
-  }
-  a.time_us = now_us();
-  a.actor = std::string(kSystemActor);
-  a.action = "quarantine";
-  a.detail = keys::describe_key(Family::kOutbox, key) + " moved to the dead letters: " + why;
-  batch.Put(family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  const rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok())
-    return rocks_error(
-        s, "moving " + keys::describe_key(Family::kOutbox, key) + " to the dead letters");
-  spdlog::error(
-      "store: {} does not decode ({}); moved to the dead letters with its bytes, "
-      "the queue goes on",
-      keys::describe_key(Family::kOutbox, key), reason);
-  counters_->quarantined.fetch_add(1, std::memory_order_relaxed);
-  std::lock_guard lock(outbox_mu_);
-  auto q = queues_.find(sink);
-  if (q != queues_.end()) q->second.acked = std::max(q->second.acked, seq);
-  return ok_status();
-}
-
-Status Store::ack_outbox(std::string_view sink, uint64_t up_to_seq) {
-  if (auto s = check_writable(); !s) return s;
-  std::lock_guard ack_lock(ack_mu_);
-  uint64_t acked = 0;
-  uint64_t reserved = 1;
-  {
-    std::lock_guard lock(outbox_mu_);
-    if (auto q = queues_.find(sink); q != queues_.end()) {
-      acked = q->second.acked;
-      reserved = q->second.reserved;
+std::optional<int64_t> Store::lock_holder(const std::string& path) {
+  // RocksDB locks LOCK with fcntl. Opening and closing the file here would drop a lock
+  // this very process holds (POSIX record locks), so look in /proc/locks instead.
+  struct stat st {};
+  if (::stat((fs::path(path) / "LOCK").c_str(), &st) != 0) return std::nullopt;
+  std::ifstream locks("/proc/locks");
+  for (std::string line; std::getline(locks, line);) {
+    // "1: POSIX  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"
+    std::istringstream in(line);
+    std::string n, kind, mode, rw, pid, dev;
+    if (!(in >> n >> kind)) continue;
+    if (kind == "->") continue;  // a waiter
+    if (!(in >> mode >> rw >> pid >> dev)) continue;
+    unsigned maj = 0, min = 0;
+    unsigned long long ino = 0;
+    if (std::sscanf(dev.c_str(), "%x:%x:%llu", &maj, &min, &ino) != 3) continue;
+    if (ino == st.st_ino && maj == major(st.st_dev) && min == minor(st.st_dev)) {
+      return std::strtoll(pid.c_str(), nullptr, 10);
     }
   }
-  if (up_to_seq <= acked) return ok_status();
-  if (up_to_seq >= reserved) {
-    return Error(Errc::kInvalidArgument, "ack outbox: sink '" + std::string(sink) +
-                                             "' has no entry " + std::to_string(up_to_seq) +
-                                             " (the last one enqueued is " +
-                                             std::to_string(reserved - 1) + ")");
-  }
-  rocksdb::WriteBatch batch;
-  batch.DeleteRange(family(Family::kOutbox), slice(keys::outbox_key(sink, acked + 1)),
-                    slice(keys::outbox_key(sink, up_to_seq + 1)));
-  batch.Put(family(Family::kMeta), slice(keys::outbox_acked_key(sink)),
-            slice(keys::be64(up_to_seq)));
-  rocksdb::WriteOptions wo;
-  wo.sync = false;  // a lost ack only means delivering again (see the header)
-  const rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) return rocks_error(s, "ack outbox of sink '" + std::string(sink) + "'");
-  std::lock_guard lock(outbox_mu_);
-  SinkQueue& q = queues_.find(sink)->second;
-  q.acked = std::max(q.acked, up_to_seq);
-  return ok_status();
-}
-
-uint64_t Store::outbox_size(std::string_view sink) const {
-  std::lock_guard lock(outbox_mu_);
-  auto q = queues_.find(sink);
-  return q == queues_.end() ? 0 : queued(q->second.acked, q->second.next);
-}
-
-Status Store::dead_letter(std::string_view sink, const OutboxEntry& entry,
-                          std::string_view reason) {
-  if (auto s = check_writable(); !s) return s;
-  std::lock_guard ack_lock(ack_mu_);
-  uint64_t acked = 0;
-  {
-    std::lock_guard lock(outbox_mu_);
-    if (auto q = queues_.find(sink); q != queues_.end()) acked = q->second.acked;
-  }
-  if (entry.seq != acked + 1) {
-    return Error(Errc::kInvalidArgument, "dead letter: only the oldest queued entry of sink '" +
-                                             std::string(sink) + "' can be moved (seq " +
-                                             std::to_string(acked + 1) + ", not " +
-                                             std::to_string(entry.seq) + ")");
-  }
-  const std::string key = keys::outbox_key(sink, entry.seq);
-  std::string value;
-  const rocksdb::Status gs =
-      db_->Get(rocksdb::ReadOptions(), family(Family::kOutbox), slice(key), &value);
-  if (gs.IsNotFound()) {
-    return Error(Errc::kNotFound,
-                 "dead letter: " + keys::describe_key(Family::kOutbox, key) + " is not queued");
-  }
-  if (!gs.ok()) return rocks_error(gs, "dead letter: " + keys::describe_key(Family::kOutbox, key));
-
-  // The stored bytes are moved as they are, whatever the caller's copy says.
-  rocksdb::WriteBatch batch;
-  batch.Put(family(Family::kDeadLetter), slice(key),
-            slice(encode_dead_letter(value, reason, now_us())));
-  batch.Delete(family(Family::kOutbox), slice(key));
-  batch.Put(family(Family::kMeta), slice(keys::outbox_acked_key(sink)),
-            slice(keys::be64(entry.seq)));
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
-  const rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) return rocks_error(s, "dead letter: " + keys::describe_key(Family::kOutbox, key));
-  std::lock_guard lock(outbox_mu_);
-  SinkQueue& q = queues_.find(sink)->second;
-  q.acked = std::max(q.acked, entry.seq);
-  return ok_status();
-}
-
-Result<std::vector<DeadLetter>> Store::dead_letters(std::string_view sink, size_t max) const {
-  std::vector<DeadLetter> out;
-  if (max == 0 || !valid_name(sink)) return out;
-  const std::string begin = keys::name_prefix(sink);
-  const std::string end = keys::name_prefix_end(sink);
-  const rocksdb::Slice upper = slice(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family(Family::kDeadLetter)));
-  for (it->Seek(slice(begin)); it->Valid() && out.size() < max; it->Next()) {
-    std::string_view key_sink;
-    uint64_t seq = 0;
-    if (!keys::parse_outbox_key(view(it->key()), &key_sink, &seq)) {
-      return Error(Errc::kCorruption, keys::describe_key(Family::kDeadLetter, view(it->key())) +
-                                          " is not a dead letter key");
-    }
-    auto d = decode_dead_letter(view(it->value()));
-    if (!d) {
-      return std::move(d).error().with_context(
-          keys::describe_key(Family::kDeadLetter, view(it->key())));
-    }
-    d->entry.seq = seq;
-    out.push_back(std::move(d).value());
-  }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading dead letters in " + path_);
-  return out;
-}
-
-uint64_t Store::outbox_generation() const {
-  std::lock_guard lock(outbox_mu_);
-  return generation_;
-}
-
-bool Store::wait_outbox(uint64_t seen_generation, std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(outbox_mu_);
-  return outbox_cv_.wait_for(lock, timeout, [&] { return generation_ != seen_generation; });
-}
-
-void Store::wake_outbox_waiters() {
-  {
-    std::lock_guard lock(outbox_mu_);
-    ++generation_;
-  }
-  outbox_cv_.notify_all();
+  return std::nullopt;
 }
 
 }  // namespace wardsoc

@@ -4,25 +4,37 @@
 // state and the audit log. It is where the no-loss contract (docs/store.md) is kept:
 // everything one batch of events caused is written in a single atomic WriteBatch.
 //
+// The Store is split by job; this header is its core (open, the atomic commit of a
+// batch, the lifecycle, reads of incidents). The other jobs are units with their own
+// headers, reached through the Store, so that a caller includes only what it uses:
+//   outbox_queue.h  the outbox queue per sink: read, ack, dead-letter, wait, sink health
+//   maintenance.h   verify and repair, retention, backup and restore
+//   store_stats.h   counts for `db stats`, gauges for /metrics
+//   rule_set_log.h  the rule-set versions log
+// All of them share one owner of the RocksDB handle (StoreDb, store_internal.h), which
+// the Store creates first and destroys last. What the next features keep in the store
+// (users, sessions, a fuller audit log, report queries) gets a unit of the same shape:
+// a header here with its own class, a family or key prefix in keys.h (see there), and an
+// accessor below; docs/store.md says where each one goes.
+//
 // Durability: a commit() that returns OK is in the write-ahead log, so it survives the
 // process being killed. With StoreOptions::sync (the default) it has also been fsynced
 // and survives a power cut; without it (group commit) a background thread fsyncs the
-// log every group_commit_interval, and commit_ticket()/durable_ticket() tell when a
-// commit is safe from power loss — acknowledge input positions only then. Transitions,
-// backups and retention are always fsynced. Acks and dead-lettering are not: losing
-// one only makes the forwarder deliver those entries again (at least once).
+// log every group_commit_interval, and the commit's ticket and durable_ticket() tell
+// when a commit is safe from power loss — acknowledge input positions only then.
+// Transitions, backups and retention are always fsynced. Acks and dead-lettering are
+// not: losing one only makes the forwarder deliver those entries again (at least once).
 //
-// Thread safety: every method may be called from any thread at any time. commit()
-// calls are serialised among themselves; ack_outbox()/dead_letter() are serialised
-// among themselves but run alongside commit(); readers take a consistent RocksDB view
-// and never block writers. A sink's queue should have one consumer (its Forwarder).
+// Thread safety: every method of the Store and of its units may be called from any
+// thread at any time. commit(), transition(), retention and repair are serialised on
+// one writer lock (incidents, indexes and seqs are read-modify-write); outbox acks and
+// dead-lettering are serialised among themselves but run alongside commits; readers
+// take a consistent RocksDB view and never block writers.
 //
 // Only one process may open a data directory for writing (RocksDB's LOCK file); CLI
 // readers use OpenReadOnly() while `wardsoc run` holds it.
 #pragma once
 
-#include <array>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -42,20 +54,16 @@
 #include "core/event.h"
 #include "core/incident.h"
 #include "core/result.h"
-#include "store/keys.h"
 #include "store/lifecycle.h"
-#include "store/outbox.h"
-
-namespace rocksdb {
-class DB;
-class ColumnFamilyHandle;
-class WriteBatch;
-}  // namespace rocksdb
 
 namespace wardsoc {
 
+class Maintenance;
 class OrderedBatch;
-class RecentIncidents;
+class OutboxQueues;
+class RuleSetLog;
+class StoreDb;
+class StoreStatistics;
 
 struct StoreOptions {
   std::string path;  // data directory, created if missing
@@ -112,37 +120,6 @@ struct CountRow {
 };
 inline constexpr size_t kMaxCountBuckets = 10000;
 
-// What Store::verify() found. Problems are listed (at most kMaxListedProblems) with the
-// key they concern; the counts are complete.
-struct VerifyReport {
-  uint64_t incidents = 0;
-  uint64_t index_entries = 0;
-  uint64_t evidence = 0;
-  uint64_t history = 0;
-  uint64_t outbox = 0;
-  uint64_t dead_letters = 0;
-  uint64_t audit = 0;
-  uint64_t problems = 0;  // found
-  uint64_t repaired = 0;  // of those, fixed (verify with repair)
-  std::vector<std::string> listed;
-  bool checksums_ok = true;
-  std::string checksum_error;
-};
-inline constexpr size_t kMaxListedProblems = 100;
-
-struct RetentionReport {
-  int64_t cutoff_us = 0;   // incidents last seen before this were considered
-  uint64_t removed = 0;    // incidents removed with their evidence and history
-  uint64_t kept_open = 0;  // older but still open, so kept
-};
-
-struct BackupInfo {
-  uint32_t id = 0;
-  int64_t time_us = 0;
-  uint64_t size_bytes = 0;
-  uint32_t files = 0;
-};
-
 inline constexpr size_t kMaxPageSize = 10000;
 
 // One page, newest last_seen first (ties: incident id ascending). Paging walks the
@@ -153,69 +130,12 @@ struct IncidentPage {
   std::string next_cursor;  // empty when there is nothing more
 };
 
-struct StoreStats {
-  uint64_t incidents = 0;
-  uint64_t evidence = 0;
-  uint64_t history = 0;
-  uint64_t audit = 0;
-  std::map<std::string, uint64_t> by_status;     // incidents per status name
-  std::map<std::string, uint64_t> outbox;        // queued entries per sink
-  std::map<std::string, uint64_t> dead_letter;   // dead letters per sink
-  std::map<std::string, uint64_t> family_bytes;  // SST files + memtables per family
-  uint64_t disk_bytes = 0;                       // all files in the data directory
-  int64_t oldest_last_seen_us = 0;               // 0 when there are no incidents
-  int64_t newest_last_seen_us = 0;
-  uint32_t schema_version = 0;
-};
-
-// Cheap figures for /metrics, read at every scrape: no scans (estimates from RocksDB's
-// properties where a count would need one).
-struct StoreGauges {
-  uint64_t incidents_estimate = 0;
-  std::map<std::string, uint64_t> outbox;  // exact, per sink
-  std::map<std::string, uint64_t> family_bytes;
-  uint64_t live_data_bytes = 0;
-  uint64_t commits = 0;
-  uint64_t commit_failures = 0;
-  uint64_t incidents_written = 0;  // snapshots committed
-  uint64_t transitions = 0;
-  uint64_t reopened = 0;
-  uint64_t quarantined = 0;  // outbox entries that did not decode, moved to dead letters
-  uint64_t retention_removed = 0;
-  uint64_t wal_syncs = 0;  // group commit fsyncs
-  // Index entries (idx_time and idx) put or deleted by commits and transitions: an
-  // update moves an entry only when its key or its summary changed.
-  uint64_t index_writes = 0;
-  // Stored incidents commit() read back (those it did not write recently itself).
-  uint64_t incident_reads = 0;
-  bool background_error = false;  // writes stopped: disk below the reserve, or RocksDB failed
-  uint64_t disk_free_bytes = 0;   // free on the file system holding the store
-};
-
 // A change to correlation state (detect's counters and windows), written in the same
 // WriteBatch as the incidents it led to. Keys and values are opaque to the store; their
 // layout is documented where detect builds them.
 struct StateUpdate {
   std::string key;
   std::optional<std::string> value;  // nullopt deletes the key
-};
-
-// One rule-set load as the running process recorded it: at start and at every reload,
-// accepted or rejected, with the diagnostics. `wardsoc rules reload` waits for the record
-// of the reload it asked for; `wardsoc rules stats` shows the history. Meta family, key
-// "rule_set" \0 u64 BE seq (see keys.h).
-struct RuleSetRecord {
-  uint64_t seq = 0;  // assigned by record_rule_set(), increasing
-  int64_t time_us = 0;
-  std::string trigger;  // "start", "sighup"
-  bool accepted = false;
-  std::string version;  // the rule set's version (when accepted)
-  uint64_t rules = 0;
-  uint64_t rules_kept_state = 0;  // reload: rules whose correlation state carried over
-  uint64_t errors = 0;
-  uint64_t warnings = 0;
-  std::string diagnostics;  // one diagnostic per line, as `rules check` prints them
-  int64_t pid = 0;
 };
 
 // Everything one processed batch makes durable at once (the no-loss contract).
@@ -240,9 +160,15 @@ class Store {
   // kInvalidArgument. kNotFound when there is no database at `path`.
   static Result<std::unique_ptr<Store>> OpenReadOnly(const std::string& path);
 
+  // The process holding the write lock of the data directory at `path`, if any
+  // (0 if held but the holder is unknown); nullopt if free or there is no directory.
+  static std::optional<int64_t> lock_holder(const std::string& path);
+
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
+
+  // --- The atomic commit of a batch (store.cc) ---
 
   // Writes, in one WriteBatch: each change's incident snapshot (the last change of an
   // incident wins), its new evidence lines (keyed by Evidence::seq, so a replay
@@ -254,7 +180,7 @@ class Store {
   //
   // The store sets Incident::updated_us to the commit time and keeps
   // Incident::evidence_count at least 1 + the highest evidence seq it holds.
-  // Durable when it returns OK (with sync). Wakes wait_outbox() if it queued entries.
+  // Durable when it returns OK (with sync). Wakes the outbox waiters if it queued entries.
   Status commit(std::span<const IncidentChange> changes, std::span<const InputPosition> positions,
                 std::span<const std::string> input_names, std::span<const std::string> sinks);
   // The same, plus correlation state updates, in the same WriteBatch. `ticket` (if
@@ -266,6 +192,8 @@ class Store {
   uint64_t durable_ticket() const;
   // Waits until `ticket` is durable (forces an fsync now); false on timeout.
   bool wait_durable(uint64_t ticket, std::chrono::milliseconds timeout);
+
+  // --- The lifecycle of incidents and the audit log (store_lifecycle.cc) ---
 
   // Moves an incident to another status (see lifecycle.h for the rules) and writes, in
   // one fsynced WriteBatch: the incident, its history entry, its index entries, an
@@ -280,152 +208,75 @@ class Store {
   // Records something done to the store from outside it (a restore, by the CLI).
   Status append_audit(std::string_view actor, std::string_view action, std::string_view detail);
 
-  // Incidents per bucket, every bucket of the range (zeros included).
-  Result<std::vector<CountRow>> count_incidents(const CountQuery& query) const;
-
-  // Rule-set versions log (store/rule_set_log.cc): appends a record (fsynced) and
-  // returns its seq; reads the newest records first.
-  Result<uint64_t> record_rule_set(const RuleSetRecord& record);
-  Result<std::vector<RuleSetRecord>> rule_set_records(size_t max) const;
-
-  // Calls fn(key, value) for every state key starting with `prefix`, in key order, until
-  // fn returns false.
-  Status scan_state(std::string_view prefix,
-                    const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  // --- Reads of incidents (store.cc, store_query.cc) ---
 
   Result<std::optional<Incident>> get_incident(std::string_view id) const;
   Result<IncidentPage> list_incidents(const IncidentQuery& query) const;
   // Oldest first (by Evidence::seq), at most `limit`.
   Result<std::vector<Evidence>> evidence(std::string_view incident_id, size_t limit = 1000) const;
+  // Incidents per bucket, every bucket of the range (zeros included).
+  Result<std::vector<CountRow>> count_incidents(const CountQuery& query) const;
+
+  // --- What the pipeline reads back at start (store.cc) ---
 
   Result<std::optional<uint64_t>> checkpoint(std::string_view input_name,
                                              std::string_view stream) const;
   // Every stream of one input with its position (e.g. all tailed files).
   Result<std::map<std::string, uint64_t>> checkpoints(std::string_view input_name) const;
+  // Calls fn(key, value) for every state key starting with `prefix`, in key order, until
+  // fn returns false.
+  Status scan_state(std::string_view prefix,
+                    const std::function<bool(std::string_view, std::string_view)>& fn) const;
 
-  // Outbox: one FIFO queue per sink. Its entries are always the contiguous seq range
-  // after the last acked seq; seqs are never reused, also across restarts.
-  // An entry whose value does not decode is not returned: it is moved to the dead
-  // letters with its bytes and the reason (counted, logged, audited) and reading goes
-  // on, so one damaged entry never stops a sink's queue.
-  Result<std::vector<OutboxEntry>> read_outbox(std::string_view sink, size_t max) const;
-  // Removes the sink's entries with seq <= up_to_seq (one range delete). Acking what
-  // is already acked is a no-op; acking a seq that was never enqueued is
-  // kInvalidArgument, because it would hide entries committed later.
-  Status ack_outbox(std::string_view sink, uint64_t up_to_seq);
-  uint64_t outbox_size(std::string_view sink) const;
+  // --- The other units of the store, each with its own header ---
 
-  // Moves the oldest queued entry of `sink` (entry.seq must be it) to the dead_letter
-  // family with the reason, in one batch, so the queue moves on without losing it.
-  Status dead_letter(std::string_view sink, const OutboxEntry& entry, std::string_view reason);
-  Result<std::vector<DeadLetter>> dead_letters(std::string_view sink, size_t max) const;
+  OutboxQueues& outbox() { return *outbox_; }  // outbox_queue.h
+  const OutboxQueues& outbox() const { return *outbox_; }
+  Maintenance& maintenance() { return *maintenance_; }      // maintenance.h
+  const StoreStatistics& stats() const { return *stats_; }  // store_stats.h
+  RuleSetLog& rule_sets() { return *rule_sets_; }           // rule_set_log.h
+  const RuleSetLog& rule_sets() const { return *rule_sets_; }
 
-  // Sink health (store/sink_health.cc): one small record per sink that its forwarder
-  // writes when its state changes (outage, recovery, outbox bound), so that a read-only
-  // reader (`wardsoc sinks status`) can tell whether the SOC link is up. The value is
-  // opaque here. Not fsynced: it is advisory. Meta family, key "sink_health" \0 sink.
-  Status put_sink_health(std::string_view sink, std::string_view value);
-  Result<std::map<std::string, std::string>> sink_health() const;  // by sink name
-  // How many dead letters a sink has (a key-only scan of its range).
-  Result<uint64_t> dead_letter_count(std::string_view sink) const;
-
-  // Counts by scanning the families: meant for `wardsoc db stats`, not per-second
-  // metrics (outbox_size() is O(1), gauges() has no scans).
-  Result<StoreStats> stats() const;
-  StoreGauges gauges() const;
-
-  // Removes incidents last seen before `now_us - retention_us` that are not open, with
-  // their evidence, history and index entries, in fsynced batches; records what it did
-  // in the audit log. Checkpoints, correlation state, counts and the outbox stay.
-  Result<RetentionReport> apply_retention(int64_t now_us, int64_t retention_us);
-
-  // Checks block checksums of every file, then the store's own invariants: every index
-  // entry points at an incident that has it, every incident has its index entries,
-  // evidence and history belong to an incident, every value decodes, outbox entries lie
-  // in their queue's range. With `repair`, fixes what can be fixed without guessing:
-  // index entries are rebuilt from the incidents, orphans removed, undecodable outbox
-  // entries moved to the dead letters (bytes kept) — a damaged outbox never has to be
-  // deleted by hand. Repair holds off commits while it runs.
-  Result<VerifyReport> verify(bool repair);
-
-  // A new backup of the data directory in `backup_dir` (RocksDB BackupEngine:
-  // checksummed, incremental — files shared with earlier backups are not copied
-  // again). Works while commits go on. `keep` > 0 purges all but the newest `keep`.
-  Result<BackupInfo> backup(const std::string& backup_dir, std::string_view actor,
-                            uint32_t keep = 0);
-  static Result<std::vector<BackupInfo>> list_backups(const std::string& backup_dir);
-  // Restores backup `id` (0: the newest) of `backup_dir` into `path`, which no process
-  // may hold. The backup is verified and restored beside `path` first; a directory
-  // already at `path` is kept as `path`.before-restore-<time>. Returns what was restored.
-  static Result<BackupInfo> restore(const std::string& backup_dir, const std::string& path,
-                                    uint32_t id = 0);
-
-  // The process holding the write lock of the data directory at `path`, if any
-  // (0 if held but the holder is unknown); nullopt if free or there is no directory.
-  static std::optional<int64_t> lock_holder(const std::string& path);
-
-  // Incremented by every commit() that queued outbox entries (and by
-  // wake_outbox_waiters()). A forwarder reads the generation, then the outbox, and if
-  // that was empty waits for a newer generation: a commit in between is never missed.
-  uint64_t outbox_generation() const;
-  // True as soon as the generation differs from `seen_generation`; false on timeout.
-  bool wait_outbox(uint64_t seen_generation, std::chrono::milliseconds timeout) const;
-  // Bumps the generation so every wait_outbox() returns now (a forwarder stopping).
-  void wake_outbox_waiters();
-
-  const std::string& path() const { return path_; }
-  bool read_only() const { return read_only_; }
+  const std::string& path() const;
+  bool read_only() const;
 
  private:
-  struct SinkQueue {
-    uint64_t acked = 0;     // every seq <= acked is gone
-    uint64_t next = 1;      // the next commit's first seq
-    uint64_t reserved = 1;  // next, plus the seqs of the commit being written
-  };
-
   Store(std::string path, bool read_only, const StoreOptions& options);
   static Result<std::unique_ptr<Store>> open_impl(const StoreOptions& options, bool read_only);
-  rocksdb::ColumnFamilyHandle* family(keys::Family f) const {
-    return families_[static_cast<size_t>(f)];
-  }
   Status check_schema(uint32_t* found);
   Status migrate(uint32_t from_version);
   // Adds to `batch` what takes an incident's idx_time and idx entries from `before`
   // (nullptr: it had none) to `after`; returns how many entries it puts or deletes.
   size_t move_index_entries(const Incident* before, const Incident& after, OrderedBatch* batch);
-  Status load_queues();
   Status load_titles_and_audit();
-  Status check_writable() const;
-  Status write_synced(rocksdb::WriteBatch* batch, std::string_view what);
-  Status check_free_space();  // under commit_mu_: options_.min_free_bytes
+
+  // The steps of commit() (store_commit.cc).
+  struct TouchedIncident;
+  struct CommitPlan;
+  static Status validate(const CommitBatch& batch);
+  Status check_can_write();  // under the writer lock: no earlier failure, enough space
+  Result<CommitPlan> load_touched(std::span<const IncidentChange> changes);
+  void plan_changes(const CommitBatch& batch, int64_t now_us, CommitPlan* plan);
+  void add_opening(const Incident& incident, int64_t now_us, CommitPlan* plan);
+  Status write_and_publish(const CommitBatch& batch, CommitPlan* plan, uint64_t* ticket);
+
+  // Lifecycle writes shared by commit() and transition() (store_lifecycle.cc).
+  std::optional<uint32_t> last_history_seq(std::string_view incident_id) const;
+  // The history and audit entries of a reopen (the policy is lifecycle.h's).
+  void add_reopen(std::string_view incident_id, uint64_t more_events, int64_t now_us,
+                  OrderedBatch* batch);
+  Status check_free_space();  // under the writer lock: options.min_free_bytes
   void background_loop();
-  // Moves the oldest entry of `sink` (at `seq`, whose value does not decode) to the dead
-  // letters with its bytes. Called by read_outbox; const because readers may call it.
-  Status quarantine_outbox(std::string_view sink, uint64_t seq, std::string_view raw,
-                           std::string_view reason) const;
-  uint64_t next_audit_seq();
 
-  const std::string path_;
-  const bool read_only_;
-  const StoreOptions options_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // every family opened; freed before db_
-  std::array<rocksdb::ColumnFamilyHandle*, keys::kFamilyCount> families_{};
+  // Declared first, destroyed last: every unit below holds a reference to it.
+  const std::unique_ptr<StoreDb> core_;
+  const std::unique_ptr<OutboxQueues> outbox_;
+  const std::unique_ptr<Maintenance> maintenance_;
+  const std::unique_ptr<StoreStatistics> stats_;
+  const std::unique_ptr<RuleSetLog> rule_sets_;
 
-  std::mutex commit_mu_;  // one commit (or transition, retention, repair) at a time:
-                          // incidents, indexes and seqs are read-modify-write
-  std::unique_ptr<RecentIncidents> recent_;  // guarded by commit_mu_
-  mutable std::mutex ack_mu_;  // one ack or dead-letter at a time: the acked mark only grows
-
-  mutable std::mutex outbox_mu_;  // guards queues_ and generation_
-  mutable std::condition_variable outbox_cv_;
-  mutable std::map<std::string, SinkQueue, std::less<>>
-      queues_;  // mutable: read_outbox quarantines
-  uint64_t generation_ = 0;
-
-  mutable std::mutex meta_mu_;                 // guards titles_ and audit_next_
+  mutable std::mutex meta_mu_;                 // guards titles_
   std::set<std::string, std::less<>> titles_;  // title keys known to be stored
-  mutable uint64_t audit_next_ = 1;
 
   // Group commit and retention run on one background thread.
   mutable std::mutex durable_mu_;
@@ -434,15 +285,11 @@ class Store {
   uint64_t durable_ticket_ = 0;  // guarded by durable_mu_
   bool sync_requested_ = false;
   bool stop_background_ = false;
-  // Guarded by commit_mu_: why RocksDB's write path failed; no write or WAL sync follows
-  // in this process (see commit()). write_failed_ mirrors it for the background sync.
+  // Guarded by the writer lock: why RocksDB's write path failed; no write or WAL sync
+  // follows in this process (see commit()). StoreDb::write_failed mirrors it for the
+  // background sync.
   std::optional<std::string> write_failure_;
-  std::atomic<bool> write_failed_{false};
-  std::atomic<bool> disk_full_{false};  // the last commit found less than min_free_bytes
   std::thread background_;
-
-  struct Counters;
-  std::unique_ptr<Counters> counters_;
 };
 
 }  // namespace wardsoc

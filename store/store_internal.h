@@ -1,17 +1,29 @@
-// Helpers shared by the files that implement Store (store.cc, store_query.cc,
-// store_lifecycle.cc, store_maintenance.cc). Not part of the store's public surface.
+// What the Store's units share behind their public headers: the owner of the RocksDB
+// handle (StoreDb) and small helpers. Not part of the store's public surface: only
+// files in store/ include it.
 #pragma once
 
 #include <rocksdb/slice.h>
 #include <rocksdb/status.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
+#include "store/keys.h"
 #include "store/store.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
 
 namespace wardsoc::store_detail {
 
@@ -42,8 +54,10 @@ bool parse_le64(std::string_view v, uint64_t* out);
 
 namespace wardsoc {
 
-// Counters behind Store::gauges(); relaxed atomics, read at scrape time.
-struct Store::Counters {
+class RecentIncidents;
+
+// Counters behind StoreStatistics::gauges(); relaxed atomics, read at scrape time.
+struct StoreCounters {
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> commit_failures{0};
   std::atomic<uint64_t> incidents_written{0};
@@ -54,6 +68,58 @@ struct Store::Counters {
   std::atomic<uint64_t> wal_syncs{0};
   std::atomic<uint64_t> index_writes{0};
   std::atomic<uint64_t> incident_reads{0};
+};
+
+// StoreDb: the one owner of the RocksDB handle of a data directory, shared by the
+// Store's units (the core in store.cc, the outbox queues, maintenance, statistics and
+// the rule-set log), each of which keeps a reference to it. The Store creates it first
+// and destroys it last.
+//
+// Thread safety: path, read_only, options, db, handles and families are set while the
+// Store opens and never change afterwards, so any thread may read them; RocksDB's DB is
+// thread-safe. commit_mu is the writer lock of incidents: every read-modify-write of an
+// incident, its indexes or its lifecycle (commit, transition, retention, repair) holds
+// it, and `recent` is guarded by it. The audit seq has its own lock (audit entries are
+// also written outside commit_mu, by the outbox's quarantine and by the CLI). Counters
+// and the two flags are atomics.
+class StoreDb {
+ public:
+  StoreDb(std::string path, bool read_only, const StoreOptions& options);
+  ~StoreDb();  // frees the column family handles, then closes the database
+  StoreDb(const StoreDb&) = delete;
+  StoreDb& operator=(const StoreDb&) = delete;
+
+  rocksdb::ColumnFamilyHandle* family(keys::Family f) const {
+    return families[static_cast<size_t>(f)];
+  }
+  // kInvalidArgument when the store was opened read-only.
+  Status check_writable() const;
+  // Writes `batch` with fsync; the error names `what` and the data directory.
+  Status write_synced(rocksdb::WriteBatch* batch, std::string_view what);
+
+  // The audit log's seqs: strictly increasing, never reused (loaded at open).
+  uint64_t next_audit_seq();
+  void set_next_audit_seq(uint64_t next);
+  // Appends one audit entry, fsynced.
+  Status append_audit(std::string_view actor, std::string_view action, std::string_view detail);
+
+  const std::string path;
+  const bool read_only;
+  const StoreOptions options;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // every family opened; freed before db
+  std::array<rocksdb::ColumnFamilyHandle*, keys::kFamilyCount> families{};
+
+  std::mutex commit_mu;                     // see above
+  std::unique_ptr<RecentIncidents> recent;  // guarded by commit_mu
+  StoreCounters counters;
+  // Set when RocksDB's write path failed: no write or WAL sync follows in this process.
+  std::atomic<bool> write_failed{false};
+  std::atomic<bool> disk_full{false};  // the last commit found less than min_free_bytes
+
+ private:
+  std::mutex audit_mu_;  // guards audit_next_
+  uint64_t audit_next_ = 1;
 };
 
 }  // namespace wardsoc

@@ -1,4 +1,6 @@
-// Store: the incident lifecycle (transition, history) and the audit log.
+// Store: the incident lifecycle as the store writes it — transitions people make, the
+// reopen that new activity causes (the policy itself is in lifecycle.cc), the history of
+// each incident and the audit log.
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
@@ -7,6 +9,7 @@
 #include "store/incident_codec.h"
 #include "store/incident_index.h"
 #include "store/ordered_batch.h"
+#include "store/outbox_queue.h"
 #include "store/recent_incidents.h"
 #include "store/store.h"
 #include "store/store_internal.h"
@@ -18,7 +21,7 @@ using namespace store_detail;
 
 Result<Incident> Store::transition(const TransitionRequest& req,
                                    std::span<const std::string> sinks) {
-  if (auto s = check_writable(); !s) return std::move(s).error();
+  if (auto s = core_->check_writable(); !s) return std::move(s).error();
   if (!valid_name(req.id)) {
     return Error(Errc::kInvalidArgument, "'" + req.id + "' is not an incident id");
   }
@@ -27,11 +30,11 @@ Result<Incident> Store::transition(const TransitionRequest& req,
       return Error(Errc::kInvalidArgument, "transition: sink name '" + sink + "' is invalid");
     }
   }
-  std::lock_guard commit_lock(commit_mu_);
-  recent_->erase(req.id);  // put back below once the transition is written
+  std::lock_guard commit_lock(core_->commit_mu);
+  core_->recent->erase(req.id);  // put back below once the transition is written
   std::string value;
-  const rocksdb::Status gs =
-      db_->Get(rocksdb::ReadOptions(), family(Family::kIncidents), slice(req.id), &value);
+  const rocksdb::Status gs = core_->db->Get(
+      rocksdb::ReadOptions(), core_->family(Family::kIncidents), slice(req.id), &value);
   if (gs.IsNotFound()) return Error(Errc::kNotFound, "no incident with id '" + req.id + "'");
   if (!gs.ok()) return rocks_error(gs, keys::describe_key(Family::kIncidents, req.id));
   auto cur = decode_incident(value);
@@ -51,17 +54,8 @@ Result<Incident> Store::transition(const TransitionRequest& req,
   next.status = req.to;
   next.updated_us = now;
 
-  uint32_t seq = 0;
-  {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), family(Family::kHistory)));
-    it->SeekForPrev(slice(keys::history_key(req.id, UINT32_MAX)));
-    std::string_view hid;
-    uint32_t last = 0;
-    if (it->Valid() && keys::parse_history_key(view(it->key()), &hid, &last) && hid == req.id) {
-      seq = last + 1;
-    }
-  }
+  const std::optional<uint32_t> last = last_history_seq(req.id);
+  const uint32_t seq = last ? *last + 1 : 0;
   HistoryEntry h;
   h.seq = seq;
   h.time_us = now;
@@ -71,7 +65,7 @@ Result<Incident> Store::transition(const TransitionRequest& req,
   h.note = req.note;
 
   AuditEntry a;
-  a.seq = next_audit_seq();
+  a.seq = core_->next_audit_seq();
   a.time_us = now;
   a.actor = req.actor;
   a.action = "transition";
@@ -81,41 +75,26 @@ Result<Incident> Store::transition(const TransitionRequest& req,
 
   OrderedBatch ordered;
   const std::string encoded = encode_incident(next);
-  ordered.put(family(Family::kIncidents), slice(next.id), slice(encoded));
+  ordered.put(core_->family(Family::kIncidents), slice(next.id), slice(encoded));
   const size_t index_writes = move_index_entries(&*cur, next, &ordered);
-  ordered.put(family(Family::kHistory), slice(keys::history_key(next.id, seq)),
+  ordered.put(core_->family(Family::kHistory), slice(keys::history_key(next.id, seq)),
               slice(encode_history(h)));
-  ordered.put(family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
+  ordered.put(core_->family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
 
-  std::vector<uint64_t> seqs(sinks.size());
-  {
-    std::lock_guard lock(outbox_mu_);
-    for (size_t i = 0; i < sinks.size(); ++i) {
-      SinkQueue& q = queues_.try_emplace(sinks[i]).first->second;
-      seqs[i] = q.next;
-      q.reserved = q.next + 1;
-    }
-  }
+  std::vector<uint64_t> seqs = outbox_->reserve(sinks, 1);
   const std::string outbox = encode_outbox_value(IncidentChange::Kind::kUpdated, encoded, now);
   for (size_t i = 0; i < sinks.size(); ++i) {
-    ordered.put(family(Family::kOutbox), slice(keys::outbox_key(sinks[i], seqs[i])), slice(outbox));
+    ordered.put(core_->family(Family::kOutbox), slice(keys::outbox_key(sinks[i], seqs[i])),
+                slice(outbox));
   }
   rocksdb::WriteBatch batch;
   ordered.append_to(&batch);
   rocksdb::WriteOptions wo;
   wo.sync = true;  // a person's action, rare: always durable at once
-  const rocksdb::Status s = db_->Write(wo, &batch);
+  const rocksdb::Status s = core_->db->Write(wo, &batch);
   if (!sinks.empty()) {
-    {
-      std::lock_guard lock(outbox_mu_);
-      for (size_t i = 0; i < sinks.size(); ++i) {
-        SinkQueue& q = queues_.find(sinks[i])->second;
-        if (s.ok()) q.next = seqs[i] + 1;
-        q.reserved = q.next;
-      }
-      if (s.ok()) ++generation_;
-    }
-    if (s.ok()) outbox_cv_.notify_all();
+    for (auto& n : seqs) ++n;  // the next seq of each sink once this is written
+    outbox_->publish(sinks, seqs, s.ok());
   }
   if (!s.ok()) return rocks_error(s, "incident " + req.id + ": " + a.detail);
   {
@@ -123,11 +102,38 @@ Result<Incident> Store::transition(const TransitionRequest& req,
     std::lock_guard lock(durable_mu_);
     durable_ticket_ = written_ticket_;
   }
-  recent_->put(next);
-  counters_->transitions.fetch_add(1, std::memory_order_relaxed);
-  counters_->index_writes.fetch_add(index_writes, std::memory_order_relaxed);
+  core_->recent->put(next);
+  core_->counters.transitions.fetch_add(1, std::memory_order_relaxed);
+  core_->counters.index_writes.fetch_add(index_writes, std::memory_order_relaxed);
   spdlog::info("incident {} {} (by {})", req.id, a.detail, req.actor);
   return next;
+}
+
+std::optional<uint32_t> Store::last_history_seq(std::string_view id) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      core_->db->NewIterator(rocksdb::ReadOptions(), core_->family(Family::kHistory)));
+  it->SeekForPrev(slice(keys::history_key(id, UINT32_MAX)));
+  std::string_view hid;
+  uint32_t last = 0;
+  if (it->Valid() && keys::parse_history_key(view(it->key()), &hid, &last) && hid == id) {
+    return last;
+  }
+  return std::nullopt;
+}
+
+void Store::add_reopen(std::string_view id, uint64_t more_events, int64_t now,
+                       OrderedBatch* batch) {
+  const HistoryEntry h = reopen_entry(last_history_seq(id).value_or(0) + 1, more_events, now);
+  batch->put(core_->family(Family::kHistory), slice(keys::history_key(id, h.seq)),
+             slice(encode_history(h)));
+  AuditEntry a;
+  a.seq = core_->next_audit_seq();
+  a.time_us = now;
+  a.actor = h.actor;
+  a.action = "reopen";
+  a.incident = std::string(id);
+  a.detail = "resolved -> new: " + h.note;
+  batch->put(core_->family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
 }
 
 Result<std::vector<HistoryEntry>> Store::history(std::string_view incident_id) const {
@@ -137,7 +143,8 @@ Result<std::vector<HistoryEntry>> Store::history(std::string_view incident_id) c
   const rocksdb::Slice upper = slice(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family(Family::kHistory)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      core_->db->NewIterator(ro, core_->family(Family::kHistory)));
   for (it->Seek(slice(begin)); it->Valid(); it->Next()) {
     auto h = decode_history(view(it->value()));
     if (!h) {
@@ -146,14 +153,14 @@ Result<std::vector<HistoryEntry>> Store::history(std::string_view incident_id) c
     }
     out.push_back(std::move(h).value());
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading history in " + path_);
+  if (!it->status().ok()) return rocks_error(it->status(), "reading history in " + core_->path);
   return out;
 }
 
 Result<std::vector<AuditEntry>> Store::audit_log(uint64_t after_seq, size_t max) const {
   std::vector<AuditEntry> out;
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), family(Family::kAudit)));
+      core_->db->NewIterator(rocksdb::ReadOptions(), core_->family(Family::kAudit)));
   for (it->Seek(slice(keys::audit_key(after_seq + 1))); it->Valid() && out.size() < max;
        it->Next()) {
     auto a = decode_audit(view(it->value()));
@@ -162,22 +169,14 @@ Result<std::vector<AuditEntry>> Store::audit_log(uint64_t after_seq, size_t max)
     }
     out.push_back(std::move(a).value());
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading the audit log in " + path_);
+  if (!it->status().ok())
+    return rocks_error(it->status(), "reading the audit log in " + core_->path);
   return out;
 }
 
 Status Store::append_audit(std::string_view actor, std::string_view action,
                            std::string_view detail) {
-  if (auto s = check_writable(); !s) return s;
-  AuditEntry a;
-  a.seq = next_audit_seq();
-  a.time_us = now_us();
-  a.actor = std::string(actor);
-  a.action = std::string(action);
-  a.detail = std::string(detail);
-  rocksdb::WriteBatch batch;
-  batch.Put(family(Family::kAudit), slice(keys::audit_key(a.seq)), slice(encode_audit(a)));
-  return write_synced(&batch, "writing the audit log");
+  return core_->append_audit(actor, action, detail);
 }
 
 }  // namespace wardsoc

@@ -1,5 +1,5 @@
-// Store: keeping the data directory healthy — statistics, retention, verify (and
-// repair), backup and restore, and who holds the directory's lock.
+// Keeping the data directory healthy (maintenance.h): retention, verify (and repair),
+// backup and restore.
 #include <fcntl.h>
 #include <rocksdb/db.h>
 #include <rocksdb/snapshot.h>
@@ -17,6 +17,8 @@
 #include "core/time.h"
 #include "store/incident_codec.h"
 #include "store/incident_index.h"
+#include "store/maintenance.h"
+#include "store/outbox_queue.h"
 #include "store/recent_incidents.h"
 #include "store/store.h"
 #include "store/store_internal.h"
@@ -29,14 +31,6 @@ using namespace store_detail;
 namespace fs = std::filesystem;
 
 namespace {
-
-uint64_t queued(uint64_t acked, uint64_t next) { return next > acked + 1 ? next - 1 - acked : 0; }
-
-uint64_t int_property(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& name) {
-  uint64_t v = 0;
-  if (cf != nullptr && db->GetIntProperty(cf, name, &v)) return v;
-  return 0;
-}
 
 std::unique_ptr<rocksdb::Iterator> scan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                                         const rocksdb::Snapshot* snapshot = nullptr) {
@@ -52,119 +46,8 @@ std::string backup_error(const rocksdb::Status& s, const std::string& what) {
 
 }  // namespace
 
-Result<StoreStats> Store::stats() const {
-  StoreStats st;
-  rocksdb::ManagedSnapshot snapshot(db_.get());
-  auto count = [&](Family f, uint64_t* n) -> Status {
-    auto it = scan(db_.get(), family(f), snapshot.snapshot());
-    for (it->SeekToFirst(); it->Valid(); it->Next()) ++*n;
-    if (!it->status().ok()) return rocks_error(it->status(), "stats of " + path_);
-    return ok_status();
-  };
-  if (auto s = count(Family::kIncidents, &st.incidents); !s) return std::move(s).error();
-  if (auto s = count(Family::kEvidence, &st.evidence); !s) return std::move(s).error();
-  if (auto s = count(Family::kHistory, &st.history); !s) return std::move(s).error();
-  if (auto s = count(Family::kAudit, &st.audit); !s) return std::move(s).error();
-  {
-    // Incidents per status, from the status index.
-    auto it = scan(db_.get(), family(Family::kIdx), snapshot.snapshot());
-    const std::string status_prefix(1, static_cast<char>(Dim::kStatus));
-    for (it->Seek(slice(status_prefix)); it->Valid() && starts_with(view(it->key()), status_prefix);
-         it->Next()) {
-      const auto s = static_cast<uint8_t>(it->key()[1]);
-      if (s <= static_cast<uint8_t>(IncidentStatus::kFalsePositive)) {
-        ++st.by_status[std::string(status_name(static_cast<IncidentStatus>(s)))];
-      }
-    }
-    if (!it->status().ok()) return rocks_error(it->status(), "stats of " + path_);
-  }
-  {
-    auto it = scan(db_.get(), family(Family::kDeadLetter), snapshot.snapshot());
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      std::string_view sink;
-      uint64_t seq = 0;
-      if (keys::parse_outbox_key(view(it->key()), &sink, &seq)) ++st.dead_letter[std::string(sink)];
-    }
-    if (!it->status().ok()) return rocks_error(it->status(), "stats of " + path_);
-  }
-  {
-    auto it = scan(db_.get(), family(Family::kIdxTime), snapshot.snapshot());
-    it->SeekToFirst();
-    int64_t t = 0;
-    std::string_view id;
-    if (it->Valid() && keys::parse_time_index_key(view(it->key()), &t, &id)) {
-      st.newest_last_seen_us = t;
-    }
-    it->SeekToLast();
-    if (it->Valid() && keys::parse_time_index_key(view(it->key()), &t, &id)) {
-      st.oldest_last_seen_us = t;
-    }
-  }
-  {
-    std::lock_guard lock(outbox_mu_);
-    for (const auto& [sink, q] : queues_) st.outbox[sink] = queued(q.acked, q.next);
-  }
-  for (size_t i = 0; i < keys::kFamilyCount; ++i) {
-    st.family_bytes[std::string(keys::kFamilyNames[i])] =
-        int_property(db_.get(), families_[i], "rocksdb.total-sst-files-size") +
-        int_property(db_.get(), families_[i], "rocksdb.cur-size-all-mem-tables");
-  }
-  std::string version;
-  if (db_->Get(rocksdb::ReadOptions(), family(Family::kMeta), slice(keys::kSchemaVersionKey),
-               &version)
-          .ok()) {
-    st.schema_version = static_cast<uint32_t>(std::strtoul(version.c_str(), nullptr, 10));
-  }
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(path_, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code size_ec;
-    if (it->is_regular_file(size_ec)) {
-      const auto size = it->file_size(size_ec);
-      if (!size_ec) st.disk_bytes += size;
-    }
-  }
-  return st;
-}
-
-StoreGauges Store::gauges() const {
-  StoreGauges g;
-  g.incidents_estimate =
-      int_property(db_.get(), family(Family::kIncidents), "rocksdb.estimate-num-keys");
-  {
-    std::lock_guard lock(outbox_mu_);
-    for (const auto& [sink, q] : queues_) g.outbox[sink] = queued(q.acked, q.next);
-  }
-  for (size_t i = 0; i < keys::kFamilyCount; ++i) {
-    g.family_bytes[std::string(keys::kFamilyNames[i])] =
-        int_property(db_.get(), families_[i], "rocksdb.total-sst-files-size") +
-        int_property(db_.get(), families_[i], "rocksdb.cur-size-all-mem-tables");
-    g.live_data_bytes += int_property(db_.get(), families_[i], "rocksdb.estimate-live-data-size");
-  }
-  g.commits = counters_->commits.load(std::memory_order_relaxed);
-  g.commit_failures = counters_->commit_failures.load(std::memory_order_relaxed);
-  g.incidents_written = counters_->incidents_written.load(std::memory_order_relaxed);
-  g.transitions = counters_->transitions.load(std::memory_order_relaxed);
-  g.reopened = counters_->reopened.load(std::memory_order_relaxed);
-  g.quarantined = counters_->quarantined.load(std::memory_order_relaxed);
-  g.retention_removed = counters_->retention_removed.load(std::memory_order_relaxed);
-  g.wal_syncs = counters_->wal_syncs.load(std::memory_order_relaxed);
-  g.index_writes = counters_->index_writes.load(std::memory_order_relaxed);
-  g.incident_reads = counters_->incident_reads.load(std::memory_order_relaxed);
-  uint64_t stopped = 0;
-  db_->GetIntProperty("rocksdb.is-write-stopped", &stopped);
-  uint64_t bg_errors = 0;
-  db_->GetIntProperty("rocksdb.background-errors", &bg_errors);
-  g.background_error = stopped > 0 || (bg_errors > 0 && g.commit_failures > 0) ||
-                       write_failed_.load() || disk_full_.load();
-  struct statvfs fs {};
-  if (::statvfs(path_.c_str(), &fs) == 0) {
-    g.disk_free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
-  }
-  return g;
-}
-
-Result<RetentionReport> Store::apply_retention(int64_t now, int64_t retention_us) {
-  if (auto s = check_writable(); !s) return std::move(s).error();
+Result<RetentionReport> Maintenance::apply_retention(int64_t now, int64_t retention_us) {
+  if (auto s = db_.check_writable(); !s) return std::move(s).error();
   RetentionReport report;
   if (retention_us <= 0) return report;
   report.cutoff_us = now - retention_us;
@@ -173,13 +56,13 @@ Result<RetentionReport> Store::apply_retention(int64_t now, int64_t retention_us
   std::string resume = keys::time_index_prefix(report.cutoff_us - 1);
   constexpr size_t kChunk = 256;
   for (bool more = true; more;) {
-    std::lock_guard commit_lock(commit_mu_);
+    std::lock_guard commit_lock(db_.commit_mu);
     rocksdb::WriteBatch batch;
     size_t looked = 0;
     uint64_t removed = 0;
     {
       std::unique_ptr<rocksdb::Iterator> it(
-          db_->NewIterator(rocksdb::ReadOptions(), family(Family::kIdxTime)));
+          db_.db->NewIterator(rocksdb::ReadOptions(), db_.family(Family::kIdxTime)));
       for (it->Seek(slice(resume)); it->Valid() && looked < kChunk; it->Next(), ++looked) {
         const std::string_view position = view(it->key());
         resume.assign(position);
@@ -195,31 +78,31 @@ Result<RetentionReport> Store::apply_retention(int64_t now, int64_t retention_us
           ++report.kept_open;
           continue;
         }
-        recent_->erase(id);
-        batch.Delete(family(Family::kIncidents), slice(id));
-        batch.Delete(family(Family::kIdxTime), slice(position));
+        db_.recent->erase(id);
+        batch.Delete(db_.family(Family::kIncidents), slice(id));
+        batch.Delete(db_.family(Family::kIdxTime), slice(position));
         for (const auto& k : secondary_index_keys(summary, position)) {
-          batch.Delete(family(Family::kIdx), slice(k));
+          batch.Delete(db_.family(Family::kIdx), slice(k));
         }
         for (Family f : {Family::kEvidence, Family::kHistory}) {
           const std::string end = keys::name_prefix_end(id);
           const rocksdb::Slice upper = slice(end);
           rocksdb::ReadOptions ro;
           ro.iterate_upper_bound = &upper;
-          std::unique_ptr<rocksdb::Iterator> e(db_->NewIterator(ro, family(f)));
+          std::unique_ptr<rocksdb::Iterator> e(db_.db->NewIterator(ro, db_.family(f)));
           for (e->Seek(slice(keys::name_prefix(id))); e->Valid(); e->Next()) {
-            batch.Delete(family(f), e->key());
+            batch.Delete(db_.family(f), e->key());
           }
         }
         ++removed;
       }
-      if (!it->status().ok()) return rocks_error(it->status(), "retention in " + path_);
+      if (!it->status().ok()) return rocks_error(it->status(), "retention in " + db_.path);
       more = it->Valid();
     }
     if (removed > 0) {
-      if (auto s = write_synced(&batch, "retention"); !s) return std::move(s).error();
+      if (auto s = db_.write_synced(&batch, "retention"); !s) return std::move(s).error();
       report.removed += removed;
-      counters_->retention_removed.fetch_add(removed, std::memory_order_relaxed);
+      db_.counters.retention_removed.fetch_add(removed, std::memory_order_relaxed);
     }
   }
   if (report.removed > 0) {
@@ -228,19 +111,19 @@ Result<RetentionReport> Store::apply_retention(int64_t now, int64_t retention_us
                                format_rfc3339_utc(report.cutoff_us) + "; kept " +
                                std::to_string(report.kept_open) + " older open one(s)";
     spdlog::info("store: retention {}", detail);
-    if (auto s = append_audit(kSystemActor, "retention", detail); !s) {
+    if (auto s = db_.append_audit(kSystemActor, "retention", detail); !s) {
       return std::move(s).error();
     }
   }
   return report;
 }
 
-Result<VerifyReport> Store::verify(bool repair) {
+Result<VerifyReport> Maintenance::verify(bool repair) {
   if (repair) {
-    if (auto s = check_writable(); !s) return std::move(s).error();
+    if (auto s = db_.check_writable(); !s) return std::move(s).error();
   }
   VerifyReport r;
-  std::unique_lock<std::mutex> commit_lock(commit_mu_, std::defer_lock);
+  std::unique_lock<std::mutex> commit_lock(db_.commit_mu, std::defer_lock);
   if (repair) commit_lock.lock();
 
   rocksdb::WriteBatch fixes;
@@ -253,18 +136,18 @@ Result<VerifyReport> Store::verify(bool repair) {
   };
   auto flush = [&]() -> Status {
     if (fixes.Count() == 0) return ok_status();
-    auto s = write_synced(&fixes, "repair");
+    auto s = db_.write_synced(&fixes, "repair");
     fixes.Clear();
     return s;
   };
 
-  if (const rocksdb::Status cs = db_->VerifyChecksum(); !cs.ok()) {
+  if (const rocksdb::Status cs = db_.db->VerifyChecksum(); !cs.ok()) {
     r.checksums_ok = false;
     r.checksum_error = cs.ToString();
     problem("block checksums: " + cs.ToString(), false);
   }
 
-  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ManagedSnapshot snapshot(db_.db.get());
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot.snapshot();
   ro.fill_cache = false;
@@ -280,7 +163,7 @@ Result<VerifyReport> Store::verify(bool repair) {
       cached_id.assign(id);
       cached.reset();
       cached_exists = false;
-      if (db_->Get(ro, family(Family::kIncidents), slice(id), &value).ok()) {
+      if (db_.db->Get(ro, db_.family(Family::kIncidents), slice(id), &value).ok()) {
         cached_exists = true;
         if (auto in = decode_incident(value)) cached = std::move(in).value();
       }
@@ -290,7 +173,7 @@ Result<VerifyReport> Store::verify(bool repair) {
 
   // 1. Incidents decode and have every index entry they should.
   {
-    auto it = scan(db_.get(), family(Family::kIncidents), ro.snapshot);
+    auto it = scan(db_.db.get(), db_.family(Family::kIncidents), ro.snapshot);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ++r.incidents;
       const std::string_view id = view(it->key());
@@ -303,22 +186,22 @@ Result<VerifyReport> Store::verify(bool repair) {
       const std::string position = index_position(*in);
       auto check = [&](Family f, const std::string& key) {
         std::string got;
-        const rocksdb::Status s = db_->Get(ro, family(f), slice(key), &got);
+        const rocksdb::Status s = db_.db->Get(ro, db_.family(f), slice(key), &got);
         if (s.ok() && got == summary) return;
         problem(keys::describe_key(f, key) + ": index entry of incident " + std::string(id) +
                     (s.ok() ? " is out of date" : " is missing"),
                 repair);
-        if (repair) fixes.Put(family(f), slice(key), slice(summary));
+        if (repair) fixes.Put(db_.family(f), slice(key), slice(summary));
       };
       check(Family::kIdxTime, position);
       for (const auto& k : secondary_index_keys(*in)) check(Family::kIdx, k);
     }
-    if (!it->status().ok()) return rocks_error(it->status(), "verify " + path_);
+    if (!it->status().ok()) return rocks_error(it->status(), "verify " + db_.path);
   }
 
   // 2. Every index entry points at an incident that has exactly this entry.
   for (Family f : {Family::kIdxTime, Family::kIdx}) {
-    auto it = scan(db_.get(), family(f), ro.snapshot);
+    auto it = scan(db_.db.get(), db_.family(f), ro.snapshot);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ++r.index_entries;
       const std::string_view key = view(it->key());
@@ -334,7 +217,7 @@ Result<VerifyReport> Store::verify(bool repair) {
       if (position.empty() || !keys::parse_time_index_key(position, &t, &id) ||
           !parse_summary(view(it->value()), &summary)) {
         problem(keys::describe_key(f, key) + ": not an index entry", repair);
-        if (repair) fixes.Delete(family(f), slice(key));
+        if (repair) fixes.Delete(db_.family(f), slice(key));
         continue;
       }
       const auto& in = incident(id);
@@ -352,15 +235,15 @@ Result<VerifyReport> Store::verify(bool repair) {
                     (cached_exists ? ": stale entry of incident " : ": points at no incident ") +
                     std::string(id),
                 repair);
-        if (repair) fixes.Delete(family(f), slice(key));
+        if (repair) fixes.Delete(db_.family(f), slice(key));
       }
     }
-    if (!it->status().ok()) return rocks_error(it->status(), "verify " + path_);
+    if (!it->status().ok()) return rocks_error(it->status(), "verify " + db_.path);
   }
 
   // 3. Evidence and history belong to an incident and decode.
   for (Family f : {Family::kEvidence, Family::kHistory}) {
-    auto it = scan(db_.get(), family(f), ro.snapshot);
+    auto it = scan(db_.db.get(), db_.family(f), ro.snapshot);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const std::string_view key = view(it->key());
       (f == Family::kEvidence ? r.evidence : r.history)++;
@@ -368,30 +251,26 @@ Result<VerifyReport> Store::verify(bool repair) {
       uint32_t seq = 0;
       if (!keys::parse_evidence_key(key, &id, &seq)) {
         problem(keys::describe_key(f, key) + ": not a key of this family", repair);
-        if (repair) fixes.Delete(family(f), slice(key));
+        if (repair) fixes.Delete(db_.family(f), slice(key));
         continue;
       }
       incident(id);
       if (!cached_exists) {
         problem(keys::describe_key(f, key) + ": belongs to no incident", repair);
-        if (repair) fixes.Delete(family(f), slice(key));
+        if (repair) fixes.Delete(db_.family(f), slice(key));
         continue;
       }
       const bool ok = f == Family::kEvidence ? decode_evidence(view(it->value())).ok()
                                              : decode_history(view(it->value())).ok();
       if (!ok) problem(keys::describe_key(f, key) + ": value does not decode", false);
     }
-    if (!it->status().ok()) return rocks_error(it->status(), "verify " + path_);
+    if (!it->status().ok()) return rocks_error(it->status(), "verify " + db_.path);
   }
 
   // 4. Outbox entries decode and lie in their queue; dead letters decode.
   {
-    std::map<std::string, SinkQueue, std::less<>> queues;
-    {
-      std::lock_guard lock(outbox_mu_);
-      queues = queues_;
-    }
-    auto it = scan(db_.get(), family(Family::kOutbox), ro.snapshot);
+    const auto queues = outbox_.snapshot();
+    auto it = scan(db_.db.get(), db_.family(Family::kOutbox), ro.snapshot);
     std::vector<std::tuple<std::string, uint64_t, std::string, std::string>> to_quarantine;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ++r.outbox;
@@ -400,7 +279,7 @@ Result<VerifyReport> Store::verify(bool repair) {
       uint64_t seq = 0;
       if (!keys::parse_outbox_key(key, &sink, &seq)) {
         problem(keys::describe_key(Family::kOutbox, key) + ": not an outbox key", repair);
-        if (repair) fixes.Delete(family(Family::kOutbox), slice(key));
+        if (repair) fixes.Delete(db_.family(Family::kOutbox), slice(key));
         continue;
       }
       auto q = queues.find(sink);
@@ -408,7 +287,7 @@ Result<VerifyReport> Store::verify(bool repair) {
         problem(keys::describe_key(Family::kOutbox, key) + ": already acked (seq <= " +
                     std::to_string(q->second.acked) + ") but still stored",
                 repair);
-        if (repair) fixes.Delete(family(Family::kOutbox), slice(key));
+        if (repair) fixes.Delete(db_.family(Family::kOutbox), slice(key));
         continue;
       }
       auto e = decode_outbox_value(view(it->value()));
@@ -425,8 +304,8 @@ Result<VerifyReport> Store::verify(bool repair) {
         }
       }
     }
-    if (!it->status().ok()) return rocks_error(it->status(), "verify " + path_);
-    auto dl = scan(db_.get(), family(Family::kDeadLetter), ro.snapshot);
+    if (!it->status().ok()) return rocks_error(it->status(), "verify " + db_.path);
+    auto dl = scan(db_.db.get(), db_.family(Family::kDeadLetter), ro.snapshot);
     for (dl->SeekToFirst(); dl->Valid(); dl->Next()) {
       ++r.dead_letters;
       if (!decode_dead_letter(view(dl->value())).ok()) {
@@ -435,25 +314,25 @@ Result<VerifyReport> Store::verify(bool repair) {
             false);
       }
     }
-    if (!dl->status().ok()) return rocks_error(dl->status(), "verify " + path_);
+    if (!dl->status().ok()) return rocks_error(dl->status(), "verify " + db_.path);
     if (auto s = flush(); !s) return std::move(s).error();
     for (const auto& [sink, seq, raw, why] : to_quarantine) {
-      if (auto s = quarantine_outbox(sink, seq, raw, why); !s) return std::move(s).error();
+      if (auto s = outbox_.quarantine(sink, seq, raw, why); !s) return std::move(s).error();
     }
   }
 
   // 5. Small families: checkpoints, counts, audit, titles, meta.
   {
-    auto it = scan(db_.get(), family(Family::kCheckpoints), ro.snapshot);
+    auto it = scan(db_.db.get(), db_.family(Family::kCheckpoints), ro.snapshot);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (it->value().size() != 8) {
         problem(keys::describe_key(Family::kCheckpoints, view(it->key())) +
                     ": position is not a u64 (the input starts that stream over)",
                 repair);
-        if (repair) fixes.Delete(family(Family::kCheckpoints), it->key());
+        if (repair) fixes.Delete(db_.family(Family::kCheckpoints), it->key());
       }
     }
-    auto c = scan(db_.get(), family(Family::kCounts), ro.snapshot);
+    auto c = scan(db_.db.get(), db_.family(Family::kCounts), ro.snapshot);
     for (c->SeekToFirst(); c->Valid(); c->Next()) {
       Dim d;
       int64_t h = 0;
@@ -467,7 +346,7 @@ Result<VerifyReport> Store::verify(bool repair) {
     if (!c->status().ok()) {
       problem("counts: " + c->status().ToString(), false);
     }
-    auto a = scan(db_.get(), family(Family::kAudit), ro.snapshot);
+    auto a = scan(db_.db.get(), db_.family(Family::kAudit), ro.snapshot);
     for (a->SeekToFirst(); a->Valid(); a->Next()) {
       ++r.audit;
       if (a->key().size() != 8 || !decode_audit(view(a->value())).ok()) {
@@ -475,7 +354,8 @@ Result<VerifyReport> Store::verify(bool repair) {
       }
     }
     std::string version;
-    if (!db_->Get(ro, family(Family::kMeta), slice(keys::kSchemaVersionKey), &version).ok() ||
+    if (!db_.db->Get(ro, db_.family(Family::kMeta), slice(keys::kSchemaVersionKey), &version)
+             .ok() ||
         version != std::to_string(keys::kSchemaVersion)) {
       problem("meta/schema_version: '" + version + "', expected " +
                   std::to_string(keys::kSchemaVersion),
@@ -485,23 +365,23 @@ Result<VerifyReport> Store::verify(bool repair) {
   if (auto s = flush(); !s) return std::move(s).error();
   if (repair && r.repaired > 0) {
     commit_lock.unlock();
-    (void)append_audit(kSystemActor, "repair",
-                       "verify repaired " + std::to_string(r.repaired) + " of " +
-                           std::to_string(r.problems) + " problem(s)");
+    (void)db_.append_audit(kSystemActor, "repair",
+                           "verify repaired " + std::to_string(r.repaired) + " of " +
+                               std::to_string(r.problems) + " problem(s)");
   }
   return r;
 }
 
-Result<BackupInfo> Store::backup(const std::string& backup_dir, std::string_view actor,
-                                 uint32_t keep) {
+Result<BackupInfo> Maintenance::backup(const std::string& backup_dir, std::string_view actor,
+                                       uint32_t keep) {
   if (backup_dir.empty()) return Error(Errc::kInvalidArgument, "backup: no backup directory given");
   std::error_code ec;
   const fs::path target = fs::weakly_canonical(backup_dir, ec);
-  const fs::path data = fs::weakly_canonical(path_, ec);
+  const fs::path data = fs::weakly_canonical(db_.path, ec);
   const auto rel = target.lexically_relative(data);
   if (!rel.empty() && rel.native().rfind("..", 0) != 0) {
     return Error(Errc::kInvalidArgument, "backup: " + backup_dir +
-                                             " is inside the data directory " + path_ +
+                                             " is inside the data directory " + db_.path +
                                              "; a backup must live elsewhere");
   }
   fs::create_directories(backup_dir, ec);
@@ -519,8 +399,8 @@ Result<BackupInfo> Store::backup(const std::string& backup_dir, std::string_view
   rocksdb::CreateBackupOptions cbo;
   cbo.flush_before_backup = true;
   rocksdb::BackupID id = 0;
-  s = engine->CreateNewBackup(cbo, db_.get(), &id);
-  if (!s.ok()) return rocks_error(s, "backup of " + path_ + " to " + backup_dir);
+  s = engine->CreateNewBackup(cbo, db_.db.get(), &id);
+  if (!s.ok()) return rocks_error(s, "backup of " + db_.path + " to " + backup_dir);
   if (keep > 0) {
     s = engine->PurgeOldBackups(keep);
     if (!s.ok()) return rocks_error(s, "backup: purging old backups in " + backup_dir);
@@ -530,16 +410,16 @@ Result<BackupInfo> Store::backup(const std::string& backup_dir, std::string_view
     return rocks_error(gs, "backup: reading back backup " + std::to_string(id));
   }
   BackupInfo out{id, info.timestamp * 1'000'000, info.size, info.number_files};
-  if (!read_only_) {
-    (void)append_audit(actor, "backup",
-                       "backup " + std::to_string(id) + " to " + backup_dir + " (" +
-                           std::to_string(info.size) + " bytes, " +
-                           std::to_string(info.number_files) + " files)");
+  if (!db_.read_only) {
+    (void)db_.append_audit(actor, "backup",
+                           "backup " + std::to_string(id) + " to " + backup_dir + " (" +
+                               std::to_string(info.size) + " bytes, " +
+                               std::to_string(info.number_files) + " files)");
   }
   return out;
 }
 
-Result<std::vector<BackupInfo>> Store::list_backups(const std::string& backup_dir) {
+Result<std::vector<BackupInfo>> Maintenance::list_backups(const std::string& backup_dir) {
   if (!fs::is_directory(backup_dir)) {
     return Error(Errc::kNotFound, "no backup directory at " + backup_dir);
   }
@@ -557,9 +437,9 @@ Result<std::vector<BackupInfo>> Store::list_backups(const std::string& backup_di
   return out;
 }
 
-Result<BackupInfo> Store::restore(const std::string& backup_dir, const std::string& path,
-                                  uint32_t id) {
-  if (auto holder = lock_holder(path)) {
+Result<BackupInfo> Maintenance::restore(const std::string& backup_dir, const std::string& path,
+                                        uint32_t id) {
+  if (auto holder = Store::lock_holder(path)) {
     return Error(Errc::kBusy, "restore: data directory " + path +
                                   " is in use by a wardsoc process" +
                                   (*holder > 0 ? " (pid " + std::to_string(*holder) + ")" : "") +
@@ -631,29 +511,6 @@ Result<BackupInfo> Store::restore(const std::string& backup_dir, const std::stri
                  "restore: cannot move " + staging + " to " + path + ": " + ec.message());
   }
   return *chosen;
-}
-
-std::optional<int64_t> Store::lock_holder(const std::string& path) {
-  // RocksDB locks LOCK with fcntl. Opening and closing the file here would drop a lock
-  // this very process holds (POSIX record locks), so look in /proc/locks instead.
-  struct stat st {};
-  if (::stat((fs::path(path) / "LOCK").c_str(), &st) != 0) return std::nullopt;
-  std::ifstream locks("/proc/locks");
-  for (std::string line; std::getline(locks, line);) {
-    // "1: POSIX  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"
-    std::istringstream in(line);
-    std::string n, kind, mode, rw, pid, dev;
-    if (!(in >> n >> kind)) continue;
-    if (kind == "->") continue;  // a waiter
-    if (!(in >> mode >> rw >> pid >> dev)) continue;
-    unsigned maj = 0, min = 0;
-    unsigned long long ino = 0;
-    if (std::sscanf(dev.c_str(), "%x:%x:%llu", &maj, &min, &ino) != 3) continue;
-    if (ino == st.st_ino && maj == major(st.st_dev) && min == minor(st.st_dev)) {
-      return std::strtoll(pid.c_str(), nullptr, 10);
-    }
-  }
-  return std::nullopt;
 }
 
 }  // namespace wardsoc

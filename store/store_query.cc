@@ -95,7 +95,7 @@ Result<IncidentPage> Store::list_incidents(const IncidentQuery& q) const {
   }
 
   // One snapshot for the index walk and the incident reads, so they agree.
-  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ManagedSnapshot snapshot(core_->db.get());
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot.snapshot();
 
@@ -106,14 +106,15 @@ Result<IncidentPage> Store::list_incidents(const IncidentQuery& q) const {
   std::vector<std::string> prefixes;
   if (!needles.empty()) {
     std::set<std::string> rules;
-    std::unique_ptr<rocksdb::Iterator> t(db_->NewIterator(ro, family(Family::kTitles)));
+    std::unique_ptr<rocksdb::Iterator> t(
+        core_->db->NewIterator(ro, core_->family(Family::kTitles)));
     for (t->SeekToFirst(); t->Valid(); t->Next()) {
       std::string_view rule, title, title_vi;
       if (!keys::parse_title_key(view(t->key()), &rule, &title, &title_vi)) continue;
       if (!q.rule_id.empty() && rule != q.rule_id) continue;
       if (all_words_in(needles, title, title_vi)) rules.emplace(rule);
     }
-    if (!t->status().ok()) return rocks_error(t->status(), "list incidents in " + path_);
+    if (!t->status().ok()) return rocks_error(t->status(), "list incidents in " + core_->path);
     if (rules.empty()) return page;
     for (const auto& r : rules) prefixes.push_back(keys::index_prefix(Dim::kRule, r));
   } else if (!q.rule_id.empty()) {
@@ -146,7 +147,7 @@ Result<IncidentPage> Store::list_incidents(const IncidentQuery& q) const {
       src.upper_slice = slice(src.upper);
       sro.iterate_upper_bound = &src.upper_slice;
     }
-    src.it.reset(db_->NewIterator(sro, family(fam)));
+    src.it.reset(core_->db->NewIterator(sro, core_->family(fam)));
     src.it->Seek(slice(keys::index_key(src.prefix, start)));
   }
 
@@ -166,13 +167,14 @@ Result<IncidentPage> Store::list_incidents(const IncidentQuery& q) const {
     if (!keys::parse_time_index_key(position, &last_seen, &id) ||
         !parse_summary(view(best->it->value()), &summary)) {
       return Error(Errc::kCorruption, keys::describe_key(fam, view(best->it->key())) + " in " +
-                                          path_ +
+                                          core_->path +
                                           " is not an index entry (run `wardsoc db "
                                           "verify --repair`)");
     }
     if (last_seen < q.since_us) break;
     if (matches(q, summary)) {
-      const rocksdb::Status s = db_->Get(ro, family(Family::kIncidents), slice(id), &value);
+      const rocksdb::Status s =
+          core_->db->Get(ro, core_->family(Family::kIncidents), slice(id), &value);
       if (s.ok()) {
         auto in = decode_incident(value);
         if (!in) {
@@ -196,7 +198,8 @@ Result<IncidentPage> Store::list_incidents(const IncidentQuery& q) const {
     best->it->Next();
   }
   for (auto& src : sources) {
-    if (!src.it->status().ok()) return rocks_error(src.it->status(), "list incidents in " + path_);
+    if (!src.it->status().ok())
+      return rocks_error(src.it->status(), "list incidents in " + core_->path);
   }
   return page;
 }
@@ -253,7 +256,7 @@ Result<std::vector<CountRow>> Store::count_incidents(const CountQuery& q) const 
   const rocksdb::Slice upper = slice(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family(Family::kCounts)));
+  std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator(ro, core_->family(Family::kCounts)));
   for (it->Seek(slice(begin)); it->Valid(); it->Next()) {
     Dim d;
     int64_t hour = 0;
@@ -262,14 +265,14 @@ Result<std::vector<CountRow>> Store::count_incidents(const CountQuery& q) const 
     if (!keys::parse_counts_key(view(it->key()), &d, &hour, &name) ||
         !parse_le64(view(it->value()), &n)) {
       return Error(Errc::kCorruption, keys::describe_key(Family::kCounts, view(it->key())) +
-                                          " in " + path_ + " is not a count");
+                                          " in " + core_->path + " is not a count");
     }
     auto b = std::upper_bound(starts.begin(), starts.end(), hour);
     if (b == starts.begin()) continue;
     const size_t i = static_cast<size_t>(b - starts.begin()) - 1;
     rows[i].counts[std::string(name)] += n;
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "count incidents in " + path_);
+  if (!it->status().ok()) return rocks_error(it->status(), "count incidents in " + core_->path);
   return rows;
 }
 

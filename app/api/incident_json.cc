@@ -7,6 +7,8 @@
 
 #include "core/incident_view.h"
 #include "core/time.h"
+#include "store/maintenance.h"
+#include "store/store_stats.h"
 
 namespace wardsoc {
 

@@ -9,7 +9,9 @@
 
 #include "core/incident.h"
 #include "store/lifecycle.h"
+#include "store/maintenance.h"
 #include "store/store.h"
+#include "store/store_stats.h"
 
 namespace wardsoc {
 

@@ -5,6 +5,8 @@
 
 #include "app/api/incident_json.h"
 #include "core/time.h"
+#include "store/maintenance.h"
+#include "store/store_stats.h"
 
 namespace wardsoc {
 
@@ -120,7 +122,7 @@ Router make_api_router(const ApiContext& ctx) {
   router.add(
       "GET", "/healthz",
       [store, version = ctx.version](const HttpRequest&) {
-        const StoreGauges g = store->gauges();
+        const StoreGauges g = store->stats().gauges();
         json j{{"status", g.background_error ? "degraded" : "ok"},
                {"version", version},
                {"store", g.background_error ? "writes stopped (disk full or I/O "
@@ -260,7 +262,7 @@ Router make_api_router(const ApiContext& ctx) {
   });
 
   router.add("GET", "/api/v1/db/stats", [store](const HttpRequest&) {
-    auto st = store->stats();
+    auto st = store->stats().scan();
     if (!st) return HttpResponse::from_error(st.error());
     json j = store_stats_to_json(*st);
     j["path"] = store->path();
@@ -280,7 +282,7 @@ Router make_api_router(const ApiContext& ctx) {
     }
     std::string actor = string_field(*body, "actor");
     if (actor.empty()) actor = "api";
-    auto info = store->backup(dir, actor, keep);
+    auto info = store->maintenance().backup(dir, actor, keep);
     if (!info) return HttpResponse::from_error(info.error());
     return ok_json(json{{"id", info->id},
                         {"time", format_rfc3339_utc(info->time_us)},
@@ -295,7 +297,7 @@ Router make_api_router(const ApiContext& ctx) {
     bool repair = false;
     if (auto it = body->find("repair"); it != body->end() && it->is_boolean())
       repair = it->get<bool>();
-    auto report = store->verify(repair);
+    auto report = store->maintenance().verify(repair);
     if (!report) return HttpResponse::from_error(report.error());
     return ok_json(verify_report_to_json(*report));
   });

@@ -4,6 +4,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "app/pipeline.h"
+#include "store/store_stats.h"
 
 namespace wardsoc {
 
@@ -122,7 +123,7 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
     }
   }
   if (sources_.store != nullptr) {
-    const StoreGauges g = sources_.store->gauges();
+    const StoreGauges g = sources_.store->stats().gauges();
     f.gauge("wardsoc_store_incidents", "Incidents in the store (RocksDB estimate)",
             g.incidents_estimate);
     for (const auto& [sink, n] : g.outbox) {

@@ -15,6 +15,7 @@
 #include "detect/engine.h"
 #include "ingest/input.h"
 #include "store/store.h"
+#include "store/store_stats.h"
 
 namespace wardsoc {
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "connectors/file/file_sink.h"
+#include "store/outbox_queue.h"
 #include "tests/connectors/connectors_test_util.h"
 
 using namespace wardsoc;
@@ -59,7 +60,7 @@ class FailingSinkForTest : public RecordingSinkForTest {
       : RecordingSinkForTest(std::move(name)), store_(store), failures_left_(failures) {}
   DeliveryResult deliver(std::span<const OutboxEntry> entries) override {
     attempts_.push_back(Clock::now());
-    queued_at_attempt_.push_back(store_.outbox_size(name()));
+    queued_at_attempt_.push_back(store_.outbox().size(name()));
     if (failures_left_ > 0) {
       --failures_left_;
       return {DeliveryStatus::kRetry, 0, "connection refused (test)"};
@@ -129,7 +130,7 @@ BOOST_AUTO_TEST_CASE(
   // Committed before the forwarder starts, and while it runs, across several batches.
   std::vector<IncidentChange> committed = changes_for(0, 300);
   BOOST_TEST_REQUIRE(commit_changes(*store, committed, {"soc-file"}).ok());
-  Forwarder forwarder(*store, std::move(sink).value(), fast(100));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), fast(100));
   forwarder.start();
   for (int round = 0; round < 3; ++round) {
     auto more = changes_for(300 + round * 50, 50);
@@ -146,8 +147,8 @@ BOOST_AUTO_TEST_CASE(
     BOOST_TEST_REQUIRE(j["id"].get<std::string>() == committed[i].incident.id);
     BOOST_TEST(j["action"].get<std::string>() == "created");
   }
-  BOOST_TEST(store->outbox_size("soc-file") == 0u);
-  BOOST_TEST(store->read_outbox("soc-file", 10)->empty());
+  BOOST_TEST(store->outbox().size("soc-file") == 0u);
+  BOOST_TEST(store->outbox().read("soc-file", 10)->empty());
   const auto st = forwarder.stats();
   BOOST_TEST(st.delivered == committed.size());
   BOOST_TEST(st.retries == 0u);
@@ -163,7 +164,7 @@ BOOST_AUTO_TEST_CASE(a_failing_sink_is_retried_with_backoff_and_nothing_is_acked
   ForwarderOptions o = fast();
   o.initial_backoff = milliseconds(20);
   o.max_backoff = milliseconds(80);
-  Forwarder forwarder(*store, std::move(owned), o);
+  Forwarder forwarder(store->outbox(), std::move(owned), o);
 
   BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
   BOOST_TEST_REQUIRE(sink->attempts_.size() == 5u);
@@ -178,7 +179,7 @@ BOOST_AUTO_TEST_CASE(a_failing_sink_is_retried_with_backoff_and_nothing_is_acked
     BOOST_TEST(waited >= min_wait_ms[i - 1], "wait " << i << " was " << waited << "ms");
   }
   BOOST_TEST(sink->count() == 5u);
-  BOOST_TEST(store->outbox_size("soc") == 0u);
+  BOOST_TEST(store->outbox().size("soc") == 0u);
   const auto st = forwarder.stats();
   BOOST_TEST(st.retries == 4u);
   BOOST_TEST(st.delivered == 5u);
@@ -202,7 +203,7 @@ BOOST_AUTO_TEST_CASE(a_partial_delivery_acks_only_the_accepted_prefix) {
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 8), {"soc"}).ok());
   auto owned = std::make_unique<HalfSinkForTest>("soc");
   HalfSinkForTest* sink = owned.get();
-  Forwarder forwarder(*store, std::move(owned), fast());
+  Forwarder forwarder(store->outbox(), std::move(owned), fast());
   BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
   const auto got = sink->got();
   BOOST_TEST_REQUIRE(got.size() == 8u);  // each entry exactly once: only accepted ones were acked
@@ -217,7 +218,7 @@ BOOST_AUTO_TEST_CASE(a_rejected_entry_moves_to_dead_letter_and_the_queue_continu
   BOOST_TEST_REQUIRE(commit_changes(*store, changes, {"soc"}).ok());
   auto owned = std::make_unique<RejectingSinkForTest>("soc");
   RejectingSinkForTest* sink = owned.get();
-  Forwarder forwarder(*store, std::move(owned), fast());
+  Forwarder forwarder(store->outbox(), std::move(owned), fast());
   forwarder.start();
   BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
   forwarder.stop();
@@ -228,13 +229,13 @@ BOOST_AUTO_TEST_CASE(a_rejected_entry_moves_to_dead_letter_and_the_queue_continu
   BOOST_TEST(got[1].seq == 2u);
   BOOST_TEST(got[2].seq == 4u);
   BOOST_TEST(got[3].seq == 5u);
-  auto dl = store->dead_letters("soc", 10);
+  auto dl = store->outbox().dead_letters("soc", 10);
   BOOST_TEST_REQUIRE(dl.ok());
   BOOST_TEST_REQUIRE(dl->size() == 1u);
   BOOST_TEST(dl->at(0).entry.seq == 3u);
   BOOST_TEST(dl->at(0).entry.incident.group_key == "poison");
   BOOST_TEST(dl->at(0).reason == "HTTP 422: field \"group_key\" refused");
-  BOOST_TEST(store->outbox_size("soc") == 0u);
+  BOOST_TEST(store->outbox().size("soc") == 0u);
   BOOST_TEST(forwarder.stats().rejected == 1u);
   BOOST_TEST(forwarder.stats().delivered == 4u);
 }
@@ -249,14 +250,14 @@ BOOST_AUTO_TEST_CASE(stop_and_start_resume_from_the_outbox_in_order) {
     BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 40), {"soc"}).ok());
     auto owned = std::make_unique<RecordingSinkForTest>("soc", milliseconds(5));
     RecordingSinkForTest* sink = owned.get();
-    Forwarder forwarder(*store, std::move(owned), fast(3));
+    Forwarder forwarder(store->outbox(), std::move(owned), fast(3));
     forwarder.start();
     BOOST_TEST_REQUIRE(eventually([&] { return sink->count() >= 6; }));
     forwarder.stop();
     delivered_before_stop = sink->count();
     // stop() let the delivery in flight finish and be acked; nothing else moved.
     BOOST_TEST(delivered_before_stop < 40u);
-    BOOST_TEST(store->outbox_size("soc") == 40u - delivered_before_stop);
+    BOOST_TEST(store->outbox().size("soc") == 40u - delivered_before_stop);
     std::this_thread::sleep_for(milliseconds(30));
     BOOST_TEST(sink->count() == delivered_before_stop);
 
@@ -269,10 +270,10 @@ BOOST_AUTO_TEST_CASE(stop_and_start_resume_from_the_outbox_in_order) {
   }
   // And after the process restarts, with a new forwarder on the reopened store.
   auto store = open_store(path);
-  BOOST_TEST(store->outbox_size("soc") == 45u - seen.size());
+  BOOST_TEST(store->outbox().size("soc") == 45u - seen.size());
   auto owned = std::make_unique<RecordingSinkForTest>("soc");
   RecordingSinkForTest* sink = owned.get();
-  Forwarder forwarder(*store, std::move(owned), fast(7));
+  Forwarder forwarder(store->outbox(), std::move(owned), fast(7));
   forwarder.start();
   BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
   forwarder.stop();
@@ -299,14 +300,14 @@ BOOST_AUTO_TEST_CASE(stop_returns_promptly_during_a_long_backoff) {
   FailingSinkForTest* sink = owned.get();
   ForwarderOptions o;
   o.initial_backoff = milliseconds(60000);
-  Forwarder forwarder(*store, std::move(owned), o);
+  Forwarder forwarder(store->outbox(), std::move(owned), o);
   forwarder.start();
   BOOST_TEST_REQUIRE(eventually([&] { return forwarder.stats().failing; }));
   const auto t0 = Clock::now();
   forwarder.stop();
   BOOST_TEST((Clock::now() - t0 < milliseconds(2000)));
   BOOST_TEST(sink->attempts_.size() == 1u);
-  BOOST_TEST(store->outbox_size("soc") == 1u);
+  BOOST_TEST(store->outbox().size("soc") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(an_idle_forwarder_wakes_on_commit_and_stops_promptly) {
@@ -314,7 +315,7 @@ BOOST_AUTO_TEST_CASE(an_idle_forwarder_wakes_on_commit_and_stops_promptly) {
   auto store = open_store(dir.str("db"));
   auto owned = std::make_unique<RecordingSinkForTest>("soc");
   RecordingSinkForTest* sink = owned.get();
-  Forwarder forwarder(*store, std::move(owned), fast());
+  Forwarder forwarder(store->outbox(), std::move(owned), fast());
   forwarder.start();
   std::this_thread::sleep_for(milliseconds(20));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 1), {"soc"}).ok());
@@ -328,12 +329,13 @@ BOOST_AUTO_TEST_CASE(drain_gives_up_at_the_timeout_while_the_sink_is_down) {
   TempDir dir("forwarder");
   auto store = open_store(dir.str("db"));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 2), {"soc"}).ok());
-  Forwarder forwarder(*store, std::make_unique<FailingSinkForTest>("soc", *store, 1000), fast());
+  Forwarder forwarder(store->outbox(), std::make_unique<FailingSinkForTest>("soc", *store, 1000),
+                      fast());
   auto r = forwarder.drain(milliseconds(150));
   BOOST_TEST_REQUIRE(!r.ok());
   BOOST_TEST((r.error().code == Errc::kUnavailable));
   BOOST_TEST(r.error().message.find("connection refused (test)") != std::string::npos);
-  BOOST_TEST(store->outbox_size("soc") == 2u);
+  BOOST_TEST(store->outbox().size("soc") == 2u);
 }
 
 namespace {
@@ -364,13 +366,13 @@ BOOST_AUTO_TEST_CASE(a_filter_acks_excluded_entries_without_delivering_them_and_
   ForwarderOptions o = fast();
   o.filter.min_severity = Severity::kHigh;
   o.filter.classes = {AssetClass::kCamera};
-  Forwarder forwarder(*store, std::move(owned), o);
+  Forwarder forwarder(store->outbox(), std::move(owned), o);
   BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
   const auto got = sink->got();
   BOOST_TEST_REQUIRE(got.size() == 2u);
   BOOST_TEST(got[0].incident.group_key == "b");
   BOOST_TEST(got[1].incident.group_key == "d");
-  BOOST_TEST(store->outbox_size("soc") == 0u);
+  BOOST_TEST(store->outbox().size("soc") == 0u);
   BOOST_TEST(forwarder.stats().delivered == 2u);
   BOOST_TEST(forwarder.stats().filtered == 3u);
 }
@@ -384,12 +386,12 @@ BOOST_AUTO_TEST_CASE(
   RecordingSinkForTest* sink = owned.get();
   ForwarderOptions o = fast(2);  // batches [a b] [c d] [e]: the first and last have nothing
   o.filter.tags = {"attack.t1110", "attack.t1078"};
-  Forwarder forwarder(*store, std::move(owned), o);
+  Forwarder forwarder(store->outbox(), std::move(owned), o);
   BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
   BOOST_TEST_REQUIRE(sink->count() == 1u);
   BOOST_TEST(sink->got()[0].incident.group_key == "d");
   BOOST_TEST(forwarder.stats().filtered == 4u);
-  BOOST_TEST(store->outbox_size("soc") == 0u);
+  BOOST_TEST(store->outbox().size("soc") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(
@@ -411,7 +413,7 @@ BOOST_AUTO_TEST_CASE(
   OneAtATimeSinkForTest* sink = owned.get();
   ForwarderOptions o = fast();
   o.filter.min_severity = Severity::kHigh;  // b c d
-  Forwarder forwarder(*store, std::move(owned), o);
+  Forwarder forwarder(store->outbox(), std::move(owned), o);
   BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
   const auto got = sink->got();
   BOOST_TEST_REQUIRE(got.size() == 3u);  // each exactly once, in order
@@ -432,14 +434,14 @@ BOOST_AUTO_TEST_CASE(a_rejected_entry_behind_filtered_ones_is_dead_lettered_not_
   RejectingSinkForTest* sink = owned.get();
   ForwarderOptions o = fast();
   o.filter.min_severity = Severity::kHigh;
-  Forwarder forwarder(*store, std::move(owned), o);
+  Forwarder forwarder(store->outbox(), std::move(owned), o);
   BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
   BOOST_TEST(sink->count() == 2u);  // b c
-  auto dl = store->dead_letters("soc", 10);
+  auto dl = store->outbox().dead_letters("soc", 10);
   BOOST_TEST_REQUIRE(dl.ok());
   BOOST_TEST_REQUIRE(dl->size() == 1u);
   BOOST_TEST(dl->at(0).entry.seq == 4u);
-  BOOST_TEST(store->outbox_size("soc") == 0u);
+  BOOST_TEST(store->outbox().size("soc") == 0u);
   BOOST_TEST(forwarder.stats().filtered == 2u);  // a e
 }
 
@@ -450,7 +452,7 @@ BOOST_AUTO_TEST_CASE(outbox_bound_warns_before_and_alerts_at_the_bound_and_drops
   o.outbox.max_entries = 10;
   o.outbox.warn_entries = 8;
   auto owned = std::make_unique<FailingSinkForTest>("soc", *store, 1000000);
-  Forwarder forwarder(*store, std::move(owned), o);
+  Forwarder forwarder(store->outbox(), std::move(owned), o);
   BOOST_TEST((forwarder.check_outbox() == OutboxLevel::kOk));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 8), {"soc"}).ok());
   BOOST_TEST((forwarder.check_outbox() == OutboxLevel::kWarning));
@@ -460,11 +462,11 @@ BOOST_AUTO_TEST_CASE(outbox_bound_warns_before_and_alerts_at_the_bound_and_drops
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(10, 15), {"soc"}).ok());
   BOOST_TEST((forwarder.check_outbox() == OutboxLevel::kFull));
   BOOST_TEST(!forwarder.holds_inputs());
-  BOOST_TEST(store->outbox_size("soc") == 25u);
+  BOOST_TEST(store->outbox().size("soc") == 25u);
   const auto st = forwarder.stats();
   BOOST_TEST((st.level == OutboxLevel::kFull));
   BOOST_TEST(st.max_entries == 10u);
-  auto health = store->sink_health();
+  auto health = store->outbox().health();
   BOOST_TEST_REQUIRE(health.ok());
   BOOST_TEST(nlohmann::json::parse(health->at("soc"))["level"] == "full");
 }
@@ -478,7 +480,7 @@ BOOST_AUTO_TEST_CASE(block_policy_holds_inputs_at_the_bound_and_releases_them_on
   o.outbox.when_full = OutboxFullPolicy::kBlock;
   auto owned = std::make_unique<FailingSinkForTest>("soc", *store, 3);
   FailingSinkForTest* sink = owned.get();
-  Forwarder forwarder(*store, std::move(owned), o);
+  Forwarder forwarder(store->outbox(), std::move(owned), o);
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 20), {"soc"}).ok());
   BOOST_TEST((forwarder.check_outbox() == OutboxLevel::kFull));
   BOOST_TEST(forwarder.holds_inputs());
@@ -495,13 +497,13 @@ BOOST_AUTO_TEST_CASE(an_outbox_hovering_at_the_warning_mark_does_not_flap) {
   o.outbox.max_entries = 200;
   o.outbox.warn_entries = 100;
   auto owned = std::make_unique<RecordingSinkForTest>("soc");
-  Forwarder forwarder(*store, std::move(owned), o);
+  Forwarder forwarder(store->outbox(), std::move(owned), o);
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 100), {"soc"}).ok());
   BOOST_TEST((forwarder.check_outbox() == OutboxLevel::kWarning));
   // One delivered (99 left): still a warning until 5% below the mark.
-  BOOST_TEST_REQUIRE(store->ack_outbox("soc", 1).ok());
+  BOOST_TEST_REQUIRE(store->outbox().ack("soc", 1).ok());
   BOOST_TEST((forwarder.check_outbox() == OutboxLevel::kWarning));
-  BOOST_TEST_REQUIRE(store->ack_outbox("soc", 6).ok());  // 94 left
+  BOOST_TEST_REQUIRE(store->outbox().ack("soc", 6).ok());  // 94 left
   BOOST_TEST((forwarder.check_outbox() == OutboxLevel::kOk));
 }
 
@@ -510,23 +512,23 @@ BOOST_AUTO_TEST_CASE(the_store_keeps_the_sinks_state_for_readers_outage_and_reco
   auto store = open_store(dir.str("db"));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 3), {"soc"}).ok());
   auto owned = std::make_unique<FailingSinkForTest>("soc", *store, 2);
-  Forwarder forwarder(*store, std::move(owned), fast());
+  Forwarder forwarder(store->outbox(), std::move(owned), fast());
   forwarder.start();
   BOOST_TEST_REQUIRE(eventually([&] {
-    auto h = store->sink_health();
+    auto h = store->outbox().health();
     return h.ok() && h->count("soc") && nlohmann::json::parse(h->at("soc"))["state"] == "failing";
   }));
   {
-    const auto h = nlohmann::json::parse(store->sink_health()->at("soc"));
+    const auto h = nlohmann::json::parse(store->outbox().health()->at("soc"));
     BOOST_TEST(h["last_error"] == "connection refused (test)");
     BOOST_TEST(h["failing_since_us"].get<int64_t>() > 0);
   }
   BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
   BOOST_TEST_REQUIRE(eventually([&] {
-    return nlohmann::json::parse(store->sink_health()->at("soc"))["state"] == "delivering";
+    return nlohmann::json::parse(store->outbox().health()->at("soc"))["state"] == "delivering";
   }));
   forwarder.stop();
-  const auto h = nlohmann::json::parse(store->sink_health()->at("soc"));
+  const auto h = nlohmann::json::parse(store->outbox().health()->at("soc"));
   BOOST_TEST(h["state"] == "stopped");
   BOOST_TEST(h["delivered"] == 3);
   BOOST_TEST(h["outages"] == 1);
@@ -566,11 +568,11 @@ BOOST_AUTO_TEST_CASE(stop_interrupts_a_sink_stuck_on_a_dead_link) {
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 2), {"soc"}).ok());
   auto owned = std::make_unique<StuckSinkForTest>();
   StuckSinkForTest* sink = owned.get();
-  Forwarder forwarder(*store, std::move(owned), fast());
+  Forwarder forwarder(store->outbox(), std::move(owned), fast());
   forwarder.start();
   BOOST_TEST_REQUIRE(eventually([&] { return sink->entered(); }));
   forwarder.stop();  // returns only because the sink was interrupted
-  BOOST_TEST(store->outbox_size("soc") == 2u);
+  BOOST_TEST(store->outbox().size("soc") == 2u);
   // An interrupted delivery at stop is not an outage.
   BOOST_TEST(forwarder.stats().outages == 0u);
 }

@@ -8,6 +8,7 @@
 
 #include "connectors/forwarder.h"
 #include "connectors/kafka/kafka_sink.h"
+#include "store/outbox_queue.h"
 #include "tests/e2e/soc_receivers.h"
 #include "tests/store/store_test_util.h"
 
@@ -48,7 +49,7 @@ BOOST_AUTO_TEST_CASE(every_alert_reaches_the_topic_keyed_by_incident_across_a_br
   auto store = open_store(dir.str("db"));
   auto sink = KafkaSink::Open(kafka_config(cluster.bootstrap(), "ward-alerts"));
   BOOST_REQUIRE_MESSAGE(sink.ok(), (sink.ok() ? "" : sink.error().message));
-  Forwarder forwarder(*store, std::move(sink).value(),
+  Forwarder forwarder(store->outbox(), std::move(sink).value(),
                       ForwarderOptions::From(kafka_config("", "").common));
 
   // What the SOC must end up with: every (incident, count) committed.
@@ -71,7 +72,7 @@ BOOST_AUTO_TEST_CASE(every_alert_reaches_the_topic_keyed_by_incident_across_a_br
   commit(100, 100, 1);
   commit(0, 50, 2);  // updates of incidents the SOC already has
   BOOST_TEST_REQUIRE(eventually([&] { return forwarder.stats().failing; }, 30s));
-  BOOST_TEST(store->outbox_size("city-kafka") > 0u);
+  BOOST_TEST(store->outbox().size("city-kafka") > 0u);
   commit(200, 50, 1);
   cluster.command("up 1");
 
@@ -81,7 +82,7 @@ BOOST_AUTO_TEST_CASE(every_alert_reaches_the_topic_keyed_by_incident_across_a_br
   const auto st = forwarder.stats();
   BOOST_TEST(st.outages >= 1u);
   BOOST_TEST(st.rejected == 0u);
-  BOOST_TEST(store->outbox_size("city-kafka") == 0u);
+  BOOST_TEST(store->outbox().size("city-kafka") == 0u);
 
   // Read back with kcat: every alert is there (at least once), keyed by its incident id,
   // and each incident's updates arrive in order (one key, one partition).
@@ -119,7 +120,7 @@ BOOST_AUTO_TEST_CASE(records_carry_the_alert_headers_and_the_configured_format) 
   c.common.format = AlertFormat::kCef;
   auto sink = KafkaSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   BOOST_TEST_REQUIRE(commit_changes(*store, {change(1, 1), change(1, 2)}, {"city-kafka"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(30s).ok());
 
@@ -148,11 +149,11 @@ BOOST_AUTO_TEST_CASE(an_unreachable_cluster_is_retried_and_nothing_leaves_the_ou
   c.message_timeout = 1s;
   auto sink = KafkaSink::Open(c);  // creating the producer does not need the brokers
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   BOOST_TEST_REQUIRE(commit_changes(*store, {change(1, 1), change(2, 1)}, {"city-kafka"}).ok());
   const auto r = forwarder.drain(2500ms);
   BOOST_TEST_REQUIRE(!r.ok());
   BOOST_TEST((r.error().code == Errc::kUnavailable));
-  BOOST_TEST(store->outbox_size("city-kafka") == 2u);
+  BOOST_TEST(store->outbox().size("city-kafka") == 2u);
   BOOST_TEST(forwarder.stats().retries >= 1u);
 }

@@ -8,6 +8,7 @@
 
 #include "connectors/forwarder.h"
 #include "connectors/syslog/syslog_sink.h"
+#include "store/outbox_queue.h"
 #include "tests/e2e/soc_receivers.h"
 #include "tests/store/store_test_util.h"
 
@@ -61,7 +62,7 @@ BOOST_AUTO_TEST_CASE(cef_alerts_arrive_in_syslog_ng_over_verified_tls_intact) {
   const auto c = syslog_config(receiver.port(), certs);
   auto sink = SyslogSink::Open(c);
   BOOST_REQUIRE_MESSAGE(sink.ok(), (sink.ok() ? "" : sink.error().message));
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   const auto committed = changes(0, 5);
   BOOST_TEST_REQUIRE(commit_changes(*store, committed, {"city-syslog"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
@@ -85,7 +86,7 @@ BOOST_AUTO_TEST_CASE(json_alerts_fit_one_syslog_message_each) {
   c.common.format = AlertFormat::kOcsf;
   auto sink = SyslogSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes(0, 3), {"city-syslog"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
   BOOST_TEST_REQUIRE(eventually([&] { return receiver.lines().size() >= 3; }, 10s));
@@ -106,12 +107,12 @@ BOOST_AUTO_TEST_CASE(a_server_certificate_the_sink_does_not_trust_is_refused_and
   auto c = syslog_config(receiver.port(), other);
   auto sink = SyslogSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes(0, 2), {"city-syslog"}).ok());
   const auto r = forwarder.drain(1500ms);
   BOOST_TEST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().message.find("certificate") != std::string::npos, r.error().message);
-  BOOST_TEST(store->outbox_size("city-syslog") == 2u);
+  BOOST_TEST(store->outbox().size("city-syslog") == 2u);
   BOOST_TEST(receiver.lines().empty());
 }
 
@@ -123,7 +124,7 @@ BOOST_AUTO_TEST_CASE(restarting_syslog_ng_in_the_middle_of_a_stream_loses_no_inc
   const auto c = syslog_config(receiver.port(), certs);
   auto sink = SyslogSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   forwarder.start();
 
   std::set<std::string> committed;
@@ -181,7 +182,7 @@ BOOST_AUTO_TEST_CASE(a_receiver_that_dies_with_a_batch_unread_gets_the_batch_aga
   c.confirm_delay = 3s;  // room for the test to act inside the window
   auto sink = SyslogSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   const auto first = changes(0, 3);
   BOOST_TEST_REQUIRE(commit_changes(*store, first, {"city-syslog"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
@@ -216,7 +217,7 @@ BOOST_AUTO_TEST_CASE(plain_tcp_transport_delivers_octet_counted_messages) {
   c.transport = SyslogTransport::kTcp;
   auto sink = SyslogSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   const auto committed = changes(0, 4);
   BOOST_TEST_REQUIRE(commit_changes(*store, committed, {"city-syslog"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
@@ -236,10 +237,10 @@ BOOST_AUTO_TEST_CASE(a_receiver_that_refuses_connections_keeps_alerts_in_the_out
   c.common.max_backoff = 40ms;
   auto sink = SyslogSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes(0, 1), {"city-syslog"}).ok());
   const auto r = forwarder.drain(300ms);
   BOOST_TEST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().message.find("Connection refused") != std::string::npos, r.error().message);
-  BOOST_TEST(store->outbox_size("city-syslog") == 1u);
+  BOOST_TEST(store->outbox().size("city-syslog") == 1u);
 }

@@ -8,6 +8,7 @@
 
 #include "connectors/forwarder.h"
 #include "connectors/webhook/webhook_sink.h"
+#include "store/outbox_queue.h"
 #include "tests/e2e/soc_receivers.h"
 #include "tests/store/store_test_util.h"
 
@@ -65,7 +66,7 @@ BOOST_AUTO_TEST_CASE(alerts_are_posted_signed_with_a_bearer_token_one_per_reques
   const auto c = hook_config(server.url(), certs);
   auto sink = WebhookSink::Open(c);
   BOOST_REQUIRE_MESSAGE(sink.ok(), (sink.ok() ? "" : sink.error().message));
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   const auto committed = changes(0, 4);
   BOOST_TEST_REQUIRE(commit_changes(*store, committed, {"city-hook"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
@@ -96,7 +97,7 @@ BOOST_AUTO_TEST_CASE(
   auto c = hook_config(server.url(), certs);
   auto sink = WebhookSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   auto committed = changes(0, 3);                    // ap-2 gets 503 twice, then 200
   const auto poison = changes(3, 1, "poison.rule");  // 422, for good
   committed.push_back(poison[0]);
@@ -116,12 +117,12 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(st.rejected == 1u);
   BOOST_TEST(st.delivered == 5u);
 
-  auto dead = store->dead_letters("city-hook", 10);
+  auto dead = store->outbox().dead_letters("city-hook", 10);
   BOOST_TEST_REQUIRE(dead.ok());
   BOOST_TEST_REQUIRE(dead->size() == 1u);
   BOOST_TEST(dead->at(0).entry.incident.id == poison[0].incident.id);
   BOOST_TEST(dead->at(0).reason == "HTTP 422: invalid alert: poison.rule");
-  BOOST_TEST(store->outbox_size("city-hook") == 0u);
+  BOOST_TEST(store->outbox().size("city-hook") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(wrong_credentials_are_retried_not_dead_lettered) {
@@ -132,14 +133,14 @@ BOOST_AUTO_TEST_CASE(wrong_credentials_are_retried_not_dead_lettered) {
   const auto c = hook_config(server.url(), certs);
   auto sink = WebhookSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes(0, 2), {"city-hook"}).ok());
   const auto r = forwarder.drain(600ms);
   BOOST_TEST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().message.find("HTTP 401") != std::string::npos, r.error().message);
   BOOST_TEST(r.error().message.find("credentials") != std::string::npos);
-  BOOST_TEST(store->outbox_size("city-hook") == 2u);
-  BOOST_TEST(store->dead_letter_count("city-hook").value() == 0u);
+  BOOST_TEST(store->outbox().size("city-hook") == 2u);
+  BOOST_TEST(store->outbox().dead_letter_count("city-hook").value() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_server_certificate_that_is_not_trusted_is_refused) {
@@ -151,13 +152,13 @@ BOOST_AUTO_TEST_CASE(a_server_certificate_that_is_not_trusted_is_refused) {
   c.tls.ca_file.clear();  // the system's CAs: they did not sign the test server
   auto sink = WebhookSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes(0, 1), {"city-hook"}).ok());
   const auto r = forwarder.drain(600ms);
   BOOST_TEST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().message.find("certificate") != std::string::npos, r.error().message);
   BOOST_TEST(server.requests().empty());
-  BOOST_TEST(store->outbox_size("city-hook") == 1u);
+  BOOST_TEST(store->outbox().size("city-hook") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(ndjson_batches_and_a_refused_batch_is_split_to_find_the_bad_alert) {
@@ -170,7 +171,7 @@ BOOST_AUTO_TEST_CASE(ndjson_batches_and_a_refused_batch_is_split_to_find_the_bad
   c.common.batch = 10;
   auto sink = WebhookSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes(0, 10), {"city-hook"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
   BOOST_TEST(server.requests().size() == 1u);  // ten alerts, one request
@@ -183,7 +184,7 @@ BOOST_AUTO_TEST_CASE(ndjson_batches_and_a_refused_batch_is_split_to_find_the_bad
   BOOST_TEST_REQUIRE(commit_changes(*store, mixed, {"city-hook"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
   BOOST_TEST(delivered_ids(server).size() == 13u);
-  BOOST_TEST(store->dead_letter_count("city-hook").value() == 1u);
+  BOOST_TEST(store->outbox().dead_letter_count("city-hook").value() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(restarting_the_server_in_the_middle_of_a_stream_loses_no_alert) {
@@ -194,7 +195,7 @@ BOOST_AUTO_TEST_CASE(restarting_the_server_in_the_middle_of_a_stream_loses_no_al
   const auto c = hook_config(server.url(), certs);
   auto sink = WebhookSink::Open(c);
   BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(*store, std::move(sink).value(), ForwarderOptions::From(c.common));
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   forwarder.start();
   std::set<std::string> committed;
   int next = 0;

@@ -2,6 +2,8 @@
 #include <thread>
 
 #include "store/keys.h"
+#include "store/outbox_queue.h"
+#include "store/store_stats.h"
 #include "tests/store/store_test_util.h"
 
 using namespace wardsoc;
@@ -57,8 +59,8 @@ BOOST_AUTO_TEST_CASE(commit_then_reopen_finds_incidents_evidence_checkpoints_and
   BOOST_TEST(all->size() == 1u);
   BOOST_TEST(all->at("/var/log/cam.log") == 4096u);
 
-  BOOST_TEST(store->outbox_size("soc-file") == 2u);
-  auto out = store->read_outbox("soc-file", 10);
+  BOOST_TEST(store->outbox().size("soc-file") == 2u);
+  auto out = store->outbox().read("soc-file", 10);
   BOOST_TEST_REQUIRE(out.ok());
   BOOST_TEST_REQUIRE(out->size() == 2u);
   BOOST_TEST((*out)[0].incident.id == a.id);
@@ -66,7 +68,7 @@ BOOST_AUTO_TEST_CASE(commit_then_reopen_finds_incidents_evidence_checkpoints_and
   BOOST_TEST(((*out)[0].kind == IncidentChange::Kind::kCreated));
   BOOST_TEST((*out)[0].incident.evidence_count == 2u);
 
-  auto st = store->stats();
+  auto st = store->stats().scan();
   BOOST_TEST_REQUIRE(st.ok());
   BOOST_TEST(st->incidents == 2u);
   BOOST_TEST(st->evidence == 2u);
@@ -139,7 +141,7 @@ BOOST_AUTO_TEST_CASE(several_changes_of_one_incident_in_one_commit_apply_in_orde
     BOOST_TEST((*got)->count == 9u);
     BOOST_TEST((*got)->last_seen_us == 8'000'000);
     BOOST_TEST((*got)->evidence_count == 2u);
-    auto out = store->read_outbox("soc", 10);
+    auto out = store->outbox().read("soc", 10);
     BOOST_TEST_REQUIRE(out->size() == 2u);
     BOOST_TEST(((*out)[0].kind == IncidentChange::Kind::kCreated));
     BOOST_TEST((*out)[0].incident.count == 1u);
@@ -160,7 +162,7 @@ BOOST_AUTO_TEST_CASE(replaying_a_batch_overwrites_instead_of_duplicating) {
       in, IncidentChange::Kind::kCreated, {make_evidence(0, "a"), make_evidence(1, "b")})};
   BOOST_TEST_REQUIRE(commit_changes(*store, changes).ok());
   BOOST_TEST_REQUIRE(commit_changes(*store, changes).ok());
-  auto st = store->stats();
+  auto st = store->stats().scan();
   BOOST_TEST(st->incidents == 1u);
   BOOST_TEST(st->evidence == 2u);
   BOOST_TEST(store->get_incident(in.id)->value().evidence_count == 2u);
@@ -185,7 +187,7 @@ BOOST_AUTO_TEST_CASE(a_thousand_changes_commit_atomically_and_survive_reopen) {
                            .ok());
   }
   auto store = open_store(path);
-  auto st = store->stats();
+  auto st = store->stats().scan();
   BOOST_TEST_REQUIRE(st.ok());
   BOOST_TEST(st->incidents == 1000u);
   BOOST_TEST(st->evidence == 1000u);
@@ -211,7 +213,7 @@ BOOST_AUTO_TEST_CASE(bad_names_are_refused_before_anything_is_written) {
   Incident no_id = make_incident("r", "g", 5);
   no_id.id.clear();
   BOOST_TEST(!commit_changes(*store, {make_change(no_id)}).ok());
-  BOOST_TEST(store->stats()->incidents == 0u);
+  BOOST_TEST(store->stats().scan()->incidents == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_commits_readers_and_acks_stay_consistent) {
@@ -235,22 +237,22 @@ BOOST_AUTO_TEST_CASE(concurrent_commits_readers_and_acks_stay_consistent) {
   uint64_t acked_total = 0;
   uint64_t last_seq = 0;
   std::thread consumer([&] {
-    while (!done.load() || store->outbox_size("soc") > 0) {
-      const uint64_t generation = store->outbox_generation();
-      auto batch = store->read_outbox("soc", 64);
+    while (!done.load() || store->outbox().size("soc") > 0) {
+      const uint64_t generation = store->outbox().generation();
+      auto batch = store->outbox().read("soc", 64);
       if (!batch.ok()) {
         ++failures;
         return;
       }
       if (batch->empty()) {
-        store->wait_outbox(generation, std::chrono::milliseconds(5));
+        store->outbox().wait(generation, std::chrono::milliseconds(5));
         continue;
       }
       for (const auto& e : *batch) {
         if (e.seq != last_seq + 1) ++failures;  // no gaps, no repeats, in order
         last_seq = e.seq;
       }
-      if (!store->ack_outbox("soc", batch->back().seq).ok()) ++failures;
+      if (!store->outbox().ack("soc", batch->back().seq).ok()) ++failures;
       acked_total += batch->size();
     }
   });
@@ -265,8 +267,8 @@ BOOST_AUTO_TEST_CASE(concurrent_commits_readers_and_acks_stay_consistent) {
   reader.join();
   BOOST_TEST(failures.load() == 0);
   BOOST_TEST(acked_total == static_cast<uint64_t>(kWriters * kPerWriter));
-  BOOST_TEST(store->outbox_size("soc") == 0u);
-  BOOST_TEST(store->stats()->incidents == static_cast<uint64_t>(kWriters * 50));
+  BOOST_TEST(store->outbox().size("soc") == 0u);
+  BOOST_TEST(store->stats().scan()->incidents == static_cast<uint64_t>(kWriters * 50));
   IncidentQuery q;
   q.limit = 1000;
   BOOST_TEST(store->list_incidents(q)->incidents.size() == static_cast<size_t>(kWriters * 50));
@@ -312,13 +314,13 @@ BOOST_AUTO_TEST_CASE(count_bump_at_the_same_last_seen_writes_no_index_entry) {
   {
     auto store = open_store(path);
     BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(in)}).ok());
-    BOOST_TEST(store->gauges().index_writes == kEntriesPerIncident);
+    BOOST_TEST(store->stats().gauges().index_writes == kEntriesPerIncident);
     in.count = 2;  // a second event in the same microsecond: last_seen stays
     in.evidence_count = 2;
     BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(in, IncidentChange::Kind::kUpdated,
                                                            {make_evidence(1, "again")})})
                            .ok());
-    BOOST_TEST(store->gauges().index_writes == kEntriesPerIncident);
+    BOOST_TEST(store->stats().gauges().index_writes == kEntriesPerIncident);
 
     IncidentQuery by_site;
     by_site.site = in.site;
@@ -341,7 +343,7 @@ BOOST_AUTO_TEST_CASE(incident_changed_twice_in_one_batch_moves_its_entries_once)
   {
     auto store = open_store(path);
     BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(in)}, sinks).ok());
-    const uint64_t before = store->gauges().index_writes;
+    const uint64_t before = store->stats().gauges().index_writes;
 
     std::vector<IncidentChange> batch;
     in.last_seen_us = 6'000'000;
@@ -352,10 +354,10 @@ BOOST_AUTO_TEST_CASE(incident_changed_twice_in_one_batch_moves_its_entries_once)
     batch.push_back(make_change(in, IncidentChange::Kind::kUpdated));
     BOOST_TEST_REQUIRE(commit_changes(*store, batch, sinks).ok());
     // Each entry is deleted at 5 s and put at 7 s; nothing is written for 6 s.
-    BOOST_TEST(store->gauges().index_writes - before == 2 * kEntriesPerIncident);
+    BOOST_TEST(store->stats().gauges().index_writes - before == 2 * kEntriesPerIncident);
 
     // Every change still reaches the sink with the snapshot it made.
-    auto out = store->read_outbox("soc-file", 10);
+    auto out = store->outbox().read("soc-file", 10);
     BOOST_TEST_REQUIRE(out.ok());
     BOOST_TEST_REQUIRE(out->size() == 3u);
     BOOST_TEST((*out)[1].incident.count == 2u);
@@ -385,7 +387,7 @@ BOOST_AUTO_TEST_CASE(new_incident_updated_in_the_same_batch_is_indexed_once) {
   in.count = 2;
   batch.push_back(make_change(in, IncidentChange::Kind::kUpdated));
   BOOST_TEST_REQUIRE(commit_changes(*store, batch).ok());
-  BOOST_TEST(store->gauges().index_writes == kEntriesPerIncident);
+  BOOST_TEST(store->stats().gauges().index_writes == kEntriesPerIncident);
   IncidentQuery q;
   q.until_us = 6'000'000;  // nothing left at the first position
   auto page = store->list_incidents(q);
@@ -404,7 +406,8 @@ BOOST_AUTO_TEST_CASE(a_busy_incident_is_not_read_back_but_its_stored_state_still
   {
     auto store = open_store(path);
     BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(in)}).ok());
-    const uint64_t first_reads = store->gauges().incident_reads;  // the lookup that found none
+    const uint64_t first_reads =
+        store->stats().gauges().incident_reads;  // the lookup that found none
     TransitionRequest ack;
     ack.id = in.id;
     ack.to = IncidentStatus::kAcknowledged;
@@ -418,7 +421,7 @@ BOOST_AUTO_TEST_CASE(a_busy_incident_is_not_read_back_but_its_stored_state_still
                                               {make_evidence(static_cast<uint32_t>(n), "x")})})
               .ok());
     }
-    BOOST_TEST(store->gauges().incident_reads == first_reads);
+    BOOST_TEST(store->stats().gauges().incident_reads == first_reads);
     auto got = store->get_incident(in.id);
     BOOST_TEST_REQUIRE(got.ok());
     BOOST_TEST(((*got)->status == IncidentStatus::kAcknowledged));
@@ -431,7 +434,7 @@ BOOST_AUTO_TEST_CASE(a_busy_incident_is_not_read_back_but_its_stored_state_still
   in.last_seen_us += 1'000'000;
   BOOST_TEST_REQUIRE(
       commit_changes(*store, {make_change(in, IncidentChange::Kind::kUpdated)}).ok());
-  BOOST_TEST(store->gauges().incident_reads == 1u);
+  BOOST_TEST(store->stats().gauges().incident_reads == 1u);
   auto got = store->get_incident(in.id);
   BOOST_TEST_REQUIRE(got.ok());
   BOOST_TEST(((*got)->status == IncidentStatus::kAcknowledged));

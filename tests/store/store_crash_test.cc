@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "store/outbox_queue.h"
+#include "store/store_stats.h"
 #include "tests/store/child_process.h"
 #include "tests/store/store_test_util.h"
 
@@ -30,7 +32,7 @@ BOOST_AUTO_TEST_CASE(a_killed_writer_loses_no_acknowledged_batch_and_leaves_none
   const uint64_t batches = **cp;  // batches 0 .. batches-1 are in the store
   BOOST_TEST(batches >= static_cast<uint64_t>(last_reported + 1));
 
-  auto st = store->stats();
+  auto st = store->stats().scan();
   BOOST_TEST_REQUIRE(st.ok());
   BOOST_TEST(st->incidents == batches * 10);
   BOOST_TEST(st->evidence == batches * 20);
@@ -47,7 +49,7 @@ BOOST_AUTO_TEST_CASE(a_killed_writer_loses_no_acknowledged_batch_and_leaves_none
   // The outbox seqs continue where the killed process stopped.
   BOOST_TEST_REQUIRE(
       commit_changes(*store, {make_change(make_incident("after", "crash", 1))}, {"soc"}).ok());
-  auto tail = store->read_outbox("soc", batches * 10 + 1);
+  auto tail = store->outbox().read("soc", batches * 10 + 1);
   BOOST_TEST_REQUIRE(tail.ok());
   BOOST_TEST_REQUIRE(tail->size() == batches * 10 + 1);
   for (size_t i = 0; i < tail->size(); ++i) BOOST_TEST_REQUIRE(tail->at(i).seq == i + 1);

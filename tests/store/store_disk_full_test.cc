@@ -8,6 +8,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "store/maintenance.h"
+#include "store/outbox_queue.h"
 #include "tests/store/store_test_util.h"
 
 using namespace wardsoc;
@@ -47,8 +49,8 @@ void check_all_there(const std::string& path, int acknowledged) {
     BOOST_TEST_REQUIRE(got.ok());
     BOOST_TEST(got->has_value(), "acknowledged incident " << i << " is missing");
   }
-  BOOST_TEST(store->outbox_size("soc") == static_cast<uint64_t>(acknowledged));
-  auto v = store->verify(false);
+  BOOST_TEST(store->outbox().size("soc") == static_cast<uint64_t>(acknowledged));
+  auto v = store->maintenance().verify(false);
   BOOST_TEST_REQUIRE(v.ok());
   BOOST_TEST(v->problems == 0u, (v->listed.empty() ? "" : v->listed.front()));
 }
@@ -97,7 +99,7 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(failure.message.find("resumes by itself") != std::string::npos, failure.message);
   auto again = commit_changes(*store, {make_change(big_incident(5000))}, {"soc"});
   BOOST_TEST(!again.ok());
-  BOOST_TEST(store->outbox_size("soc") == static_cast<uint64_t>(acknowledged));
+  BOOST_TEST(store->outbox().size("soc") == static_cast<uint64_t>(acknowledged));
 
   // Space comes back: the same store takes the next batch, no restart.
   std::filesystem::remove(filler);
@@ -134,7 +136,7 @@ BOOST_AUTO_TEST_CASE(
     BOOST_TEST(!again.ok());
     BOOST_TEST(again.error().message.find("restart wardsoc") != std::string::npos,
                again.error().message);
-    BOOST_TEST(store->outbox_size("soc") == static_cast<uint64_t>(acknowledged));
+    BOOST_TEST(store->outbox().size("soc") == static_cast<uint64_t>(acknowledged));
   }
   // Space comes back; the store heals when it is opened again (wardsoc restarted).
   std::filesystem::remove(filler);

@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "store/outbox_queue.h"
+#include "store/store_stats.h"
 #include "store/text_fold.h"
 #include "tests/store/store_test_util.h"
 
@@ -26,7 +28,7 @@ struct Fixture {
 
   Fixture() {
     BOOST_REQUIRE(commit_changes(*store, {make_change(in)}, sinks).ok());
-    BOOST_REQUIRE(store->ack_outbox("soc-file", 1).ok());
+    BOOST_REQUIRE(store->outbox().ack("soc-file", 1).ok());
   }
   Incident stored() {
     auto got = store->get_incident(in.id);
@@ -56,7 +58,7 @@ BOOST_FIXTURE_TEST_CASE(acknowledging_writes_status_history_audit_and_an_update_
   BOOST_TEST((h->at(1).to == IncidentStatus::kAcknowledged));
   BOOST_TEST(h->at(1).note == "đang xem");
 
-  auto out = store->read_outbox("soc-file", 10);
+  auto out = store->outbox().read("soc-file", 10);
   BOOST_TEST_REQUIRE(out.ok());
   BOOST_TEST_REQUIRE(out->size() == 1u);
   BOOST_TEST((out->at(0).kind == IncidentChange::Kind::kUpdated));
@@ -92,7 +94,7 @@ BOOST_FIXTURE_TEST_CASE(status_survives_detect_updates_which_still_change_the_co
   BOOST_TEST(now.count == 9u);
   BOOST_TEST(now.last_seen_us == 9'000'000);
   BOOST_TEST(store->history(in.id)->size() == 2u);
-  auto out = store->read_outbox("soc-file", 10);
+  auto out = store->outbox().read("soc-file", 10);
   BOOST_TEST_REQUIRE(out->size() == 2u);
   BOOST_TEST((out->at(1).incident.status == IncidentStatus::kInProgress));
 }
@@ -121,7 +123,7 @@ BOOST_FIXTURE_TEST_CASE(new_activity_reopens_a_resolved_incident_once, Fixture) 
   BOOST_TEST((h->at(2).from == IncidentStatus::kResolved));
   BOOST_TEST((h->at(2).to == IncidentStatus::kNew));
   BOOST_TEST(h->at(2).note == "reopened: 3 more event(s) after it was resolved");
-  BOOST_TEST(store->gauges().reopened == 1u);
+  BOOST_TEST(store->stats().gauges().reopened == 1u);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_false_positive_stays_one_when_more_events_come, Fixture) {
@@ -198,7 +200,7 @@ BOOST_FIXTURE_TEST_CASE(lifecycle_and_audit_survive_a_reopen_of_the_store, Fixtu
   BOOST_TEST(audit->at(0).seq == 1u);
   BOOST_TEST(audit->at(1).seq == 2u);
   BOOST_TEST(store->audit_log(1, 10)->size() == 1u);
-  BOOST_TEST(store->read_outbox("soc-file", 10)->size() == 2u);
+  BOOST_TEST(store->outbox().read("soc-file", 10)->size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(folding_drops_vietnamese_marks_and_case) {

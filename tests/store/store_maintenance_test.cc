@@ -1,6 +1,10 @@
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 
+#include "store/keys.h"
+#include "store/maintenance.h"
+#include "store/outbox_queue.h"
+#include "store/store_stats.h"
 #include "tests/store/store_test_util.h"
 
 using namespace wardsoc;
@@ -38,7 +42,7 @@ BOOST_AUTO_TEST_CASE(retention_removes_old_closed_incidents_and_keeps_open_ones_
   BOOST_TEST_REQUIRE(store->transition(close(old_closed), {}).ok());
   BOOST_TEST_REQUIRE(store->transition(close(recent), {}).ok());
 
-  auto r = store->apply_retention(now, 30 * kDay);
+  auto r = store->maintenance().apply_retention(now, 30 * kDay);
   BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().message));
   BOOST_TEST(r->removed == 1u);
   BOOST_TEST(r->kept_open == 1u);
@@ -63,7 +67,7 @@ BOOST_AUTO_TEST_CASE(retention_removes_old_closed_incidents_and_keeps_open_ones_
   BOOST_TEST(total == 3u);
   auto audit = store->audit_log(0, 100);
   BOOST_TEST(audit->back().action == "retention");
-  auto v = store->verify(false);
+  auto v = store->maintenance().verify(false);
   BOOST_TEST_REQUIRE(v.ok());
   BOOST_TEST(v->problems == 0u, (v->listed.empty() ? "" : v->listed.front()));
 }
@@ -75,7 +79,7 @@ BOOST_AUTO_TEST_CASE(an_incident_removed_by_retention_starts_over_when_seen_agai
   Incident in = make_incident("r", "again", now - 40 * kDay);
   BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(in)}).ok());
   BOOST_TEST_REQUIRE(store->transition(close(in), {}).ok());
-  auto r = store->apply_retention(now, 30 * kDay);
+  auto r = store->maintenance().apply_retention(now, 30 * kDay);
   BOOST_TEST_REQUIRE(r.ok());
   BOOST_TEST(r->removed == 1u);
 
@@ -100,7 +104,7 @@ BOOST_AUTO_TEST_CASE(an_incident_removed_by_retention_starts_over_when_seen_agai
   uint64_t total = 0;
   for (const auto& row : *counts) total += row.counts.count("r") ? row.counts.at("r") : 0;
   BOOST_TEST(total == 2u);
-  auto v = store->verify(false);
+  auto v = store->maintenance().verify(false);
   BOOST_TEST_REQUIRE(v.ok());
   BOOST_TEST(v->problems == 0u, (v->listed.empty() ? "" : v->listed.front()));
 }
@@ -118,7 +122,7 @@ BOOST_AUTO_TEST_CASE(verify_finds_damaged_indexes_and_orphans_and_repair_fixes_t
                         make_change(b)},
                        {"soc"})
             .ok());
-    auto clean = store->verify(false);
+    auto clean = store->maintenance().verify(false);
     BOOST_TEST_REQUIRE(clean.ok());
     BOOST_TEST(clean->problems == 0u, (clean->listed.empty() ? "" : clean->listed.front()));
     BOOST_TEST(clean->incidents == 2u);
@@ -142,7 +146,7 @@ BOOST_AUTO_TEST_CASE(verify_finds_damaged_indexes_and_orphans_and_repair_fixes_t
             .ok());
   });
   auto store = open_store(path);
-  auto found = store->verify(false);
+  auto found = store->maintenance().verify(false);
   BOOST_TEST_REQUIRE(found.ok());
   BOOST_TEST(found->problems == 4u);
   BOOST_TEST(found->repaired == 0u);
@@ -156,15 +160,15 @@ BOOST_AUTO_TEST_CASE(verify_finds_damaged_indexes_and_orphans_and_repair_fixes_t
              all);
   BOOST_TEST(all.find("outbox/soc/1") != std::string::npos, all);
 
-  auto fixed = store->verify(true);
+  auto fixed = store->maintenance().verify(true);
   BOOST_TEST_REQUIRE(fixed.ok());
   BOOST_TEST(fixed->repaired == 4u);
-  auto again = store->verify(false);
+  auto again = store->maintenance().verify(false);
   BOOST_TEST_REQUIRE(again.ok());
   BOOST_TEST(again->problems == 0u, (again->listed.empty() ? "" : again->listed.front()));
   BOOST_TEST(store->list_incidents({})->incidents.size() == 2u);
-  BOOST_TEST(store->read_outbox("soc", 10)->size() == 1u);
-  BOOST_TEST(store->dead_letters("soc", 10)->at(0).raw == "not json");
+  BOOST_TEST(store->outbox().read("soc", 10)->size() == 1u);
+  BOOST_TEST(store->outbox().dead_letters("soc", 10)->at(0).raw == "not json");
 }
 
 BOOST_AUTO_TEST_CASE(a_schema_1_directory_is_upgraded_with_indexes_counts_and_history) {
@@ -194,7 +198,7 @@ BOOST_AUTO_TEST_CASE(a_schema_1_directory_is_upgraded_with_indexes_counts_and_hi
   BOOST_TEST(ro.error().message.find("has schema 1") != std::string::npos);
 
   auto store = open_store(path);
-  auto v = store->verify(false);
+  auto v = store->maintenance().verify(false);
   BOOST_TEST_REQUIRE(v.ok());
   BOOST_TEST(v->problems == 0u, (v->listed.empty() ? "" : v->listed.front()));
   IncidentQuery q;
@@ -204,7 +208,7 @@ BOOST_AUTO_TEST_CASE(a_schema_1_directory_is_upgraded_with_indexes_counts_and_hi
   q.text = "test incident";
   BOOST_TEST(store->list_incidents(q)->incidents.size() == 1u);
   BOOST_TEST(store->history(in.id)->size() == 1u);
-  BOOST_TEST(store->stats()->schema_version == keys::kSchemaVersion);
+  BOOST_TEST(store->stats().scan()->schema_version == keys::kSchemaVersion);
   BOOST_TEST(store->audit_log(0, 10)->at(0).action == "upgrade");
 }
 
@@ -217,36 +221,36 @@ BOOST_AUTO_TEST_CASE(a_backup_restores_into_a_new_directory_and_keeps_the_old_on
   {
     auto store = open_store(path);
     BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(first)}, {"soc"}).ok());
-    auto b1 = store->backup(backups, "admin");
+    auto b1 = store->maintenance().backup(backups, "admin");
     BOOST_TEST_REQUIRE(b1.ok(), (b1.ok() ? "" : b1.error().message));
     BOOST_TEST(b1->id == 1u);
     BOOST_TEST(b1->files > 0u);
     BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(second)}, {"soc"}).ok());
-    auto b2 = store->backup(backups, "admin");
+    auto b2 = store->maintenance().backup(backups, "admin");
     BOOST_TEST_REQUIRE(b2.ok());
     BOOST_TEST(b2->id == 2u);
-    auto inside = store->backup(path + "/bk", "admin");
+    auto inside = store->maintenance().backup(path + "/bk", "admin");
     BOOST_TEST_REQUIRE(!inside.ok());
     BOOST_TEST(inside.error().message.find("inside the data directory") != std::string::npos);
 
     // Not while the directory is in use.
-    auto busy = Store::restore(backups, path, 1);
+    auto busy = Maintenance::restore(backups, path, 1);
     BOOST_TEST_REQUIRE(!busy.ok());
     BOOST_TEST((busy.error().code == Errc::kBusy));
   }
-  auto list = Store::list_backups(backups);
+  auto list = Maintenance::list_backups(backups);
   BOOST_TEST_REQUIRE(list.ok());
   BOOST_TEST(list->size() == 2u);
 
-  auto restored = Store::restore(backups, path, 1);
+  auto restored = Maintenance::restore(backups, path, 1);
   BOOST_TEST_REQUIRE(restored.ok(), (restored.ok() ? "" : restored.error().message));
   BOOST_TEST(restored->id == 1u);
   {
     auto store = open_store(path);
     BOOST_TEST(store->get_incident(first.id)->has_value());
     BOOST_TEST(!store->get_incident(second.id)->has_value());
-    BOOST_TEST(store->outbox_size("soc") == 1u);
-    BOOST_TEST(store->verify(false)->problems == 0u);
+    BOOST_TEST(store->outbox().size("soc") == 1u);
+    BOOST_TEST(store->maintenance().verify(false)->problems == 0u);
   }
   size_t aside = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
@@ -254,12 +258,12 @@ BOOST_AUTO_TEST_CASE(a_backup_restores_into_a_new_directory_and_keeps_the_old_on
   }
   BOOST_TEST(aside == 1u);
 
-  auto latest = Store::restore(backups, path);
+  auto latest = Maintenance::restore(backups, path);
   BOOST_TEST_REQUIRE(latest.ok());
   BOOST_TEST(latest->id == 2u);
   BOOST_TEST(open_store(path)->get_incident(second.id)->has_value());
 
-  auto none = Store::restore(dir.str("nothing"), path);
+  auto none = Maintenance::restore(dir.str("nothing"), path);
   BOOST_TEST_REQUIRE(!none.ok());
   BOOST_TEST((none.error().code == Errc::kNotFound));
 }
@@ -271,7 +275,7 @@ BOOST_AUTO_TEST_CASE(a_damaged_backup_is_refused_and_the_data_directory_left_alo
   {
     auto store = open_store(path);
     BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(make_incident("r", "g", 5))}).ok());
-    BOOST_TEST_REQUIRE(store->backup(backups, "admin").ok());
+    BOOST_TEST_REQUIRE(store->maintenance().backup(backups, "admin").ok());
   }
   // Flip a byte in every backed-up table file.
   size_t damaged = 0;
@@ -285,7 +289,7 @@ BOOST_AUTO_TEST_CASE(a_damaged_backup_is_refused_and_the_data_directory_left_alo
     ++damaged;
   }
   BOOST_TEST_REQUIRE(damaged > 0u);
-  auto r = Store::restore(backups, path);
+  auto r = Maintenance::restore(backups, path);
   BOOST_TEST_REQUIRE(!r.ok());
   BOOST_TEST((r.error().code == Errc::kCorruption));
   BOOST_TEST(r.error().message.find("is damaged") != std::string::npos);
@@ -312,7 +316,7 @@ BOOST_AUTO_TEST_CASE(group_commit_makes_commits_durable_within_the_interval) {
   }
   BOOST_TEST(store->wait_durable(last, std::chrono::seconds(30)));
   BOOST_TEST(store->durable_ticket() >= last);
-  BOOST_TEST(store->gauges().wal_syncs >= 1u);
+  BOOST_TEST(store->stats().gauges().wal_syncs >= 1u);
 }
 
 BOOST_AUTO_TEST_CASE(stats_count_every_family_and_report_disk_use) {
@@ -325,7 +329,7 @@ BOOST_AUTO_TEST_CASE(stats_count_every_family_and_report_disk_use) {
                                     {"soc"})
                          .ok());
   BOOST_TEST_REQUIRE(store->transition(close(in), std::vector<std::string>{"soc"}).ok());
-  auto st = store->stats();
+  auto st = store->stats().scan();
   BOOST_TEST_REQUIRE(st.ok());
   BOOST_TEST(st->incidents == 1u);
   BOOST_TEST(st->evidence == 2u);
@@ -336,7 +340,7 @@ BOOST_AUTO_TEST_CASE(stats_count_every_family_and_report_disk_use) {
   BOOST_TEST(st->disk_bytes > 0u);
   BOOST_TEST(st->newest_last_seen_us == 5);
   BOOST_TEST(st->schema_version == keys::kSchemaVersion);
-  const StoreGauges g = store->gauges();
+  const StoreGauges g = store->stats().gauges();
   BOOST_TEST(g.outbox.at("soc") == 2u);
   BOOST_TEST(g.transitions == 1u);
   BOOST_TEST(g.commits == 1u);

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "store/keys.h"
+#include "store/outbox_queue.h"
 #include "tests/store/child_process.h"
 #include "tests/store/store_test_util.h"
 
@@ -252,17 +253,17 @@ BOOST_AUTO_TEST_CASE(a_corrupted_outbox_entry_moves_to_the_dead_letters_and_the_
   auto store = open_store(path);
   // The damaged oldest entry is moved aside at once; the one behind a good entry waits
   // until the entries before it are delivered, so the order is kept.
-  auto r = store->read_outbox("soc", 10);
+  auto r = store->outbox().read("soc", 10);
   BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().message));
   BOOST_TEST_REQUIRE(r->size() == 1u);
   BOOST_TEST(r->at(0).seq == 2u);
-  BOOST_TEST_REQUIRE(store->ack_outbox("soc", 2).ok());
-  r = store->read_outbox("soc", 10);
+  BOOST_TEST_REQUIRE(store->outbox().ack("soc", 2).ok());
+  r = store->outbox().read("soc", 10);
   BOOST_TEST_REQUIRE(r.ok());
   BOOST_TEST(r->empty());
-  BOOST_TEST(store->outbox_size("soc") == 0u);
+  BOOST_TEST(store->outbox().size("soc") == 0u);
 
-  auto dl = store->dead_letters("soc", 10);
+  auto dl = store->outbox().dead_letters("soc", 10);
   BOOST_TEST_REQUIRE(dl.ok(), (dl.ok() ? "" : dl.error().message));
   BOOST_TEST_REQUIRE(dl->size() == 2u);
   BOOST_TEST(dl->at(0).raw == "[]");

@@ -2,6 +2,8 @@
 #include <future>
 #include <thread>
 
+#include "store/outbox_queue.h"
+#include "store/store_stats.h"
 #include "tests/store/store_test_util.h"
 
 using namespace wardsoc;
@@ -20,7 +22,7 @@ std::vector<IncidentChange> changes_for(int first, int n) {
 
 std::vector<uint64_t> seqs(Store& store, const std::string& sink) {
   std::vector<uint64_t> out;
-  auto r = store.read_outbox(sink, 1000);
+  auto r = store.outbox().read(sink, 1000);
   BOOST_REQUIRE(r.ok());
   for (const auto& e : *r) out.push_back(e.seq);
   return out;
@@ -36,7 +38,7 @@ BOOST_AUTO_TEST_CASE(outbox_seq_continues_after_reopen) {
   }
   {
     auto store = open_store(path);
-    BOOST_TEST(store->outbox_size("soc") == 3u);
+    BOOST_TEST(store->outbox().size("soc") == 3u);
     BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(3, 2), {"soc"}).ok());
     BOOST_TEST((seqs(*store, "soc") == std::vector<uint64_t>{1, 2, 3, 4, 5}));
   }
@@ -48,11 +50,11 @@ BOOST_AUTO_TEST_CASE(outbox_seq_is_not_reused_after_the_queue_drained_and_reopen
   {
     auto store = open_store(path);
     BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 4), {"soc"}).ok());
-    BOOST_TEST_REQUIRE(store->ack_outbox("soc", 4).ok());
-    BOOST_TEST(store->outbox_size("soc") == 0u);
+    BOOST_TEST_REQUIRE(store->outbox().ack("soc", 4).ok());
+    BOOST_TEST(store->outbox().size("soc") == 0u);
   }
   auto store = open_store(path);
-  BOOST_TEST(store->outbox_size("soc") == 0u);
+  BOOST_TEST(store->outbox().size("soc") == 0u);
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(4, 1), {"soc"}).ok());
   BOOST_TEST((seqs(*store, "soc") == std::vector<uint64_t>{5}));
 }
@@ -63,15 +65,15 @@ BOOST_AUTO_TEST_CASE(ack_deletes_only_up_to_the_given_seq) {
   {
     auto store = open_store(path);
     BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 6), {"soc"}).ok());
-    BOOST_TEST_REQUIRE(store->ack_outbox("soc", 4).ok());
+    BOOST_TEST_REQUIRE(store->outbox().ack("soc", 4).ok());
     BOOST_TEST((seqs(*store, "soc") == std::vector<uint64_t>{5, 6}));
-    BOOST_TEST(store->outbox_size("soc") == 2u);
-    BOOST_TEST(store->ack_outbox("soc", 2).ok());  // already acked: a no-op
-    BOOST_TEST(store->outbox_size("soc") == 2u);
+    BOOST_TEST(store->outbox().size("soc") == 2u);
+    BOOST_TEST(store->outbox().ack("soc", 2).ok());  // already acked: a no-op
+    BOOST_TEST(store->outbox().size("soc") == 2u);
   }
   auto store = open_store(path);
   BOOST_TEST((seqs(*store, "soc") == std::vector<uint64_t>{5, 6}));
-  auto out = store->read_outbox("soc", 1);
+  auto out = store->outbox().read("soc", 1);
   BOOST_TEST_REQUIRE(out->size() == 1u);
   BOOST_TEST(out->at(0).incident.group_key == "g4");
 }
@@ -80,12 +82,12 @@ BOOST_AUTO_TEST_CASE(acking_a_seq_never_enqueued_is_refused) {
   TempDir dir;
   auto store = open_store(dir.str("db"));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 2), {"soc"}).ok());
-  auto r = store->ack_outbox("soc", 3);
+  auto r = store->outbox().ack("soc", 3);
   BOOST_TEST_REQUIRE(!r.ok());
   BOOST_TEST((r.error().code == Errc::kInvalidArgument));
-  BOOST_TEST(store->outbox_size("soc") == 2u);
-  BOOST_TEST(!store->ack_outbox("never", 1).ok());
-  BOOST_TEST(store->ack_outbox("never", 0).ok());
+  BOOST_TEST(store->outbox().size("soc") == 2u);
+  BOOST_TEST(!store->outbox().ack("never", 1).ok());
+  BOOST_TEST(store->outbox().ack("never", 0).ok());
 }
 
 BOOST_AUTO_TEST_CASE(two_sinks_have_independent_queues) {
@@ -95,15 +97,15 @@ BOOST_AUTO_TEST_CASE(two_sinks_have_independent_queues) {
     auto store = open_store(path);
     BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 3), {"soc-file", "kafka"}).ok());
     BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(3, 2), {"kafka"}).ok());
-    BOOST_TEST_REQUIRE(store->ack_outbox("kafka", 4).ok());
-    BOOST_TEST(store->outbox_size("soc-file") == 3u);
-    BOOST_TEST(store->outbox_size("kafka") == 1u);
+    BOOST_TEST_REQUIRE(store->outbox().ack("kafka", 4).ok());
+    BOOST_TEST(store->outbox().size("soc-file") == 3u);
+    BOOST_TEST(store->outbox().size("kafka") == 1u);
   }
   auto store = open_store(path);
   BOOST_TEST((seqs(*store, "soc-file") == std::vector<uint64_t>{1, 2, 3}));
   BOOST_TEST((seqs(*store, "kafka") == std::vector<uint64_t>{5}));
-  BOOST_TEST(store->read_outbox("kafka", 10)->at(0).incident.group_key == "g4");
-  auto st = store->stats();
+  BOOST_TEST(store->outbox().read("kafka", 10)->at(0).incident.group_key == "g4");
+  auto st = store->stats().scan();
   BOOST_TEST(st->outbox.at("soc-file") == 3u);
   BOOST_TEST(st->outbox.at("kafka") == 1u);
 }
@@ -112,12 +114,12 @@ BOOST_AUTO_TEST_CASE(read_outbox_returns_at_most_max_oldest_first) {
   TempDir dir;
   auto store = open_store(dir.str("db"));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 10), {"soc"}).ok());
-  auto r = store->read_outbox("soc", 4);
+  auto r = store->outbox().read("soc", 4);
   BOOST_TEST_REQUIRE(r.ok());
   BOOST_TEST_REQUIRE(r->size() == 4u);
   BOOST_TEST(r->front().seq == 1u);
   BOOST_TEST(r->back().seq == 4u);
-  BOOST_TEST(store->read_outbox("unknown", 4)->empty());
+  BOOST_TEST(store->outbox().read("unknown", 4)->empty());
 }
 
 BOOST_AUTO_TEST_CASE(dead_letter_moves_the_oldest_entry_with_its_reason) {
@@ -126,52 +128,52 @@ BOOST_AUTO_TEST_CASE(dead_letter_moves_the_oldest_entry_with_its_reason) {
   {
     auto store = open_store(path);
     BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 3), {"soc"}).ok());
-    auto entries = store->read_outbox("soc", 10);
+    auto entries = store->outbox().read("soc", 10);
     BOOST_TEST_REQUIRE(entries->size() == 3u);
-    auto not_oldest = store->dead_letter("soc", entries->at(1), "nope");
+    auto not_oldest = store->outbox().dead_letter("soc", entries->at(1), "nope");
     BOOST_TEST_REQUIRE(!not_oldest.ok());
     BOOST_TEST((not_oldest.error().code == Errc::kInvalidArgument));
     BOOST_TEST_REQUIRE(
-        store->dead_letter("soc", entries->at(0), "HTTP 400: field \"x\" invalid").ok());
-    BOOST_TEST(store->outbox_size("soc") == 2u);
+        store->outbox().dead_letter("soc", entries->at(0), "HTTP 400: field \"x\" invalid").ok());
+    BOOST_TEST(store->outbox().size("soc") == 2u);
     BOOST_TEST((seqs(*store, "soc") == std::vector<uint64_t>{2, 3}));
   }
   auto store = open_store(path);
   BOOST_TEST((seqs(*store, "soc") == std::vector<uint64_t>{2, 3}));
-  auto dl = store->dead_letters("soc", 10);
+  auto dl = store->outbox().dead_letters("soc", 10);
   BOOST_TEST_REQUIRE(dl.ok());
   BOOST_TEST_REQUIRE(dl->size() == 1u);
   BOOST_TEST(dl->at(0).entry.seq == 1u);
   BOOST_TEST(dl->at(0).entry.incident.group_key == "g0");
   BOOST_TEST(dl->at(0).reason == "HTTP 400: field \"x\" invalid");
   BOOST_TEST(dl->at(0).dead_lettered_us > 0);
-  BOOST_TEST(store->stats()->dead_letter.at("soc") == 1u);
+  BOOST_TEST(store->stats().scan()->dead_letter.at("soc") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(wait_outbox_wakes_on_commit_and_times_out_otherwise) {
   TempDir dir;
   auto store = open_store(dir.str("db"));
-  const uint64_t g0 = store->outbox_generation();
-  BOOST_TEST(!store->wait_outbox(g0, milliseconds(20)));
+  const uint64_t g0 = store->outbox().generation();
+  BOOST_TEST(!store->outbox().wait(g0, milliseconds(20)));
 
   auto waiter =
-      std::async(std::launch::async, [&] { return store->wait_outbox(g0, milliseconds(10000)); });
+      std::async(std::launch::async, [&] { return store->outbox().wait(g0, milliseconds(10000)); });
   std::this_thread::sleep_for(milliseconds(20));
   const auto t0 = std::chrono::steady_clock::now();
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 1), {"soc"}).ok());
   BOOST_TEST(waiter.get());
   BOOST_TEST((std::chrono::steady_clock::now() - t0 < milliseconds(5000)));
-  BOOST_TEST(store->outbox_generation() > g0);
+  BOOST_TEST(store->outbox().generation() > g0);
 
   // A commit without sinks queues nothing and wakes nobody.
-  const uint64_t g1 = store->outbox_generation();
+  const uint64_t g1 = store->outbox().generation();
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(1, 1)).ok());
-  BOOST_TEST(store->outbox_generation() == g1);
+  BOOST_TEST(store->outbox().generation() == g1);
 
   auto woken =
-      std::async(std::launch::async, [&] { return store->wait_outbox(g1, milliseconds(10000)); });
+      std::async(std::launch::async, [&] { return store->outbox().wait(g1, milliseconds(10000)); });
   std::this_thread::sleep_for(milliseconds(20));
-  store->wake_outbox_waiters();
+  store->outbox().wake_waiters();
   BOOST_TEST(woken.get());
 }
 
@@ -180,10 +182,10 @@ BOOST_AUTO_TEST_CASE(a_read_only_store_reads_the_outbox_but_cannot_ack) {
   const std::string path = dir.str("db");
   auto writer = open_store(path);
   BOOST_TEST_REQUIRE(commit_changes(*writer, changes_for(0, 3), {"soc"}).ok());
-  BOOST_TEST_REQUIRE(writer->ack_outbox("soc", 1).ok());
+  BOOST_TEST_REQUIRE(writer->outbox().ack("soc", 1).ok());
   auto reader = Store::OpenReadOnly(path);
   BOOST_TEST_REQUIRE(reader.ok());
-  BOOST_TEST((*reader)->outbox_size("soc") == 2u);
+  BOOST_TEST((*reader)->outbox().size("soc") == 2u);
   BOOST_TEST((seqs(**reader, "soc") == std::vector<uint64_t>{2, 3}));
-  BOOST_TEST(!(*reader)->ack_outbox("soc", 2).ok());
+  BOOST_TEST(!(*reader)->outbox().ack("soc", 2).ok());
 }
