@@ -13,13 +13,23 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_L
   target_compile_options(wardsoc_options INTERFACE -Wno-restrict -Wno-array-bounds
     -Wno-stringop-overflow)
 endif()
-if(WARDSOC_WERROR)
+if(WARDSOC_WARNINGS_AS_ERRORS)
   target_compile_options(wardsoc_options INTERFACE -Werror)
 endif()
 if(WARDSOC_SANITIZE)
   target_compile_options(wardsoc_options INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(wardsoc_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(WARDSOC_SANITIZE_THREAD)
+  target_compile_options(wardsoc_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC warns that TSan does not model std::atomic_thread_fence, which Boost.Asio's
+    # fenced blocks use; the handoffs it guards also go through Asio's mutexes, which
+    # TSan does see (a report there would show in the run, see .ci/tsan.supp).
+    target_compile_options(wardsoc_options INTERFACE -Wno-tsan)
+  endif()
+  target_link_options(wardsoc_options INTERFACE -fsanitize=thread)
 endif()
 
 # wardsoc_library(NAME <target> SOURCES ... DEPS ...)
@@ -38,6 +48,19 @@ endfunction()
 function(wardsoc_test_infrastructure)
   # Everything the `unit` label runs: the sanitizer build of `make test` builds only this.
   add_custom_target(wardsoc_unit_tests)
+  # The tests of the threaded units, which the ThreadSanitizer build of `make test` builds
+  # and runs (label tsan): store commit and outbox, the forwarder, the inputs, the engine's
+  # workers and the batch queue between them. Chosen here by name, in one list.
+  # Not yet in it: store_commit_test (TSan reports wardsoc::parse_summary reading a value
+  # in RocksDB's memtable arena, published by RocksDB's own atomics, which an
+  # uninstrumented RocksDB hides from TSan) and connectors_forwarder_test (under TSan's
+  # slowdown the sink-health check of the outage test finds failing_since_us still 0);
+  # both are to be settled before they join.
+  add_custom_target(wardsoc_tsan_tests)
+  set_property(GLOBAL PROPERTY WARDSOC_TSAN_TESTS
+    store_outbox_test ingest_syslog_tcp_input_test ingest_syslog_udp_input_test
+    ingest_file_input_test ingest_http_input_test ingest_batch_builder_test
+    detect_engine_test)
   add_library(wardsoc_test_main OBJECT ${PROJECT_SOURCE_DIR}/tests/support/test_main.cc)
   target_link_libraries(wardsoc_test_main PUBLIC wardsoc_options Boost::unit_test_framework)
   target_compile_definitions(wardsoc_test_main PUBLIC BOOST_TEST_DYN_LINK)
@@ -52,6 +75,7 @@ function(wardsoc_test_infrastructure)
 endfunction()
 
 # wardsoc_test(NAME <name> SOURCES ... DEPS ... LABELS unit|e2e|fuzz [TIMEOUT s])
+# (the label tsan is added from the list in wardsoc_test_infrastructure)
 # One Boost.Test executable per test file, registered with ctest under its labels.
 function(wardsoc_test)
   cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SOURCES;DEPS;LABELS;ENV" ${ARGN})
@@ -69,6 +93,12 @@ function(wardsoc_test)
   set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
   if("unit" IN_LIST ARG_LABELS)
     add_dependencies(wardsoc_unit_tests ${ARG_NAME})
+  endif()
+  get_property(tsan_tests GLOBAL PROPERTY WARDSOC_TSAN_TESTS)
+  if(ARG_NAME IN_LIST tsan_tests)
+    list(APPEND ARG_LABELS tsan)
+    set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${ARG_LABELS}")
+    add_dependencies(wardsoc_tsan_tests ${ARG_NAME})
   endif()
   if(ARG_ENV)
     set_tests_properties(${ARG_NAME} PROPERTIES ENVIRONMENT "${ARG_ENV}")

@@ -1,18 +1,37 @@
 #!/bin/sh
-# Installs the Debian 12 packages wardsoc builds, runs and tests with.
+# Installs the Debian 12 packages wardsoc builds and runs with (`make run`), and with
+# --test also the outside tools its tests and CI checks use (`make test`).
 # Idempotent: when everything is present it only runs dpkg-query and exits.
 set -eu
 
-PACKAGES="
-build-essential cmake pkg-config ninja-build clang-format clang libclang-rt-14-dev
+# Building and running: the compiler and build tools, the libraries of
+# cmake/Dependencies.cmake (Boost.Test too: configuring declares the tests), tzdata for
+# the Asia/Ho_Chi_Minh times, bsdutils for the `logger` the configure step looks up.
+RUN_PACKAGES="
+build-essential cmake pkg-config ninja-build
 libhyperscan-dev libre2-dev librocksdb-dev librdkafka-dev
-libboost-dev libboost-test-dev libboost-program-options-dev
+libboost-dev libboost-test-dev
 libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
 libsimdjson-dev nlohmann-json3-dev libconcurrentqueue-dev libxxhash-dev
-libsodium-dev libssl-dev libcurl4-openssl-dev libbenchmark-dev libcctz-dev tzdata
-prometheus-cpp-dev
-bsdutils netcat-openbsd kcat syslog-ng-core fail2ban
+libsodium-dev libssl-dev libcurl4-openssl-dev libcctz-dev tzdata
+prometheus-cpp-dev bsdutils
 "
+
+# Testing: the format and tidy checks (clang-format, clang-tidy, git), the fuzz and
+# ThreadSanitizer builds (clang with its runtimes), and the real peers the tests talk to:
+# openssl (certificates, s_client), syslog-ng (TLS sender and SOC receiver), kcat (Kafka
+# client), fail2ban (its filters and annotated logs).
+TEST_PACKAGES="
+git clang clang-format clang-tidy libclang-rt-14-dev
+openssl syslog-ng-core kcat fail2ban
+"
+
+PACKAGES="$RUN_PACKAGES"
+case "${1:-}" in
+  --test) PACKAGES="$RUN_PACKAGES $TEST_PACKAGES" ;;
+  "") ;;
+  *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PACKAGES; do

@@ -137,7 +137,8 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
-void Router::add(std::string method, std::string pattern, HttpHandler handler, bool is_public) {
+void Router::add(std::string method, std::string_view pattern, HttpHandler handler,
+                 bool is_public) {
   routes_.push_back(Route{std::move(method), split_path(pattern), std::move(handler), is_public});
 }
 

@@ -57,7 +57,8 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 class Router {
  public:
   // pattern: "/api/v1/incidents/{id}"; `is_public` routes need no token (/healthz).
-  void add(std::string method, std::string pattern, HttpHandler handler, bool is_public = false);
+  void add(std::string method, std::string_view pattern, HttpHandler handler,
+           bool is_public = false);
 
   struct Match {
     const HttpHandler* handler = nullptr;
