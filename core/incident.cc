@@ -1,6 +1,5 @@
 #include "core/incident.h"
 
-
 #include <array>
 
 #include "core/text.h"

@@ -25,7 +25,95 @@ std::string describe(const YAML::Node& node) {
 }
 }  // namespace
 
+std::optional<std::string> find_yaml_parser_hazard(std::string_view text) {
+  int flow_depth = 0;
+  char quote = 0;          // the open quote of a scalar that spans lines
+  long block_parent = -1;  // indentation of the line that opened a block scalar
+  size_t line_no = 0;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(pos, end - pos);
+    ++line_no;
+    pos = end + 1;
+    size_t i = line.find_first_not_of(" \t\r");
+    if (block_parent >= 0) {
+      if (i == std::string_view::npos || static_cast<long>(i) > block_parent) continue;
+      block_parent = -1;
+    }
+    if (i == std::string_view::npos) continue;
+    const long indent = static_cast<long>(i);
+    bool token_start = quote == 0 && flow_depth == 0;  // at the start of a block token
+    bool after_space = true;
+    if (token_start && i == 0 && line.substr(0, 3) == "---" &&
+        (line.size() == 3 || line[3] == ' ')) {
+      i = 3;  // a document marker; what follows it starts a token
+    }
+    for (; i < line.size(); ++i) {
+      const char c = line[i];
+      if (quote != 0) {
+        if (c == quote) {
+          if (quote == '\'' && i + 1 < line.size() && line[i + 1] == '\'') {
+            ++i;  // '' inside a single-quoted scalar
+          } else {
+            quote = 0;
+          }
+        } else if (c == '\\' && quote == '"') {
+          ++i;
+        }
+        continue;
+      }
+      if (c == ' ' || c == '\t' || c == '\r') {
+        after_space = true;
+        continue;
+      }
+      if (c == '#' && after_space) break;  // a comment to the end of the line
+      if (token_start && c == ',') {
+        return std::to_string(line_no) + ":" + std::to_string(i + 1) +
+               ": ',' cannot start a value outside [ ] or { } (quote the text)";
+      }
+      token_start = false;
+      if (after_space && (c == '\'' || c == '"')) {
+        quote = c;
+      } else if (c == '[' || c == '{') {
+        ++flow_depth;
+      } else if ((c == ']' || c == '}') && flow_depth > 0) {
+        --flow_depth;
+      } else if (flow_depth == 0 && after_space &&
+                 ((c == '-' && (i + 1 == line.size() || line[i + 1] == ' ')) ||
+                  (c == '?' && (i + 1 == line.size() || line[i + 1] == ' ')) ||
+                  (c == ':' && (i + 1 == line.size() || line[i + 1] == ' ')))) {
+        token_start = true;  // "- ", "? ", ": " begin a new block token
+      }
+      after_space = false;
+    }
+    // A line whose value is '|' or '>' (with indicators) opens a block scalar.
+    if (quote == 0 && flow_depth == 0) {
+      std::string_view t = line;
+      if (const size_t hash = t.find(" #"); hash != std::string_view::npos) t = t.substr(0, hash);
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\r')) {
+        t.remove_suffix(1);
+      }
+      while (!t.empty() &&
+             (t.back() == '-' || t.back() == '+' || (t.back() >= '1' && t.back() <= '9'))) {
+        t.remove_suffix(1);
+      }
+      if (!t.empty() && (t.back() == '|' || t.back() == '>') &&
+          (t.size() == 1 || t[t.size() - 2] == ' ')) {
+        block_parent = indent;
+      }
+    }
+    if (end == text.size()) break;
+  }
+  return std::nullopt;
+}
+
 YAML::Node YamlReader::parse(std::string_view text) {
+  if (auto hazard = find_yaml_parser_hazard(text)) {
+    errors_.push_back(file_ + ":" + *hazard);
+    return YAML::Node();
+  }
   try {
     return YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {

@@ -19,6 +19,13 @@
 
 namespace wardsoc {
 
+// yaml-cpp 0.7 loops forever on a ',' that begins a token in block context (", a" at the
+// top of a file, or after "- a" on the next line). YAML never allows that (',' is an
+// indicator that cannot start a plain scalar), so such text is refused before it reaches
+// the parser: returns "line:col: why" for the first one, or nullopt. Quoted scalars,
+// comments, flow collections and block scalars (| and >) are skipped.
+std::optional<std::string> find_yaml_parser_hazard(std::string_view text);
+
 class YamlReader {
  public:
   explicit YamlReader(std::string file) : file_(std::move(file)) {}

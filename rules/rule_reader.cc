@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/time.h"
+#include "core/yaml_reader.h"
 
 namespace wardsoc {
 
@@ -65,6 +66,14 @@ class FileReader {
 
   std::vector<Rule> read(std::string_view yaml) {
     std::vector<YAML::Node> docs;
+    if (auto hazard = find_yaml_parser_hazard(yaml)) {
+      const size_t colon = hazard->find(':');
+      const size_t colon2 = hazard->find(':', colon + 1);
+      report_->error(file_, std::stoi(hazard->substr(0, colon)),
+                     std::stoi(hazard->substr(colon + 1, colon2 - colon - 1)), "",
+                     "YAML syntax error: " + hazard->substr(colon2 + 2));
+      return {};
+    }
     try {
       docs = YAML::LoadAll(std::string(yaml));
     } catch (const YAML::ParserException& e) {

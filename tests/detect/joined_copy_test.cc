@@ -22,7 +22,8 @@ std::vector<std::pair<const char*, CopyFn>> variants() {
     // Said once per run, so a green result on such a CPU is not read as the AVX-512 copy
     // having been checked.
     static const bool said = [] {
-      BOOST_TEST_MESSAGE("this CPU has no AVX-512 (F, BW) with BMI2: the avx512 copy is not tested");
+      BOOST_TEST_MESSAGE(
+          "this CPU has no AVX-512 (F, BW) with BMI2: the avx512 copy is not tested");
       std::fprintf(stderr,
                    "joined_copy_test: no AVX-512 on this CPU, the avx512 copy is not tested\n");
       return true;
