@@ -1,7 +1,11 @@
 #!/bin/sh
-# clang-tidy (the root .clang-tidy) on the C++ files changed since the last commit whose
-# whole tree was checked clean, recorded in .ci/tidy-baseline. Uses the release build's
-# compile_commands.json. Usage: .ci/tidy.sh <build dir> [--all]
+# clang-tidy (the root .clang-tidy) on the C++ files changed since the commit recorded in
+# .ci/tidy-baseline. Uses the release build's compile_commands.json.
+# Usage: .ci/tidy.sh <build dir> [--all]
+#
+# The baseline is where checking starts, not a promise about the tree before it: the tree
+# at the baseline has not yet had a clean --all run (`make tidy-all` lists what is left).
+# Every change after it is checked.
 #
 # "Changed" is what `git diff` shows between the merge-base of HEAD and the baseline and
 # the working tree: a clean clone (CI) has the history, so a clone of a branch checks that
