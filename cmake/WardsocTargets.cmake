@@ -108,7 +108,10 @@ endfunction()
 # wardsoc_fuzz(NAME <test> BINARY <libFuzzer executable> CORPUS <seed dir> [SECONDS s])
 # Runs a libFuzzer target for a bounded time under ctest (label fuzz). It starts from the
 # committed seeds and keeps what it finds in the build tree, so later runs go deeper;
-# a crash fails the test and leaves the input that caused it next to the corpus.
+# a crash fails the test and leaves the input that caused it next to the corpus. The seed
+# is fixed, so that a run explores the same inputs on every machine: a failure in CI is
+# one that a developer sees again, not chance. Deeper runs: the binary by hand, without
+# -seed, for as long as you like.
 function(wardsoc_fuzz)
   cmake_parse_arguments(ARG "" "NAME;BINARY;CORPUS;SECONDS" "" ${ARGN})
   if(NOT ARG_SECONDS)
@@ -118,7 +121,7 @@ function(wardsoc_fuzz)
   set(artifacts ${CMAKE_CURRENT_BINARY_DIR}/artifacts)
   file(MAKE_DIRECTORY ${work} ${artifacts})
   add_test(NAME ${ARG_NAME}
-    COMMAND ${ARG_BINARY} -max_total_time=${ARG_SECONDS} -timeout=10 -rss_limit_mb=2048
+    COMMAND ${ARG_BINARY} -seed=1 -max_total_time=${ARG_SECONDS} -timeout=10 -rss_limit_mb=2048
             -max_len=8192 -print_final_stats=1 -artifact_prefix=${artifacts}/${ARG_NAME}-
             ${work} ${ARG_CORPUS})
   math(EXPR limit "${ARG_SECONDS} + 120")
