@@ -62,9 +62,13 @@ test: setup-test
 test-release: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
+# ingest_tcp_listener_test fills the descriptor table on purpose; UBSan's vptr check then
+# cannot open the pipe() it reads objects through and reports every virtual call as made
+# on an invalid object. It runs in the release build (and its threads under TSan).
 test-asan: build-asan
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure -j $(JOBS)
+	  ctest --test-dir $(ASAN_BUILD) -L unit -E '^ingest_tcp_listener_test$$' \
+	  --output-on-failure -j $(JOBS)
 
 # Races fail the run; .ci/tsan.supp lists the few reports inside libraries, each with why.
 test-tsan: build-tsan
