@@ -64,7 +64,7 @@ test-release: build
 
 # ingest_tcp_listener_test fills the descriptor table on purpose; UBSan's vptr check then
 # cannot open the pipe() it reads objects through and reports every virtual call as made
-# on an invalid object. It runs in the release build (and its threads under TSan).
+# on an invalid object. It runs in the release build.
 test-asan: build-asan
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) -L unit -E '^ingest_tcp_listener_test$$' \
