@@ -8,6 +8,7 @@ pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(LIBYAML REQUIRED IMPORTED_TARGET yaml-0.1)  # syntax check before yaml-cpp
 
 find_package(RocksDB REQUIRED CONFIG)
 find_package(yaml-cpp REQUIRED CONFIG)

@@ -1,5 +1,7 @@
 #include "core/yaml_reader.h"
 
+#include <yaml.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -25,93 +27,48 @@ std::string describe(const YAML::Node& node) {
 }
 }  // namespace
 
-std::optional<std::string> find_yaml_parser_hazard(std::string_view text) {
-  int flow_depth = 0;
-  char quote = 0;          // the open quote of a scalar that spans lines
-  long block_parent = -1;  // indentation of the line that opened a block scalar
-  size_t line_no = 0;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = text.substr(pos, end - pos);
-    ++line_no;
-    pos = end + 1;
-    size_t i = line.find_first_not_of(" \t\r");
-    if (block_parent >= 0) {
-      if (i == std::string_view::npos || static_cast<long>(i) > block_parent) continue;
-      block_parent = -1;
-    }
-    if (i == std::string_view::npos) continue;
-    const long indent = static_cast<long>(i);
-    bool token_start = quote == 0 && flow_depth == 0;  // at the start of a block token
-    bool after_space = true;
-    if (token_start && i == 0 && line.substr(0, 3) == "---" &&
-        (line.size() == 3 || line[3] == ' ')) {
-      i = 3;  // a document marker; what follows it starts a token
-    }
-    for (; i < line.size(); ++i) {
-      const char c = line[i];
-      if (quote != 0) {
-        if (c == quote) {
-          if (quote == '\'' && i + 1 < line.size() && line[i + 1] == '\'') {
-            ++i;  // '' inside a single-quoted scalar
-          } else {
-            quote = 0;
-          }
-        } else if (c == '\\' && quote == '"') {
-          ++i;
-        }
-        continue;
-      }
-      if (c == ' ' || c == '\t' || c == '\r') {
-        after_space = true;
-        continue;
-      }
-      if (c == '#' && after_space) break;  // a comment to the end of the line
-      if (token_start && c == ',') {
-        return std::to_string(line_no) + ":" + std::to_string(i + 1) +
-               ": ',' cannot start a value outside [ ] or { } (quote the text)";
-      }
-      token_start = false;
-      if (after_space && (c == '\'' || c == '"')) {
-        quote = c;
-      } else if (c == '[' || c == '{') {
-        ++flow_depth;
-      } else if ((c == ']' || c == '}') && flow_depth > 0) {
-        --flow_depth;
-      } else if (flow_depth == 0 && after_space &&
-                 ((c == '-' && (i + 1 == line.size() || line[i + 1] == ' ')) ||
-                  (c == '?' && (i + 1 == line.size() || line[i + 1] == ' ')) ||
-                  (c == ':' && (i + 1 == line.size() || line[i + 1] == ' ')))) {
-        token_start = true;  // "- ", "? ", ": " begin a new block token
-      }
-      after_space = false;
-    }
-    // A line whose value is '|' or '>' (with indicators) opens a block scalar.
-    if (quote == 0 && flow_depth == 0) {
-      std::string_view t = line;
-      if (const size_t hash = t.find(" #"); hash != std::string_view::npos) t = t.substr(0, hash);
-      while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\r')) {
-        t.remove_suffix(1);
-      }
-      while (!t.empty() &&
-             (t.back() == '-' || t.back() == '+' || (t.back() >= '1' && t.back() <= '9'))) {
-        t.remove_suffix(1);
-      }
-      if (!t.empty() && (t.back() == '|' || t.back() == '>') &&
-          (t.size() == 1 || t[t.size() - 2] == ' ')) {
-        block_parent = indent;
-      }
-    }
-    if (end == text.size()) break;
+std::optional<YamlSyntaxError> check_yaml_syntax(std::string_view text) {
+  yaml_parser_t parser;
+  if (yaml_parser_initialize(&parser) == 0) {
+    return YamlSyntaxError{1, 1, "out of memory starting the YAML parser"};
   }
-  return std::nullopt;
+  yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
+                               text.size());
+  std::optional<YamlSyntaxError> error;
+  int depth = 0;
+  for (;;) {
+    yaml_event_t event;
+    if (yaml_parser_parse(&parser, &event) == 0) {
+      std::string why = parser.problem != nullptr ? parser.problem : "not valid YAML";
+      if (parser.context != nullptr) why = std::string(parser.context) + ": " + why;
+      error = YamlSyntaxError{parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+                              std::move(why)};
+      break;
+    }
+    const yaml_event_type_t type = event.type;
+    const yaml_mark_t mark = event.start_mark;
+    yaml_event_delete(&event);
+    if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+      if (++depth > kMaxYamlDepth) {
+        error = YamlSyntaxError{
+            mark.line + 1, mark.column + 1,
+            "nested more than " + std::to_string(kMaxYamlDepth) + " lists or maps deep"};
+        break;
+      }
+    } else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+      --depth;
+    } else if (type == YAML_STREAM_END_EVENT) {
+      break;
+    }
+  }
+  yaml_parser_delete(&parser);
+  return error;
 }
 
 YAML::Node YamlReader::parse(std::string_view text) {
-  if (auto hazard = find_yaml_parser_hazard(text)) {
-    errors_.push_back(file_ + ":" + *hazard);
+  if (auto syntax = check_yaml_syntax(text)) {
+    errors_.push_back(file_ + ":" + std::to_string(syntax->line) + ":" +
+                      std::to_string(syntax->column) + ": YAML syntax error: " + syntax->message);
     return YAML::Node();
   }
   try {

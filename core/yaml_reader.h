@@ -19,12 +19,20 @@
 
 namespace wardsoc {
 
-// yaml-cpp 0.7 loops forever on a ',' that begins a token in block context (", a" at the
-// top of a file, or after "- a" on the next line). YAML never allows that (',' is an
-// indicator that cannot start a plain scalar), so such text is refused before it reaches
-// the parser: returns "line:col: why" for the first one, or nullopt. Quoted scalars,
-// comments, flow collections and block scalars (| and >) are skipped.
-std::optional<std::string> find_yaml_parser_hazard(std::string_view text);
+// A place where text is not YAML, 1-based.
+struct YamlSyntaxError {
+  size_t line = 0;
+  size_t column = 0;
+  std::string message;
+};
+
+inline constexpr int kMaxYamlDepth = 64;
+
+// Checks text with libyaml, the reference parser, before yaml-cpp sees it: yaml-cpp 0.7
+// loops forever on some malformed text (a ',' in block context, "\"x\", y" at the top of a
+// file) and recurses once per nesting level. Returns the first syntax error, or text nested
+// deeper than kMaxYamlDepth; nullopt for well-formed YAML.
+std::optional<YamlSyntaxError> check_yaml_syntax(std::string_view text);
 
 class YamlReader {
  public:

@@ -11,7 +11,7 @@ RUN_PACKAGES="
 build-essential cmake pkg-config ninja-build
 libhyperscan-dev libre2-dev librocksdb-dev librdkafka-dev
 libboost-dev libboost-test-dev
-libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
+libyaml-cpp-dev libyaml-dev libcli11-dev libspdlog-dev libfmt-dev
 libsimdjson-dev nlohmann-json3-dev libconcurrentqueue-dev libxxhash-dev
 libsodium-dev libssl-dev libcurl4-openssl-dev libcctz-dev tzdata
 prometheus-cpp-dev bsdutils

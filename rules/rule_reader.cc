@@ -66,12 +66,9 @@ class FileReader {
 
   std::vector<Rule> read(std::string_view yaml) {
     std::vector<YAML::Node> docs;
-    if (auto hazard = find_yaml_parser_hazard(yaml)) {
-      const size_t colon = hazard->find(':');
-      const size_t colon2 = hazard->find(':', colon + 1);
-      report_->error(file_, std::stoi(hazard->substr(0, colon)),
-                     std::stoi(hazard->substr(colon + 1, colon2 - colon - 1)), "",
-                     "YAML syntax error: " + hazard->substr(colon2 + 2));
+    if (auto syntax = check_yaml_syntax(yaml)) {
+      report_->error(file_, static_cast<int>(syntax->line), static_cast<int>(syntax->column), "",
+                     "YAML syntax error: " + syntax->message);
       return {};
     }
     try {
