@@ -199,8 +199,9 @@ class SpdlogLogger final : public rocksdb::Logger {
   }
 };
 
-rocksdb::DBOptions db_options(bool read_only) {
+rocksdb::DBOptions db_options(bool read_only, const std::shared_ptr<rocksdb::Env>& env) {
   rocksdb::DBOptions o;
+  if (env) o.env = env.get();  // kept alive by StoreDb::options for as long as the DB
   o.create_if_missing = !read_only;
   o.create_missing_column_families = false;  // created after the schema check, see open_impl
   o.max_background_jobs = 4;
@@ -380,7 +381,7 @@ Result<std::unique_ptr<Store>> Store::open_impl(const StoreOptions& options, boo
     return Error(Errc::kNotFound, "no wardsoc database in " + path + " (no CURRENT file)");
   }
 
-  const rocksdb::DBOptions dbo = db_options(read_only);
+  const rocksdb::DBOptions dbo = db_options(read_only, options.env);
   const auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
 
   std::vector<std::string> existing;

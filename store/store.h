@@ -56,6 +56,10 @@
 #include "core/result.h"
 #include "store/lifecycle.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace wardsoc {
 
 class Maintenance;
@@ -82,6 +86,11 @@ struct StoreOptions {
   // meets it, nothing acknowledged is at risk, and writing resumes by itself once space
   // is freed. 0 turns the check off (RocksDB's own error then stops writes until restart).
   uint64_t min_free_bytes = uint64_t{64} << 20;
+  // For tests and tools, not for configuration: the RocksDB Env (and through it the
+  // FileSystem) every file of the database is read and written through, e.g. one that
+  // drops what was not fsynced to simulate a power cut. nullptr: the real file system.
+  // The store's own checks of the directory (exists, writable, free space) bypass it.
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 // Which incidents list_incidents() returns. Times filter on last_seen_us (the time of
