@@ -105,6 +105,14 @@ std::string le64(uint64_t v) {
   return s;
 }
 
+std::unique_ptr<rocksdb::Iterator> full_scan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                                             const rocksdb::Snapshot* snapshot) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.snapshot = snapshot;
+  return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf));
+}
+
 bool parse_le64(std::string_view v, uint64_t* out) {
   if (v.size() != 8) return false;
   uint64_t x = 0;
