@@ -500,16 +500,9 @@ int cmd_rules_stats(const RulesStatsOptions& opts) {
     json sets = json::array();
     if (history.ok()) {
       for (const RuleSetRecord& r : *history) {
-        sets.push_back({{"seq", r.seq},
-                        {"time", format_rfc3339_utc(r.time_us)},
-                        {"trigger", r.trigger},
-                        {"accepted", r.accepted},
-                        {"version", r.version},
-                        {"rules", r.rules},
-                        {"rules_kept_state", r.rules_kept_state},
-                        {"errors", r.errors},
-                        {"warnings", r.warnings},
-                        {"diagnostics", r.diagnostics}});
+        json set = to_json(r);
+        set["time"] = format_rfc3339_utc(r.time_us);
+        sets.push_back(std::move(set));
       }
     }
     std::printf("%s\n", dump({{"data_dir", dir}, {"rules", rules}, {"rule_sets", sets}}).c_str());
@@ -595,14 +588,9 @@ int cmd_rules_reload(const RulesReloadOptions& opts) {
     }
     if (mine == nullptr) continue;
     if (opts.json) {
-      std::printf("%s\n", dump({{"accepted", mine->accepted},
-                                {"version", mine->version},
-                                {"rules", mine->rules},
-                                {"rules_kept_state", mine->rules_kept_state},
-                                {"errors", mine->errors},
-                                {"warnings", mine->warnings},
-                                {"diagnostics", mine->diagnostics}})
-                              .c_str());
+      json outcome = to_json(*mine);
+      outcome["time"] = format_rfc3339_utc(mine->time_us);
+      std::printf("%s\n", dump(outcome).c_str());
     } else if (mine->accepted) {
       std::printf(
           "reloaded: rule set version %s, %llu rules; %llu rules kept their correlation state\n",

@@ -28,18 +28,8 @@ std::string record_key(uint64_t seq) {
 }
 
 std::string encode(const RuleSetRecord& r) {
-  nlohmann::json j = {{"v", 1},
-                      {"seq", r.seq},
-                      {"time_us", r.time_us},
-                      {"trigger", r.trigger},
-                      {"accepted", r.accepted},
-                      {"version", r.version},
-                      {"rules", r.rules},
-                      {"rules_kept_state", r.rules_kept_state},
-                      {"errors", r.errors},
-                      {"warnings", r.warnings},
-                      {"diagnostics", r.diagnostics},
-                      {"pid", r.pid}};
+  nlohmann::json j = to_json(r);
+  j["v"] = 1;
   // Diagnostics quote rule text, which may hold bytes that are not UTF-8.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -66,6 +56,20 @@ Result<RuleSetRecord> decode(std::string_view key, std::string_view value) {
 }
 
 }  // namespace
+
+nlohmann::json to_json(const RuleSetRecord& r) {
+  return {{"seq", r.seq},
+          {"time_us", r.time_us},
+          {"trigger", r.trigger},
+          {"accepted", r.accepted},
+          {"version", r.version},
+          {"rules", r.rules},
+          {"rules_kept_state", r.rules_kept_state},
+          {"errors", r.errors},
+          {"warnings", r.warnings},
+          {"diagnostics", r.diagnostics},
+          {"pid", r.pid}};
+}
 
 Result<uint64_t> RuleSetLog::record(const RuleSetRecord& record) {
   if (auto s = db_.check_writable(); !s) return std::move(s).error();

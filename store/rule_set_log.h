@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ struct RuleSetRecord {
   std::string diagnostics;  // one diagnostic per line, as `rules check` prints them
   int64_t pid = 0;
 };
+
+// The record as a JSON object: the one place its fields are written out. The log stores
+// it (adding the format version "v"); `wardsoc rules stats --json` and `rules reload
+// --json` print it (adding "time", RFC 3339).
+nlohmann::json to_json(const RuleSetRecord& record);
 
 class RuleSetLog {
  public:

@@ -105,6 +105,14 @@ std::string le64(uint64_t v) {
   return s;
 }
 
+std::unique_ptr<rocksdb::Iterator> full_scan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                                             const rocksdb::Snapshot* snapshot) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.snapshot = snapshot;
+  return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf));
+}
+
 bool parse_le64(std::string_view v, uint64_t* out) {
   if (v.size() != 8) return false;
   uint64_t x = 0;
@@ -199,8 +207,9 @@ class SpdlogLogger final : public rocksdb::Logger {
   }
 };
 
-rocksdb::DBOptions db_options(bool read_only) {
+rocksdb::DBOptions db_options(bool read_only, const std::shared_ptr<rocksdb::Env>& env) {
   rocksdb::DBOptions o;
+  if (env) o.env = env.get();  // kept alive by StoreDb::options for as long as the DB
   o.create_if_missing = !read_only;
   o.create_missing_column_families = false;  // created after the schema check, see open_impl
   o.max_background_jobs = 4;
@@ -380,7 +389,7 @@ Result<std::unique_ptr<Store>> Store::open_impl(const StoreOptions& options, boo
     return Error(Errc::kNotFound, "no wardsoc database in " + path + " (no CURRENT file)");
   }
 
-  const rocksdb::DBOptions dbo = db_options(read_only);
+  const rocksdb::DBOptions dbo = db_options(read_only, options.env);
   const auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
 
   std::vector<std::string> existing;

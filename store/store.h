@@ -7,6 +7,7 @@
 // The Store is split by job; this header is its core (open, the atomic commit of a
 // batch, the lifecycle, reads of incidents). The other jobs are units with their own
 // headers, reached through the Store, so that a caller includes only what it uses:
+//   incident_query.h  what list_incidents() and count_incidents() are asked (plain values)
 //   outbox_queue.h  the outbox queue per sink: read, ack, dead-letter, wait, sink health
 //   maintenance.h   verify and repair, retention, backup and restore
 //   store_stats.h   counts for `db stats`, gauges for /metrics
@@ -54,7 +55,12 @@
 #include "core/event.h"
 #include "core/incident.h"
 #include "core/result.h"
+#include "store/incident_query.h"
 #include "store/lifecycle.h"
+
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
 
 namespace wardsoc {
 
@@ -82,52 +88,11 @@ struct StoreOptions {
   // meets it, nothing acknowledged is at risk, and writing resumes by itself once space
   // is freed. 0 turns the check off (RocksDB's own error then stops writes until restart).
   uint64_t min_free_bytes = uint64_t{64} << 20;
-};
-
-// Which incidents list_incidents() returns. Times filter on last_seen_us (the time of
-// the latest matching event), half-open: since_us <= last_seen_us < until_us.
-struct IncidentQuery {
-  int64_t since_us = INT64_MIN;
-  int64_t until_us = INT64_MAX;
-  std::optional<Severity> min_severity;   // severity >= this
-  std::optional<IncidentStatus> status;   // exactly this status
-  std::string rule_id;                    // exactly this rule; empty = any
-  std::string site;                       // exactly this site; empty = any
-  std::string asset;                      // exactly this asset; empty = any
-  std::optional<AssetClass> asset_class;  // source class
-  // Words in the title (English or Vietnamese), case- and diacritics-insensitive:
-  // "mat khau" finds "Dò mật khẩu SSH".
-  std::string text;
-  size_t limit = 50;   // 1..kMaxPageSize
-  std::string cursor;  // IncidentPage::next_cursor of the previous page
-};
-
-// Counts of incidents for charts and reports, from the hourly counters (never a scan
-// of the incidents). An incident counts once, in the bucket of its first_seen.
-enum class CountBucket { kHour, kDay };
-enum class CountBy { kSeverity, kRule, kSite };
-struct CountQuery {
-  int64_t since_us = 0;  // half-open range of first_seen, rounded out to whole buckets
-  int64_t until_us = 0;
-  CountBucket bucket = CountBucket::kDay;
-  CountBy by = CountBy::kSeverity;
-  std::string zone = "Asia/Ho_Chi_Minh";  // where days start (hours are the same everywhere
-                                          // wardsoc runs: zones with whole-hour offsets)
-};
-struct CountRow {
-  int64_t start_us = 0;                    // bucket start
-  std::map<std::string, uint64_t> counts;  // severity name, rule id or site ("" unknown)
-};
-inline constexpr size_t kMaxCountBuckets = 10000;
-
-inline constexpr size_t kMaxPageSize = 10000;
-
-// One page, newest last_seen first (ties: incident id ascending). Paging walks the
-// index as it is when each page is read: an incident updated between two pages moves
-// to the front and is not repeated on later pages of the same walk.
-struct IncidentPage {
-  std::vector<Incident> incidents;
-  std::string next_cursor;  // empty when there is nothing more
+  // For tests and tools, not for configuration: the RocksDB Env (and through it the
+  // FileSystem) every file of the database is read and written through, e.g. one that
+  // drops what was not fsynced to simulate a power cut. nullptr: the real file system.
+  // The store's own checks of the directory (exists, writable, free space) bypass it.
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 // A change to correlation state (detect's counters and windows), written in the same

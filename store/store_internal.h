@@ -22,6 +22,8 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Iterator;
+class Snapshot;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -42,6 +44,12 @@ inline bool valid_name(std::string_view name) {
 
 // A RocksDB status as our error, with what we were doing; a full disk says so.
 Error rocks_error(const rocksdb::Status& s, std::string_view what);
+
+// An iterator for reading a whole family (verify, `db stats`), as of `snapshot`
+// (nullptr: now). It does not fill the block cache: a full scan would evict what the
+// readers of the dashboard need.
+std::unique_ptr<rocksdb::Iterator> full_scan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                                             const rocksdb::Snapshot* snapshot = nullptr);
 
 std::string hex_encode(std::string_view bytes);
 bool hex_decode(std::string_view text, std::string* out);

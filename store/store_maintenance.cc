@@ -32,14 +32,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::unique_ptr<rocksdb::Iterator> scan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                                        const rocksdb::Snapshot* snapshot = nullptr) {
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;  // a full scan would evict what readers need
-  ro.snapshot = snapshot;
-  return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf));
-}
-
 std::string backup_error(const rocksdb::Status& s, const std::string& what) {
   return what + ": " + s.ToString();
 }
@@ -93,6 +85,7 @@ Result<RetentionReport> Maintenance::apply_retention(int64_t now, int64_t retent
           for (e->Seek(slice(keys::name_prefix(id))); e->Valid(); e->Next()) {
             batch.Delete(db_.family(f), e->key());
           }
+          if (!e->status().ok()) return rocks_error(e->status(), "retention in " + db_.path);
         }
         ++removed;
       }
@@ -173,7 +166,7 @@ Result<VerifyReport> Maintenance::verify(bool repair) {
 
   // 1. Incidents decode and have every index entry they should.
   {
-    auto it = scan(db_.db.get(), db_.family(Family::kIncidents), ro.snapshot);
+    auto it = full_scan(db_.db.get(), db_.family(Family::kIncidents), ro.snapshot);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ++r.incidents;
       const std::string_view id = view(it->key());
@@ -201,7 +194,7 @@ Result<VerifyReport> Maintenance::verify(bool repair) {
 
   // 2. Every index entry points at an incident that has exactly this entry.
   for (Family f : {Family::kIdxTime, Family::kIdx}) {
-    auto it = scan(db_.db.get(), db_.family(f), ro.snapshot);
+    auto it = full_scan(db_.db.get(), db_.family(f), ro.snapshot);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ++r.index_entries;
       const std::string_view key = view(it->key());
@@ -243,7 +236,7 @@ Result<VerifyReport> Maintenance::verify(bool repair) {
 
   // 3. Evidence and history belong to an incident and decode.
   for (Family f : {Family::kEvidence, Family::kHistory}) {
-    auto it = scan(db_.db.get(), db_.family(f), ro.snapshot);
+    auto it = full_scan(db_.db.get(), db_.family(f), ro.snapshot);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const std::string_view key = view(it->key());
       (f == Family::kEvidence ? r.evidence : r.history)++;
@@ -270,7 +263,7 @@ Result<VerifyReport> Maintenance::verify(bool repair) {
   // 4. Outbox entries decode and lie in their queue; dead letters decode.
   {
     const auto queues = outbox_.snapshot();
-    auto it = scan(db_.db.get(), db_.family(Family::kOutbox), ro.snapshot);
+    auto it = full_scan(db_.db.get(), db_.family(Family::kOutbox), ro.snapshot);
     std::vector<std::tuple<std::string, uint64_t, std::string, std::string>> to_quarantine;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ++r.outbox;
@@ -305,7 +298,7 @@ Result<VerifyReport> Maintenance::verify(bool repair) {
       }
     }
     if (!it->status().ok()) return rocks_error(it->status(), "verify " + db_.path);
-    auto dl = scan(db_.db.get(), db_.family(Family::kDeadLetter), ro.snapshot);
+    auto dl = full_scan(db_.db.get(), db_.family(Family::kDeadLetter), ro.snapshot);
     for (dl->SeekToFirst(); dl->Valid(); dl->Next()) {
       ++r.dead_letters;
       if (!decode_dead_letter(view(dl->value())).ok()) {
@@ -323,7 +316,7 @@ Result<VerifyReport> Maintenance::verify(bool repair) {
 
   // 5. Small families: checkpoints, counts, audit, titles, meta.
   {
-    auto it = scan(db_.db.get(), db_.family(Family::kCheckpoints), ro.snapshot);
+    auto it = full_scan(db_.db.get(), db_.family(Family::kCheckpoints), ro.snapshot);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (it->value().size() != 8) {
         problem(keys::describe_key(Family::kCheckpoints, view(it->key())) +
@@ -332,7 +325,7 @@ Result<VerifyReport> Maintenance::verify(bool repair) {
         if (repair) fixes.Delete(db_.family(Family::kCheckpoints), it->key());
       }
     }
-    auto c = scan(db_.db.get(), db_.family(Family::kCounts), ro.snapshot);
+    auto c = full_scan(db_.db.get(), db_.family(Family::kCounts), ro.snapshot);
     for (c->SeekToFirst(); c->Valid(); c->Next()) {
       Dim d;
       int64_t h = 0;
@@ -346,7 +339,7 @@ Result<VerifyReport> Maintenance::verify(bool repair) {
     if (!c->status().ok()) {
       problem("counts: " + c->status().ToString(), false);
     }
-    auto a = scan(db_.db.get(), db_.family(Family::kAudit), ro.snapshot);
+    auto a = full_scan(db_.db.get(), db_.family(Family::kAudit), ro.snapshot);
     for (a->SeekToFirst(); a->Valid(); a->Next()) {
       ++r.audit;
       if (a->key().size() != 8 || !decode_audit(view(a->value())).ok()) {

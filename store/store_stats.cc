@@ -26,21 +26,13 @@ uint64_t int_property(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const st
   return 0;
 }
 
-std::unique_ptr<rocksdb::Iterator> scan_family(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                                               const rocksdb::Snapshot* snapshot = nullptr) {
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;  // a full scan would evict what readers need
-  ro.snapshot = snapshot;
-  return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf));
-}
-
 }  // namespace
 
 Result<StoreStats> StoreStatistics::scan() const {
   StoreStats st;
   rocksdb::ManagedSnapshot snapshot(db_.db.get());
   auto count = [&](Family f, uint64_t* n) -> Status {
-    auto it = scan_family(db_.db.get(), db_.family(f), snapshot.snapshot());
+    auto it = full_scan(db_.db.get(), db_.family(f), snapshot.snapshot());
     for (it->SeekToFirst(); it->Valid(); it->Next()) ++*n;
     if (!it->status().ok()) return rocks_error(it->status(), "stats of " + db_.path);
     return ok_status();
@@ -51,7 +43,7 @@ Result<StoreStats> StoreStatistics::scan() const {
   if (auto s = count(Family::kAudit, &st.audit); !s) return std::move(s).error();
   {
     // Incidents per status, from the status index.
-    auto it = scan_family(db_.db.get(), db_.family(Family::kIdx), snapshot.snapshot());
+    auto it = full_scan(db_.db.get(), db_.family(Family::kIdx), snapshot.snapshot());
     const std::string status_prefix(1, static_cast<char>(Dim::kStatus));
     for (it->Seek(slice(status_prefix)); it->Valid() && starts_with(view(it->key()), status_prefix);
          it->Next()) {
@@ -63,7 +55,7 @@ Result<StoreStats> StoreStatistics::scan() const {
     if (!it->status().ok()) return rocks_error(it->status(), "stats of " + db_.path);
   }
   {
-    auto it = scan_family(db_.db.get(), db_.family(Family::kDeadLetter), snapshot.snapshot());
+    auto it = full_scan(db_.db.get(), db_.family(Family::kDeadLetter), snapshot.snapshot());
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::string_view sink;
       uint64_t seq = 0;
@@ -72,7 +64,7 @@ Result<StoreStats> StoreStatistics::scan() const {
     if (!it->status().ok()) return rocks_error(it->status(), "stats of " + db_.path);
   }
   {
-    auto it = scan_family(db_.db.get(), db_.family(Family::kIdxTime), snapshot.snapshot());
+    auto it = full_scan(db_.db.get(), db_.family(Family::kIdxTime), snapshot.snapshot());
     it->SeekToFirst();
     int64_t t = 0;
     std::string_view id;
