@@ -11,6 +11,7 @@
 #include "connectors/file/file_sink.h"
 #include "store/outbox_queue.h"
 #include "tests/connectors/connectors_test_util.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
 using namespace wardsoc::testing;
@@ -103,16 +104,6 @@ ForwarderOptions fast(size_t batch = 256) {
   o.initial_backoff = milliseconds(10);
   o.max_backoff = milliseconds(40);
   return o;
-}
-
-template <class Pred>
-bool eventually(Pred pred, milliseconds timeout = milliseconds(10000)) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(milliseconds(2));
-  }
-  return pred();
 }
 
 }  // namespace
@@ -252,7 +243,7 @@ BOOST_AUTO_TEST_CASE(stop_and_start_resume_from_the_outbox_in_order) {
     RecordingSinkForTest* sink = owned.get();
     Forwarder forwarder(store->outbox(), std::move(owned), fast(3));
     forwarder.start();
-    BOOST_TEST_REQUIRE(eventually([&] { return sink->count() >= 6; }));
+    BOOST_TEST_REQUIRE(wait_until("sink->count() >= 6", [&] { return sink->count() >= 6; }));
     forwarder.stop();
     delivered_before_stop = sink->count();
     // stop() let the delivery in flight finish and be acked; nothing else moved.
@@ -264,7 +255,8 @@ BOOST_AUTO_TEST_CASE(stop_and_start_resume_from_the_outbox_in_order) {
     // Started again in the same process.
     BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(40, 5), {"soc"}).ok());
     forwarder.start();
-    BOOST_TEST_REQUIRE(eventually([&] { return sink->count() >= delivered_before_stop + 6; }));
+    BOOST_TEST_REQUIRE(wait_until("sink->count() >= delivered_before_stop + 6",
+                                  [&] { return sink->count() >= delivered_before_stop + 6; }));
     forwarder.stop();
     seen = sink->got();
   }
@@ -302,7 +294,8 @@ BOOST_AUTO_TEST_CASE(stop_returns_promptly_during_a_long_backoff) {
   o.initial_backoff = milliseconds(60000);
   Forwarder forwarder(store->outbox(), std::move(owned), o);
   forwarder.start();
-  BOOST_TEST_REQUIRE(eventually([&] { return forwarder.stats().failing; }));
+  BOOST_TEST_REQUIRE(
+      wait_until("forwarder.stats().failing", [&] { return forwarder.stats().failing; }));
   const auto t0 = Clock::now();
   forwarder.stop();
   BOOST_TEST((Clock::now() - t0 < milliseconds(2000)));
@@ -319,7 +312,8 @@ BOOST_AUTO_TEST_CASE(an_idle_forwarder_wakes_on_commit_and_stops_promptly) {
   forwarder.start();
   std::this_thread::sleep_for(milliseconds(20));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 1), {"soc"}).ok());
-  BOOST_TEST(eventually([&] { return sink->count() == 1; }, milliseconds(900)));
+  BOOST_TEST(wait_until(
+      "sink->count() == 1", [&] { return sink->count() == 1; }, milliseconds(900)));
   const auto t0 = Clock::now();
   forwarder.stop();
   BOOST_TEST((Clock::now() - t0 < milliseconds(500)));
@@ -514,7 +508,7 @@ BOOST_AUTO_TEST_CASE(the_store_keeps_the_sinks_state_for_readers_outage_and_reco
   auto owned = std::make_unique<FailingSinkForTest>("soc", *store, 2);
   Forwarder forwarder(store->outbox(), std::move(owned), fast());
   forwarder.start();
-  BOOST_TEST_REQUIRE(eventually([&] {
+  BOOST_TEST_REQUIRE(wait_until("the outbox health of sink soc to say failing", [&] {
     auto h = store->outbox().health();
     return h.ok() && h->count("soc") && nlohmann::json::parse(h->at("soc"))["state"] == "failing";
   }));
@@ -524,9 +518,11 @@ BOOST_AUTO_TEST_CASE(the_store_keeps_the_sinks_state_for_readers_outage_and_reco
     BOOST_TEST(h["failing_since_us"].get<int64_t>() > 0);
   }
   BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
-  BOOST_TEST_REQUIRE(eventually([&] {
-    return nlohmann::json::parse(store->outbox().health()->at("soc"))["state"] == "delivering";
-  }));
+  BOOST_TEST_REQUIRE(wait_until(
+      "nlohmann::json::parse(store->outbox().health()->at(\"soc\"))[\"state\"] == \"delivering\"",
+      [&] {
+        return nlohmann::json::parse(store->outbox().health()->at("soc"))["state"] == "delivering";
+      }));
   forwarder.stop();
   const auto h = nlohmann::json::parse(store->outbox().health()->at("soc"));
   BOOST_TEST(h["state"] == "stopped");
@@ -570,7 +566,7 @@ BOOST_AUTO_TEST_CASE(stop_interrupts_a_sink_stuck_on_a_dead_link) {
   StuckSinkForTest* sink = owned.get();
   Forwarder forwarder(store->outbox(), std::move(owned), fast());
   forwarder.start();
-  BOOST_TEST_REQUIRE(eventually([&] { return sink->entered(); }));
+  BOOST_TEST_REQUIRE(wait_until("sink->entered()", [&] { return sink->entered(); }));
   forwarder.stop();  // returns only because the sink was interrupted
   BOOST_TEST(store->outbox().size("soc") == 2u);
   // An interrupted delivery at stop is not an outage.

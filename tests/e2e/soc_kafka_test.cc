@@ -10,7 +10,9 @@
 #include "connectors/kafka/kafka_sink.h"
 #include "store/outbox_queue.h"
 #include "tests/e2e/soc_receivers.h"
+#include "tests/support/mock_kafka.h"
 #include "tests/store/store_test_util.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
 using namespace wardsoc::testing;
@@ -45,7 +47,7 @@ IncidentChange change(int i, uint64_t count) {
 
 BOOST_AUTO_TEST_CASE(every_alert_reaches_the_topic_keyed_by_incident_across_a_broker_outage) {
   TempDir dir("soc-kafka");
-  MockKafkaCluster cluster(dir.path(), 1, "ward-alerts:3");
+  MockKafka cluster(1, {{"ward-alerts", 3}});
   auto store = open_store(dir.str("db"));
   auto sink = KafkaSink::Open(kafka_config(cluster.bootstrap(), "ward-alerts"));
   BOOST_REQUIRE_MESSAGE(sink.ok(), (sink.ok() ? "" : sink.error().message));
@@ -65,13 +67,16 @@ BOOST_AUTO_TEST_CASE(every_alert_reaches_the_topic_keyed_by_incident_across_a_br
 
   forwarder.start();
   commit(0, 100, 1);
-  BOOST_TEST_REQUIRE(eventually([&] { return forwarder.stats().delivered >= 100; }, 30s));
+  BOOST_TEST_REQUIRE(wait_until(
+      "forwarder.stats().delivered >= 100", [&] { return forwarder.stats().delivered >= 100; },
+      30s));
 
   // The broker goes away in the middle of the stream; alerts keep coming.
   cluster.command("down 1");
   commit(100, 100, 1);
   commit(0, 50, 2);  // updates of incidents the SOC already has
-  BOOST_TEST_REQUIRE(eventually([&] { return forwarder.stats().failing; }, 30s));
+  BOOST_TEST_REQUIRE(wait_until(
+      "forwarder.stats().failing", [&] { return forwarder.stats().failing; }, 30s));
   BOOST_TEST(store->outbox().size("city-kafka") > 0u);
   commit(200, 50, 1);
   cluster.command("up 1");
@@ -114,7 +119,7 @@ BOOST_AUTO_TEST_CASE(every_alert_reaches_the_topic_keyed_by_incident_across_a_br
 
 BOOST_AUTO_TEST_CASE(records_carry_the_alert_headers_and_the_configured_format) {
   TempDir dir("soc-kafka");
-  MockKafkaCluster cluster(dir.path(), 1, "ward-cef:1");
+  MockKafka cluster(1, {{"ward-cef", 1}});
   auto store = open_store(dir.str("db"));
   KafkaSinkConfig c = kafka_config(cluster.bootstrap(), "ward-cef");
   c.common.format = AlertFormat::kCef;

@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "tests/e2e/soc_receivers.h"
+#include "tests/support/mock_kafka.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc::testing;
 using namespace std::chrono_literals;
@@ -33,7 +35,7 @@ BOOST_AUTO_TEST_CASE(
     incidents_reach_kafka_syslog_and_webhook_and_the_cli_tells_how_each_sink_is_doing) {
   TempDir dir("soc-run");
   TestCertificates certs(dir.path());
-  MockKafkaCluster kafka(dir.path(), 1, "ward-alerts:2");
+  MockKafka kafka(1, {{"ward-alerts", 2}});
   SyslogNgReceiver syslog(dir.path(), certs);
   // The webhook refuses the root-login alerts for good (a field the SOC cannot take).
   HttpsReceiver hook(dir.path(), certs,
@@ -63,10 +65,14 @@ BOOST_AUTO_TEST_CASE(
   auto wardsoc = std::make_unique<Subprocess>(
       std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()}, dir / "stdout",
       log);
-  BOOST_REQUIRE_MESSAGE(
-      eventually([&] { return read_file(log).find("wardsoc running") != std::string::npos; }, 30s),
-      "wardsoc did not start:\n"
-          << read_file(log));
+  BOOST_REQUIRE_MESSAGE(wait_until(
+                            "read_file(log).find(\"wardsoc running\") != std::string::npos",
+                            [&] {
+                              return read_file(log).find("wardsoc running") != std::string::npos;
+                            },
+                            30s),
+                        "wardsoc did not start:\n"
+                            << read_file(log));
 
   auto send = [&](const std::string& msg) {
     BOOST_REQUIRE_EQUAL(run_command({LOGGER_BIN, "-n", "127.0.0.1", "-P", std::to_string(port),
@@ -90,10 +96,13 @@ BOOST_AUTO_TEST_CASE(
   };
 
   // Syslog-ng gets both alerts as CEF; the webhook one (the other is dead-lettered).
-  BOOST_REQUIRE_MESSAGE(eventually([&] { return syslog.lines().size() >= 2; }, 30s),
-                        read_file(log));
+  BOOST_REQUIRE_MESSAGE(
+      wait_until(
+          "syslog.lines().size() >= 2", [&] { return syslog.lines().size() >= 2; }, 30s),
+      read_file(log));
   for (const auto& line : syslog.lines()) BOOST_TEST(line.rfind("CEF:0|wardsoc|wardsoc|", 0) == 0u);
-  BOOST_REQUIRE(eventually([&] { return hook.requests().size() >= 2; }, 30s));
+  BOOST_REQUIRE(wait_until(
+      "hook.requests().size() >= 2", [&] { return hook.requests().size() >= 2; }, 30s));
   std::set<std::string> hook_rules;
   for (const auto& r : hook.requests()) {
     BOOST_TEST(r["signature_ok"] == true);
@@ -104,7 +113,8 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(hook_rules == std::set<std::string>{"ssh.auth_failure_burst"});
 
   // The webhook's refusal is in the dead letters with its reason, readable while running.
-  BOOST_REQUIRE(eventually(
+  BOOST_REQUIRE(wait_until(
+      "sinks_cli({\"dead-letters\", \"city-hook\"}).find(\"HTTP 422\") != std::string::npos",
       [&] {
         return sinks_cli({"dead-letters", "city-hook"}).find("HTTP 422") != std::string::npos;
       },
@@ -124,7 +134,9 @@ BOOST_AUTO_TEST_CASE(
   }
 
   // Kafka took only what its filter lets through.
-  BOOST_REQUIRE(eventually([&] { return !kafka.read_topic("ward-alerts").empty(); }, 30s));
+  BOOST_REQUIRE(wait_until(
+      "!kafka.read_topic(\"ward-alerts\").empty()",
+      [&] { return !kafka.read_topic("ward-alerts").empty(); }, 30s));
   const auto records = kafka.read_topic("ward-alerts");
   BOOST_TEST_REQUIRE(records.size() == 1u);
   BOOST_TEST(json::parse(records[0].value)["rule"]["id"] == "ssh.auth_failure_burst");
@@ -134,7 +146,8 @@ BOOST_AUTO_TEST_CASE(
   for (int i = 0; i < 5; ++i) {
     send("Failed password for root from 192.0.2.44 port " + std::to_string(40000 + i) + " ssh2");
   }
-  BOOST_REQUIRE_MESSAGE(eventually(
+  BOOST_REQUIRE_MESSAGE(wait_until(
+                            "sink city-syslog failing with alerts queued",
                             [&] {
                               for (const auto& s : json_lines(sinks_cli({"status", "--json"}))) {
                                 if (s["sink"] == "city-syslog" &&
@@ -152,9 +165,12 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(status.find("Connection refused") != std::string::npos, status);
 
   syslog.start();
-  BOOST_REQUIRE_MESSAGE(eventually([&] { return syslog.lines().size() >= 3; }, 30s),
-                        read_file(log));
-  BOOST_REQUIRE(eventually(
+  BOOST_REQUIRE_MESSAGE(
+      wait_until(
+          "syslog.lines().size() >= 3", [&] { return syslog.lines().size() >= 3; }, 30s),
+      read_file(log));
+  BOOST_REQUIRE(wait_until(
+      "sink city-syslog delivering with nothing queued",
       [&] {
         for (const auto& s : json_lines(sinks_cli({"status", "--json"}))) {
           if (s["sink"] == "city-syslog") {

@@ -11,6 +11,7 @@
 #include "store/outbox_queue.h"
 #include "tests/e2e/soc_receivers.h"
 #include "tests/store/store_test_util.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
 using namespace wardsoc::testing;
@@ -66,7 +67,8 @@ BOOST_AUTO_TEST_CASE(cef_alerts_arrive_in_syslog_ng_over_verified_tls_intact) {
   const auto committed = changes(0, 5);
   BOOST_TEST_REQUIRE(commit_changes(*store, committed, {"city-syslog"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
-  BOOST_TEST_REQUIRE(eventually([&] { return receiver.lines().size() >= 5; }, 10s));
+  BOOST_TEST_REQUIRE(wait_until(
+      "receiver.lines().size() >= 5", [&] { return receiver.lines().size() >= 5; }, 10s));
   const auto lines = receiver.lines();
   BOOST_TEST_REQUIRE(lines.size() == 5u);  // one message per alert, none split or joined
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -89,7 +91,8 @@ BOOST_AUTO_TEST_CASE(json_alerts_fit_one_syslog_message_each) {
   Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes(0, 3), {"city-syslog"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
-  BOOST_TEST_REQUIRE(eventually([&] { return receiver.lines().size() >= 3; }, 10s));
+  BOOST_TEST_REQUIRE(wait_until(
+      "receiver.lines().size() >= 3", [&] { return receiver.lines().size() >= 3; }, 10s));
   for (const auto& line : receiver.lines()) {
     const auto j = nlohmann::json::parse(line);
     BOOST_TEST(j["class_uid"] == 2004);
@@ -146,7 +149,8 @@ BOOST_AUTO_TEST_CASE(restarting_syslog_ng_in_the_middle_of_a_stream_loses_no_inc
     if (round == 0) {
       receiver.stop();
       for (int i = 0; i < 10; ++i) commit(5);
-      BOOST_TEST_REQUIRE(eventually([&] { return forwarder.stats().failing; }, 20s));
+      BOOST_TEST_REQUIRE(wait_until(
+          "forwarder.stats().failing", [&] { return forwarder.stats().failing; }, 20s));
       receiver.start();
     } else if (round == 1) {
       receiver.stop();
@@ -159,7 +163,8 @@ BOOST_AUTO_TEST_CASE(restarting_syslog_ng_in_the_middle_of_a_stream_loses_no_inc
 
   // syslog-ng wrote every incident to its file (some perhaps twice: at least once).
   std::set<std::string> received;
-  BOOST_TEST_REQUIRE(eventually(
+  BOOST_TEST_REQUIRE(wait_until(
+      "every incident id at the syslog receiver",
       [&] {
         received.clear();
         for (const auto& line : receiver.lines()) received.insert(external_id(line));
@@ -186,19 +191,22 @@ BOOST_AUTO_TEST_CASE(a_receiver_that_dies_with_a_batch_unread_gets_the_batch_aga
   const auto first = changes(0, 3);
   BOOST_TEST_REQUIRE(commit_changes(*store, first, {"city-syslog"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
-  BOOST_TEST_REQUIRE(eventually([&] { return receiver.lines().size() >= 3; }, 10s));
+  BOOST_TEST_REQUIRE(wait_until(
+      "receiver.lines().size() >= 3", [&] { return receiver.lines().size() >= 3; }, 10s));
 
   forwarder.start();
   receiver.freeze();
   const auto second = changes(3, 5);
   BOOST_TEST_REQUIRE(commit_changes(*store, second, {"city-syslog"}).ok());
-  BOOST_TEST_REQUIRE(eventually([&] { return receiver.unread_bytes() > 0; }, 10s));
+  BOOST_TEST_REQUIRE(wait_until(
+      "receiver.unread_bytes() > 0", [&] { return receiver.unread_bytes() > 0; }, 10s));
   receiver.kill();  // the batch sits unread in the dead receiver's socket
   receiver.start();
   BOOST_TEST_REQUIRE(forwarder.drain(30s).ok());
   forwarder.stop();
   std::set<std::string> received;
-  BOOST_TEST_REQUIRE(eventually(
+  BOOST_TEST_REQUIRE(wait_until(
+      "every incident id at the syslog receiver after the restart",
       [&] {
         received.clear();
         for (const auto& line : receiver.lines()) received.insert(external_id(line));
@@ -221,7 +229,8 @@ BOOST_AUTO_TEST_CASE(plain_tcp_transport_delivers_octet_counted_messages) {
   const auto committed = changes(0, 4);
   BOOST_TEST_REQUIRE(commit_changes(*store, committed, {"city-syslog"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
-  BOOST_TEST_REQUIRE(eventually([&] { return receiver.lines().size() >= 4; }, 10s));
+  BOOST_TEST_REQUIRE(wait_until(
+      "receiver.lines().size() >= 4", [&] { return receiver.lines().size() >= 4; }, 10s));
   BOOST_TEST(external_id(receiver.lines()[3]) == committed[3].incident.id);
 }
 

@@ -11,6 +11,7 @@
 #include "store/outbox_queue.h"
 #include "tests/e2e/soc_receivers.h"
 #include "tests/store/store_test_util.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
 using namespace wardsoc::testing;
@@ -208,7 +209,8 @@ BOOST_AUTO_TEST_CASE(restarting_the_server_in_the_middle_of_a_stream_loses_no_al
   for (int i = 0; i < 5; ++i) commit(4);
   server.stop();
   for (int i = 0; i < 5; ++i) commit(4);
-  BOOST_TEST_REQUIRE(eventually([&] { return forwarder.stats().failing; }, 20s));
+  BOOST_TEST_REQUIRE(wait_until(
+      "forwarder.stats().failing", [&] { return forwarder.stats().failing; }, 20s));
   server.start();
   for (int i = 0; i < 5; ++i) commit(4);
   BOOST_TEST_REQUIRE(forwarder.drain(30s).ok());

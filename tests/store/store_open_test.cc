@@ -8,7 +8,6 @@
 
 #include "store/keys.h"
 #include "store/outbox_queue.h"
-#include "tests/store/child_process.h"
 #include "tests/store/store_test_util.h"
 
 using namespace wardsoc;
@@ -60,9 +59,9 @@ BOOST_AUTO_TEST_CASE(a_second_process_gets_busy_while_the_first_holds_the_direct
   TempDir dir;
   const std::string path = dir.str("db");
   auto writer = open_store(path);
-  Child child = spawn_helper({"busy", path});
-  const std::string out = child.read_all();
-  child.wait();
+  auto child = spawn_store_helper({"busy", path});
+  const std::string out = child->read_all();
+  child->wait(std::chrono::seconds(30));
   BOOST_TEST(out == "busy:data directory " + path + " is in use by another wardsoc process (pid " +
                         std::to_string(::getpid()) + ") (lock held)\n");
 }

@@ -10,10 +10,10 @@
 
 #include "tests/support/subprocess.h"
 
-namespace wardsoc::test {
+namespace wardsoc::testing {
 
 struct TestCertificates {
-  wardsoc::testing::TempDir dir;
+  TempDir dir;
   std::string ca = (dir / "ca.pem").string();
   std::string server_cert = (dir / "server.pem").string();
   std::string server_key = (dir / "server.key").string();
@@ -55,4 +55,4 @@ struct TestCertificates {
   }
 };
 
-}  // namespace wardsoc::test
+}  // namespace wardsoc::testing
