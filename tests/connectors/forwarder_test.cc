@@ -30,7 +30,7 @@ class RecordingSinkForTest : public Sink {
       : name_(std::move(name)), delay_(delay) {}
   const std::string& name() const override { return name_; }
   DeliveryResult deliver(std::span<const OutboxEntry> entries) override {
-    if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
+    if (delay_.count() > 0) std::this_thread::sleep_for(delay_);  // a slow SOC, on purpose
     std::lock_guard lock(mu_);
     for (const auto& e : entries) got_.push_back(e);
     ++calls_;
@@ -249,6 +249,7 @@ BOOST_AUTO_TEST_CASE(stop_and_start_resume_from_the_outbox_in_order) {
     // stop() let the delivery in flight finish and be acked; nothing else moved.
     BOOST_TEST(delivered_before_stop < 40u);
     BOOST_TEST(store->outbox().size("soc") == 40u - delivered_before_stop);
+    // The thing tested: nothing is delivered within 30 ms of stop().
     std::this_thread::sleep_for(milliseconds(30));
     BOOST_TEST(sink->count() == delivered_before_stop);
 
@@ -310,6 +311,8 @@ BOOST_AUTO_TEST_CASE(an_idle_forwarder_wakes_on_commit_and_stops_promptly) {
   RecordingSinkForTest* sink = owned.get();
   Forwarder forwarder(store->outbox(), std::move(owned), fast());
   forwarder.start();
+  // Not synchronisation: 20 ms with nothing to do make the forwarder idle, the state
+  // under test (a commit wakes it just as well if it is not idle yet).
   std::this_thread::sleep_for(milliseconds(20));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 1), {"soc"}).ok());
   BOOST_TEST(wait_until(

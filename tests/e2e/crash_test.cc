@@ -186,6 +186,7 @@ void check_against_clean_run(const std::string& durability) {
       const size_t next = std::min(lines.size(), fed + 5 + rng() % 30);
       crashed.append(lines, fed, next);
       fed = next;
+      // Pacing at random: the kill falls at a random point of the work, which is the test.
       std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 40));
     }
     p->signal(SIGKILL);

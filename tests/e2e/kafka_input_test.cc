@@ -95,8 +95,15 @@ BOOST_AUTO_TEST_CASE(a_broker_down_and_back_loses_no_message) {
   BOOST_TEST_REQUIRE(wait_until(
       "root_logins(w).size() == 50", [&] { return root_logins(w).size() == 50; }, 30s));
 
+  const size_t before_outage = read_file(w.log).size();
   kafka.command("down 1");
-  std::this_thread::sleep_for(2s);  // wardsoc notices, logs and keeps trying
+  BOOST_TEST_REQUIRE(wait_until(
+      "wardsoc to log a warning of the Kafka input after the broker went down",
+      [&] {
+        return read_file(w.log).find("warning input 'kafka-logs': ", before_outage) !=
+               std::string::npos;
+      },
+      30s));  // it noticed, and keeps trying
   kafka.command("up 1");
   kafka.produce("logs", root_logins(50, 100));
   const bool all = wait_until(

@@ -89,9 +89,22 @@ BOOST_AUTO_TEST_CASE(lines_sent_with_logger_become_incidents_in_store_and_soc_fi
 BOOST_AUTO_TEST_CASE(a_threshold_counts_across_batches_and_updates_reach_the_soc) {
   WardsocInstance w("run", run_config);
   auto proc = w.start();
+  auto alert_with_count = [&](int count) {
+    for (const auto& a : w.soc_alerts()) {
+      if (a["rule"]["id"] == "ssh.auth_failure_burst" && a["count"] == count) return true;
+    }
+    return false;
+  };
   for (int i = 0; i < 7; ++i) {
     w.send("Failed password for root from 192.0.2.44 port " + std::to_string(40000 + i) + " ssh2");
-    std::this_thread::sleep_for(30ms);  // separate batches
+    if (i == 4) {
+      // The fifth creates the incident; the sixth and seventh come in later batches.
+      BOOST_TEST_REQUIRE(wait_until(
+          "the brute-force alert with count 5 in the SOC file", [&] { return alert_with_count(5); },
+          20s));
+    } else {
+      std::this_thread::sleep_for(30ms);  // pacing: the first four spread over batches
+    }
   }
   const bool updated = wait_until(
       "the brute-force alert with count 7 in the SOC file",

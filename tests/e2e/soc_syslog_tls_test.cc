@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(restarting_syslog_ng_in_the_middle_of_a_stream_loses_no_inc
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 10; ++i) {
       commit(7);
-      std::this_thread::sleep_for(10ms);
+      std::this_thread::sleep_for(10ms);  // pacing: a stream over time, not a burst
     }
     if (round == 0) {
       receiver.stop();

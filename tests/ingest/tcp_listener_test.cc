@@ -163,6 +163,7 @@ void run_starved(ChildReport& r, const StarvedRun& run) {
           "no failed accept was counted while descriptors were exhausted");
   const uint64_t errors_before = input->stats().accept_errors;
   const double cpu_before = process_cpu_seconds();
+  // The thing tested: how often accept() is retried within this window.
   std::this_thread::sleep_for(kStarvedWindow);
   const double cpu = process_cpu_seconds() - cpu_before;
   const InputStats starved = input->stats();

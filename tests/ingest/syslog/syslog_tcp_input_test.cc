@@ -158,6 +158,7 @@ BOOST_AUTO_TEST_CASE(full_queue_pauses_reading_and_no_line_is_lost) {
   const bool stalled = wait_until(
       "the input to stop reading with the queue full",
       [&] {
+        // The thing awaited is a count that stays still: two reads at least 50 ms apart.
         std::this_thread::sleep_for(50ms);
         const uint64_t now = input->stats().lines;
         const bool same = now == last && queue.size() == 1;
