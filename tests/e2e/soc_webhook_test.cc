@@ -1,7 +1,8 @@
 // The webhook sink against a real HTTPS server (tests/e2e/https_receiver.py, Python's
 // http.server over TLS) with a certificate made at test time: signed and authenticated
 // requests, 5xx retried, 4xx dead-lettered with the reason, an untrusted certificate
-// refused, and the server restarted in the middle of a stream without losing an alert.
+// refused. The scenarios every sink shares (a restart mid-stream, a receiver that is
+// down) are in soc_delivery_test.cc.
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -10,6 +11,7 @@
 #include "connectors/webhook/webhook_sink.h"
 #include "store/outbox_queue.h"
 #include "tests/e2e/soc_receivers.h"
+#include "tests/e2e/soc_sink_fixtures.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/wait.h"
 
@@ -19,20 +21,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-WebhookSinkConfig hook_config(const std::string& url, const TestCertificates& certs) {
-  WebhookSinkConfig c;
-  c.common.name = "city-hook";
-  c.url = url;
-  c.tls.ca_file = certs.ca.string();
-  c.bearer_token = "tok-ward-7";
-  c.hmac_secret = "chia-khoa-bi-mat";
-  c.connect_timeout = 2s;
-  c.timeout = 5s;
-  c.common.initial_backoff = 50ms;
-  c.common.max_backoff = 300ms;
-  return c;
-}
 
 std::vector<IncidentChange> changes(int first, int n, const std::string& rule = "wifi.rogue_ap") {
   std::vector<IncidentChange> out;
@@ -44,18 +32,6 @@ std::vector<IncidentChange> changes(int first, int n, const std::string& rule = 
   return out;
 }
 
-std::set<std::string> delivered_ids(const HttpsReceiver& server) {
-  std::set<std::string> ids;
-  for (const auto& r : server.requests()) {
-    if (r["status"] != 200) continue;
-    std::istringstream body(r["body"].get<std::string>());
-    for (std::string line; std::getline(body, line);) {
-      if (!line.empty()) ids.insert(json::parse(line)["id"].get<std::string>());
-    }
-  }
-  return ids;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(alerts_are_posted_signed_with_a_bearer_token_one_per_request) {
@@ -64,7 +40,7 @@ BOOST_AUTO_TEST_CASE(alerts_are_posted_signed_with_a_bearer_token_one_per_reques
   HttpsReceiver server(dir.path(), certs,
                        {"--hmac-secret", "chia-khoa-bi-mat", "--token", "tok-ward-7"});
   auto store = open_store(dir.str("db"));
-  const auto c = hook_config(server.url(), certs);
+  const auto c = webhook_sink_config(server.url(), certs);
   auto sink = WebhookSink::Open(c);
   BOOST_REQUIRE_MESSAGE(sink.ok(), (sink.ok() ? "" : sink.error().message));
   Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
@@ -95,7 +71,7 @@ BOOST_AUTO_TEST_CASE(
   TestCertificates certs(dir.path());
   HttpsReceiver server(dir.path(), certs, {"--reject", "poison.rule", "--flaky", "ap-2\""});
   auto store = open_store(dir.str("db"));
-  auto c = hook_config(server.url(), certs);
+  auto c = webhook_sink_config(server.url(), certs);
   auto sink = WebhookSink::Open(c);
   BOOST_REQUIRE(sink.ok());
   Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
@@ -107,7 +83,7 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST_REQUIRE(commit_changes(*store, committed, {"city-hook"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
 
-  const auto ids = delivered_ids(server);
+  const auto ids = webhook_delivered_ids(server);
   BOOST_TEST(ids.size() == 5u);
   BOOST_TEST(ids.count(poison[0].incident.id) == 0u);
   int unavailable = 0;
@@ -131,7 +107,7 @@ BOOST_AUTO_TEST_CASE(wrong_credentials_are_retried_not_dead_lettered) {
   TestCertificates certs(dir.path());
   HttpsReceiver server(dir.path(), certs, {"--token", "the-right-one"});
   auto store = open_store(dir.str("db"));
-  const auto c = hook_config(server.url(), certs);
+  const auto c = webhook_sink_config(server.url(), certs);
   auto sink = WebhookSink::Open(c);
   BOOST_REQUIRE(sink.ok());
   Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
@@ -149,7 +125,7 @@ BOOST_AUTO_TEST_CASE(a_server_certificate_that_is_not_trusted_is_refused) {
   TestCertificates certs(dir.path());
   HttpsReceiver server(dir.path(), certs);
   auto store = open_store(dir.str("db"));
-  auto c = hook_config(server.url(), certs);
+  auto c = webhook_sink_config(server.url(), certs);
   c.tls.ca_file.clear();  // the system's CAs: they did not sign the test server
   auto sink = WebhookSink::Open(c);
   BOOST_REQUIRE(sink.ok());
@@ -167,7 +143,7 @@ BOOST_AUTO_TEST_CASE(ndjson_batches_and_a_refused_batch_is_split_to_find_the_bad
   TestCertificates certs(dir.path());
   HttpsReceiver server(dir.path(), certs, {"--reject", "poison.rule"});
   auto store = open_store(dir.str("db"));
-  auto c = hook_config(server.url(), certs);
+  auto c = webhook_sink_config(server.url(), certs);
   c.body = WebhookBody::kNdjson;
   c.common.batch = 10;
   auto sink = WebhookSink::Open(c);
@@ -184,38 +160,6 @@ BOOST_AUTO_TEST_CASE(ndjson_batches_and_a_refused_batch_is_split_to_find_the_bad
   mixed.push_back(changes(13, 1)[0]);
   BOOST_TEST_REQUIRE(commit_changes(*store, mixed, {"city-hook"}).ok());
   BOOST_TEST_REQUIRE(forwarder.drain(20s).ok());
-  BOOST_TEST(delivered_ids(server).size() == 13u);
+  BOOST_TEST(webhook_delivered_ids(server).size() == 13u);
   BOOST_TEST(store->outbox().dead_letter_count("city-hook").value() == 1u);
-}
-
-BOOST_AUTO_TEST_CASE(restarting_the_server_in_the_middle_of_a_stream_loses_no_alert) {
-  TempDir dir("soc-webhook");
-  TestCertificates certs(dir.path());
-  HttpsReceiver server(dir.path(), certs);
-  auto store = open_store(dir.str("db"));
-  const auto c = hook_config(server.url(), certs);
-  auto sink = WebhookSink::Open(c);
-  BOOST_REQUIRE(sink.ok());
-  Forwarder forwarder(store->outbox(), std::move(sink).value(), ForwarderOptions::From(c.common));
-  forwarder.start();
-  std::set<std::string> committed;
-  int next = 0;
-  auto commit = [&](int n) {
-    auto batch = changes(next, n);
-    next += n;
-    for (const auto& ch : batch) committed.insert(ch.incident.id);
-    BOOST_TEST_REQUIRE(commit_changes(*store, batch, {"city-hook"}).ok());
-  };
-  for (int i = 0; i < 5; ++i) commit(4);
-  server.stop();
-  for (int i = 0; i < 5; ++i) commit(4);
-  BOOST_TEST_REQUIRE(wait_until(
-      "forwarder.stats().failing", [&] { return forwarder.stats().failing; }, 20s));
-  server.start();
-  for (int i = 0; i < 5; ++i) commit(4);
-  BOOST_TEST_REQUIRE(forwarder.drain(30s).ok());
-  forwarder.stop();
-  const auto ids = delivered_ids(server);
-  for (const auto& id : committed) BOOST_TEST(ids.count(id) == 1u, "missing alert " << id);
-  BOOST_TEST(forwarder.stats().outages >= 1u);
 }
