@@ -5,11 +5,7 @@
 // A missing program is a test failure, never a skip.
 #pragma once
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
@@ -17,13 +13,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/support/subprocess.h"
 #include "tests/support/wait.h"
-
-extern char** environ;
 
 namespace wardsoc::testing {
 

@@ -13,6 +13,7 @@
 #include "tests/e2e/soc_receivers.h"
 #include "tests/support/mock_kafka.h"
 #include "tests/support/wait.h"
+#include "tests/support/wardsoc_instance.h"
 
 using namespace wardsoc::testing;
 using namespace std::chrono_literals;
@@ -20,14 +21,7 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<json> json_lines(const std::string& text) {
-  std::vector<json> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(json::parse(line));
-  }
-  return out;
-}
+std::vector<json> json_lines(const std::string& text) { return WardsocInstance::json_lines(text); }
 
 }  // namespace
 
@@ -40,45 +34,29 @@ BOOST_AUTO_TEST_CASE(
   // The webhook refuses the root-login alerts for good (a field the SOC cannot take).
   HttpsReceiver hook(dir.path(), certs,
                      {"--hmac-secret", "k3y", "--reject", "ssh.root_login_accepted"});
-  const uint16_t port = free_port();
-  const auto config = dir / "wardsoc.yaml";
-  const auto data = dir / "var";
-  std::ostringstream c;
-  c << "data_dir: " << data.string() << "\n"
-    << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
-    << "pipeline: {workers: 2}\n"
-    << "inputs:\n"
-    << "  - {name: syslog-tcp, type: syslog_tcp, address: 127.0.0.1, port: " << port
-    << ", class: server}\n"
-    << "sinks:\n"
-    << "  - name: city-kafka\n    type: kafka\n    brokers: " << kafka.bootstrap() << "\n"
-    << "    topic: ward-alerts\n    message_timeout: 3s\n"
-    << "    filter: {tags: [attack.t1110]}\n"  // brute force only
-    << "  - name: city-syslog\n    type: syslog\n    host: 127.0.0.1\n    port: " << syslog.port()
-    << "\n    tls: {ca_file: " << certs.ca.string() << "}\n"
-    << "    retry: {initial_backoff: 50ms, max_backoff: 500ms}\n"
-    << "  - name: city-hook\n    type: webhook\n    url: " << hook.url() << "\n"
-    << "    tls: {ca_file: " << certs.ca.string() << "}\n    hmac_secret: k3y\n    format: ocsf\n";
-  write_file(config, c.str());
-
-  const auto log = dir / "wardsoc.log";
-  auto wardsoc = std::make_unique<Subprocess>(
-      std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()}, dir / "stdout",
-      log);
-  BOOST_REQUIRE_MESSAGE(wait_until(
-                            "read_file(log).find(\"wardsoc running\") != std::string::npos",
-                            [&] {
-                              return read_file(log).find("wardsoc running") != std::string::npos;
-                            },
-                            30s),
-                        "wardsoc did not start:\n"
-                            << read_file(log));
-
-  auto send = [&](const std::string& msg) {
-    BOOST_REQUIRE_EQUAL(run_command({LOGGER_BIN, "-n", "127.0.0.1", "-P", std::to_string(port),
-                                     "-T", "-t", "sshd", "--", msg}),
-                        0);
-  };
+  WardsocInstance w("soc-run", [&](const WardsocInstance& self) {
+    std::ostringstream c;
+    c << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
+      << "pipeline: {workers: 2}\n"
+      << "inputs:\n"
+      << "  - {name: syslog-tcp, type: syslog_tcp, address: 127.0.0.1, port: " << self.syslog_port
+      << ", class: server}\n"
+      << "sinks:\n"
+      << "  - name: city-kafka\n    type: kafka\n    brokers: " << kafka.bootstrap() << "\n"
+      << "    topic: ward-alerts\n    message_timeout: 3s\n"
+      << "    filter: {tags: [attack.t1110]}\n"  // brute force only
+      << "  - name: city-syslog\n    type: syslog\n    host: 127.0.0.1\n    port: " << syslog.port()
+      << "\n    tls: {ca_file: " << certs.ca.string() << "}\n"
+      << "    retry: {initial_backoff: 50ms, max_backoff: 500ms}\n"
+      << "  - name: city-hook\n    type: webhook\n    url: " << hook.url() << "\n"
+      << "    tls: {ca_file: " << certs.ca.string()
+      << "}\n    hmac_secret: k3y\n    format: ocsf\n";
+    return c.str();
+  });
+  const auto& config = w.config;
+  const auto& log = w.log;
+  auto wardsoc = w.start();
+  auto send = [&](const std::string& msg) { w.send(msg); };
   for (int i = 0; i < 5; ++i) {
     send("Failed password for invalid user admin from 203.0.113.7 port " +
          std::to_string(52110 + i) + " ssh2");
