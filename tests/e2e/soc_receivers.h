@@ -1,7 +1,6 @@
-// The city SOC's side of the sink tests, as real programs on loopback: certificates
-// made with the openssl CLI at test time (no private key is ever committed), syslog-ng
-// with a TLS source writing to a file, and a Python HTTPS server (the Kafka side is
-// tests/support/mock_kafka.h).
+// The city SOC's side of the sink tests, as real programs on loopback: syslog-ng with a
+// TLS source writing to a file, and a Python HTTPS server (the certificates are
+// tests/support/test_certificates.h, the Kafka side tests/support/mock_kafka.h).
 // A missing program is a test failure, never a skip.
 #pragma once
 
@@ -16,44 +15,12 @@
 #include <vector>
 
 #include "tests/support/subprocess.h"
+#include "tests/support/test_certificates.h"
 #include "tests/support/wait.h"
 
 namespace wardsoc::testing {
 
 using namespace std::chrono_literals;
-
-// A CA and a server certificate for 127.0.0.1 / localhost signed by it (P-256 keys:
-// quick to make).
-struct TestCertificates {
-  std::filesystem::path ca, server_cert, server_key;
-
-  explicit TestCertificates(const std::filesystem::path& dir) {
-    ca = dir / "ca.pem";
-    server_cert = dir / "server.pem";
-    server_key = dir / "server.key";
-    const auto ca_key = dir / "ca.key";
-    const auto csr = dir / "server.csr";
-    const auto ext = dir / "server.ext";
-    write_file(ext,
-               "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-               "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
-    run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", ca_key.string(), "-out", ca.string(), "-days", "2", "-subj",
-         "/CN=wardsoc test CA"});
-    run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-keyout", server_key.string(), "-out", csr.string(), "-subj", "/CN=localhost"});
-    run({"openssl", "x509", "-req", "-in", csr.string(), "-CA", ca.string(), "-CAkey",
-         ca_key.string(), "-CAcreateserial", "-out", server_cert.string(), "-days", "2", "-extfile",
-         ext.string()});
-  }
-
- private:
-  static void run(const std::vector<std::string>& argv) {
-    std::string out, err;
-    const int rc = run_command(argv, &out, &err);
-    BOOST_REQUIRE_MESSAGE(rc == 0, "openssl failed (" << rc << "): " << err);
-  }
-};
 
 // syslog-ng with an RFC 5425 TLS source (or plain TCP, RFC 6587 octet counting) on a
 // loopback port, writing each message (its MSG part) as one line to a file, with flow
@@ -69,8 +36,8 @@ class SyslogNgReceiver {
       << "source s_tls { syslog(ip(127.0.0.1) port(" << port_ << ") ";
     if (tls) {
       c << "transport(\"tls\")\n"
-        << "  tls(key-file(\"" << certs.server_key.string() << "\") cert-file(\""
-        << certs.server_cert.string() << "\") peer-verify(optional-untrusted))); };\n";
+        << "  tls(key-file(\"" << certs.server_key << "\") cert-file(\"" << certs.server_cert
+        << "\") peer-verify(optional-untrusted))); };\n";
     } else {
       c << "transport(\"tcp\")); };\n";
     }
@@ -159,8 +126,8 @@ class HttpsReceiver {
       : dir_(dir), port_(free_port()), log_(dir / "webhook.jsonl") {
     argv_ = {"python3", WARDSOC_SOURCE_DIR "/tests/e2e/https_receiver.py",
              "--port",  std::to_string(port_),
-             "--cert",  certs.server_cert.string(),
-             "--key",   certs.server_key.string(),
+             "--cert",  certs.server_cert,
+             "--key",   certs.server_key,
              "--log",   log_.string()};
     argv_.insert(argv_.end(), options.begin(), options.end());
     start();

@@ -47,7 +47,7 @@ inline SyslogSinkConfig syslog_sink_config(uint16_t port, const TestCertificates
   c.host = "127.0.0.1";
   c.port = port;
   c.transport = SyslogTransport::kTls;
-  c.tls.ca_file = certs.ca.string();
+  c.tls.ca_file = certs.ca;
   c.hostname = "phuong-hong-ha";
   c.connect_timeout = 2s;
   c.write_timeout = 5s;
@@ -63,7 +63,7 @@ inline WebhookSinkConfig webhook_sink_config(const std::string& url,
   WebhookSinkConfig c;
   c.common.name = "city-hook";
   c.url = url;
-  c.tls.ca_file = certs.ca.string();
+  c.tls.ca_file = certs.ca;
   c.bearer_token = "tok-ward-7";
   c.hmac_secret = "chia-khoa-bi-mat";
   c.connect_timeout = 2s;
@@ -155,8 +155,7 @@ class KafkaSinkFixture : public SinkFixture {
 // syslog-ng with an RFC 5425 TLS source; the link breaks when syslog-ng stops.
 class SyslogTlsSinkFixture : public SinkFixture {
  public:
-  explicit SyslogTlsSinkFixture(const std::filesystem::path& dir)
-      : certs_(dir), receiver_(dir, certs_) {}
+  explicit SyslogTlsSinkFixture(const std::filesystem::path& dir) : receiver_(dir, certs_) {}
   std::string name() const override { return "city-syslog"; }
   std::unique_ptr<Sink> open_sink() const override {
     return opened(SyslogSink::Open(syslog_sink_config(receiver_.port(), certs_)));
@@ -186,8 +185,7 @@ class SyslogTlsSinkFixture : public SinkFixture {
 // A Python HTTPS server; the link breaks when it stops.
 class WebhookSinkFixture : public SinkFixture {
  public:
-  explicit WebhookSinkFixture(const std::filesystem::path& dir)
-      : certs_(dir), server_(dir, certs_) {}
+  explicit WebhookSinkFixture(const std::filesystem::path& dir) : server_(dir, certs_) {}
   std::string name() const override { return "city-hook"; }
   std::unique_ptr<Sink> open_sink() const override {
     return opened(WebhookSink::Open(webhook_sink_config(server_.url(), certs_)));

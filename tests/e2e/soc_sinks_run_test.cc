@@ -28,7 +28,7 @@ std::vector<json> json_lines(const std::string& text) { return WardsocInstance::
 BOOST_AUTO_TEST_CASE(
     incidents_reach_kafka_syslog_and_webhook_and_the_cli_tells_how_each_sink_is_doing) {
   TempDir dir("soc-run");
-  TestCertificates certs(dir.path());
+  TestCertificates certs;
   MockKafka kafka(1, {{"ward-alerts", 2}});
   SyslogNgReceiver syslog(dir.path(), certs);
   // The webhook refuses the root-login alerts for good (a field the SOC cannot take).
@@ -46,11 +46,10 @@ BOOST_AUTO_TEST_CASE(
       << "    topic: ward-alerts\n    message_timeout: 3s\n"
       << "    filter: {tags: [attack.t1110]}\n"  // brute force only
       << "  - name: city-syslog\n    type: syslog\n    host: 127.0.0.1\n    port: " << syslog.port()
-      << "\n    tls: {ca_file: " << certs.ca.string() << "}\n"
+      << "\n    tls: {ca_file: " << certs.ca << "}\n"
       << "    retry: {initial_backoff: 50ms, max_backoff: 500ms}\n"
       << "  - name: city-hook\n    type: webhook\n    url: " << hook.url() << "\n"
-      << "    tls: {ca_file: " << certs.ca.string()
-      << "}\n    hmac_secret: k3y\n    format: ocsf\n";
+      << "    tls: {ca_file: " << certs.ca << "}\n    hmac_secret: k3y\n    format: ocsf\n";
     return c.str();
   });
   const auto& config = w.config;

@@ -37,7 +37,7 @@ std::vector<IncidentChange> changes(int first, int n) {
 
 BOOST_AUTO_TEST_CASE(cef_alerts_arrive_in_syslog_ng_over_verified_tls_intact) {
   TempDir dir("soc-syslog");
-  TestCertificates certs(dir.path());
+  TestCertificates certs;
   SyslogNgReceiver receiver(dir.path(), certs);
   auto store = open_store(dir.str("db"));
   const auto c = syslog_sink_config(receiver.port(), certs);
@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(cef_alerts_arrive_in_syslog_ng_over_verified_tls_intact) {
 
 BOOST_AUTO_TEST_CASE(json_alerts_fit_one_syslog_message_each) {
   TempDir dir("soc-syslog");
-  TestCertificates certs(dir.path());
+  TestCertificates certs;
   SyslogNgReceiver receiver(dir.path(), certs);
   auto store = open_store(dir.str("db"));
   auto c = syslog_sink_config(receiver.port(), certs);
@@ -82,9 +82,8 @@ BOOST_AUTO_TEST_CASE(json_alerts_fit_one_syslog_message_each) {
 
 BOOST_AUTO_TEST_CASE(a_server_certificate_the_sink_does_not_trust_is_refused_and_retried) {
   TempDir dir("soc-syslog");
-  TestCertificates certs(dir.path());
-  TempDir other_dir("soc-syslog-other");
-  TestCertificates other(other_dir.path());  // a CA that did not sign syslog-ng's certificate
+  TestCertificates certs;
+  TestCertificates other;  // a CA that did not sign syslog-ng's certificate
   SyslogNgReceiver receiver(dir.path(), certs);
   auto store = open_store(dir.str("db"));
   auto c = syslog_sink_config(receiver.port(), other);
@@ -104,7 +103,7 @@ BOOST_AUTO_TEST_CASE(a_receiver_that_dies_with_a_batch_unread_gets_the_batch_aga
   // nothing is read. Killed in that state, its socket is reset and the unread batch is
   // gone; the sink sees the reset within its confirm delay and sends the batch again.
   TempDir dir("soc-syslog");
-  TestCertificates certs(dir.path());
+  TestCertificates certs;
   SyslogNgReceiver receiver(dir.path(), certs);
   auto store = open_store(dir.str("db"));
   auto c = syslog_sink_config(receiver.port(), certs);
@@ -142,7 +141,7 @@ BOOST_AUTO_TEST_CASE(a_receiver_that_dies_with_a_batch_unread_gets_the_batch_aga
 
 BOOST_AUTO_TEST_CASE(plain_tcp_transport_delivers_octet_counted_messages) {
   TempDir dir("soc-syslog");
-  TestCertificates certs(dir.path());
+  TestCertificates certs;
   SyslogNgReceiver receiver(dir.path(), certs, /*tls=*/false);
   auto store = open_store(dir.str("db"));
   auto c = syslog_sink_config(receiver.port(), certs);

@@ -36,7 +36,7 @@ std::vector<IncidentChange> changes(int first, int n, const std::string& rule = 
 
 BOOST_AUTO_TEST_CASE(alerts_are_posted_signed_with_a_bearer_token_one_per_request) {
   TempDir dir("soc-webhook");
-  TestCertificates certs(dir.path());
+  TestCertificates certs;
   HttpsReceiver server(dir.path(), certs,
                        {"--hmac-secret", "chia-khoa-bi-mat", "--token", "tok-ward-7"});
   auto store = open_store(dir.str("db"));
@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(alerts_are_posted_signed_with_a_bearer_token_one_per_reques
 BOOST_AUTO_TEST_CASE(
     server_errors_are_retried_and_a_refused_alert_is_dead_lettered_with_the_reason) {
   TempDir dir("soc-webhook");
-  TestCertificates certs(dir.path());
+  TestCertificates certs;
   HttpsReceiver server(dir.path(), certs, {"--reject", "poison.rule", "--flaky", "ap-2\""});
   auto store = open_store(dir.str("db"));
   auto c = webhook_sink_config(server.url(), certs);
@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(
 
 BOOST_AUTO_TEST_CASE(wrong_credentials_are_retried_not_dead_lettered) {
   TempDir dir("soc-webhook");
-  TestCertificates certs(dir.path());
+  TestCertificates certs;
   HttpsReceiver server(dir.path(), certs, {"--token", "the-right-one"});
   auto store = open_store(dir.str("db"));
   const auto c = webhook_sink_config(server.url(), certs);
@@ -122,7 +122,7 @@ BOOST_AUTO_TEST_CASE(wrong_credentials_are_retried_not_dead_lettered) {
 
 BOOST_AUTO_TEST_CASE(a_server_certificate_that_is_not_trusted_is_refused) {
   TempDir dir("soc-webhook");
-  TestCertificates certs(dir.path());
+  TestCertificates certs;
   HttpsReceiver server(dir.path(), certs);
   auto store = open_store(dir.str("db"));
   auto c = webhook_sink_config(server.url(), certs);
@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(a_server_certificate_that_is_not_trusted_is_refused) {
 
 BOOST_AUTO_TEST_CASE(ndjson_batches_and_a_refused_batch_is_split_to_find_the_bad_alert) {
   TempDir dir("soc-webhook");
-  TestCertificates certs(dir.path());
+  TestCertificates certs;
   HttpsReceiver server(dir.path(), certs, {"--reject", "poison.rule"});
   auto store = open_store(dir.str("db"));
   auto c = webhook_sink_config(server.url(), certs);

@@ -13,8 +13,8 @@
 #include "core/batch_queue.h"
 #include "ingest/input_factory.h"
 #include "tests/ingest/ingest_test_util.h"
-#include "tests/ingest/syslog/tls_test_certs.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/test_certificates.h"
 #include "tests/support/wait.h"
 
 using namespace wardsoc;
