@@ -74,8 +74,14 @@ function(wardsoc_test_infrastructure)
     <vector>)
 endfunction()
 
-# wardsoc_test(NAME <name> SOURCES ... DEPS ... LABELS unit|e2e|fuzz [TIMEOUT s])
-# (the label tsan is added from the list in wardsoc_test_infrastructure)
+# wardsoc_test(NAME <name> SOURCES ... DEPS ... LABELS unit|integration|e2e [TIMEOUT s])
+# The label says what the test needs:
+#   unit         nothing but the build: no root, no outside program or file (the ASan pass
+#                of `make test` runs exactly these)
+#   integration  real outside parts: openssl, kcat, syslog-ng, fail2ban's files, python
+#                receivers, a tmpfs mounted as root
+#   e2e          whole `wardsoc` processes
+# (fuzz is wardsoc_fuzz's; tsan is added from the list in wardsoc_test_infrastructure)
 # One Boost.Test executable per test file, registered with ctest under its labels.
 function(wardsoc_test)
   cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SOURCES;DEPS;LABELS;ENV" ${ARGN})

@@ -11,6 +11,7 @@
 #include "connectors/file/file_sink.h"
 #include "store/outbox_queue.h"
 #include "tests/connectors/connectors_test_util.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
 using namespace wardsoc::testing;
@@ -29,7 +30,7 @@ class RecordingSinkForTest : public Sink {
       : name_(std::move(name)), delay_(delay) {}
   const std::string& name() const override { return name_; }
   DeliveryResult deliver(std::span<const OutboxEntry> entries) override {
-    if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
+    if (delay_.count() > 0) std::this_thread::sleep_for(delay_);  // a slow SOC, on purpose
     std::lock_guard lock(mu_);
     for (const auto& e : entries) got_.push_back(e);
     ++calls_;
@@ -103,16 +104,6 @@ ForwarderOptions fast(size_t batch = 256) {
   o.initial_backoff = milliseconds(10);
   o.max_backoff = milliseconds(40);
   return o;
-}
-
-template <class Pred>
-bool eventually(Pred pred, milliseconds timeout = milliseconds(10000)) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(milliseconds(2));
-  }
-  return pred();
 }
 
 }  // namespace
@@ -252,19 +243,21 @@ BOOST_AUTO_TEST_CASE(stop_and_start_resume_from_the_outbox_in_order) {
     RecordingSinkForTest* sink = owned.get();
     Forwarder forwarder(store->outbox(), std::move(owned), fast(3));
     forwarder.start();
-    BOOST_TEST_REQUIRE(eventually([&] { return sink->count() >= 6; }));
+    BOOST_TEST_REQUIRE(wait_until("sink->count() >= 6", [&] { return sink->count() >= 6; }));
     forwarder.stop();
     delivered_before_stop = sink->count();
     // stop() let the delivery in flight finish and be acked; nothing else moved.
     BOOST_TEST(delivered_before_stop < 40u);
     BOOST_TEST(store->outbox().size("soc") == 40u - delivered_before_stop);
+    // The thing tested: nothing is delivered within 30 ms of stop().
     std::this_thread::sleep_for(milliseconds(30));
     BOOST_TEST(sink->count() == delivered_before_stop);
 
     // Started again in the same process.
     BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(40, 5), {"soc"}).ok());
     forwarder.start();
-    BOOST_TEST_REQUIRE(eventually([&] { return sink->count() >= delivered_before_stop + 6; }));
+    BOOST_TEST_REQUIRE(wait_until("sink->count() >= delivered_before_stop + 6",
+                                  [&] { return sink->count() >= delivered_before_stop + 6; }));
     forwarder.stop();
     seen = sink->got();
   }
@@ -302,7 +295,8 @@ BOOST_AUTO_TEST_CASE(stop_returns_promptly_during_a_long_backoff) {
   o.initial_backoff = milliseconds(60000);
   Forwarder forwarder(store->outbox(), std::move(owned), o);
   forwarder.start();
-  BOOST_TEST_REQUIRE(eventually([&] { return forwarder.stats().failing; }));
+  BOOST_TEST_REQUIRE(
+      wait_until("forwarder.stats().failing", [&] { return forwarder.stats().failing; }));
   const auto t0 = Clock::now();
   forwarder.stop();
   BOOST_TEST((Clock::now() - t0 < milliseconds(2000)));
@@ -317,9 +311,12 @@ BOOST_AUTO_TEST_CASE(an_idle_forwarder_wakes_on_commit_and_stops_promptly) {
   RecordingSinkForTest* sink = owned.get();
   Forwarder forwarder(store->outbox(), std::move(owned), fast());
   forwarder.start();
+  // Not synchronisation: 20 ms with nothing to do make the forwarder idle, the state
+  // under test (a commit wakes it just as well if it is not idle yet).
   std::this_thread::sleep_for(milliseconds(20));
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 1), {"soc"}).ok());
-  BOOST_TEST(eventually([&] { return sink->count() == 1; }, milliseconds(900)));
+  BOOST_TEST(wait_until(
+      "sink->count() == 1", [&] { return sink->count() == 1; }, milliseconds(900)));
   const auto t0 = Clock::now();
   forwarder.stop();
   BOOST_TEST((Clock::now() - t0 < milliseconds(500)));
@@ -514,7 +511,7 @@ BOOST_AUTO_TEST_CASE(the_store_keeps_the_sinks_state_for_readers_outage_and_reco
   auto owned = std::make_unique<FailingSinkForTest>("soc", *store, 2);
   Forwarder forwarder(store->outbox(), std::move(owned), fast());
   forwarder.start();
-  BOOST_TEST_REQUIRE(eventually([&] {
+  BOOST_TEST_REQUIRE(wait_until("the outbox health of sink soc to say failing", [&] {
     auto h = store->outbox().health();
     return h.ok() && h->count("soc") && nlohmann::json::parse(h->at("soc"))["state"] == "failing";
   }));
@@ -524,9 +521,11 @@ BOOST_AUTO_TEST_CASE(the_store_keeps_the_sinks_state_for_readers_outage_and_reco
     BOOST_TEST(h["failing_since_us"].get<int64_t>() > 0);
   }
   BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
-  BOOST_TEST_REQUIRE(eventually([&] {
-    return nlohmann::json::parse(store->outbox().health()->at("soc"))["state"] == "delivering";
-  }));
+  BOOST_TEST_REQUIRE(wait_until(
+      "nlohmann::json::parse(store->outbox().health()->at(\"soc\"))[\"state\"] == \"delivering\"",
+      [&] {
+        return nlohmann::json::parse(store->outbox().health()->at("soc"))["state"] == "delivering";
+      }));
   forwarder.stop();
   const auto h = nlohmann::json::parse(store->outbox().health()->at("soc"));
   BOOST_TEST(h["state"] == "stopped");
@@ -570,7 +569,7 @@ BOOST_AUTO_TEST_CASE(stop_interrupts_a_sink_stuck_on_a_dead_link) {
   StuckSinkForTest* sink = owned.get();
   Forwarder forwarder(store->outbox(), std::move(owned), fast());
   forwarder.start();
-  BOOST_TEST_REQUIRE(eventually([&] { return sink->entered(); }));
+  BOOST_TEST_REQUIRE(wait_until("sink->entered()", [&] { return sink->entered(); }));
   forwarder.stop();  // returns only because the sink was interrupted
   BOOST_TEST(store->outbox().size("soc") == 2u);
   // An interrupted delivery at stop is not an outage.

@@ -38,6 +38,7 @@ BOOST_AUTO_TEST_CASE(push_blocks_until_a_consumer_makes_room) {
     q.push(b);
     pushed = true;
   });
+  // The thing tested: the push is still blocked 50 ms later.
   std::this_thread::sleep_for(50ms);
   BOOST_TEST(!pushed.load());
   EventBatch out;

@@ -1,20 +1,85 @@
 #include "detect/engine.h"
 
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 #include <random>
 
 #include "test_events.h"
+#include "tests/support/temp_dir.h"
 
 using namespace wardsoc;
 using namespace wardsoc::testing;
 
 namespace {
 
-// The engine's own rules (tests/detect/rules), not the shipped packs.
+// The engine's own rules, written here so that editing the shipped packs never changes
+// what an engine test counts, and the counts below can be read against the patterns.
+// One rule of each kind the engine runs: a threshold, a distinct count, a sequence that
+// reuses a rule, a single match and a literal.
+constexpr const char* kEngineTestRules = R"yaml(
+rules:
+  - id: test.ssh_brute_force
+    title: SSH brute force (engine test)
+    severity: high
+    programs: [sshd]
+    match:
+      regex: '^Failed (?P<method>\S+) for (?:invalid user )?(?P<user>\S+) from (?P<src_ip>\S+) port \d+'
+    aggregation:
+      count: 5
+      window: 2m
+      group_by: [src_ip]
+
+  - id: test.ssh_spraying
+    title: SSH password spraying (engine test)
+    severity: high
+    programs: [sshd]
+    match:
+      regex: '^Failed password for (?:invalid user )?(?P<user>\S+) from (?P<src_ip>\S+) port '
+    aggregation:
+      distinct: user
+      count: 3
+      window: 10m
+      group_by: [src_ip]
+
+  - id: test.root_login
+    title: SSH login as root (engine test)
+    severity: high
+    programs: [sshd]
+    match:
+      regex: '^Accepted (?P<method>\S+) for root from (?P<src_ip>\S+) port \d+'
+
+  - id: test.login_after_failures
+    title: SSH login after failures (engine test)
+    severity: critical
+    sequence:
+      window: 10m
+      group_by: [src_ip]
+      steps:
+        - name: failures
+          count: 5
+          rule: test.ssh_brute_force
+        - name: success
+          programs: [sshd]
+          match:
+            regex: '^Accepted (?P<method>\S+) for (?P<user>\S+) from (?P<src_ip>\S+) port \d+'
+
+  - id: test.sudo_failure
+    title: Wrong sudo password (engine test)
+    severity: medium
+    programs: [sudo]
+    match:
+      contains: 'incorrect password attempts'
+)yaml";
+
+void write_file(const std::filesystem::path& path, const char* text) {
+  std::ofstream(path) << text;
+}
+
 std::shared_ptr<const RuleSet> pack() {
+  TempDir dir("engine-rules");
+  write_file(dir / "engine_test_rules.yaml", kEngineTestRules);
   LoadReport report;
-  auto set =
-      RuleSet::Load(std::filesystem::path(WARDSOC_SOURCE_DIR) / "tests/detect/rules", &report);
+  auto set = RuleSet::Load(dir.path(), &report);
   BOOST_TEST_REQUIRE(set.ok(), report.to_string());
   return *set;
 }

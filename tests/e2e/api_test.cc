@@ -14,6 +14,8 @@
 #include "store/keys.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/wait.h"
+#include "tests/support/wardsoc_instance.h"
 
 using namespace wardsoc;
 using namespace wardsoc::testing;
@@ -24,78 +26,42 @@ namespace {
 
 constexpr const char* kToken = "s3cret-token";
 
-struct Instance {
-  TempDir dir{"api"};
-  uint16_t port = free_port();
-  uint16_t api_port = free_port();
-  std::filesystem::path config = dir / "wardsoc.yaml";
-  std::filesystem::path data = dir / "var";
-  std::filesystem::path soc = dir / "soc.jsonl";
-  std::filesystem::path log = dir / "wardsoc.log";
-  std::string listen = "127.0.0.1:" + std::to_string(api_port);
+std::string api_config(const WardsocInstance& w) {
+  std::ostringstream c;
+  c << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
+    << "api:\n  listen: " << w.api_listen() << "\n  token: " << kToken << "\n"
+    << "inputs:\n  - name: syslog-tcp\n    type: syslog_tcp\n    address: 127.0.0.1\n"
+    << "    port: " << w.syslog_port << "\n    class: server\n"
+    << "sinks:\n  - name: soc-file\n    type: file\n    path: " << w.soc.string() << "\n";
+  return c.str();
+}
 
-  Instance() {
-    std::ostringstream c;
-    c << "data_dir: " << data.string() << "\n"
-      << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
-      << "api:\n  listen: " << listen << "\n  token: " << kToken << "\n"
-      << "inputs:\n  - name: syslog-tcp\n    type: syslog_tcp\n    address: 127.0.0.1\n"
-      << "    port: " << port << "\n    class: server\n"
-      << "sinks:\n  - name: soc-file\n    type: file\n    path: " << soc.string() << "\n";
-    write_file(config, c.str());
-  }
+ApiReply call(const WardsocInstance& w, const std::string& method, const std::string& target,
+              const std::string& body = "", const std::string& token = kToken) {
+  auto r = api_request(w.api_listen(), method, target, body, token, 30s);
+  BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  return *r;
+}
 
-  std::unique_ptr<Subprocess> start() {
-    auto p = std::make_unique<Subprocess>(
-        std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()}, dir / "stdout",
-        log);
-    BOOST_REQUIRE_MESSAGE(
-        eventually([&] { return read_file(log).find("wardsoc running") != std::string::npos; },
-                   30s),
-        "wardsoc did not start:\n"
-            << read_file(log));
-    return p;
-  }
-
-  void send(const std::string& message) {
-    BOOST_REQUIRE_EQUAL(run_command({LOGGER_BIN, "-n", "127.0.0.1", "-P", std::to_string(port),
-                                     "-T", "-t", "sshd", "--", message}),
-                        0);
-  }
-
-  ApiReply call(const std::string& method, const std::string& target, const std::string& body = "",
-                const std::string& token = kToken) {
-    auto r = api_request(listen, method, target, body, token, 30s);
-    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
-    return *r;
-  }
-
-  json get(const std::string& target) {
-    const ApiReply r = call("GET", target);
-    BOOST_REQUIRE_MESSAGE(r.status == 200, target << ": " << r.status << " " << r.body);
-    return json::parse(r.body);
-  }
-
-  int cli(std::vector<std::string> args, std::string* out, std::string* err = nullptr) {
-    args.insert(args.begin(), WARDSOC_BIN);
-    args.push_back("--config");
-    args.push_back(config.string());
-    return run_command(args, out, err);
-  }
-};
+json get(const WardsocInstance& w, const std::string& target) {
+  const ApiReply r = call(w, "GET", target);
+  BOOST_REQUIRE_MESSAGE(r.status == 200, target << ": " << r.status << " " << r.body);
+  return json::parse(r.body);
+}
 
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while_wardsoc_runs) {
-  Instance w;
+  WardsocInstance w("api", api_config);
   auto proc = w.start();
   for (int i = 0; i < 6; ++i) {
     w.send("Failed password for root from 203.0.113.7 port " + std::to_string(4240 + i) + " ssh2");
   }
   std::string id;
-  BOOST_REQUIRE(eventually(
+  BOOST_REQUIRE(wait_until(
+      "the brute-force incident with count 6 in the API",
       [&] {
-        const json page = w.get("/api/v1/incidents?rule=ssh.auth_failure_burst");
+        const json page = get(w, "/api/v1/incidents?rule=ssh.auth_failure_burst");
         if (page["incidents"].empty()) return false;
         id = page["incidents"][0]["id"];
         return page["incidents"][0]["count"] == 6;
@@ -103,19 +69,20 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
       20s));
 
   // Public health, token everywhere else.
-  BOOST_TEST(w.call("GET", "/healthz", "", "").status == 200);
-  BOOST_TEST(w.call("GET", "/api/v1/incidents", "", "").status == 401);
-  BOOST_TEST(w.call("GET", "/api/v1/incidents", "", "wrong").status == 401);
-  BOOST_TEST(w.call("GET", "/api/v1/nothing").status == 404);
-  BOOST_TEST(w.call("DELETE", "/api/v1/incidents").status == 405);
-  BOOST_TEST(w.call("GET", "/api/v1/incidents?severity=awful").status == 400);
-  BOOST_TEST(w.call("GET", "/api/v1/incidents/not-an-id").status == 400);
-  BOOST_TEST(w.call("GET", "/api/v1/incidents/ffffffffffffffff").status == 404);
+  BOOST_TEST(call(w, "GET", "/healthz", "", "").status == 200);
+  BOOST_TEST(call(w, "GET", "/api/v1/incidents", "", "").status == 401);
+  BOOST_TEST(call(w, "GET", "/api/v1/incidents", "", "wrong").status == 401);
+  BOOST_TEST(call(w, "GET", "/api/v1/nothing").status == 404);
+  BOOST_TEST(call(w, "DELETE", "/api/v1/incidents").status == 405);
+  BOOST_TEST(call(w, "GET", "/api/v1/incidents?severity=awful").status == 400);
+  BOOST_TEST(call(w, "GET", "/api/v1/incidents/not-an-id").status == 400);
+  BOOST_TEST(call(w, "GET", "/api/v1/incidents/ffffffffffffffff").status == 404);
 
   // Filters and search, in Vietnamese without diacritics.
   BOOST_TEST(
-      w.get("/api/v1/incidents?q=mat%20khau&severity=high&class=server")["incidents"].size() == 1u);
-  BOOST_TEST(w.get("/api/v1/incidents?status=resolved")["incidents"].empty());
+      get(w, "/api/v1/incidents?q=mat%20khau&severity=high&class=server")["incidents"].size() ==
+      1u);
+  BOOST_TEST(get(w, "/api/v1/incidents?status=resolved")["incidents"].empty());
 
   // The CLI acknowledges through the API (the store is locked by the service).
   std::string out, err;
@@ -126,17 +93,17 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
   BOOST_TEST(out.find("is now acknowledged") != std::string::npos, out);
   // An out-of-order step is refused with the reason, and changes nothing.
   const ApiReply back =
-      w.call("POST", "/api/v1/incidents/" + id + "/transition", R"({"status":"new","actor":"x"})");
+      call(w, "POST", "/api/v1/incidents/" + id + "/transition", R"({"status":"new","actor":"x"})");
   BOOST_TEST(back.status == 400);
   BOOST_TEST(back.body.find("nothing goes back to new") != std::string::npos, back.body);
-  const ApiReply stale = w.call("POST", "/api/v1/incidents/" + id + "/transition",
-                                R"({"status":"in_progress","actor":"b","expected_status":"new"})");
+  const ApiReply stale = call(w, "POST", "/api/v1/incidents/" + id + "/transition",
+                              R"({"status":"in_progress","actor":"b","expected_status":"new"})");
   BOOST_TEST(stale.status == 409);
   BOOST_REQUIRE(w.cli({"incidents", "resolve", id, "-m", "chặn IP trên tường lửa"}, &out, &err) ==
                 0);
   BOOST_TEST(w.cli({"incidents", "resolve", id}, &out, &err) == 2);  // --note is required
 
-  const json shown = w.get("/api/v1/incidents/" + id);
+  const json shown = get(w, "/api/v1/incidents/" + id);
   BOOST_TEST(shown["incident"]["status"] == "resolved");
   BOOST_TEST(shown["evidence"].size() == 6u);
   BOOST_REQUIRE(shown["history"].size() == 3u);
@@ -148,7 +115,8 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
              out);
 
   // The SOC learns of each status change.
-  BOOST_REQUIRE(eventually(
+  BOOST_REQUIRE(wait_until(
+      "one resolved alert in the SOC file",
       [&] {
         std::istringstream in(read_complete_lines(w.soc));
         int resolved = 0;
@@ -160,9 +128,9 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
       20s));
 
   // Counts for the charts, and Prometheus metrics.
-  const json counts = w.get("/api/v1/stats/incidents?bucket=hour&by=rule");
+  const json counts = get(w, "/api/v1/stats/incidents?bucket=hour&by=rule");
   BOOST_TEST(counts["total"].get<int>() >= 1);
-  const ApiReply metrics = w.call("GET", "/metrics");
+  const ApiReply metrics = call(w, "GET", "/metrics");
   BOOST_TEST(metrics.status == 200);
   BOOST_TEST(metrics.body.find("wardsoc_store_transitions_total 2") != std::string::npos,
              metrics.body.substr(0, 2000));
@@ -187,7 +155,7 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
   BOOST_TEST(json::parse(out)["incidents"] == 1);
   BOOST_TEST(w.cli({"db", "restore", backups}, &out, &err) == 1);
   BOOST_TEST(err.find("stop it before restoring") != std::string::npos, err);
-  const json audit = w.get("/api/v1/audit");
+  const json audit = get(w, "/api/v1/audit");
   BOOST_TEST(audit["entries"].size() == 3u);  // two transitions, one backup
 
   // A second instance on the same directory is refused with who holds it.
@@ -210,7 +178,7 @@ BOOST_AUTO_TEST_CASE(police_handle_an_incident_through_the_api_and_the_cli_while
 }
 
 BOOST_AUTO_TEST_CASE(a_data_directory_from_a_newer_wardsoc_is_refused_unchanged) {
-  Instance w;
+  WardsocInstance w("api", api_config);
   const std::string db = (w.data / "db").string();
   { auto store = open_store(db); }
   with_raw_db(db, [](rocksdb::DB* d, auto& cf) {
@@ -229,7 +197,7 @@ BOOST_AUTO_TEST_CASE(a_data_directory_from_a_newer_wardsoc_is_refused_unchanged)
 // A file read at full speed fills the queue: the waiting batches are detected one after
 // the other and written in one commit each, and every line is still counted exactly once.
 BOOST_AUTO_TEST_CASE(a_busy_pipeline_commits_waiting_batches_together_and_counts_each_line_once) {
-  Instance w;
+  WardsocInstance w("api", api_config);
   constexpr int kAddresses = 400;
   constexpr int kPerAddress = 10;
   std::ostringstream lines;
@@ -244,7 +212,7 @@ BOOST_AUTO_TEST_CASE(a_busy_pipeline_commits_waiting_batches_together_and_counts
   std::ostringstream c;
   c << "data_dir: " << w.data.string() << "\n"
     << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
-    << "api:\n  listen: " << w.listen << "\n  token: " << kToken << "\n"
+    << "api:\n  listen: " << w.api_listen() << "\n  token: " << kToken << "\n"
     << "store:\n  durability: sync\n"
     << "inputs:\n  - name: auth-file\n    type: file\n    paths: [" << log_file.string() << "]\n"
     << "    class: server\n    batch_events: 16\n"
@@ -254,7 +222,8 @@ BOOST_AUTO_TEST_CASE(a_busy_pipeline_commits_waiting_batches_together_and_counts
 
   // Every address ends with one incident counting all of its lines, no more.
   std::map<std::string, int> final_count;
-  const bool all_there = eventually(
+  const bool all_there = wait_until(
+      "every address's brute-force alert with its full count in the SOC file",
       [&] {
         final_count.clear();
         std::istringstream in(read_complete_lines(w.soc));
@@ -278,7 +247,7 @@ BOOST_AUTO_TEST_CASE(a_busy_pipeline_commits_waiting_batches_together_and_counts
     BOOST_REQUIRE_MESSAGE(at != std::string::npos, name << " missing:\n" << text);
     return std::stoull(text.substr(at + name.size() + 2));
   };
-  const ApiReply m = w.call("GET", "/metrics");
+  const ApiReply m = call(w, "GET", "/metrics");
   const uint64_t batches = metric(m.body, "wardsoc_batches_total");
   const uint64_t commits = metric(m.body, "wardsoc_batch_commits_total");
   BOOST_TEST(batches >= static_cast<uint64_t>(kAddresses * kPerAddress / 16));

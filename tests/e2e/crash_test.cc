@@ -14,6 +14,7 @@
 
 #include "store/store.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
 using namespace wardsoc::testing;
@@ -141,7 +142,8 @@ struct Run {
 
   // Waits until everything in the file is durable and every incident was forwarded.
   void settle(size_t file_bytes) {
-    const bool read_all = eventually([&] { return checkpoint() == file_bytes; }, 60s);
+    const bool read_all = wait_until(
+        "checkpoint() == file_bytes", [&] { return checkpoint() == file_bytes; }, 60s);
     BOOST_REQUIRE_MESSAGE(read_all, "checkpoint " << checkpoint() << " of " << file_bytes
                                                   << " bytes; log:\n"
                                                   << read_file(out));
@@ -184,6 +186,7 @@ void check_against_clean_run(const std::string& durability) {
       const size_t next = std::min(lines.size(), fed + 5 + rng() % 30);
       crashed.append(lines, fed, next);
       fed = next;
+      // Pacing at random: the kill falls at a random point of the work, which is the test.
       std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 40));
     }
     p->signal(SIGKILL);
@@ -193,7 +196,8 @@ void check_against_clean_run(const std::string& durability) {
   {
     auto p = crashed.start();
     crashed.settle(bytes_in(crashed.log));
-    BOOST_REQUIRE_MESSAGE(eventually(
+    BOOST_REQUIRE_MESSAGE(wait_until(
+                              "every expected incident in the SOC file after the restart",
                               [&] {
                                 const auto ids = crashed.soc_ids();
                                 for (const auto& [id, n] : expected) {

@@ -5,31 +5,29 @@
 #include <signal.h>
 
 #include <boost/test/unit_test.hpp>
+#include <ctime>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
-#include "tests/e2e/kafka_test_util.h"
+#include "tests/support/mock_kafka.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/wait.h"
+#include "tests/support/wardsoc_instance.h"
 
 using namespace wardsoc::testing;
-using namespace wardsoc::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
 
-struct Instance {
-  TempDir dir;
-  std::filesystem::path config = dir / "wardsoc.yaml";
-  std::filesystem::path data = dir / "var";
-  std::filesystem::path log = dir / "wardsoc.log";
-  std::unique_ptr<Subprocess> process;
-
-  Instance(const std::string& brokers, const std::string& group) {
+// A Kafka input in consumer group `group` on topic "logs", the shipped rules, a file sink.
+std::function<std::string(const WardsocInstance&)> kafka_config(const std::string& brokers,
+                                                                const std::string& group) {
+  return [=](const WardsocInstance& w) {
     std::ostringstream c;
-    c << "data_dir: " << data.string() << "\n"
-      << "log_level: info\n"
+    c << "log_level: info\n"
       << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
       << "pipeline:\n  workers: 1\n"
       << "inputs:\n"
@@ -38,40 +36,31 @@ struct Instance {
       << "    topics:\n      - {name: logs, class: server}\n"
       << "    session_timeout: 3s\n    commit_interval: 200ms\n    drain_timeout: 2s\n"
       << "    options: {topic.metadata.refresh.interval.ms: '1000'}\n"
-      << "sinks:\n  - name: soc-file\n    type: file\n    path: " << (dir / "soc.jsonl").string()
-      << "\n";
-    write_file(config, c.str());
-  }
+      << "sinks:\n  - name: soc-file\n    type: file\n    path: " << w.soc.string() << "\n";
+    return c.str();
+  };
+}
 
-  void start() {
-    process = std::make_unique<Subprocess>(
-        std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()}, dir / "stdout",
-        log);
-    const bool up = eventually(
-        [&] { return read_file(log).find("wardsoc running") != std::string::npos; }, 30s);
-    BOOST_REQUIRE_MESSAGE(up, "wardsoc did not start:\n" << read_file(log));
-  }
+bool assigned(const WardsocInstance& w) { return w.log_contains("assigned logs/"); }
 
-  bool assigned() const { return read_file(log).find("assigned logs/") != std::string::npos; }
+// src_ip of every root-login incident in this instance's store.
+std::set<std::string> root_logins(const WardsocInstance& w) {
+  std::set<std::string> ips;
+  const auto incidents = w.try_incidents({"--rule", "ssh.root_login_accepted", "--limit", "10000"});
+  if (!incidents) return ips;
+  for (const auto& j : *incidents) ips.insert(j["fields"]["src_ip"].get<std::string>());
+  return ips;
+}
 
-  // src_ip of every root-login incident in this instance's store.
-  std::set<std::string> root_logins() const {
-    std::string out, err;
-    const int rc = run_command({WARDSOC_BIN, "incidents", "list", "--data-dir", data.string(),
-                                "--rule", "ssh.root_login_accepted", "--limit", "10000", "--json"},
-                               &out, &err);
-    std::set<std::string> ips;
-    if (rc != 0) return ips;
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty()) continue;
-      const json j = json::parse(line, nullptr, false);
-      if (j.is_discarded()) continue;
-      ips.insert(j["fields"]["src_ip"].get<std::string>());
-    }
-    return ips;
-  }
-};
+// "2026-11-25T10:00:00+07:00": now, as a syslog timestamp in Hanoi time.
+std::string now_rfc3339() {
+  const std::time_t t = std::time(nullptr) + 7 * 3600;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+07:00", &tm);
+  return buf;
+}
 
 // One root login per message, each from its own address (so each is its own incident),
 // keyed by the host that logged it.
@@ -97,54 +86,68 @@ size_t union_size(const std::set<std::string>& a, const std::set<std::string>& b
 
 BOOST_AUTO_TEST_CASE(a_broker_down_and_back_loses_no_message) {
   MockKafka kafka(1, {{"logs", 2}});
-  Instance w(kafka.bootstrap(), "ward");
-  w.start();
-  BOOST_TEST_REQUIRE(eventually([&] { return w.assigned(); }, 30s));
+  WardsocInstance w("kafka-input", kafka_config(kafka.bootstrap(), "ward"));
+  auto process = w.start();
+  BOOST_TEST_REQUIRE(wait_until(
+      "assigned(w)", [&] { return assigned(w); }, 30s));
 
   kafka.produce("logs", root_logins(0, 50));
-  BOOST_TEST_REQUIRE(eventually([&] { return w.root_logins().size() == 50; }, 30s));
+  BOOST_TEST_REQUIRE(wait_until(
+      "root_logins(w).size() == 50", [&] { return root_logins(w).size() == 50; }, 30s));
 
+  const size_t before_outage = read_file(w.log).size();
   kafka.command("down 1");
-  std::this_thread::sleep_for(2s);  // wardsoc notices, logs and keeps trying
+  BOOST_TEST_REQUIRE(wait_until(
+      "wardsoc to log a warning of the Kafka input after the broker went down",
+      [&] {
+        return read_file(w.log).find("warning input 'kafka-logs': ", before_outage) !=
+               std::string::npos;
+      },
+      30s));  // it noticed, and keeps trying
   kafka.command("up 1");
   kafka.produce("logs", root_logins(50, 100));
-  const bool all = eventually([&] { return w.root_logins().size() == 100; }, 40s);
+  const bool all = wait_until(
+      "root_logins(w).size() == 100", [&] { return root_logins(w).size() == 100; }, 40s);
   BOOST_TEST_REQUIRE(all, "log:\n" << read_file(w.log));
   BOOST_TEST(read_file(w.log).find("Kafka") != std::string::npos);  // the outage was logged
 
-  w.process->signal(SIGTERM);
-  BOOST_TEST(w.process->wait(30s) == 0);
+  process->signal(SIGTERM);
+  BOOST_TEST(process->wait(30s) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(two_instances_in_a_group_survive_one_killed_mid_stream) {
   MockKafka kafka(1, {{"logs", 4}});
-  Instance a(kafka.bootstrap(), "ward-group");
-  Instance b(kafka.bootstrap(), "ward-group");
-  a.start();
-  BOOST_TEST_REQUIRE(eventually([&] { return a.assigned(); }, 30s));
-  b.start();
-  BOOST_TEST_REQUIRE(eventually([&] { return b.assigned(); }, 30s));
+  WardsocInstance a("kafka-a", kafka_config(kafka.bootstrap(), "ward-group"));
+  WardsocInstance b("kafka-b", kafka_config(kafka.bootstrap(), "ward-group"));
+  auto process_a = a.start();
+  BOOST_TEST_REQUIRE(wait_until(
+      "assigned(a)", [&] { return assigned(a); }, 30s));
+  auto process_b = b.start();
+  BOOST_TEST_REQUIRE(wait_until(
+      "assigned(b)", [&] { return assigned(b); }, 30s));
 
   kafka.produce("logs", root_logins(0, 200));
-  BOOST_TEST_REQUIRE(
-      eventually([&] { return union_size(a.root_logins(), b.root_logins()) == 200; }, 30s));
-  BOOST_TEST(!a.root_logins().empty());
-  BOOST_TEST(!b.root_logins().empty());  // the group spread the partitions
+  BOOST_TEST_REQUIRE(wait_until(
+      "union_size(root_logins(a), root_logins(b)) == 200",
+      [&] { return union_size(root_logins(a), root_logins(b)) == 200; }, 30s));
+  BOOST_TEST(!root_logins(a).empty());
+  BOOST_TEST(!root_logins(b).empty());  // the group spread the partitions
 
   // More arrives, and one instance dies in the middle of it.
   kafka.produce("logs", root_logins(200, 400));
-  a.process->signal(SIGKILL);
-  BOOST_TEST(a.process->wait(10s) == 128 + SIGKILL);
+  process_a->signal(SIGKILL);
+  BOOST_TEST(process_a->wait(10s) == 128 + SIGKILL);
   kafka.produce("logs", root_logins(400, 600));
 
   // The survivor takes the dead one's partitions (after its session times out) and
   // reads from their committed offsets: what `a` stored before it died is in its store,
   // the rest is processed by `b`.
-  const bool all =
-      eventually([&] { return union_size(a.root_logins(), b.root_logins()) == 600; }, 60s);
-  BOOST_TEST_REQUIRE(all, "a: " << a.root_logins().size() << ", b: " << b.root_logins().size()
+  const bool all = wait_until(
+      "union_size(root_logins(a), root_logins(b)) == 600",
+      [&] { return union_size(root_logins(a), root_logins(b)) == 600; }, 60s);
+  BOOST_TEST_REQUIRE(all, "a: " << root_logins(a).size() << ", b: " << root_logins(b).size()
                                 << "\nlog b:\n"
                                 << read_file(b.log));
-  b.process->signal(SIGTERM);
-  BOOST_TEST(b.process->wait(30s) == 0);
+  process_b->signal(SIGTERM);
+  BOOST_TEST(process_b->wait(30s) == 0);
 }

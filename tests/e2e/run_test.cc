@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "tests/support/subprocess.h"
+#include "tests/support/wait.h"
+#include "tests/support/wardsoc_instance.h"
 
 using namespace wardsoc::testing;
 using namespace std::chrono_literals;
@@ -16,68 +18,20 @@ using nlohmann::json;
 
 namespace {
 
-struct Instance {
-  TempDir dir;
-  uint16_t port = free_port();
-  std::filesystem::path config = dir / "wardsoc.yaml";
-  std::filesystem::path data = dir / "var";
-  std::filesystem::path soc = dir / "soc.jsonl";
-  std::filesystem::path log = dir / "wardsoc.log";
-
-  Instance() {
-    std::ostringstream c;
-    c << "data_dir: " << data.string() << "\n"
-      << "log_level: info\n"
-      << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
-      << "pipeline:\n  workers: 2\n  store_sync: true\n"
-      << "inputs:\n"
-      << "  - name: syslog-tcp\n    type: syslog_tcp\n    address: 127.0.0.1\n"
-      << "    port: " << port << "\n    class: server\n"
-      << "  - name: syslog-udp\n    type: syslog_udp\n    address: 127.0.0.1\n"
-      << "    port: " << port << "\n    class: lan\n"
-      << "sinks:\n  - name: soc-file\n    type: file\n    path: " << soc.string() << "\n";
-    write_file(config, c.str());
-  }
-
-  std::unique_ptr<Subprocess> start() {
-    auto p = std::make_unique<Subprocess>(
-        std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()}, dir / "stdout",
-        log);
-    const bool listening = eventually(
-        [&] { return read_file(log).find("wardsoc running") != std::string::npos; }, 30s);
-    BOOST_REQUIRE_MESSAGE(listening, "wardsoc did not start:\n" << read_file(log));
-    return p;
-  }
-
-  void send(const std::string& tag, const std::string& message, bool tcp = true) {
-    std::vector<std::string> argv = {
-        LOGGER_BIN,        "-n", "127.0.0.1", "-P", std::to_string(port),
-        tcp ? "-T" : "-d", "-t", tag,         "--", message};
-    BOOST_REQUIRE_EQUAL(run_command(argv), 0);
-  }
-
-  std::vector<json> soc_alerts() const {
-    std::vector<json> out;
-    std::istringstream in(read_complete_lines(soc));
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty()) out.push_back(json::parse(line));
-    }
-    return out;
-  }
-
-  std::vector<json> list_incidents() const {
-    std::string out, err;
-    const int rc = run_command(
-        {WARDSOC_BIN, "incidents", "list", "--data-dir", data.string(), "--json"}, &out, &err);
-    BOOST_REQUIRE_MESSAGE(rc == 0, "incidents list failed: " << err);
-    std::vector<json> incidents;
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty()) incidents.push_back(json::parse(line));
-    }
-    return incidents;
-  }
-};
+// Syslog over TCP and UDP on one port, the shipped rules, a file sink.
+std::string run_config(const WardsocInstance& w) {
+  std::ostringstream c;
+  c << "log_level: info\n"
+    << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
+    << "pipeline:\n  workers: 2\n  store_sync: true\n"
+    << "inputs:\n"
+    << "  - name: syslog-tcp\n    type: syslog_tcp\n    address: 127.0.0.1\n"
+    << "    port: " << w.syslog_port << "\n    class: server\n"
+    << "  - name: syslog-udp\n    type: syslog_udp\n    address: 127.0.0.1\n"
+    << "    port: " << w.syslog_port << "\n    class: lan\n"
+    << "sinks:\n  - name: soc-file\n    type: file\n    path: " << w.soc.string() << "\n";
+  return c.str();
+}
 
 const json* find_rule(const std::vector<json>& docs, const std::string& rule) {
   for (const auto& d : docs) {
@@ -89,16 +43,17 @@ const json* find_rule(const std::vector<json>& docs, const std::string& rule) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(lines_sent_with_logger_become_incidents_in_store_and_soc_file) {
-  Instance w;
+  WardsocInstance w("run", run_config);
   auto proc = w.start();
 
   for (int i = 0; i < 5; ++i) {
-    w.send("sshd", "Failed password for invalid user admin from 203.0.113.7 port " +
-                       std::to_string(52110 + i) + " ssh2");
+    w.send("Failed password for invalid user admin from 203.0.113.7 port " +
+           std::to_string(52110 + i) + " ssh2");
   }
-  w.send("sshd", "Accepted password for root from 198.51.100.20 port 4242 ssh2", /*tcp=*/false);
+  w.send("Accepted password for root from 198.51.100.20 port 4242 ssh2", "sshd", /*tcp=*/false);
 
-  const bool forwarded = eventually(
+  const bool forwarded = wait_until(
+      "the brute-force and root-login alerts in the SOC file",
       [&] {
         auto alerts = w.soc_alerts();
         return find_rule(alerts, "ssh.auth_failure_burst") &&
@@ -110,7 +65,7 @@ BOOST_AUTO_TEST_CASE(lines_sent_with_logger_become_incidents_in_store_and_soc_fi
                                        << read_file(w.log));
 
   // The store can be read while the service runs.
-  auto incidents = w.list_incidents();
+  auto incidents = w.incidents();
   const json* brute = find_rule(incidents, "ssh.auth_failure_burst");
   BOOST_REQUIRE(brute);
   BOOST_TEST((*brute)["count"].get<int>() == 5);
@@ -125,21 +80,34 @@ BOOST_AUTO_TEST_CASE(lines_sent_with_logger_become_incidents_in_store_and_soc_fi
   BOOST_TEST(read_file(w.log).find("wardsoc stopped") != std::string::npos);
 
   // After a clean stop the same incidents are there, exactly once each.
-  incidents = w.list_incidents();
+  incidents = w.incidents();
   int brute_count = 0;
   for (const auto& i : incidents) brute_count += i["rule"]["id"] == "ssh.auth_failure_burst";
   BOOST_TEST(brute_count == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_threshold_counts_across_batches_and_updates_reach_the_soc) {
-  Instance w;
+  WardsocInstance w("run", run_config);
   auto proc = w.start();
+  auto alert_with_count = [&](int count) {
+    for (const auto& a : w.soc_alerts()) {
+      if (a["rule"]["id"] == "ssh.auth_failure_burst" && a["count"] == count) return true;
+    }
+    return false;
+  };
   for (int i = 0; i < 7; ++i) {
-    w.send("sshd",
-           "Failed password for root from 192.0.2.44 port " + std::to_string(40000 + i) + " ssh2");
-    std::this_thread::sleep_for(30ms);  // separate batches
+    w.send("Failed password for root from 192.0.2.44 port " + std::to_string(40000 + i) + " ssh2");
+    if (i == 4) {
+      // The fifth creates the incident; the sixth and seventh come in later batches.
+      BOOST_TEST_REQUIRE(wait_until(
+          "the brute-force alert with count 5 in the SOC file", [&] { return alert_with_count(5); },
+          20s));
+    } else {
+      std::this_thread::sleep_for(30ms);  // pacing: the first four spread over batches
+    }
   }
-  const bool updated = eventually(
+  const bool updated = wait_until(
+      "the brute-force alert with count 7 in the SOC file",
       [&] {
         for (const auto& a : w.soc_alerts()) {
           if (a["rule"]["id"] == "ssh.auth_failure_burst" && a["count"] == 7) return true;

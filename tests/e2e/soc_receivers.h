@@ -1,15 +1,10 @@
-// The city SOC's side of the sink tests, as real programs on loopback: certificates
-// made with the openssl CLI at test time (no private key is ever committed), the
-// librdkafka mock cluster in its own process driven through its stdin, kcat reading a
-// topic, syslog-ng with a TLS source writing to a file, and a Python HTTPS server.
+// The city SOC's side of the sink tests, as real programs on loopback: syslog-ng with a
+// TLS source writing to a file, and a Python HTTPS server (the certificates are
+// tests/support/test_certificates.h, the Kafka side tests/support/mock_kafka.h).
 // A missing program is a test failure, never a skip.
 #pragma once
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
@@ -17,157 +12,15 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/support/subprocess.h"
-
-extern char** environ;
+#include "tests/support/test_certificates.h"
+#include "tests/support/wait.h"
 
 namespace wardsoc::testing {
 
 using namespace std::chrono_literals;
-
-// A CA and a server certificate for 127.0.0.1 / localhost signed by it (P-256 keys:
-// quick to make).
-struct TestCertificates {
-  std::filesystem::path ca, server_cert, server_key;
-
-  explicit TestCertificates(const std::filesystem::path& dir) {
-    ca = dir / "ca.pem";
-    server_cert = dir / "server.pem";
-    server_key = dir / "server.key";
-    const auto ca_key = dir / "ca.key";
-    const auto csr = dir / "server.csr";
-    const auto ext = dir / "server.ext";
-    write_file(ext,
-               "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-               "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
-    run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", ca_key.string(), "-out", ca.string(), "-days", "2", "-subj",
-         "/CN=wardsoc test CA"});
-    run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-keyout", server_key.string(), "-out", csr.string(), "-subj", "/CN=localhost"});
-    run({"openssl", "x509", "-req", "-in", csr.string(), "-CA", ca.string(), "-CAkey",
-         ca_key.string(), "-CAcreateserial", "-out", server_cert.string(), "-days", "2", "-extfile",
-         ext.string()});
-  }
-
- private:
-  static void run(const std::vector<std::string>& argv) {
-    std::string out, err;
-    const int rc = run_command(argv, &out, &err);
-    BOOST_REQUIRE_MESSAGE(rc == 0, "openssl failed (" << rc << "): " << err);
-  }
-};
-
-// A process whose stdin the test writes to (the mock cluster takes commands there).
-class PipedProcess {
- public:
-  PipedProcess(std::vector<std::string> argv, const std::filesystem::path& out,
-               const std::filesystem::path& err)
-      : out_(out) {
-    int fds[2];
-    BOOST_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    const int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[0]);
-    stdin_ = fds[1];
-    BOOST_REQUIRE_MESSAGE(rc == 0, "cannot start " << argv[0] << ": " << std::strerror(rc));
-  }
-  ~PipedProcess() {
-    if (stdin_ >= 0) ::close(stdin_);  // end of input: the cluster exits by itself
-    if (pid_ > 0) {
-      for (int i = 0; i < 100; ++i) {
-        int st;
-        if (::waitpid(pid_, &st, WNOHANG) == pid_) return;
-        std::this_thread::sleep_for(20ms);
-      }
-      ::kill(pid_, SIGKILL);
-      int st;
-      ::waitpid(pid_, &st, 0);
-    }
-  }
-  void send(const std::string& line) {
-    const std::string l = line + "\n";
-    BOOST_REQUIRE(::write(stdin_, l.data(), l.size()) == static_cast<ssize_t>(l.size()));
-  }
-  std::string output() const { return read_file(out_); }
-
- private:
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  std::filesystem::path out_;
-};
-
-// librdkafka's mock cluster (tests/support/kafka_mock_cluster.cc) in its own process.
-class MockKafkaCluster {
- public:
-  MockKafkaCluster(const std::filesystem::path& dir, int brokers, const std::string& topic)
-      : proc_({WARDSOC_BINARY_DIR "/tests/support/kafka_mock_cluster", "--brokers",
-               std::to_string(brokers), "--topic", topic},
-              dir / "kafka.out", dir / "kafka.err") {
-    const bool up = eventually(
-        [&] { return proc_.output().find("bootstrap.servers=") != std::string::npos; }, 20s);
-    BOOST_REQUIRE_MESSAGE(up, "the mock Kafka cluster did not start");
-    std::string out = proc_.output();
-    out = out.substr(out.find('=') + 1);
-    bootstrap_ = out.substr(0, out.find('\n'));
-  }
-  const std::string& bootstrap() const { return bootstrap_; }
-
-  // "down 1" / "up 1": the broker's connections are closed and refused, or allowed again.
-  void command(const std::string& cmd) {
-    const size_t before = count_answers();
-    proc_.send(cmd);
-    BOOST_REQUIRE_MESSAGE(eventually([&] { return count_answers() > before; }, 10s),
-                          "no answer to '" << cmd << "'");
-    const std::string out = proc_.output();
-    BOOST_REQUIRE_MESSAGE(out.substr(out.rfind('\n', out.size() - 2) + 1).rfind("ok", 0) == 0,
-                          "'" << cmd << "' failed: " << out);
-  }
-
-  // Every record of the topic, read with kcat from the beginning: partition, key, value.
-  struct Record {
-    int partition;
-    std::string key, value;
-  };
-  std::vector<Record> read_topic(const std::string& topic) const {
-    std::string out, err;
-    const int rc = run_command({"kcat", "-b", bootstrap_, "-C", "-t", topic, "-o", "beginning",
-                                "-e", "-q", "-f", "%p\t%k\t%s\n"},
-                               &out, &err, 60s);
-    BOOST_REQUIRE_MESSAGE(rc == 0, "kcat failed (" << rc << "): " << err);
-    std::vector<Record> records;
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);) {
-      const size_t a = line.find('\t'), b = line.find('\t', a + 1);
-      if (a == std::string::npos || b == std::string::npos) continue;
-      records.push_back(
-          {std::stoi(line.substr(0, a)), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
-    }
-    return records;
-  }
-
- private:
-  size_t count_answers() const {
-    const std::string out = proc_.output();
-    size_t n = 0;
-    for (size_t p = 0; (p = out.find('\n', p)) != std::string::npos; ++p) ++n;
-    return n;
-  }
-
-  PipedProcess proc_;
-  std::string bootstrap_;
-};
 
 // syslog-ng with an RFC 5425 TLS source (or plain TCP, RFC 6587 octet counting) on a
 // loopback port, writing each message (its MSG part) as one line to a file, with flow
@@ -183,8 +36,8 @@ class SyslogNgReceiver {
       << "source s_tls { syslog(ip(127.0.0.1) port(" << port_ << ") ";
     if (tls) {
       c << "transport(\"tls\")\n"
-        << "  tls(key-file(\"" << certs.server_key.string() << "\") cert-file(\""
-        << certs.server_cert.string() << "\") peer-verify(optional-untrusted))); };\n";
+        << "  tls(key-file(\"" << certs.server_key << "\") cert-file(\"" << certs.server_cert
+        << "\") peer-verify(optional-untrusted))); };\n";
     } else {
       c << "transport(\"tcp\")); };\n";
     }
@@ -206,7 +59,8 @@ class SyslogNgReceiver {
                                  (dir_ / "syslog-ng.pid").string(), "-c",
                                  (dir_ / "syslog-ng.ctl").string(), "--no-caps"},
         dir_ / "syslog-ng.stdout", dir_ / "syslog-ng.stderr");
-    const bool listening = eventually([&] { return port_open(); }, 20s);
+    const bool listening = wait_until(
+        "port_open()", [&] { return port_open(); }, 20s);
     BOOST_REQUIRE_MESSAGE(listening, "syslog-ng did not start:\n"
                                          << read_file(dir_ / "syslog-ng.stderr"));
   }
@@ -272,8 +126,8 @@ class HttpsReceiver {
       : dir_(dir), port_(free_port()), log_(dir / "webhook.jsonl") {
     argv_ = {"python3", WARDSOC_SOURCE_DIR "/tests/e2e/https_receiver.py",
              "--port",  std::to_string(port_),
-             "--cert",  certs.server_cert.string(),
-             "--key",   certs.server_key.string(),
+             "--cert",  certs.server_cert,
+             "--key",   certs.server_key,
              "--log",   log_.string()};
     argv_.insert(argv_.end(), options.begin(), options.end());
     start();
@@ -289,7 +143,8 @@ class HttpsReceiver {
     const auto out = dir_ / "https.stdout";
     const size_t before = read_file(out).size();
     proc_ = std::make_unique<Subprocess>(argv_, out, dir_ / "https.stderr");
-    const bool up = eventually(
+    const bool up = wait_until(
+        "read_file(out).find(\"listening\", before) != std::string::npos",
         [&] { return read_file(out).find("listening", before) != std::string::npos; }, 20s);
     BOOST_REQUIRE_MESSAGE(up, "the HTTPS receiver did not start:\n"
                                   << read_file(dir_ / "https.stderr"));

@@ -11,6 +11,9 @@
 #include <sstream>
 
 #include "tests/e2e/soc_receivers.h"
+#include "tests/support/mock_kafka.h"
+#include "tests/support/wait.h"
+#include "tests/support/wardsoc_instance.h"
 
 using namespace wardsoc::testing;
 using namespace std::chrono_literals;
@@ -18,61 +21,41 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<json> json_lines(const std::string& text) {
-  std::vector<json> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(json::parse(line));
-  }
-  return out;
-}
+std::vector<json> json_lines(const std::string& text) { return WardsocInstance::json_lines(text); }
 
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(
     incidents_reach_kafka_syslog_and_webhook_and_the_cli_tells_how_each_sink_is_doing) {
   TempDir dir("soc-run");
-  TestCertificates certs(dir.path());
-  MockKafkaCluster kafka(dir.path(), 1, "ward-alerts:2");
+  TestCertificates certs;
+  MockKafka kafka(1, {{"ward-alerts", 2}});
   SyslogNgReceiver syslog(dir.path(), certs);
   // The webhook refuses the root-login alerts for good (a field the SOC cannot take).
   HttpsReceiver hook(dir.path(), certs,
                      {"--hmac-secret", "k3y", "--reject", "ssh.root_login_accepted"});
-  const uint16_t port = free_port();
-  const auto config = dir / "wardsoc.yaml";
-  const auto data = dir / "var";
-  std::ostringstream c;
-  c << "data_dir: " << data.string() << "\n"
-    << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
-    << "pipeline: {workers: 2}\n"
-    << "inputs:\n"
-    << "  - {name: syslog-tcp, type: syslog_tcp, address: 127.0.0.1, port: " << port
-    << ", class: server}\n"
-    << "sinks:\n"
-    << "  - name: city-kafka\n    type: kafka\n    brokers: " << kafka.bootstrap() << "\n"
-    << "    topic: ward-alerts\n    message_timeout: 3s\n"
-    << "    filter: {tags: [attack.t1110]}\n"  // brute force only
-    << "  - name: city-syslog\n    type: syslog\n    host: 127.0.0.1\n    port: " << syslog.port()
-    << "\n    tls: {ca_file: " << certs.ca.string() << "}\n"
-    << "    retry: {initial_backoff: 50ms, max_backoff: 500ms}\n"
-    << "  - name: city-hook\n    type: webhook\n    url: " << hook.url() << "\n"
-    << "    tls: {ca_file: " << certs.ca.string() << "}\n    hmac_secret: k3y\n    format: ocsf\n";
-  write_file(config, c.str());
-
-  const auto log = dir / "wardsoc.log";
-  auto wardsoc = std::make_unique<Subprocess>(
-      std::vector<std::string>{WARDSOC_BIN, "run", "--config", config.string()}, dir / "stdout",
-      log);
-  BOOST_REQUIRE_MESSAGE(
-      eventually([&] { return read_file(log).find("wardsoc running") != std::string::npos; }, 30s),
-      "wardsoc did not start:\n"
-          << read_file(log));
-
-  auto send = [&](const std::string& msg) {
-    BOOST_REQUIRE_EQUAL(run_command({LOGGER_BIN, "-n", "127.0.0.1", "-P", std::to_string(port),
-                                     "-T", "-t", "sshd", "--", msg}),
-                        0);
-  };
+  WardsocInstance w("soc-run", [&](const WardsocInstance& self) {
+    std::ostringstream c;
+    c << "rules: [" << WARDSOC_SOURCE_DIR << "/rules]\n"
+      << "pipeline: {workers: 2}\n"
+      << "inputs:\n"
+      << "  - {name: syslog-tcp, type: syslog_tcp, address: 127.0.0.1, port: " << self.syslog_port
+      << ", class: server}\n"
+      << "sinks:\n"
+      << "  - name: city-kafka\n    type: kafka\n    brokers: " << kafka.bootstrap() << "\n"
+      << "    topic: ward-alerts\n    message_timeout: 3s\n"
+      << "    filter: {tags: [attack.t1110]}\n"  // brute force only
+      << "  - name: city-syslog\n    type: syslog\n    host: 127.0.0.1\n    port: " << syslog.port()
+      << "\n    tls: {ca_file: " << certs.ca << "}\n"
+      << "    retry: {initial_backoff: 50ms, max_backoff: 500ms}\n"
+      << "  - name: city-hook\n    type: webhook\n    url: " << hook.url() << "\n"
+      << "    tls: {ca_file: " << certs.ca << "}\n    hmac_secret: k3y\n    format: ocsf\n";
+    return c.str();
+  });
+  const auto& config = w.config;
+  const auto& log = w.log;
+  auto wardsoc = w.start();
+  auto send = [&](const std::string& msg) { w.send(msg); };
   for (int i = 0; i < 5; ++i) {
     send("Failed password for invalid user admin from 203.0.113.7 port " +
          std::to_string(52110 + i) + " ssh2");
@@ -90,10 +73,13 @@ BOOST_AUTO_TEST_CASE(
   };
 
   // Syslog-ng gets both alerts as CEF; the webhook one (the other is dead-lettered).
-  BOOST_REQUIRE_MESSAGE(eventually([&] { return syslog.lines().size() >= 2; }, 30s),
-                        read_file(log));
+  BOOST_REQUIRE_MESSAGE(
+      wait_until(
+          "syslog.lines().size() >= 2", [&] { return syslog.lines().size() >= 2; }, 30s),
+      read_file(log));
   for (const auto& line : syslog.lines()) BOOST_TEST(line.rfind("CEF:0|wardsoc|wardsoc|", 0) == 0u);
-  BOOST_REQUIRE(eventually([&] { return hook.requests().size() >= 2; }, 30s));
+  BOOST_REQUIRE(wait_until(
+      "hook.requests().size() >= 2", [&] { return hook.requests().size() >= 2; }, 30s));
   std::set<std::string> hook_rules;
   for (const auto& r : hook.requests()) {
     BOOST_TEST(r["signature_ok"] == true);
@@ -104,7 +90,8 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(hook_rules == std::set<std::string>{"ssh.auth_failure_burst"});
 
   // The webhook's refusal is in the dead letters with its reason, readable while running.
-  BOOST_REQUIRE(eventually(
+  BOOST_REQUIRE(wait_until(
+      "sinks_cli({\"dead-letters\", \"city-hook\"}).find(\"HTTP 422\") != std::string::npos",
       [&] {
         return sinks_cli({"dead-letters", "city-hook"}).find("HTTP 422") != std::string::npos;
       },
@@ -124,7 +111,9 @@ BOOST_AUTO_TEST_CASE(
   }
 
   // Kafka took only what its filter lets through.
-  BOOST_REQUIRE(eventually([&] { return !kafka.read_topic("ward-alerts").empty(); }, 30s));
+  BOOST_REQUIRE(wait_until(
+      "!kafka.read_topic(\"ward-alerts\").empty()",
+      [&] { return !kafka.read_topic("ward-alerts").empty(); }, 30s));
   const auto records = kafka.read_topic("ward-alerts");
   BOOST_TEST_REQUIRE(records.size() == 1u);
   BOOST_TEST(json::parse(records[0].value)["rule"]["id"] == "ssh.auth_failure_burst");
@@ -134,7 +123,8 @@ BOOST_AUTO_TEST_CASE(
   for (int i = 0; i < 5; ++i) {
     send("Failed password for root from 192.0.2.44 port " + std::to_string(40000 + i) + " ssh2");
   }
-  BOOST_REQUIRE_MESSAGE(eventually(
+  BOOST_REQUIRE_MESSAGE(wait_until(
+                            "sink city-syslog failing with alerts queued",
                             [&] {
                               for (const auto& s : json_lines(sinks_cli({"status", "--json"}))) {
                                 if (s["sink"] == "city-syslog" &&
@@ -152,9 +142,12 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(status.find("Connection refused") != std::string::npos, status);
 
   syslog.start();
-  BOOST_REQUIRE_MESSAGE(eventually([&] { return syslog.lines().size() >= 3; }, 30s),
-                        read_file(log));
-  BOOST_REQUIRE(eventually(
+  BOOST_REQUIRE_MESSAGE(
+      wait_until(
+          "syslog.lines().size() >= 3", [&] { return syslog.lines().size() >= 3; }, 30s),
+      read_file(log));
+  BOOST_REQUIRE(wait_until(
+      "sink city-syslog delivering with nothing queued",
       [&] {
         for (const auto& s : json_lines(sinks_cli({"status", "--json"}))) {
           if (s["sink"] == "city-syslog") {

@@ -1,4 +1,4 @@
-// Helpers shared by the ingest tests: waiting for a condition, draining a BatchQueue,
+// Helpers shared by the ingest tests: draining a BatchQueue,
 // and plain blocking loopback clients (the senders are deliberately not Asio, so the
 // inputs are tested against ordinary sockets as real devices use them).
 #pragma once
@@ -21,20 +21,11 @@
 
 #include "core/batch_queue.h"
 #include "core/event.h"
+#include "tests/support/wait.h"
 
-namespace wardsoc::test {
+namespace wardsoc::testing {
 
 using namespace std::chrono_literals;
-
-// Polls `done` every millisecond until it holds or `timeout` passes.
-inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
 
 // Pops batches until `events` events have arrived or `timeout` passes.
 inline std::vector<EventBatch> pop_events(BatchQueue& queue, size_t events,
@@ -140,4 +131,4 @@ inline std::vector<std::string> thread_names() {
   return out;
 }
 
-}  // namespace wardsoc::test
+}  // namespace wardsoc::testing

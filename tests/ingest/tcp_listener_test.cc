@@ -20,9 +20,10 @@
 #include "core/batch_queue.h"
 #include "ingest/input_factory.h"
 #include "tests/ingest/ingest_test_util.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
-using namespace wardsoc::test;
+using namespace wardsoc::testing;
 using namespace std::chrono_literals;
 
 namespace {
@@ -156,10 +157,13 @@ void run_starved(ChildReport& r, const StarvedRun& run) {
   r.check(client.connected(), "the sender could not connect into the backlog");
   r.check(run.send(client), "the sender could not send");
 
-  r.check(wait_until([&] { return input->stats().accept_errors >= 1; }, 3s),
+  r.check(wait_until(
+              "input->stats().accept_errors >= 1",
+              [&] { return input->stats().accept_errors >= 1; }, 3s),
           "no failed accept was counted while descriptors were exhausted");
   const uint64_t errors_before = input->stats().accept_errors;
   const double cpu_before = process_cpu_seconds();
+  // The thing tested: how often accept() is retried within this window.
   std::this_thread::sleep_for(kStarvedWindow);
   const double cpu = process_cpu_seconds() - cpu_before;
   const InputStats starved = input->stats();

@@ -1,8 +1,9 @@
+#include <signal.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include "store/outbox_queue.h"
 #include "store/store_stats.h"
-#include "tests/store/child_process.h"
 #include "tests/store/store_test_util.h"
 
 using namespace wardsoc;
@@ -15,14 +16,14 @@ BOOST_AUTO_TEST_CASE(a_killed_writer_loses_no_acknowledged_batch_and_leaves_none
   const std::string path = dir.str("db");
   int64_t last_reported = -1;
   {
-    Child writer = spawn_helper({"writer", path});
+    auto writer = spawn_store_helper({"writer", path});
     std::string line;
-    while (last_reported < 40 && writer.read_line(&line)) last_reported = std::stoll(line);
+    while (last_reported < 40 && writer->read_line(&line)) last_reported = std::stoll(line);
     BOOST_TEST_REQUIRE(last_reported >= 40);
-    writer.kill9();
+    writer->signal(SIGKILL);
     // Lines already written before the kill were acknowledged too.
-    while (writer.read_line(&line)) last_reported = std::stoll(line);
-    writer.wait();
+    while (writer->read_line(&line)) last_reported = std::stoll(line);
+    writer->wait(std::chrono::seconds(30));
   }
 
   auto store = open_store(path);

@@ -5,6 +5,7 @@
 #include "store/outbox_queue.h"
 #include "store/store_stats.h"
 #include "tests/store/store_test_util.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
 using namespace wardsoc::testing;
@@ -156,9 +157,14 @@ BOOST_AUTO_TEST_CASE(wait_outbox_wakes_on_commit_and_times_out_otherwise) {
   const uint64_t g0 = store->outbox().generation();
   BOOST_TEST(!store->outbox().wait(g0, milliseconds(20)));
 
-  auto waiter =
-      std::async(std::launch::async, [&] { return store->outbox().wait(g0, milliseconds(10000)); });
-  std::this_thread::sleep_for(milliseconds(20));
+  // wait() compares generations, so it returns true whether the commit comes before or
+  // after it blocks: the test waits for the waiter to start, not for it to block.
+  std::atomic<bool> waiting{false};
+  auto waiter = std::async(std::launch::async, [&] {
+    waiting = true;
+    return store->outbox().wait(g0, milliseconds(10000));
+  });
+  BOOST_TEST_REQUIRE(wait_until("the outbox waiter to start", [&] { return waiting.load(); }));
   const auto t0 = std::chrono::steady_clock::now();
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 1), {"soc"}).ok());
   BOOST_TEST(waiter.get());
@@ -170,9 +176,13 @@ BOOST_AUTO_TEST_CASE(wait_outbox_wakes_on_commit_and_times_out_otherwise) {
   BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(1, 1)).ok());
   BOOST_TEST(store->outbox().generation() == g1);
 
-  auto woken =
-      std::async(std::launch::async, [&] { return store->outbox().wait(g1, milliseconds(10000)); });
-  std::this_thread::sleep_for(milliseconds(20));
+  std::atomic<bool> woken_waiting{false};
+  auto woken = std::async(std::launch::async, [&] {
+    woken_waiting = true;
+    return store->outbox().wait(g1, milliseconds(10000));
+  });
+  BOOST_TEST_REQUIRE(
+      wait_until("the second outbox waiter to start", [&] { return woken_waiting.load(); }));
   store->outbox().wake_waiters();
   BOOST_TEST(woken.get());
 }

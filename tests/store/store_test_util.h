@@ -1,6 +1,6 @@
 // Helpers for tests that use a real Store: a temporary data directory that is removed
-// afterwards, incidents and changes built in one line, and raw RocksDB access for
-// tests that must tamper with what is on disk.
+// afterwards, incidents and changes built in one line, raw RocksDB access for tests
+// that must tamper with what is on disk, and store_test_helper as a separate process.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -17,6 +17,7 @@
 #include "core/incident.h"
 #include "store/count_merge.h"
 #include "store/store.h"
+#include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
 namespace wardsoc::testing {
@@ -115,6 +116,16 @@ inline size_t count_keys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   size_t n = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
   return n;
+}
+
+// Starts tests/store/store_test_helper with `args`, its stdout on a pipe (read_line):
+// a separate process for cross-process locking and kill -9 crash tests.
+inline std::unique_ptr<Subprocess> spawn_store_helper(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {WARDSOC_BINARY_DIR "/tests/store/store_test_helper"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  SubprocessIo io;
+  io.stdout_pipe = true;
+  return std::make_unique<Subprocess>(std::move(argv), io);
 }
 
 }  // namespace wardsoc::testing

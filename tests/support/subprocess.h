@@ -1,13 +1,12 @@
-// Helpers for whole-process tests: start a program (the wardsoc binary, logger, kcat)
-// with its output captured to files, signal it, wait for it with a deadline; temporary
-// directories that clean up; free loopback ports; polling for a condition.
+// The one way tests run another program (the wardsoc binary, logger, kcat, syslog-ng, the
+// mock Kafka cluster, the store's crash helper): start it with its output captured to
+// files or a pipe, feed its stdin, signal it, wait for it with a deadline.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,13 +14,22 @@
 
 namespace wardsoc::testing {
 
+// Where a started program's standard streams go.
+struct SubprocessIo {
+  std::filesystem::path stdout_file;  // appended to; empty: inherited (unless stdout_pipe)
+  std::filesystem::path stderr_file;  // appended to; empty: inherited
+  bool stdin_pipe = false;            // write_stdin() feeds it, close_stdin() ends it
+  bool stdout_pipe = false;           // read_line() reads it
+};
+
 class Subprocess {
  public:
-  // Starts argv[0] (searched in PATH) with stdout and stderr appended to the given files
-  // (empty: inherit). Throws std::runtime_error if it cannot start.
+  // Starts argv[0] (searched in PATH) with no blocked signals, stdout and stderr appended
+  // to the given files (empty: inherit). Throws std::runtime_error if it cannot start.
   Subprocess(std::vector<std::string> argv, const std::filesystem::path& stdout_file = {},
              const std::filesystem::path& stderr_file = {});
-  ~Subprocess();  // kills (SIGKILL) and reaps if still running
+  Subprocess(std::vector<std::string> argv, const SubprocessIo& io);
+  ~Subprocess();  // closes its pipes, kills (SIGKILL) and reaps if still running
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
@@ -32,10 +40,21 @@ class Subprocess {
   int wait(std::chrono::milliseconds timeout);
   bool running();
 
+  // With stdin_pipe: writes all of `text` (false if the program has closed its end).
+  bool write_stdin(const std::string& text);
+  void close_stdin();
+  // With stdout_pipe: one line of stdout without its newline; false at end of output.
+  bool read_line(std::string* line);
+  // With stdout_pipe: everything up to the end of output, as lines ending in '\n'.
+  std::string read_all();
+
  private:
   pid_t pid_ = -1;
   int status_ = -1;
   bool reaped_ = false;
+  int stdin_ = -1;
+  int stdout_ = -1;
+  std::string buffer_;
 };
 
 // Runs a command to completion; returns exit code and fills `output` with stdout.
@@ -45,9 +64,6 @@ int run_command(const std::vector<std::string>& argv, std::string* output = null
 
 // A loopback TCP port that was free a moment ago (bind to port 0, read it, close).
 uint16_t free_port();
-
-// Polls `condition` every 20 ms until it is true or `timeout` passes.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 std::string read_file(const std::filesystem::path& path);
 // The whole lines of a file that a running process appends to: a last line without its

@@ -13,9 +13,10 @@
 #include "core/batch_queue.h"
 #include "ingest/input_factory.h"
 #include "tests/ingest/ingest_test_util.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
-using namespace wardsoc::test;
+using namespace wardsoc::testing;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -239,7 +240,7 @@ BOOST_AUTO_TEST_CASE(stop_before_the_end_leaves_it_not_drained) {
   FileInputConfig c = file_config({path});
   c.common.batch_events = 10;
   auto input = started(c, queue);
-  BOOST_TEST_REQUIRE(wait_until([&] { return queue.size() == 1; }));
+  BOOST_TEST_REQUIRE(wait_until("queue.size() == 1", [&] { return queue.size() == 1; }));
   // stop() hands over its partial batch with a blocking push, so keep consuming.
   std::atomic<bool> stopped{false};
   std::thread stopper([&] {

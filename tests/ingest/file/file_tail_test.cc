@@ -18,7 +18,7 @@
 #include "tests/ingest/ingest_test_util.h"
 
 using namespace wardsoc;
-using namespace wardsoc::test;
+using namespace wardsoc::testing;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 

@@ -11,9 +11,10 @@
 #include "core/batch_queue.h"
 #include "ingest/input_factory.h"
 #include "tests/ingest/ingest_test_util.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
-using namespace wardsoc::test;
+using namespace wardsoc::testing;
 using namespace std::chrono_literals;
 
 namespace {
@@ -184,7 +185,8 @@ BOOST_AUTO_TEST_CASE(wrong_tokens_paths_methods_types_and_sizes_are_refused_and_
   BOOST_TEST(post(port, request(R"({"a":)")).get().status == 400);
   BOOST_TEST(post(port, request(std::string(1000, '[') + std::string(1000, ']'))).get().status ==
              400);
-  BOOST_TEST(wait_until([&] { return input->stats().requests_rejected == 8; }));
+  BOOST_TEST(wait_until("input->stats().requests_rejected == 8",
+                        [&] { return input->stats().requests_rejected == 8; }));
   BOOST_TEST(input->stats().lines == 0u);
   BOOST_TEST(queue.size() == 0u);
 }
@@ -215,7 +217,8 @@ BOOST_AUTO_TEST_CASE(a_request_never_finished_is_closed_and_blocks_nobody) {
   store_until(ok, queue, *input);
   BOOST_TEST(ok.get().status == 200);
   BOOST_TEST(stalled.closed_by_server());  // after request_timeout
-  BOOST_TEST(wait_until([&] { return input->stats().requests_rejected == 1; }));
+  BOOST_TEST(wait_until("input->stats().requests_rejected == 1",
+                        [&] { return input->stats().requests_rejected == 1; }));
 }
 
 BOOST_AUTO_TEST_CASE(unstored_requests_are_answered_503_on_timeout) {

@@ -10,11 +10,11 @@
 
 #include "core/batch_queue.h"
 #include "ingest/input_factory.h"
-#include "tests/e2e/kafka_test_util.h"
 #include "tests/ingest/ingest_test_util.h"
+#include "tests/support/mock_kafka.h"
 
 using namespace wardsoc;
-using namespace wardsoc::test;
+using namespace wardsoc::testing;
 using namespace std::chrono_literals;
 
 namespace {

@@ -10,9 +10,10 @@
 #include "core/batch_queue.h"
 #include "ingest/input_factory.h"
 #include "tests/ingest/ingest_test_util.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
-using namespace wardsoc::test;
+using namespace wardsoc::testing;
 using namespace std::chrono_literals;
 
 namespace {
@@ -86,7 +87,8 @@ BOOST_AUTO_TEST_CASE(lines_from_concurrent_connections_all_arrive_with_their_pee
     }
   }
   BOOST_TEST(next_line.size() == static_cast<size_t>(kClients));
-  BOOST_TEST(wait_until([&] { return input->stats().connections_open == 0; }));
+  BOOST_TEST(wait_until("input->stats().connections_open == 0",
+                        [&] { return input->stats().connections_open == 0; }));
   const InputStats s = input->stats();
   BOOST_TEST(s.lines == static_cast<uint64_t>(kClients * kLines));
   BOOST_TEST(s.connections_total == static_cast<uint64_t>(kClients));
@@ -154,7 +156,9 @@ BOOST_AUTO_TEST_CASE(full_queue_pauses_reading_and_no_line_is_lost) {
   // was sent (one batch in the queue plus at most one read held back).
   uint64_t last = UINT64_MAX;
   const bool stalled = wait_until(
+      "the input to stop reading with the queue full",
       [&] {
+        // The thing awaited is a count that stays still: two reads at least 50 ms apart.
         std::this_thread::sleep_for(50ms);
         const uint64_t now = input->stats().lines;
         const bool same = now == last && queue.size() == 1;
@@ -197,7 +201,8 @@ BOOST_AUTO_TEST_CASE(connections_over_the_limit_are_refused_and_counted) {
   TcpClient second(port);
   BOOST_TEST_REQUIRE(first->send_all("one\n"));
   BOOST_TEST_REQUIRE(second.send_all("two\n"));
-  BOOST_TEST_REQUIRE(wait_until([&] { return input->stats().lines == 2; }));
+  BOOST_TEST_REQUIRE(
+      wait_until("input->stats().lines == 2", [&] { return input->stats().lines == 2; }));
 
   TcpClient third(port);  // the kernel accepts it; the input closes it at once
   BOOST_TEST(third.closed_by_server());
@@ -206,10 +211,11 @@ BOOST_AUTO_TEST_CASE(connections_over_the_limit_are_refused_and_counted) {
 
   // A slot freed is a slot available again.
   first.reset();
-  BOOST_TEST_REQUIRE(wait_until([&] { return input->stats().connections_open == 1; }));
+  BOOST_TEST_REQUIRE(wait_until("input->stats().connections_open == 1",
+                                [&] { return input->stats().connections_open == 1; }));
   TcpClient fourth(port);
   BOOST_TEST_REQUIRE(fourth.send_all("four\n"));
-  BOOST_TEST(wait_until([&] { return input->stats().lines == 3; }));
+  BOOST_TEST(wait_until("input->stats().lines == 3", [&] { return input->stats().lines == 3; }));
   BOOST_TEST(input->stats().connections_total == 3u);
 }
 
@@ -221,7 +227,8 @@ BOOST_AUTO_TEST_CASE(stop_pushes_the_partial_batch_and_the_unterminated_line) {
   auto input = started(c, queue);
   TcpClient client(port_of(input->local_endpoint()));
   BOOST_TEST_REQUIRE(client.send_all("a\nb\nc\nunterminated"));
-  BOOST_TEST_REQUIRE(wait_until([&] { return input->stats().lines == 3; }));
+  BOOST_TEST_REQUIRE(
+      wait_until("input->stats().lines == 3", [&] { return input->stats().lines == 3; }));
   BOOST_TEST(queue.size() == 0u);  // neither full nor due
 
   input->stop();
@@ -241,7 +248,8 @@ BOOST_AUTO_TEST_CASE(idle_connection_is_closed_after_idle_timeout) {
   TcpClient client(port_of(input->local_endpoint()));
   BOOST_TEST_REQUIRE(client.send_all("hello\n"));
   BOOST_TEST(client.closed_by_server());  // blocks until the input gives up on it
-  BOOST_TEST(wait_until([&] { return input->stats().connections_open == 0; }));
+  BOOST_TEST(wait_until("input->stats().connections_open == 0",
+                        [&] { return input->stats().connections_open == 0; }));
   BOOST_TEST(raw_lines(pop_events(queue, 1)).size() == 1u);
 }
 
@@ -316,7 +324,8 @@ BOOST_AUTO_TEST_CASE(lying_octet_counts_are_counted_and_hurt_no_other_sender) {
   }
   TcpClient honest(port);
   BOOST_TEST_REQUIRE(honest.send_all("11 <13>honest!"));
-  BOOST_TEST(wait_until([&] { return input->stats().framing_errors == 2; }));
+  BOOST_TEST(wait_until("input->stats().framing_errors == 2",
+                        [&] { return input->stats().framing_errors == 2; }));
   const auto got = raw_lines(pop_events(queue, 4));
   BOOST_TEST(std::count(got.begin(), got.end(), "<13>honest!") == 1);
   BOOST_TEST(std::count(got.begin(), got.end(), "<13>abcd") == 1);
@@ -375,7 +384,7 @@ BOOST_AUTO_TEST_CASE(thousands_of_connections_are_capped_with_a_count) {
     clients.push_back(std::make_unique<TcpClient>(port));
     BOOST_TEST_REQUIRE(clients.back()->connected());
   }
-  BOOST_TEST(wait_until([&] {
+  BOOST_TEST(wait_until("500 connections open and 1500 refused", [&] {
     const InputStats s = input->stats();
     return s.connections_open == 500 && s.connections_refused == 1500;
   }));
@@ -383,7 +392,8 @@ BOOST_AUTO_TEST_CASE(thousands_of_connections_are_capped_with_a_count) {
   BOOST_TEST_REQUIRE(clients.front()->send_all("<13>still served\n"));
   BOOST_TEST(raw_lines(pop_events(queue, 1)).size() == 1u);
   clients.clear();
-  BOOST_TEST(wait_until([&] { return input->stats().connections_open == 0; }));
+  BOOST_TEST(wait_until("input->stats().connections_open == 0",
+                        [&] { return input->stats().connections_open == 0; }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

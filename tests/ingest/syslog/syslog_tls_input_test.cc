@@ -13,11 +13,12 @@
 #include "core/batch_queue.h"
 #include "ingest/input_factory.h"
 #include "tests/ingest/ingest_test_util.h"
-#include "tests/ingest/syslog/tls_test_certs.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/test_certificates.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
-using namespace wardsoc::test;
+using namespace wardsoc::testing;
 using namespace std::chrono_literals;
 namespace t = wardsoc::testing;
 
@@ -145,7 +146,8 @@ BOOST_AUTO_TEST_CASE(untrusted_or_missing_client_certificates_fail_and_others_go
 
   s_client(port, certs, "<13>rogue line\n", certs.rogue_cert, certs.rogue_key);
   s_client(port, certs, "<13>anonymous line\n", "", "");
-  BOOST_TEST(wait_until([&] { return input->stats().tls_handshake_failures >= 2; }));
+  BOOST_TEST(wait_until("input->stats().tls_handshake_failures >= 2",
+                        [&] { return input->stats().tls_handshake_failures >= 2; }));
 
   BOOST_TEST_REQUIRE(
       s_client(port, certs, "<13>trusted line\n", certs.client_cert, certs.client_key) == 0);
@@ -163,10 +165,13 @@ BOOST_AUTO_TEST_CASE(plain_text_and_silent_senders_are_closed_and_counted) {
   TcpClient plain(port);
   BOOST_TEST_REQUIRE(plain.send_all("<13>Oct 11 22:14:15 host app: plain text to a TLS port\n"));
   TcpClient silent(port);  // connects and never says anything: the handshake times out
-  BOOST_TEST(wait_until([&] { return input->stats().tls_handshake_failures == 2; }, 10s));
+  BOOST_TEST(wait_until(
+      "input->stats().tls_handshake_failures == 2",
+      [&] { return input->stats().tls_handshake_failures == 2; }, 10s));
   BOOST_TEST(plain.closed_by_server());
   BOOST_TEST(silent.closed_by_server());
-  BOOST_TEST(wait_until([&] { return input->stats().connections_open == 0; }));
+  BOOST_TEST(wait_until("input->stats().connections_open == 0",
+                        [&] { return input->stats().connections_open == 0; }));
 
   // No client certificate needed here; the input still serves.
   BOOST_TEST_REQUIRE(s_client(port, certs, "<13>after the bad ones\n", "", "") == 0);

@@ -6,9 +6,10 @@
 #include "core/batch_queue.h"
 #include "ingest/input_factory.h"
 #include "tests/ingest/ingest_test_util.h"
+#include "tests/support/wait.h"
 
 using namespace wardsoc;
-using namespace wardsoc::test;
+using namespace wardsoc::testing;
 using namespace std::chrono_literals;
 
 namespace {
@@ -40,7 +41,7 @@ BOOST_AUTO_TEST_CASE(datagrams_arrive_parsed_with_their_sender) {
   auto input = started(udp_config(), queue);
   BOOST_TEST(!input->can_acknowledge());
   // Its thread is named after it, so `top -H` tells which input is busy.
-  BOOST_TEST(wait_until([] {
+  BOOST_TEST(wait_until("one thread named in:syslog-udp", [] {
     const auto names = thread_names();
     return std::count(names.begin(), names.end(), "in:syslog-udp") == 1;
   }));
@@ -96,7 +97,7 @@ BOOST_AUTO_TEST_CASE(full_queue_drops_and_counts_every_lost_datagram) {
   }
   // A datagram is counted as a line when it is read and as dropped a moment later, when its
   // batch finds the queue full: wait until every one of them has been settled.
-  BOOST_TEST_REQUIRE(wait_until([&] {
+  BOOST_TEST_REQUIRE(wait_until("every datagram to be counted as batched or dropped", [&] {
     const InputStats now = input->stats();
     return now.lines == kSent && now.batches + now.dropped == kSent;
   }));
@@ -129,7 +130,8 @@ BOOST_AUTO_TEST_CASE(stop_pushes_what_was_received) {
   auto input = started(c, queue);
   const uint16_t port = port_of(input->local_endpoint());
   for (int i = 0; i < 5; ++i) BOOST_TEST_REQUIRE(send_udp(port, "line " + std::to_string(i)));
-  BOOST_TEST_REQUIRE(wait_until([&] { return input->stats().lines == 5; }));
+  BOOST_TEST_REQUIRE(
+      wait_until("input->stats().lines == 5", [&] { return input->stats().lines == 5; }));
   BOOST_TEST(queue.size() == 0u);
   input->stop();
   input->stop();

@@ -1,7 +1,7 @@
-// Certificates for TLS tests, made at test time with the openssl command line in a
-// temporary directory (no private key is ever committed): a CA, a server certificate
-// for 127.0.0.1/localhost, a client certificate signed by the CA, and a "rogue" client
-// certificate signed by nobody the server trusts.
+// The one set of certificates for TLS tests, made at test time with the openssl command
+// line in a temporary directory (no private key is ever committed): a CA, a server
+// certificate for 127.0.0.1/localhost, a client certificate signed by the CA, and a
+// "rogue" client certificate signed by nobody the server trusts.
 #pragma once
 
 #include <boost/test/unit_test.hpp>
@@ -9,11 +9,12 @@
 #include <string>
 
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
-namespace wardsoc::test {
+namespace wardsoc::testing {
 
 struct TestCertificates {
-  wardsoc::testing::TempDir dir;
+  TempDir dir{"certs"};
   std::string ca = (dir / "ca.pem").string();
   std::string server_cert = (dir / "server.pem").string();
   std::string server_key = (dir / "server.key").string();
@@ -24,9 +25,10 @@ struct TestCertificates {
 
   TestCertificates() {
     const std::string d = dir.path().string();
-    wardsoc::testing::write_file(dir / "server.ext",
-                                 "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                                 "extendedKeyUsage=serverAuth\n");
+    wardsoc::testing::write_file(
+        dir / "server.ext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+        "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
     wardsoc::testing::write_file(dir / "client.ext", "extendedKeyUsage=clientAuth\n");
     const std::string ec = "ec -pkeyopt ec_paramgen_curve:prime256v1";
     const std::string script =
@@ -55,4 +57,4 @@ struct TestCertificates {
   }
 };
 
-}  // namespace wardsoc::test
+}  // namespace wardsoc::testing
