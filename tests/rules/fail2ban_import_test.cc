@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 
+#include "rules/import/fail2ban_datepattern.h"
 #include "rules/import/fail2ban_importer.h"
 #include "rules/import/python_regex.h"
 #include "tests/support/temp_dir.h"
@@ -165,4 +166,54 @@ BOOST_AUTO_TEST_CASE(import_is_byte_identical_on_rerun_and_reports_refusals) {
   BOOST_TEST(a->yaml.find("count: 5") != std::string::npos);
   BOOST_TEST(a->yaml.find("window: 10m") != std::string::npos);
   BOOST_TEST(a->yaml.find("group_by: [src_ip]") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(datepattern_lets_an_anchored_regex_start_after_that_timestamp) {
+  // A shape none of the default templates knows: "Mar-05-24 10:11:12 message".
+  auto dp = translate_fail2ban_datepattern("{^LN-BEG}%b-%d-%Exy %H:%M:%S", "NODATE");
+  BOOST_TEST(dp.not_allowed_for.empty());
+  bool nofail = false;
+  // fail2ban cuts the timestamp and leaves the space after it: filters write ^\s* or "^ ".
+  auto re = translate_fail2ban_regex("", "^\\s*blocked <HOST>$", &nofail, dp.leading);
+  BOOST_REQUIRE_MESSAGE(re.ok(), (re.ok() ? std::string() : re.error().message));
+  std::map<std::string, std::string> fields;
+  BOOST_TEST(full_match(*re, "Mar-05-24 10:11:12 blocked 192.0.2.9", &fields));
+  BOOST_TEST(fields["src_ip"] == "192.0.2.9");
+  BOOST_TEST(full_match(*re, "blocked 192.0.2.9"));  // the message of a syslog line
+  BOOST_TEST(!full_match(*re, "Mar-05-24 10:11:12 x blocked 192.0.2.9"));
+  // Without the datepattern, the default shapes do not cover it.
+  BOOST_TEST(!full_match(translate_fail2ban_regex("", "^\\s*blocked <HOST>$", &nofail).value(),
+                         "Mar-05-24 10:11:12 blocked 192.0.2.9"));
+}
+
+BOOST_AUTO_TEST_CASE(datepattern_group_and_default_date_and_separator_backreference) {
+  // Without a group all of it is cut, "L " too; with one, only the group. {^LN-BEG}
+  // alone stands for the default templates.
+  auto dp = translate_fail2ban_datepattern("^L %d/%m/%Y - %H:%M:%S\n^(t=)**\n{^LN-BEG}", "\\d{9}");
+  BOOST_TEST(dp.not_allowed_for.empty());
+  RE2 leading("^(?:" + dp.leading + ")", RE2::Latin1);
+  BOOST_REQUIRE_MESSAGE(leading.ok(), leading.error());
+  BOOST_TEST(RE2::PartialMatch("L 01/02/2024 - 03:04:05: x", leading));
+  BOOST_TEST(RE2::PartialMatch("123456789 x", leading));
+  BOOST_TEST(!RE2::PartialMatch("L 01/02/2024 x", leading));
+  // (?P=name) over a separator class becomes the class: RE2 has no backreferences.
+  auto sep = translate_fail2ban_datepattern("^%Y(?P<_sep>[-/.])%m(?P=_sep)%d", "x");
+  BOOST_TEST(sep.not_allowed_for.empty());
+  BOOST_TEST(RE2::FullMatch("2024/01/02", RE2(sep.leading, RE2::Latin1)));
+  // A timestamp cut out after other text is not allowed for, and says why.
+  auto mid = translate_fail2ban_datepattern("^[^\\[]*\\[({DATE})", "x");
+  BOOST_TEST(mid.leading.empty());
+  BOOST_REQUIRE_EQUAL(mid.not_allowed_for.size(), 1u);
+  BOOST_TEST(mid.not_allowed_for[0].find("after the text") != std::string::npos);
+  auto bad = translate_fail2ban_datepattern("^%Q", "x");
+  BOOST_REQUIRE_EQUAL(bad.not_allowed_for.size(), 1u);
+  BOOST_TEST(bad.not_allowed_for[0].find("%Q") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(regex_that_spans_lines_is_refused_with_reason) {
+  bool nofail = false;
+  auto re = translate_fail2ban_regex("", "^first line\\nsecond from <HOST>$", &nofail);
+  BOOST_REQUIRE(!re.ok());
+  BOOST_TEST(re.error().message.find("several lines") != std::string::npos);
+  BOOST_TEST(translate_fail2ban_regex("", "^from <HOST>[^\\n]*$", &nofail).ok());
 }
