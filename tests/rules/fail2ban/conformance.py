@@ -78,7 +78,7 @@ def run(wardsoc, name, opts, lines, tmp):
         for _, l in lines:
             f.write(l + "\n")
     res = subprocess.run([wardsoc, "rules", "test", filt["file"], "--log", log, "--json",
-                          "--limit", "100000"], capture_output=True, text=True)
+                          "--limit", "100000", "--no-cache"], capture_output=True, text=True)
     out = json.loads(res.stdout)
     got = {}
     for d in out.get("details", []):
@@ -89,7 +89,7 @@ def run(wardsoc, name, opts, lines, tmp):
     with open(echo, "w") as f:
         f.write(ECHO_RULE)
     res = subprocess.run([wardsoc, "rules", "test", echo, "--log", log, "--json",
-                          "--limit", "100000"], capture_output=True, text=True)
+                          "--limit", "100000", "--no-cache"], capture_output=True, text=True)
     messages = {}
     for d in json.loads(res.stdout).get("details", []):
         if d.get("matches"):
