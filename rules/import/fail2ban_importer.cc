@@ -12,6 +12,7 @@
 
 #include "core/text.h"
 #include "rules/import/fail2ban_datepattern.h"
+#include "rules/import/field_alternatives.h"
 #include "rules/import/python_regex.h"
 
 namespace wardsoc {
@@ -477,16 +478,24 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
       continue;
     }
     ++imp.imported;
-    std::set<std::string> names;
-    RE2 re(*t, RE2::Latin1);
-    for (const auto& [name, idx] : re.NamedCapturingGroups()) names.insert(name);
-    captured.insert(names.begin(), names.end());
-    per_pattern.push_back(names);
-    patterns.push_back(
-        {*t, "failregex " + where +
-                 (f.prefregex.text.empty() ? ""
-                                           : " (prefregex " + f.prefregex.file + ":" +
-                                                 std::to_string(f.prefregex.line) + ")")});
+    // Alternatives that each hold an address become patterns of their own, so that every
+    // one of them fills src_ip (RE2 cannot give two groups one name).
+    const auto pieces = split_field_alternatives(*t);
+    for (size_t k = 0; k < pieces.size(); ++k) {
+      std::set<std::string> names;
+      RE2 re(pieces[k], RE2::Latin1);
+      for (const auto& [name, idx] : re.NamedCapturingGroups()) names.insert(name);
+      captured.insert(names.begin(), names.end());
+      per_pattern.push_back(names);
+      patterns.push_back(
+          {pieces[k], "failregex " + where +
+                          (f.prefregex.text.empty() ? ""
+                                                    : " (prefregex " + f.prefregex.file + ":" +
+                                                          std::to_string(f.prefregex.line) + ")") +
+                          (pieces.size() > 1 ? ", alternative " + std::to_string(k + 1) + " of " +
+                                                   std::to_string(pieces.size())
+                                             : "")});
+    }
   }
   for (const auto& r : f.ignoreregex) {
     ++imp.regexes;

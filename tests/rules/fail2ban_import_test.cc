@@ -8,6 +8,7 @@
 
 #include "rules/import/fail2ban_datepattern.h"
 #include "rules/import/fail2ban_importer.h"
+#include "rules/import/field_alternatives.h"
 #include "rules/import/python_regex.h"
 #include "tests/support/temp_dir.h"
 
@@ -216,4 +217,35 @@ BOOST_AUTO_TEST_CASE(regex_that_spans_lines_is_refused_with_reason) {
   BOOST_REQUIRE(!re.ok());
   BOOST_TEST(re.error().message.find("several lines") != std::string::npos);
   BOOST_TEST(translate_fail2ban_regex("", "^from <HOST>[^\\n]*$", &nofail).ok());
+}
+
+BOOST_AUTO_TEST_CASE(alternatives_holding_an_address_each_become_a_pattern_that_fills_src_ip) {
+  const std::string nested =
+      "^a (?:x (?P<src_ip>\\d+)|y (?P<src_ip_2>\\d+)(?: (?P<user>\\w+))?) z$";
+  auto parts = split_field_alternatives(nested);
+  BOOST_REQUIRE_EQUAL(parts.size(), 2u);
+  for (const std::string line : {"a x 1 z", "a y 2 z", "a y 3 bob z", "a x 1 bob z", "a z"}) {
+    std::map<std::string, std::string> whole, split;
+    const bool want = full_match(nested, line, &whole);
+    bool got = false;
+    for (const auto& p : parts)
+      if (!got && full_match(p, line, &split)) got = true;
+    BOOST_TEST(got == want, line);
+    if (want) {
+      BOOST_TEST(split["src_ip"] == (whole.count("src_ip") ? whole["src_ip"] : whole["src_ip_2"]),
+                 line);
+      BOOST_TEST(split.count("src_ip_2") == 0u, line);
+    }
+  }
+  // At the top level each alternative keeps its own anchors.
+  auto top = split_field_alternatives("^from (?P<src_ip>\\S+)$|^host (?P<src_ip_2>\\S+) said");
+  BOOST_REQUIRE_EQUAL(top.size(), 2u);
+  BOOST_TEST(full_match(top[1], "host 192.0.2.1 said hi"));
+  BOOST_TEST(!full_match(top[0], "x from 192.0.2.1"));
+  // Two addresses in sequence are two fields: nothing to split.
+  const std::string seq = "from (?P<src_ip>\\S+) to (?P<src_ip_2>\\S+)";
+  BOOST_TEST(split_field_alternatives(seq) == std::vector<std::string>{seq});
+  // Character classes and escapes hold no alternation.
+  const std::string cls = "[|(] (?P<src_ip>\\S+)\\|(?P<src_ip_2>\\S+)";
+  BOOST_TEST(split_field_alternatives(cls) == std::vector<std::string>{cls});
 }

@@ -147,7 +147,11 @@ def compare(lines, got, filt=None):
                         reason = "field %s differs" % key
                         others = sorted(k for k, x in fields.items()
                                         if x == str(ann[key]) and k != field)
-                        if others:
+                        if field not in fields and str(ann[key]) not in line:
+                            reason += (" (the line does not hold it: fail2ban takes it from an "
+                                       "earlier line of the same session, <F-MLFID>; a one-line "
+                                       "rule cannot)")
+                        elif others:
                             reason += (" (the import captures it as %s: an alternative of the "
                                        "pattern fills another group)" % ", ".join(others))
                         elif messages.get(i) is not None and messages[i] != line:
