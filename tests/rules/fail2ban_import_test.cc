@@ -4,7 +4,9 @@
 #include <re2/re2.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "rules/import/fail2ban_datepattern.h"
 #include "rules/import/fail2ban_importer.h"
@@ -143,7 +145,8 @@ BOOST_AUTO_TEST_CASE(mode_option_selects_the_regexes_of_that_mode) {
 }
 
 BOOST_AUTO_TEST_CASE(python_constructs_without_re2_equivalent_are_refused_with_reason) {
-  for (const char* re : {"a(?!b)", "(?<=x)y", "(a)\\1", "(?P<n>a)(?P=n)", "(?(1)a|b)", "a*+"}) {
+  for (const char* re : {"a(?!b)c", "(?<=x)y", "(a(?!b))", "a(?!b)*", "a(?!\\d)", "(a)\\1",
+                         "(?P<n>a)(?P=n)", "(?(1)a|b)", "a*+"}) {
     auto r = python_regex_to_re2(re);
     BOOST_TEST_INFO(re);
     BOOST_TEST(!r.ok());
@@ -248,4 +251,61 @@ BOOST_AUTO_TEST_CASE(alternatives_holding_an_address_each_become_a_pattern_that_
   // Character classes and escapes hold no alternation.
   const std::string cls = "[|(] (?P<src_ip>\\S+)\\|(?P<src_ip_2>\\S+)";
   BOOST_TEST(split_field_alternatives(cls) == std::vector<std::string>{cls});
+}
+
+namespace {
+
+// What Python's re says: for each pattern, whether re.search finds it in each line.
+std::vector<std::vector<bool>> python_search(const std::vector<std::string>& patterns,
+                                             const std::vector<std::string>& lines) {
+  TempDir dir("pyre");
+  nlohmann::json in = {{"patterns", patterns}, {"lines", lines}};
+  write(dir / "in.json", in.dump());
+  const std::string cmd =
+      "python3 -c 'import json,re,sys; d=json.load(open(sys.argv[1])); "
+      "print(json.dumps([[bool(re.search(p, l)) for l in d[\"lines\"]] for p in "
+      "d[\"patterns\"]]))' " +
+      (dir / "in.json").string();
+  FILE* f = popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(f != nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  BOOST_REQUIRE_EQUAL(pclose(f), 0);
+  return nlohmann::json::parse(out).get<std::vector<std::vector<bool>>>();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(negative_lookahead_on_literals_at_the_end_matches_as_python_does) {
+  const std::vector<std::string> patterns = {
+      "^auth failed:(?! Connection lost| Invalid mechanism)",
+      "^(?:x|auth failed:(?! lost| lo))",
+      "failed(?!:)$",
+      "^(?:.*?(?:auth (?:failed|error)(?! by \\[server\\]))).*$",
+  };
+  const std::vector<std::string> lines = {
+      "auth failed: Connection lost to server",
+      "auth failed: Invalid mechanism",
+      "auth failed:",
+      "auth failed: bad password",
+      "auth failed: Connection",
+      "auth failed: Invalid mech",
+      "auth failed: lo",
+      "auth failed: l",
+      "x",
+      "auth failed",
+      "auth failed:x",
+      "pre auth error by [server]",
+      "pre auth error by [serv",
+      "auth failed by [server] auth error",
+  };
+  const auto want = python_search(patterns, lines);
+  for (size_t p = 0; p < patterns.size(); ++p) {
+    auto re2 = python_regex_to_re2(patterns[p]);
+    BOOST_REQUIRE_MESSAGE(re2.ok(), patterns[p] + ": " + (re2.ok() ? "" : re2.error().message));
+    for (size_t l = 0; l < lines.size(); ++l)
+      BOOST_TEST(full_match(*re2, lines[l]) == want[p][l],
+                 patterns[p] << " on '" << lines[l] << "'");
+  }
 }
