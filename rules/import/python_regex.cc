@@ -146,8 +146,8 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
       char n = py[i + 1];
       if (!in_class && n >= '1' && n <= '9')
         return refuse(py, i, std::string("the backreference \\") + n,
-                      "RE2 has no backreferences; capture both parts and compare them in a `where` "
-                      "condition, or write the repeated text out");
+                      "RE2 has no backreferences, and a `where` condition compares a field with "
+                      "fixed text, not with another field; write the repeated text out");
       if (!in_class && n == 'Z') {
         out += "\\z";
       } else {
@@ -211,8 +211,9 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
                       "RE2 has no look-around; match the preceding text instead");
       if (rest.starts_with("P="))
         return refuse(py, i, "the backreference (?P=name)",
-                      "RE2 has no backreferences; capture both parts and compare them in a `where` "
-                      "condition");
+                      "RE2 has no backreferences, and a `where` condition compares a field with "
+                      "fixed text, not with another field (the rule language lacks a "
+                      "field-equals-field condition)");
       if (rest.starts_with("("))
         return refuse(py, i, "a conditional (?(group)yes|no)",
                       "RE2 has no conditionals; write the two cases as two patterns");
