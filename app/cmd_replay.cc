@@ -23,7 +23,9 @@ using namespace std::chrono_literals;
 
 int cmd_replay(const ReplayOptions& opts) {
   setup_logging("warn");
-  auto rules = load_rules(opts.rule_paths);
+  LoadOptions lo;
+  lo.cache_dir = user_cache_dir(opts.no_cache);
+  auto rules = load_rules(opts.rule_paths, lo);
   if (!rules.ok()) {
     std::fprintf(stderr, "wardsoc replay: %s\n", rules.error().message.c_str());
     return kExitUsage;
@@ -94,6 +96,7 @@ int cmd_replay(const ReplayOptions& opts) {
     out["seconds"] = secs;
     out["lines_per_second"] = secs > 0 ? lines / secs : 0.0;
     out["rules"] = (*rules)->rules().size();
+    out["from_cache"] = (*rules)->databases_from_cache();
     out["rule_set_version"] = (*rules)->version();
     out["matches"] = nlohmann::json::object();
     for (const auto& rs : rule_stats) {
@@ -117,8 +120,10 @@ int cmd_replay(const ReplayOptions& opts) {
   std::printf("replay: %zu file(s), %llu lines (%.1f MiB) in %.3f s — %.0f lines/s\n",
               opts.files.size(), static_cast<unsigned long long>(lines), bytes / 1048576.0, secs,
               secs > 0 ? lines / secs : 0.0);
-  std::printf("rule set: %zu rules, version %s\n\n", (*rules)->rules().size(),
-              (*rules)->version().c_str());
+  std::printf("rule set: %zu rules, version %s, loaded in %.0f ms (Hyperscan databases %s)\n\n",
+              (*rules)->rules().size(), (*rules)->version().c_str(),
+              (*rules)->load_seconds() * 1000.0,
+              (*rules)->databases_from_cache() ? "loaded from cache" : "compiled");
   std::printf("matches per rule:\n");
   uint64_t total_matches = 0;
   for (const auto& rs : rule_stats) {

@@ -13,7 +13,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -173,10 +175,20 @@ std::string outcome_text(const Rule& rule, const LineHit& h) {
   return "";
 }
 
-int run_embedded_tests(const std::vector<std::string>& paths, bool json_out) {
+// What the text output says about the compiled databases.
+std::string cache_note(const RuleSet& rules) {
+  if (rules.databases_from_cache())
+    return "Hyperscan databases loaded from cache " + rules.cache_file();
+  if (!rules.cache_file().empty())
+    return "Hyperscan databases compiled, cached in " + rules.cache_file();
+  return "Hyperscan databases compiled (no cache)";
+}
+
+int run_embedded_tests(const std::vector<std::string>& paths, bool json_out, bool no_cache) {
   LoadReport report;
   LoadOptions lo;
   lo.analyze = false;
+  lo.cache_dir = user_cache_dir(no_cache);
   auto rules = RuleSet::Load(as_paths(paths), &report, lo);
   if (!rules.ok()) {
     if (json_out) {
@@ -198,10 +210,12 @@ int run_embedded_tests(const std::vector<std::string>& paths, bool json_out) {
                               {"cases", tests.cases},
                               {"passed", tests.passed},
                               {"failures", failures},
-                              {"untested_rules", tests.untested_rules}})
+                              {"untested_rules", tests.untested_rules},
+                              {"from_cache", (*rules)->databases_from_cache()}})
                             .c_str());
   } else {
     std::printf("%s", tests.to_string().c_str());
+    std::printf("%s\n", cache_note(**rules).c_str());
     if (!tests.untested_rules.empty()) {
       std::printf("rules without test lines:");
       for (const auto& id : tests.untested_rules) std::printf(" %s", id.c_str());
@@ -244,7 +258,9 @@ struct LogReader {
 
 int run_log_test(const RulesTestOptions& opts) {
   LoadReport report;
-  auto rules = RuleSet::Load(as_paths(opts.paths), &report);
+  LoadOptions lo;
+  lo.cache_dir = user_cache_dir(opts.no_cache);
+  auto rules = RuleSet::Load(as_paths(opts.paths), &report, lo);
   if (!rules.ok()) {
     for (const auto& d : report.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
     std::fprintf(stderr, "wardsoc rules test: rule set rejected: %zu error(s)\n",
@@ -373,6 +389,7 @@ int run_log_test(const RulesTestOptions& opts) {
               static_cast<unsigned long long>(lines), seconds, rate);
   std::printf("lines matched by no rule%s: %llu\n", to.rule >= 0 ? (" " + opts.rule).c_str() : "",
               static_cast<unsigned long long>((*tester)->unmatched_lines()));
+  std::printf("%s\n", cache_note(**rules).c_str());
   std::printf("\n  %-36s %10s %10s\n", "RULE", "MATCHES", "INCIDENTS");
   bool any = false;
   for (size_t i = 0; i < tallies.size(); ++i) {
@@ -396,9 +413,21 @@ std::string local_time(int64_t us) { return us == 0 ? "-" : format_local_short(u
 
 }  // namespace
 
+std::string user_cache_dir(bool no_cache) {
+  if (no_cache) return "";
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && *xdg == '/') return (std::filesystem::path(xdg) / "wardsoc").string();
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && *home != '\0')
+    return (std::filesystem::path(home) / ".cache" / "wardsoc").string();
+  return "";
+}
+
 int cmd_rules_check(const RulesCheckOptions& opts) {
   LoadReport report;
-  auto rules = RuleSet::Load(as_paths(opts.paths), &report);
+  LoadOptions lo;
+  lo.cache_dir = user_cache_dir(opts.no_cache);
+  auto rules = RuleSet::Load(as_paths(opts.paths), &report, lo);
   RuleTestReport tests;
   if (rules.ok()) tests = run_rule_tests(**rules);
   const bool ok = rules.ok() && tests.failures.empty();
@@ -415,6 +444,7 @@ int cmd_rules_check(const RulesCheckOptions& opts) {
     }
     if (rules.ok()) {
       out["version"] = (*rules)->version();
+      out["from_cache"] = (*rules)->databases_from_cache();
       out["patterns"] = patterns_json(**rules);
     }
     std::printf("%s\n", dump(out).c_str());
@@ -436,12 +466,12 @@ int cmd_rules_check(const RulesCheckOptions& opts) {
               (*rules)->load_seconds() * 1000.0, tests.passed, tests.cases);
   if (!tests.untested_rules.empty())
     std::printf("; %zu rules have no test lines", tests.untested_rules.size());
-  std::printf("\n");
+  std::printf("\n%s\n", cache_note(**rules).c_str());
   return ok ? kExitOk : kExitFailure;
 }
 
 int cmd_rules_test(const RulesTestOptions& opts) {
-  if (opts.log.empty()) return run_embedded_tests(opts.paths, opts.json);
+  if (opts.log.empty()) return run_embedded_tests(opts.paths, opts.json, opts.no_cache);
   return run_log_test(opts);
 }
 

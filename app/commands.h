@@ -28,9 +28,16 @@ struct ReplayOptions {
   std::string zone = "Asia/Ho_Chi_Minh";
   std::string asset_class = "other";
   bool json = false;
-  size_t show = 20;  // incidents listed in the text summary
+  size_t show = 20;       // incidents listed in the text summary
+  bool no_cache = false;  // compile every pattern, neither read nor write the user cache
 };
 int cmd_replay(const ReplayOptions& opts);
+
+// Where commands without a data directory (replay, rules check, rules test) cache compiled
+// Hyperscan databases: $XDG_CACHE_HOME/wardsoc, else ~/.cache/wardsoc. Empty (compile every
+// time) with no_cache or when neither $XDG_CACHE_HOME nor $HOME is set. A cache that cannot
+// be written is a warning of the load, never an error.
+std::string user_cache_dir(bool no_cache);
 
 struct StoreLocation {
   std::string config_path;
@@ -103,6 +110,7 @@ struct RulesCheckOptions {
   std::vector<std::string> paths;
   bool json = false;
   bool patterns = false;  // list how every pattern is matched, not only the notable ones
+  bool no_cache = false;
 };
 int cmd_rules_check(const RulesCheckOptions& opts);
 
@@ -118,6 +126,7 @@ struct RulesTestOptions {
   std::string zone = "Asia/Ho_Chi_Minh";
   size_t limit = 200;  // lines reported in detail
   bool json = false;
+  bool no_cache = false;
 };
 int cmd_rules_test(const RulesTestOptions& opts);
 

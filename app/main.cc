@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
                          "Asset class of the lines: lan|wifi|camera|iot|server|other");
   replay_cmd->add_option("--show", replay.show, "Incidents listed in the summary (default 20)");
   replay_cmd->add_flag("--json", replay.json, "Print the summary as JSON");
+  replay_cmd->add_flag("--no-cache", replay.no_cache,
+                       "Compile every pattern; do not use ~/.cache/wardsoc");
 
   auto* incidents_cmd = app.add_subcommand("incidents", "List, show and handle incidents");
   incidents_cmd->require_subcommand(1);
@@ -138,6 +140,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingPath);
   check_cmd->add_flag("--json", check.json, "Print diagnostics as JSON");
   check_cmd->add_flag("--patterns", check.patterns, "List how every pattern is matched");
+  check_cmd->add_flag("--no-cache", check.no_cache,
+                      "Compile every pattern; do not use ~/.cache/wardsoc");
   RulesTestOptions rtest;
   auto* test_cmd = rules_cmd->add_subcommand(
       "test",
@@ -156,6 +160,8 @@ int main(int argc, char** argv) {
   test_cmd->add_option("--zone", rtest.zone, "Time zone of timestamps that carry none");
   test_cmd->add_option("--limit", rtest.limit, "Lines reported in detail (default 200)");
   test_cmd->add_flag("--json", rtest.json, "Print as JSON");
+  test_cmd->add_flag("--no-cache", rtest.no_cache,
+                     "Compile every pattern; do not use ~/.cache/wardsoc");
   RulesImportOptions rimport;
   auto* import_cmd =
       rules_cmd->add_subcommand("import", "Turn other tools' rules into wardsoc rules");

@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "core/text.h"
+#include "rules/import/fail2ban_datepattern.h"
+#include "rules/import/field_alternatives.h"
 #include "rules/import/python_regex.h"
 
 namespace wardsoc {
@@ -28,12 +30,12 @@ constexpr const char* kDns = R"([\w\-.^_]*\w)";
 // Timestamps fail2ban's date detector would cut out of a line before its regexes see it,
 // for lines whose message still holds them (files that are not syslog): an anchored
 // pattern may start after one of them.
-constexpr const char* kLeadingDate =
-    R"((?:(?:(?:[A-Z]{3,4} +)?(?:[A-Z][a-z]{2},? +)?[A-Z][a-z]{2} +\d{1,2}(?:,? +\d{4})? +\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?: +\d{4})?)"
+constexpr const char* kDefaultDate =
+    R"((?:(?:[A-Z]{3,4} +)?(?:[A-Z][a-z]{2},? +)?[A-Z][a-z]{2} +\d{1,2}(?:,? +\d{4})? +\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?: +\d{4})?)"
     R"(|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?: ?(?:Z|[+-]\d{2}:?\d{2}))?)"
     R"(|\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)"
     R"(|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}[ T]+\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?)"
-    R"(|\d{6} {1,2}\d{1,2}:\d{2}:\d{2}|@?\d{10}(?:\.\d+)?))?)";
+    R"(|\d{6} {1,2}\d{1,2}:\d{2}:\d{2}|@?\d{10}(?:\.\d+)?))";
 
 struct TagContext {
   std::map<std::string, int> names;  // group name -> uses, for unique names
@@ -220,6 +222,24 @@ std::vector<std::string> top_level_alternatives(const std::string& re) {
   return alts;
 }
 
+// A \n outside a [] class: the regex matches lines fail2ban joined (maxlines).
+bool spans_lines(const std::string& re) {
+  bool cls = false;
+  for (size_t i = 0; i < re.size(); ++i) {
+    if (re[i] == '\\' && i + 1 < re.size()) {
+      if (!cls && re[i + 1] == 'n') return true;
+      ++i;
+    } else if (cls) {
+      if (re[i] == ']') cls = false;
+    } else if (re[i] == '[') {
+      cls = true;
+      if (i + 1 < re.size() && re[i + 1] == '^') ++i;
+      if (i + 1 < re.size() && re[i + 1] == ']') ++i;
+    }
+  }
+  return false;
+}
+
 bool ends_with_anchor(const std::string& s) {
   if (s.empty() || s.back() != '$') return false;
   size_t bs = 0;
@@ -350,8 +370,10 @@ std::string_view import_note_level_name(ImportNote::Level l) {
   return "note";
 }
 
+std::string fail2ban_default_date() { return kDefaultDate; }
+
 Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const std::string& regex,
-                                             bool* nofail) {
+                                             bool* nofail, const std::string& date) {
   TagContext ctx;
   auto fr = substitute_tags(regex, &ctx);
   if (!fr.ok()) return fr.error();
@@ -370,17 +392,31 @@ Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const
     py = *pre + within_content(py) + *post;
   }
   *nofail = ctx.nofail;
+  if (spans_lines(py))
+    return Error(Errc::kInvalidArgument,
+                 "the regex spans several lines (\\n): fail2ban joins up to maxlines lines "
+                 "before matching; wardsoc rules match one line (write a `sequence` rule for "
+                 "the lines instead)");
   auto re2 = python_regex_to_re2(py);
   if (!re2.ok()) return re2.error();
   std::string out = *re2;
   // fail2ban cuts the timestamp out and leaves what was around it: "[date] x" becomes
   // "[] x", which its patterns write as \[\]. Where the timestamp stays in the text (a
   // file line), it may stand there, or at the start of an anchored pattern.
-  for (size_t at = out.find("\\[\\]"); at != std::string::npos; at = out.find("\\[\\]", at)) {
-    out.replace(at, 4, "\\[" + std::string(kLeadingDate) + "\\]");
-    at += 4 + std::strlen(kLeadingDate);
+  if (!date.empty()) {
+    const std::string optional_date = "(?:" + date + ")?";
+    for (size_t at = out.find("\\[\\]"); at != std::string::npos; at = out.find("\\[\\]", at)) {
+      out.replace(at, 4, "\\[" + optional_date + "\\]");
+      at += 4 + optional_date.size();
+    }
+    // Each top-level alternative anchored at the start may start after the timestamp.
+    std::string anchored;
+    for (const auto& alt : top_level_alternatives(out)) {
+      if (!anchored.empty()) anchored += '|';
+      anchored += alt.starts_with("^") ? "^" + optional_date + alt.substr(1) : alt;
+    }
+    out = anchored;
   }
-  if (out.starts_with("^")) out = "^" + std::string(kLeadingDate) + out.substr(1);
   RE2::Options o;
   o.set_encoding(RE2::Options::EncodingLatin1);
   o.set_log_errors(false);
@@ -414,10 +450,18 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
   std::vector<Out> patterns, exclusions;
   std::set<std::string> captured;
   std::vector<std::set<std::string>> per_pattern;
+  std::string date = kDefaultDate;
+  if (!f.datepattern.empty()) {
+    auto dp = translate_fail2ban_datepattern(f.datepattern, kDefaultDate);
+    // fail2ban's default shapes stay allowed too: wardsoc's header parser may have taken
+    // the datepattern's text around the timestamp (a leading <W>) as part of the header.
+    date = dp.leading.empty() ? std::string() : dp.leading + "|" + kDefaultDate;
+    for (const auto& why : dp.not_allowed_for) note(ImportNote::Level::kWarning, path, 0, why);
+  }
   for (const auto& r : f.failregex) {
     ++imp.regexes;
     bool nofail = false;
-    auto t = translate_fail2ban_regex(f.prefregex.text, r.text, &nofail);
+    auto t = translate_fail2ban_regex(f.prefregex.text, r.text, &nofail, date);
     std::string where = r.file + ":" + std::to_string(r.line);
     if (!t.ok()) {
       ++imp.refused;
@@ -434,21 +478,29 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
       continue;
     }
     ++imp.imported;
-    std::set<std::string> names;
-    RE2 re(*t, RE2::Latin1);
-    for (const auto& [name, idx] : re.NamedCapturingGroups()) names.insert(name);
-    captured.insert(names.begin(), names.end());
-    per_pattern.push_back(names);
-    patterns.push_back(
-        {*t, "failregex " + where +
-                 (f.prefregex.text.empty() ? ""
-                                           : " (prefregex " + f.prefregex.file + ":" +
-                                                 std::to_string(f.prefregex.line) + ")")});
+    // Alternatives that each hold an address become patterns of their own, so that every
+    // one of them fills src_ip (RE2 cannot give two groups one name).
+    const auto pieces = split_field_alternatives(*t);
+    for (size_t k = 0; k < pieces.size(); ++k) {
+      std::set<std::string> names;
+      RE2 re(pieces[k], RE2::Latin1);
+      for (const auto& [name, idx] : re.NamedCapturingGroups()) names.insert(name);
+      captured.insert(names.begin(), names.end());
+      per_pattern.push_back(names);
+      patterns.push_back(
+          {pieces[k], "failregex " + where +
+                          (f.prefregex.text.empty() ? ""
+                                                    : " (prefregex " + f.prefregex.file + ":" +
+                                                          std::to_string(f.prefregex.line) + ")") +
+                          (pieces.size() > 1 ? ", alternative " + std::to_string(k + 1) + " of " +
+                                                   std::to_string(pieces.size())
+                                             : "")});
+    }
   }
   for (const auto& r : f.ignoreregex) {
     ++imp.regexes;
     bool nofail = false;
-    auto t = translate_fail2ban_regex("", r.text, &nofail);
+    auto t = translate_fail2ban_regex("", r.text, &nofail, date);
     if (!t.ok()) {
       ++imp.refused;
       note(ImportNote::Level::kRefused, r.file, r.line,

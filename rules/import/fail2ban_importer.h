@@ -61,10 +61,16 @@ struct Fail2banImport {
 Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
                                               const Fail2banImportOptions& options);
 
+// fail2ban's default date templates ({DATE}, and what is cut when a filter has no
+// datepattern), as one RE2 pattern.
+std::string fail2ban_default_date();
+
 // The RE2 pattern for one fail2ban regex with its prefregex (empty if none): tags
-// substituted, Python syntax translated, anchored patterns made to allow a leading
-// timestamp. `*nofail` is set when the regex marks a line that is no failure (F-NOFAIL).
+// substituted, Python syntax translated, anchored patterns and \[\] made to allow the
+// timestamp `date` (RE2) that fail2ban cuts out there (none when empty). `*nofail` is set
+// when the regex marks a line that is no failure (F-NOFAIL).
 Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const std::string& regex,
-                                             bool* nofail);
+                                             bool* nofail,
+                                             const std::string& date = fail2ban_default_date());
 
 }  // namespace wardsoc

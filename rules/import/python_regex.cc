@@ -1,6 +1,9 @@
 #include "rules/import/python_regex.h"
 
 #include <cctype>
+#include <cstring>
+#include <map>
+#include <vector>
 
 namespace wardsoc {
 
@@ -14,6 +17,120 @@ Error refuse(std::string_view py, size_t at, std::string_view construct, const s
 }
 
 bool is_quantifier_end(char c) { return c == '*' || c == '+' || c == '?' || c == '}'; }
+
+std::string hex(unsigned char c) {
+  static const char* d = "0123456789abcdef";
+  return std::string("\\x") + d[c >> 4] + d[c & 15];
+}
+
+// The literal strings of a look-ahead body such as " Connection lost| Invalid mechanism";
+// false when the body holds anything but literal characters and top-level '|'.
+bool literal_alternatives(std::string_view body, std::vector<std::string>* out) {
+  out->assign(1, "");
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c == '\\') {
+      if (i + 1 >= body.size()) return false;
+      char n = body[i + 1];
+      if (std::isalnum(static_cast<unsigned char>(n))) return false;  // \d, \s, \1 ...
+      out->back() += n;
+      ++i;
+    } else if (c == '|') {
+      out->emplace_back();
+    } else if (std::strchr(".^$*+?{}[]()", c) != nullptr) {
+      return false;
+    } else {
+      out->back() += c;
+    }
+  }
+  for (const auto& l : *out)
+    if (l.empty()) return false;
+  return true;
+}
+
+// RE2 for "the text here does not start with any of `lits`", consuming a few characters:
+// the end of the text, or a character where the text leaves every literal.
+std::string not_starting_with(const std::vector<std::string>& lits, size_t depth) {
+  std::map<unsigned char, std::vector<std::string>> next;
+  for (const auto& l : lits) next[static_cast<unsigned char>(l[depth])].push_back(l);
+  std::string cls, alts;
+  for (const auto& [c, group] : next) {
+    cls += hex(c);
+    bool ends = false;
+    std::vector<std::string> longer;
+    for (const auto& l : group) {
+      if (l.size() == depth + 1)
+        ends = true;
+      else
+        longer.push_back(l);
+    }
+    if (!ends) alts += "|" + hex(c) + not_starting_with(longer, depth + 1);
+  }
+  return "(?:\\z|[^" + cls + "]" + alts + ")";
+}
+
+// Whether what follows a look-ahead ends the pattern without consuming anything it needs:
+// only ')' of plain groups, '.*' and '$' (so characters consumed in its place change nothing),
+// and every group around it is a plain (?:...) one.
+bool lookahead_ends_pattern(std::string_view py, size_t open, size_t close) {
+  std::string_view rest = py.substr(close + 1);
+  for (size_t i = 0; i < rest.size();) {
+    if (rest[i] == ')' || rest[i] == '$') {
+      ++i;
+    } else if (rest.substr(i, 2) == ".*") {
+      i += 2;
+      if (i < rest.size() && rest[i] == '?') ++i;
+    } else if (rest.substr(i, 2) == "\\Z") {
+      i += 2;
+    } else {
+      return false;
+    }
+  }
+  std::vector<bool> plain;  // the groups open at `open`
+  bool cls = false;
+  for (size_t i = 0; i < open; ++i) {
+    char c = py[i];
+    if (c == '\\') {
+      ++i;
+    } else if (cls) {
+      if (c == ']') cls = false;
+    } else if (c == '[') {
+      cls = true;
+      if (i + 1 < open && py[i + 1] == '^') ++i;
+      if (i + 1 < open && py[i + 1] == ']') ++i;
+    } else if (c == '(') {
+      plain.push_back(py.substr(i, 3) == "(?:");
+    } else if (c == ')' && !plain.empty()) {
+      plain.pop_back();
+    }
+  }
+  for (bool b : plain)
+    if (!b) return false;
+  return true;
+}
+
+// The ')' closing the group opened at `open`.
+size_t closing_paren(std::string_view py, size_t open) {
+  int depth = 0;
+  bool cls = false;
+  for (size_t i = open; i < py.size(); ++i) {
+    char c = py[i];
+    if (c == '\\') {
+      ++i;
+    } else if (cls) {
+      if (c == ']') cls = false;
+    } else if (c == '[') {
+      cls = true;
+      if (i + 1 < py.size() && py[i + 1] == '^') ++i;
+      if (i + 1 < py.size() && py[i + 1] == ']') ++i;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && --depth == 0) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
 
 }  // namespace
 
@@ -29,8 +146,8 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
       char n = py[i + 1];
       if (!in_class && n >= '1' && n <= '9')
         return refuse(py, i, std::string("the backreference \\") + n,
-                      "RE2 has no backreferences; capture both parts and compare them in a `where` "
-                      "condition, or write the repeated text out");
+                      "RE2 has no backreferences, and a `where` condition compares a field with "
+                      "fixed text, not with another field; write the repeated text out");
       if (!in_class && n == 'Z') {
         out += "\\z";
       } else {
@@ -70,6 +187,19 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
     }
     if (c == '(' && i + 1 < py.size() && py[i + 1] == '?') {
       std::string_view rest = py.substr(i + 2);
+      if (rest.starts_with("!")) {
+        // A negative look-ahead on literals where the pattern ends: the text there must
+        // leave every literal, which a few consumed characters can say.
+        size_t close = closing_paren(py, i);
+        std::vector<std::string> lits;
+        if (close != std::string_view::npos &&
+            literal_alternatives(py.substr(i + 3, close - i - 3), &lits) &&
+            lookahead_ends_pattern(py, i, close)) {
+          out += not_starting_with(lits, 0);
+          i = close;
+          continue;
+        }
+      }
       if (rest.starts_with("=") || rest.starts_with("!"))
         return refuse(py, i,
                       rest[0] == '=' ? "a look-ahead (?=...)" : "a negative look-ahead (?!...)",
@@ -81,8 +211,9 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
                       "RE2 has no look-around; match the preceding text instead");
       if (rest.starts_with("P="))
         return refuse(py, i, "the backreference (?P=name)",
-                      "RE2 has no backreferences; capture both parts and compare them in a `where` "
-                      "condition");
+                      "RE2 has no backreferences, and a `where` condition compares a field with "
+                      "fixed text, not with another field (the rule language lacks a "
+                      "field-equals-field condition)");
       if (rest.starts_with("("))
         return refuse(py, i, "a conditional (?(group)yes|no)",
                       "RE2 has no conditionals; write the two cases as two patterns");

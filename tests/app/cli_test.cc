@@ -1,12 +1,15 @@
 // The wardsoc binary's commands as an IT officer uses them: replay a real log, check the
 // shipped rules, and get clear errors for wrong arguments and broken files.
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 using namespace wardsoc::testing;
 using nlohmann::json;
+using wardsoc::testing::TempDir;
 
 namespace {
 const std::string kRules = std::string(WARDSOC_SOURCE_DIR) + "/rules";
@@ -97,4 +100,37 @@ BOOST_AUTO_TEST_CASE(rules_check_says_where_re2_starts_an_unanchored_pattern) {
   const json j = json::parse(out);
   BOOST_TEST_REQUIRE(j.at("patterns").size() == 1u);
   BOOST_TEST(j.at("patterns")[0].at("re2_lead").get<std::string>() == "port[");
+}
+
+BOOST_AUTO_TEST_CASE(second_rules_check_and_replay_load_compiled_databases_from_the_user_cache) {
+  TempDir home("cache");
+  const std::string xdg = "XDG_CACHE_HOME=" + (home / "xdg").string();
+  std::string out, err;
+  BOOST_REQUIRE_EQUAL(
+      run_command({"/usr/bin/env", xdg, WARDSOC_BIN, "rules", "check", kRules}, &out, &err), 0);
+  BOOST_TEST(
+      out.find("compiled, cached in " + (home / "xdg" / "wardsoc").string()) != std::string::npos,
+      out);
+  BOOST_REQUIRE_EQUAL(
+      run_command({"/usr/bin/env", xdg, WARDSOC_BIN, "rules", "check", kRules}, &out, &err), 0);
+  BOOST_TEST(out.find("loaded from cache") != std::string::npos, out);
+  BOOST_REQUIRE_EQUAL(
+      run_command({"/usr/bin/env", xdg, WARDSOC_BIN, "replay", "--rules", kRules, kFail2banSshd},
+                  &out, &err),
+      0);
+  BOOST_TEST(out.find("loaded from cache") != std::string::npos, out);
+  // --no-cache compiles again.
+  BOOST_REQUIRE_EQUAL(
+      run_command({"/usr/bin/env", xdg, WARDSOC_BIN, "rules", "test", kRules, "--no-cache"}, &out,
+                  &err),
+      0);
+  BOOST_TEST(out.find("compiled (no cache)") != std::string::npos, out);
+  // A cache directory that cannot be made is a warning; the command still works.
+  std::ofstream(home / "file") << "x";
+  BOOST_REQUIRE_EQUAL(run_command({"/usr/bin/env", "XDG_CACHE_HOME=" + (home / "file").string(),
+                                   WARDSOC_BIN, "rules", "check", kRules},
+                                  &out, &err),
+                      0);
+  BOOST_TEST(out.find("warning") != std::string::npos, out);
+  BOOST_TEST(out.find(" test cases passed") != std::string::npos, out);
 }

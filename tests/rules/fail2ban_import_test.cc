@@ -4,9 +4,13 @@
 #include <re2/re2.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
+#include "rules/import/fail2ban_datepattern.h"
 #include "rules/import/fail2ban_importer.h"
+#include "rules/import/field_alternatives.h"
 #include "rules/import/python_regex.h"
 #include "tests/support/temp_dir.h"
 
@@ -141,7 +145,8 @@ BOOST_AUTO_TEST_CASE(mode_option_selects_the_regexes_of_that_mode) {
 }
 
 BOOST_AUTO_TEST_CASE(python_constructs_without_re2_equivalent_are_refused_with_reason) {
-  for (const char* re : {"a(?!b)", "(?<=x)y", "(a)\\1", "(?P<n>a)(?P=n)", "(?(1)a|b)", "a*+"}) {
+  for (const char* re : {"a(?!b)c", "(?<=x)y", "(a(?!b))", "a(?!b)*", "a(?!\\d)", "(a)\\1",
+                         "(?P<n>a)(?P=n)", "(?(1)a|b)", "a*+"}) {
     auto r = python_regex_to_re2(re);
     BOOST_TEST_INFO(re);
     BOOST_TEST(!r.ok());
@@ -165,4 +170,142 @@ BOOST_AUTO_TEST_CASE(import_is_byte_identical_on_rerun_and_reports_refusals) {
   BOOST_TEST(a->yaml.find("count: 5") != std::string::npos);
   BOOST_TEST(a->yaml.find("window: 10m") != std::string::npos);
   BOOST_TEST(a->yaml.find("group_by: [src_ip]") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(datepattern_lets_an_anchored_regex_start_after_that_timestamp) {
+  // A shape none of the default templates knows: "Mar-05-24 10:11:12 message".
+  auto dp = translate_fail2ban_datepattern("{^LN-BEG}%b-%d-%Exy %H:%M:%S", "NODATE");
+  BOOST_TEST(dp.not_allowed_for.empty());
+  bool nofail = false;
+  // fail2ban cuts the timestamp and leaves the space after it: filters write ^\s* or "^ ".
+  auto re = translate_fail2ban_regex("", "^\\s*blocked <HOST>$", &nofail, dp.leading);
+  BOOST_REQUIRE_MESSAGE(re.ok(), (re.ok() ? std::string() : re.error().message));
+  std::map<std::string, std::string> fields;
+  BOOST_TEST(full_match(*re, "Mar-05-24 10:11:12 blocked 192.0.2.9", &fields));
+  BOOST_TEST(fields["src_ip"] == "192.0.2.9");
+  BOOST_TEST(full_match(*re, "blocked 192.0.2.9"));  // the message of a syslog line
+  BOOST_TEST(!full_match(*re, "Mar-05-24 10:11:12 x blocked 192.0.2.9"));
+  // Without the datepattern, the default shapes do not cover it.
+  BOOST_TEST(!full_match(translate_fail2ban_regex("", "^\\s*blocked <HOST>$", &nofail).value(),
+                         "Mar-05-24 10:11:12 blocked 192.0.2.9"));
+}
+
+BOOST_AUTO_TEST_CASE(datepattern_group_and_default_date_and_separator_backreference) {
+  // Without a group all of it is cut, "L " too; with one, only the group. {^LN-BEG}
+  // alone stands for the default templates.
+  auto dp = translate_fail2ban_datepattern("^L %d/%m/%Y - %H:%M:%S\n^(t=)**\n{^LN-BEG}", "\\d{9}");
+  BOOST_TEST(dp.not_allowed_for.empty());
+  RE2 leading("^(?:" + dp.leading + ")", RE2::Latin1);
+  BOOST_REQUIRE_MESSAGE(leading.ok(), leading.error());
+  BOOST_TEST(RE2::PartialMatch("L 01/02/2024 - 03:04:05: x", leading));
+  BOOST_TEST(RE2::PartialMatch("123456789 x", leading));
+  BOOST_TEST(!RE2::PartialMatch("L 01/02/2024 x", leading));
+  // (?P=name) over a separator class becomes the class: RE2 has no backreferences.
+  auto sep = translate_fail2ban_datepattern("^%Y(?P<_sep>[-/.])%m(?P=_sep)%d", "x");
+  BOOST_TEST(sep.not_allowed_for.empty());
+  BOOST_TEST(RE2::FullMatch("2024/01/02", RE2(sep.leading, RE2::Latin1)));
+  // A timestamp cut out after other text is not allowed for, and says why.
+  auto mid = translate_fail2ban_datepattern("^[^\\[]*\\[({DATE})", "x");
+  BOOST_TEST(mid.leading.empty());
+  BOOST_REQUIRE_EQUAL(mid.not_allowed_for.size(), 1u);
+  BOOST_TEST(mid.not_allowed_for[0].find("after the text") != std::string::npos);
+  auto bad = translate_fail2ban_datepattern("^%Q", "x");
+  BOOST_REQUIRE_EQUAL(bad.not_allowed_for.size(), 1u);
+  BOOST_TEST(bad.not_allowed_for[0].find("%Q") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(regex_that_spans_lines_is_refused_with_reason) {
+  bool nofail = false;
+  auto re = translate_fail2ban_regex("", "^first line\\nsecond from <HOST>$", &nofail);
+  BOOST_REQUIRE(!re.ok());
+  BOOST_TEST(re.error().message.find("several lines") != std::string::npos);
+  BOOST_TEST(translate_fail2ban_regex("", "^from <HOST>[^\\n]*$", &nofail).ok());
+}
+
+BOOST_AUTO_TEST_CASE(alternatives_holding_an_address_each_become_a_pattern_that_fills_src_ip) {
+  const std::string nested =
+      "^a (?:x (?P<src_ip>\\d+)|y (?P<src_ip_2>\\d+)(?: (?P<user>\\w+))?) z$";
+  auto parts = split_field_alternatives(nested);
+  BOOST_REQUIRE_EQUAL(parts.size(), 2u);
+  for (const std::string line : {"a x 1 z", "a y 2 z", "a y 3 bob z", "a x 1 bob z", "a z"}) {
+    std::map<std::string, std::string> whole, split;
+    const bool want = full_match(nested, line, &whole);
+    bool got = false;
+    for (const auto& p : parts)
+      if (!got && full_match(p, line, &split)) got = true;
+    BOOST_TEST(got == want, line);
+    if (want) {
+      BOOST_TEST(split["src_ip"] == (whole.count("src_ip") ? whole["src_ip"] : whole["src_ip_2"]),
+                 line);
+      BOOST_TEST(split.count("src_ip_2") == 0u, line);
+    }
+  }
+  // At the top level each alternative keeps its own anchors.
+  auto top = split_field_alternatives("^from (?P<src_ip>\\S+)$|^host (?P<src_ip_2>\\S+) said");
+  BOOST_REQUIRE_EQUAL(top.size(), 2u);
+  BOOST_TEST(full_match(top[1], "host 192.0.2.1 said hi"));
+  BOOST_TEST(!full_match(top[0], "x from 192.0.2.1"));
+  // Two addresses in sequence are two fields: nothing to split.
+  const std::string seq = "from (?P<src_ip>\\S+) to (?P<src_ip_2>\\S+)";
+  BOOST_TEST(split_field_alternatives(seq) == std::vector<std::string>{seq});
+  // Character classes and escapes hold no alternation.
+  const std::string cls = "[|(] (?P<src_ip>\\S+)\\|(?P<src_ip_2>\\S+)";
+  BOOST_TEST(split_field_alternatives(cls) == std::vector<std::string>{cls});
+}
+
+namespace {
+
+// What Python's re says: for each pattern, whether re.search finds it in each line.
+std::vector<std::vector<bool>> python_search(const std::vector<std::string>& patterns,
+                                             const std::vector<std::string>& lines) {
+  TempDir dir("pyre");
+  nlohmann::json in = {{"patterns", patterns}, {"lines", lines}};
+  write(dir / "in.json", in.dump());
+  const std::string cmd =
+      "python3 -c 'import json,re,sys; d=json.load(open(sys.argv[1])); "
+      "print(json.dumps([[bool(re.search(p, l)) for l in d[\"lines\"]] for p in "
+      "d[\"patterns\"]]))' " +
+      (dir / "in.json").string();
+  FILE* f = popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(f != nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  BOOST_REQUIRE_EQUAL(pclose(f), 0);
+  return nlohmann::json::parse(out).get<std::vector<std::vector<bool>>>();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(negative_lookahead_on_literals_at_the_end_matches_as_python_does) {
+  const std::vector<std::string> patterns = {
+      "^auth failed:(?! Connection lost| Invalid mechanism)",
+      "^(?:x|auth failed:(?! lost| lo))",
+      "failed(?!:)$",
+      "^(?:.*?(?:auth (?:failed|error)(?! by \\[server\\]))).*$",
+  };
+  const std::vector<std::string> lines = {
+      "auth failed: Connection lost to server",
+      "auth failed: Invalid mechanism",
+      "auth failed:",
+      "auth failed: bad password",
+      "auth failed: Connection",
+      "auth failed: Invalid mech",
+      "auth failed: lo",
+      "auth failed: l",
+      "x",
+      "auth failed",
+      "auth failed:x",
+      "pre auth error by [server]",
+      "pre auth error by [serv",
+      "auth failed by [server] auth error",
+  };
+  const auto want = python_search(patterns, lines);
+  for (size_t p = 0; p < patterns.size(); ++p) {
+    auto re2 = python_regex_to_re2(patterns[p]);
+    BOOST_REQUIRE_MESSAGE(re2.ok(), patterns[p] + ": " + (re2.ok() ? "" : re2.error().message));
+    for (size_t l = 0; l < lines.size(); ++l)
+      BOOST_TEST(full_match(*re2, lines[l]) == want[p][l],
+                 patterns[p] << " on '" << lines[l] << "'");
+  }
 }

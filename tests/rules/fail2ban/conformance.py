@@ -12,6 +12,24 @@ Fails (never skips) when fail2ban's files are missing. Reads fail2ban's files wh
 installs them; copies nothing of them."""
 import json, os, subprocess, sys, tempfile
 
+try:  # fail2ban's own date detector, to say which timestamp stands in the way
+    from fail2ban.server.datedetector import DateDetector
+except ImportError:  # pragma: no cover - the check below fails without fail2ban anyway
+    DateDetector = None
+
+# A rule that captures the whole message: what wardsoc's patterns see of each line.
+ECHO_RULE = """rules:
+  - id: conformance.message
+    title: the message as patterns see it
+    severity: low
+    match:
+      regex:
+        - '^(?P<m>.*)$'
+    aggregation:
+      count: 1
+      window: 1m
+"""
+
 FILTERS = "/etc/fail2ban/filter.d"
 LOGS = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs"
 
@@ -60,24 +78,65 @@ def run(wardsoc, name, opts, lines, tmp):
         for _, l in lines:
             f.write(l + "\n")
     res = subprocess.run([wardsoc, "rules", "test", filt["file"], "--log", log, "--json",
-                          "--limit", "100000"], capture_output=True, text=True)
+                          "--limit", "100000", "--no-cache"], capture_output=True, text=True)
     out = json.loads(res.stdout)
     got = {}
     for d in out.get("details", []):
         if d.get("matches"):
             got[d["line"]] = d["matches"][0].get("fields", {})
     os.remove(filt["file"])
+    echo = os.path.join(tmp, "echo.yaml")
+    with open(echo, "w") as f:
+        f.write(ECHO_RULE)
+    res = subprocess.run([wardsoc, "rules", "test", echo, "--log", log, "--json",
+                          "--limit", "100000", "--no-cache"], capture_output=True, text=True)
+    messages = {}
+    for d in json.loads(res.stdout).get("details", []):
+        if d.get("matches"):
+            messages[d["line"]] = d["matches"][0].get("fields", {}).get("m", "")
+    filt["messages"] = messages
     return filt, got
 
 
-def compare(lines, got):
+def why_no_match(line, message, notes):
+    """What stands in the way of a line fail2ban reports and the import does not match."""
+    if message is not None and message != line and line.endswith(message):
+        return ("wardsoc's syslog parser takes the start of the line (host, app) as its header; "
+                "the failregex expects to see it (fail2ban cuts only the timestamp)")
+    for n in notes:
+        if n["level"] == "warning" and n["message"].startswith("datepattern"):
+            return n["message"].split(": fail2ban")[0] + (": the timestamp is cut out after "
+                                                          "other text, the import allows it only "
+                                                          "at the start or inside []")
+        if n["level"] == "warning" and n["message"].startswith("maxlines"):
+            return ("a failure told over several lines (maxlines): the import matches each "
+                    "line alone")
+    if DateDetector is not None:
+        dd = DateDetector()
+        dd.addDefaultTemplate()
+        m = dd.matchTime(line)[0]
+        if m and m.start(1) > 0:
+            return ("the timestamp '%s' at column %d: fail2ban cuts it out of the middle of "
+                    "the line, the import allows for it only at the start or inside []"
+                    % (line[m.start(1):m.end(1)], m.start(1) + 1))
+        if m is None:
+            return "no timestamp fail2ban knows by default, and no translated pattern matches"
+    return "a translated pattern does not match the line fail2ban's regex matches"
+
+
+def compare(lines, got, filt=None):
     agreed, why = 0, {}
-    for i, (ann, _) in enumerate(lines, start=1):
+    filt = filt or {}
+    messages = filt.get("messages", {})
+    notes = filt.get("notes", [])
+    for i, (ann, line) in enumerate(lines, start=1):
         want = bool(ann.get("match"))
         fields = got.get(i) if got is not None else None
         reason = None
         if want and fields is None:
             reason = "fail2ban reports a failure, the import does not match"
+            if got is not None and not filt.get("refused"):
+                reason += " (%s)" % why_no_match(line, messages.get(i), notes)
         elif not want and fields is not None:
             reason = "the import matches a line fail2ban does not report"
         elif want:
@@ -86,6 +145,18 @@ def compare(lines, got):
                     v = fields.get(field, fields.get("alt_user") if field == "user" else None)
                     if str(ann[key]) != v:
                         reason = "field %s differs" % key
+                        others = sorted(k for k, x in fields.items()
+                                        if x == str(ann[key]) and k != field)
+                        if field not in fields and str(ann[key]) not in line:
+                            reason += (" (the line does not hold it: fail2ban takes it from an "
+                                       "earlier line of the same session, <F-MLFID>; a one-line "
+                                       "rule cannot)")
+                        elif others:
+                            reason += (" (the import captures it as %s: an alternative of the "
+                                       "pattern fills another group)" % ", ".join(others))
+                        elif messages.get(i) is not None and messages[i] != line:
+                            reason += (" (wardsoc's syslog parser takes the line's header away; "
+                                       "the failregex's optional prefix then takes the address)")
                         break
         if reason is None:
             agreed += 1
@@ -129,7 +200,7 @@ def main():
                         if n["level"] == "refused":
                             msg = n["message"].split(": ^")[0].split(" (near")[0]
                             notes.append("%s:%d %s" % (os.path.basename(n["file"]), n["line"], msg))
-                a, why = compare(lines, got)
+                a, why = compare(lines, got, filt)
                 f_agreed += a
                 f_lines += len(lines)
                 for k, v in why.items():
