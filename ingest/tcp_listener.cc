@@ -96,7 +96,9 @@ Status TcpListener::start() {
   // log, so that ThreadSanitizer (which cannot see the set-up inside libspdlog) does not
   // take the thread's first warning and this thread's first line for a race.
   spdlog::default_logger_raw();
-  thread_ = std::thread([this, tname = "in:" + options_.input_name] {
+  std::string tname =
+      options_.thread_name.empty() ? "in:" + options_.input_name : options_.thread_name;
+  thread_ = std::thread([this, tname = std::move(tname)] {
     set_thread_name(tname);
     accept();
     io_.run();
@@ -116,19 +118,22 @@ bool TcpListener::stop() {
 }
 
 namespace {
-void warn_limited(LogLimiter& limiter, const std::string& input, const std::string& text) {
+// `who`: "input 'syslog-tcp'", "api".
+void warn_limited(LogLimiter& limiter, const std::string& who, const std::string& text) {
   uint64_t suppressed = 0;
   if (!limiter.allow(&suppressed)) return;
   if (suppressed == 0) {
-    spdlog::warn("input '{}': {}", input, text);
+    spdlog::warn("{}: {}", who, text);
   } else {
-    spdlog::warn("input '{}': {} ({} similar warnings suppressed)", input, text, suppressed);
+    spdlog::warn("{}: {} ({} similar warnings suppressed)", who, text, suppressed);
   }
 }
 }  // namespace
 
 void TcpListener::warn_limited(LogLimiter& limiter, const std::string& text) {
-  wardsoc::warn_limited(limiter, options_.input_name, text);
+  wardsoc::warn_limited(
+      limiter,
+      options_.log_name.empty() ? "input '" + options_.input_name + "'" : options_.log_name, text);
 }
 
 void TcpListener::accept() {
@@ -228,7 +233,8 @@ void BatchHandoff::push_pending() {
     }
     if (stopping_) return;  // push_at_stop() hands them on, waiting for room
     if (!retry_armed_) {
-      warn_limited(pause_log_, input_name_, "event queue full; reading paused until there is room");
+      warn_limited(pause_log_, "input '" + input_name_ + "'",
+                   "event queue full; reading paused until there is room");
       retry_armed_ = true;
       retry_timer_.expires_after(kRetryInterval);
       retry_timer_.async_wait([this](const error_code& ec) {

@@ -48,7 +48,11 @@ namespace wardsoc {
 
 struct TcpListenerOptions {
   std::string input_name;  // for the thread name ("in:<name>") and log lines
-  std::string protocol;    // "TCP", "TLS", "HTTP": in errors ("cannot listen on TLS ...")
+  // For a listener that is no input (the API server): the thread's name and how log
+  // lines name the owner, instead of "in:<input_name>" and "input '<input_name>'".
+  std::string thread_name;
+  std::string log_name;
+  std::string protocol;  // "TCP", "TLS", "HTTP": in errors ("cannot listen on TLS ...")
   std::string address = "127.0.0.1";  // an IP address or a host name
   uint16_t port = 0;                  // 0 = any free port
   size_t max_connections = 1024;
