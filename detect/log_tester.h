@@ -22,7 +22,7 @@ namespace wardsoc {
 struct LogTesterOptions {
   int rule = -1;         // only this rule (index in RuleSet::rules()), -1 = every rule
   bool explain = false;  // explain near misses (slower)
-  std::vector<std::string> input_names;
+  std::vector<std::string> input_names{};
   bool include_disabled = true;  // a rule is tried before it is switched on
 };
 

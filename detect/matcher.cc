@@ -1,8 +1,10 @@
 #include "detect/matcher.h"
 
+#include <hs/hs.h>
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "core/text.h"
@@ -54,6 +56,195 @@ std::string join_names(const std::vector<std::string>& v) {
 }
 
 }  // namespace
+
+// Everything a Matcher owns and does. Callers reach it once per call to Matcher; inside, the
+// per-line loop calls its own members only.
+class Matcher::Impl {
+ public:
+  static Result<std::unique_ptr<Impl>> Create(std::shared_ptr<const RuleSet> rules,
+                                              MatcherOptions options);
+  ~Impl();
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  // Appends the matches of events [begin, end) to *out, ordered by event, then by rule and
+  // step.
+  void scan(const EventBatch& batch, size_t begin, size_t end, std::vector<Match>* out);
+
+  // One message as if it came in an event of the given program and asset class; for tests
+  // and the rule test runner.
+  std::vector<Match> match_message(std::string_view message, std::string_view app, AssetClass cls);
+
+  // Follows one event through every stage for one match step (RuleSet::units() index) and
+  // says where it stopped. Slow; for the tools only.
+  Explanation explain(const EventBatch& batch, uint32_t event, uint32_t unit);
+  // Units that Hyperscan (or the always-tried list) put forward for the event: the rules
+  // that came close enough to be worth explaining.
+  std::vector<uint32_t> candidates(const EventBatch& batch, uint32_t event);
+
+  const RuleSet& rules() const { return *rules_; }
+  uint64_t events_scanned() const { return events_scanned_; }
+  uint64_t scan_errors() const { return scan_errors_; }
+  // RE2 runs that took fields (or confirmed a pattern without fields), and runs of RE2's
+  // DFA alone that ruled a line out before that (see ConfirmTally below).
+  uint64_t re2_runs() const { return re2_runs_; }
+  uint64_t re2_dfa_checks() const { return re2_dfa_checks_; }
+  // Lines whose hits came from a joined scan, and joined scans cut short (too many repeated
+  // hits, like a pattern that matches at every byte of a long run) whose rest went line by line.
+  uint64_t joined_lines() const { return joined_lines_; }
+  uint64_t joined_fallbacks() const { return joined_fallbacks_; }
+
+ private:
+  Impl(std::shared_ptr<const RuleSet> rules, MatcherOptions options);
+  static int on_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void* context);
+  static int on_joined_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                           unsigned int flags, void* context);
+  // The database index (RuleSet::database_index) for the event; -1 = none.
+  int database_for(const EventBatch& batch, const Event& e);
+  // Per-line candidate bookkeeping: begin_line(), note_hit() per Hyperscan hit, end_line()
+  // adds the always-tried units and sorts.
+  void begin_line();
+  void note_hit(uint32_t expression);
+  void end_line();
+  // Runs Hyperscan over the event and fills candidates_ (sorted) with the units to try.
+  void find_candidates(const EventBatch& batch, const Event& e, std::string_view text);
+  void scan_event(const EventBatch& batch, uint32_t index, std::vector<Match>* out);
+  // The joined scan of events [begin, end): fills hit_lines_ with the joined lines that had
+  // hits and alone_ with the lines to scan alone, both in event order.
+  void joined_scan(const EventBatch& batch, size_t begin, size_t end);
+  void scan_chunk(const hs_database_t* db);
+  struct HitLine;
+  // Asks the memory for what evaluating a line with hits will read (see scan()).
+  void prefetch_line(const EventBatch& batch, const HitLine& h);
+  // Checks candidates_ for the event and appends its matches.
+  void evaluate_candidates(const EventBatch& batch, uint32_t index, std::string_view text,
+                           std::vector<Match>* out);
+  // RE2 on the text: the expression's leftmost match and its groups (n of them).
+  bool run_re2(uint32_t expression, std::string_view text, re2::StringPiece* groups, int n);
+  // Whether an expression matches the current event: Hyperscan's word for exact patterns,
+  // else RE2's, asked once per expression and event (several rules share patterns).
+  bool expression_matches(uint32_t expression, std::string_view text);
+  bool pattern_matches(const RulePattern& p, std::string_view text) {
+    return expression_matches(p.expression, text);
+  }
+  // The pattern that matches (nullptr if none); its groups are at groups_of(p).
+  const RulePattern* first_pattern(const MatchStep& step, std::string_view text);
+  const re2::StringPiece* groups_of(const RulePattern& p) const {
+    return groups_.data() + expressions_[p.expression].group_offset;
+  }
+  struct Unit;
+  bool evaluate(const Unit& unit, const EventBatch& batch, const Event& e, std::string_view text,
+                Match* match);
+  // The value of a field for `where`: a capture, else a built-in field. False if absent.
+  bool field_value(const std::string& name, const Match& m, const EventBatch& batch, const Event& e,
+                   std::string_view* out) const;
+  bool condition_holds(const Condition& c, std::string_view value) const;
+
+  std::shared_ptr<const RuleSet> rules_;
+  MatcherOptions options_;
+  hs_scratch_t* scratch_ = nullptr;
+  // Per rule: which inputs it accepts (empty = all), by Event::input.
+  std::vector<std::vector<uint8_t>> input_allowed_;
+  // Per-event bookkeeping, sized once: a stamp per Hyperscan pattern and per unit says
+  // "hit in the current event" without clearing anything between events.
+  uint32_t stamp_ = 0;
+  std::vector<uint32_t> pattern_stamp_;  // by expression: Hyperscan reported it
+  // By expression: how often RE2 was asked for its fields and how often it matched. A run
+  // for fields costs the same whether it matches or not (RE2 backtracks, or builds its
+  // one-pass state, over the line); for an expression that mostly fails, RE2's DFA is
+  // asked first whether it matches at all, which is several times cheaper to say no.
+  struct ConfirmTally {
+    uint32_t asked = 0;
+    uint32_t matched = 0;
+  };
+  // What checking a candidate needs, packed so that one costs a few cache lines rather than
+  // a walk through Rule, MatchStep and RulePattern (which are large and, with many rules,
+  // cold): by expression, its program and how to confirm it; by unit (match step), what
+  // admits a line and which expressions it tries.
+  struct alignas(64) Expression {
+    const re2::RE2* re2 = nullptr;
+    std::string_view lead;  // RulePattern::lead
+    uint32_t hyperscan_id = kNoHyperscanId;
+    uint32_t group_offset = 0;  // in groups_
+    int groups = 0;             // groups RE2 fills (0 = none needed)
+    uint32_t captures = 0;      // in captures_: the named groups, RulePattern::captures
+    uint32_t capture_count = 0;
+    uint32_t confirm_stamp = 0;  // RE2 was asked for the current event
+    ConfirmTally tally;
+    bool re2_only = false;
+    bool needs_confirm = true;
+    bool confirm_joined = true;
+    bool confirmed = false;  // RE2's answer for the current event
+  };
+  std::vector<Expression> expressions_;
+  std::vector<std::pair<std::string, int>> captures_;
+  struct Unit {
+    const Rule* rule = nullptr;
+    const MatchStep* step = nullptr;
+    uint32_t rule_index = 0;
+    uint32_t step_index = 0;
+    uint32_t sources = 0;  // Rule::sources
+    uint32_t exprs = 0;    // in unit_exprs_: the patterns' expressions, then the exclusions'
+    uint32_t patterns = 0;
+    uint32_t exclusions = 0;
+    bool enabled = true;
+    bool inputs = false;    // the rule names inputs
+    bool programs = false;  // the rule or step names programs
+    bool where = false;     // the step has conditions
+  };
+  std::vector<Unit> units_;
+  std::vector<uint32_t> unit_exprs_;
+  std::vector<uint32_t> unit_stamp_;
+  std::vector<uint32_t> candidates_;
+  // Capture groups of each expression's last RE2 run, side by side.
+  std::vector<re2::StringPiece> groups_;
+  // The database of the last line's asset class and program; by class alone when no rule
+  // names programs.
+  bool programs_named_ = false;
+  std::array<int, kAssetClassCount> class_db_{};
+  bool db_cached_ = false;
+  AssetClass cached_class_ = AssetClass::kServer;
+  std::string cached_app_;
+  int cached_db_ = -1;
+  // The joined scan. A line's hits are recorded (expression ids, in hit_ids_) and replayed
+  // when the line is evaluated, since the per-expression stamps hold one line at a time.
+  bool any_joined_ = false;   // some database has a joined-lines form
+  bool joined_line_ = false;  // the line being evaluated came from a joined scan
+  struct HitLine {
+    uint32_t event;
+    uint32_t begin;  // its hits: hit_ids_[begin, begin + count)
+    uint32_t count;
+  };
+  std::vector<HitLine> hit_lines_;
+  std::vector<uint32_t> hit_ids_;
+  std::vector<uint32_t> alone_;  // events not covered by a (complete) joined scan
+  struct JoinedLine {
+    uint32_t event;
+    std::string_view text;
+  };
+  std::vector<std::vector<JoinedLine>> buckets_;  // by database index: lines to join
+  std::unique_ptr<char[]> joined_buf_;            // kJoinedChunk + the longest line + '\n'
+  std::vector<uint32_t> line_end_;                // by line of the chunk: offset of its end ('\n')
+  std::vector<uint32_t> chunk_events_;            // by line of the chunk: the event
+  struct ChunkHit {
+    uint32_t line;
+    uint32_t expression;
+  };
+  std::vector<ChunkHit> chunk_hits_;
+  std::vector<uint32_t> joined_stamp_;  // by expression: chunk_serial_ + line + 1 of its last hit
+  uint32_t chunk_serial_ = 0;
+  uint32_t cur_line_ = 0;
+  uint32_t repeats_ = 0;       // hits of a pattern already seen on its line, this chunk
+  uint32_t repeat_limit_ = 0;  // beyond it, the rest of the chunk is scanned line by line
+  bool out_of_order_ = false;
+  uint64_t events_scanned_ = 0;
+  uint64_t scan_errors_ = 0;
+  uint64_t re2_runs_ = 0;
+  uint64_t re2_dfa_checks_ = 0;
+  uint64_t joined_lines_ = 0;
+  uint64_t joined_fallbacks_ = 0;
+};
 
 std::string_view explanation_stage_name(Explanation::Stage s) {
   switch (s) {
@@ -126,17 +317,16 @@ bool condition_holds(const RuleSet& rules, const Condition& c, std::string_view 
   return false;
 }
 
-Matcher::Matcher(std::shared_ptr<const RuleSet> rules, MatcherOptions options)
+Matcher::Impl::Impl(std::shared_ptr<const RuleSet> rules, MatcherOptions options)
     : rules_(std::move(rules)), options_(std::move(options)) {}
 
-Matcher::~Matcher() {
+Matcher::Impl::~Impl() {
   if (scratch_ != nullptr) hs_free_scratch(scratch_);
 }
 
-Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> rules,
-                                                 MatcherOptions options) {
-  if (!rules) return Error(Errc::kInvalidArgument, "matcher: no rule set");
-  std::unique_ptr<Matcher> m(new Matcher(std::move(rules), std::move(options)));
+Result<std::unique_ptr<Matcher::Impl>> Matcher::Impl::Create(std::shared_ptr<const RuleSet> rules,
+                                                             MatcherOptions options) {
+  std::unique_ptr<Impl> m(new Impl(std::move(rules), std::move(options)));
   const RuleSet& rs = *m->rules_;
   if (rs.scratch_prototype() != nullptr) {
     const hs_error_t rc = hs_clone_scratch(rs.scratch_prototype(), &m->scratch_);
@@ -231,13 +421,13 @@ Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> 
   return m;
 }
 
-int Matcher::on_hit(unsigned int id, unsigned long long, unsigned long long, unsigned int,
-                    void* context) {
-  static_cast<Matcher*>(context)->note_hit(id);
+int Matcher::Impl::on_hit(unsigned int id, unsigned long long, unsigned long long, unsigned int,
+                          void* context) {
+  static_cast<Impl*>(context)->note_hit(id);
   return 0;
 }
 
-void Matcher::note_hit(uint32_t id) {
+void Matcher::Impl::note_hit(uint32_t id) {
   pattern_stamp_[id] = stamp_;
   for (uint32_t unit : rules_->expression_users(id)) {  // none for a `not`-only expression
     if (unit_stamp_[unit] != stamp_) {
@@ -247,7 +437,7 @@ void Matcher::note_hit(uint32_t id) {
   }
 }
 
-void Matcher::begin_line() {
+void Matcher::Impl::begin_line() {
   if (++stamp_ == 0) {  // wrapped: old stamps could look current
     std::fill(pattern_stamp_.begin(), pattern_stamp_.end(), 0);
     std::fill(unit_stamp_.begin(), unit_stamp_.end(), 0);
@@ -257,7 +447,7 @@ void Matcher::begin_line() {
   candidates_.clear();
 }
 
-void Matcher::end_line() {
+void Matcher::Impl::end_line() {
   for (uint32_t u : rules_->always_units()) {
     if (unit_stamp_[u] != stamp_) {
       unit_stamp_[u] = stamp_;
@@ -267,7 +457,7 @@ void Matcher::end_line() {
   if (candidates_.size() > 1) std::sort(candidates_.begin(), candidates_.end());
 }
 
-int Matcher::database_for(const EventBatch& batch, const Event& e) {
+int Matcher::Impl::database_for(const EventBatch& batch, const Event& e) {
   if (!programs_named_) return class_db_[static_cast<size_t>(e.asset_class)];
   // Lines of a batch mostly come from one program: look its database up once per run of them
   // rather than hashing the program name for every line.
@@ -281,7 +471,8 @@ int Matcher::database_for(const EventBatch& batch, const Event& e) {
   return cached_db_;
 }
 
-void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vector<Match>* out) {
+void Matcher::Impl::scan(const EventBatch& batch, size_t begin, size_t end,
+                         std::vector<Match>* out) {
   end = std::min(end, batch.size());
   if (begin >= end) return;
   if (!options_.join_lines || end - begin < kJoinedMinLines || !any_joined_) {
@@ -325,7 +516,7 @@ void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vecto
   }
 }
 
-void Matcher::prefetch_line(const EventBatch& batch, const HitLine& h) {
+void Matcher::Impl::prefetch_line(const EventBatch& batch, const HitLine& h) {
   // With many rules, what a line's candidates need (the event, the units, each expression's
   // program) has mostly left the core's caches since the joined scan; asking for it one line
   // ahead overlaps those misses with the work on the current line.
@@ -344,7 +535,7 @@ void Matcher::prefetch_line(const EventBatch& batch, const HitLine& h) {
   }
 }
 
-void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
+void Matcher::Impl::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
   const RuleSet& rs = *rules_;
   alone_.clear();
   hit_lines_.clear();
@@ -400,9 +591,9 @@ void Matcher::joined_scan(const EventBatch& batch, size_t begin, size_t end) {
   }
 }
 
-int Matcher::on_joined_hit(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
-                           void* context) {
-  auto* self = static_cast<Matcher*>(context);
+int Matcher::Impl::on_joined_hit(unsigned int id, unsigned long long, unsigned long long to,
+                                 unsigned int, void* context) {
+  auto* self = static_cast<Impl*>(context);
   const std::vector<uint32_t>& ends = self->line_end_;
   uint32_t l = self->cur_line_;
   if (to > ends[l]) {
@@ -423,7 +614,7 @@ int Matcher::on_joined_hit(unsigned int id, unsigned long long, unsigned long lo
   return 0;
 }
 
-void Matcher::scan_chunk(const hs_database_t* db) {
+void Matcher::Impl::scan_chunk(const hs_database_t* db) {
   const auto lines = static_cast<uint32_t>(line_end_.size());
   if (chunk_serial_ > UINT32_MAX - lines - 2) {  // wrapped: old stamps could look current
     std::fill(joined_stamp_.begin(), joined_stamp_.end(), 0);
@@ -435,7 +626,7 @@ void Matcher::scan_chunk(const hs_database_t* db) {
   repeat_limit_ = kRepeatsPerLine * lines + kRepeatsPerChunk;
   out_of_order_ = false;
   const hs_error_t rc =
-      hs_scan(db, joined_buf_.get(), line_end_.back(), 0, scratch_, &Matcher::on_joined_hit, this);
+      hs_scan(db, joined_buf_.get(), line_end_.back(), 0, scratch_, &Impl::on_joined_hit, this);
   // Lines whose hits are all in: every one, or those before the line where the scan stopped
   // (matches come in order of their end). The others are scanned alone when evaluated.
   uint32_t complete = lines;
@@ -462,19 +653,20 @@ void Matcher::scan_chunk(const hs_database_t* db) {
   chunk_serial_ += lines + 1;
 }
 
-void Matcher::find_candidates(const EventBatch& batch, const Event& e, std::string_view text) {
+void Matcher::Impl::find_candidates(const EventBatch& batch, const Event& e,
+                                    std::string_view text) {
   begin_line();
   const int db = database_for(batch, e);
   if (db >= 0) {
     const hs_error_t rc =
         hs_scan(rules_->database_at(db), text.data(), static_cast<unsigned int>(text.size()), 0,
-                scratch_, &Matcher::on_hit, this);
+                scratch_, &Impl::on_hit, this);
     if (rc != HS_SUCCESS) ++scan_errors_;
   }
   end_line();
 }
 
-void Matcher::scan_event(const EventBatch& batch, uint32_t index, std::vector<Match>* out) {
+void Matcher::Impl::scan_event(const EventBatch& batch, uint32_t index, std::vector<Match>* out) {
   const Event& e = batch.events()[index];
   const std::string_view text = event_text(batch, e);
   ++events_scanned_;
@@ -483,8 +675,8 @@ void Matcher::scan_event(const EventBatch& batch, uint32_t index, std::vector<Ma
   evaluate_candidates(batch, index, text, out);
 }
 
-void Matcher::evaluate_candidates(const EventBatch& batch, uint32_t index, std::string_view text,
-                                  std::vector<Match>* out) {
+void Matcher::Impl::evaluate_candidates(const EventBatch& batch, uint32_t index,
+                                        std::string_view text, std::vector<Match>* out) {
   const Event& e = batch.events()[index];
   const uint32_t cls = 1u << static_cast<unsigned>(e.asset_class);
   for (uint32_t c : candidates_) {
@@ -506,7 +698,7 @@ void Matcher::evaluate_candidates(const EventBatch& batch, uint32_t index, std::
   }
 }
 
-bool Matcher::expression_matches(uint32_t expression, std::string_view text) {
+bool Matcher::Impl::expression_matches(uint32_t expression, std::string_view text) {
   Expression& x = expressions_[expression];
   const bool hit =
       x.re2_only || (x.hyperscan_id != kNoHyperscanId && pattern_stamp_[x.hyperscan_id] == stamp_);
@@ -542,7 +734,8 @@ bool Matcher::expression_matches(uint32_t expression, std::string_view text) {
   return x.confirmed;
 }
 
-bool Matcher::run_re2(uint32_t expression, std::string_view text, re2::StringPiece* groups, int n) {
+bool Matcher::Impl::run_re2(uint32_t expression, std::string_view text, re2::StringPiece* groups,
+                            int n) {
   const Expression& x = expressions_[expression];
   const re2::StringPiece input(text.data(), text.size());
   size_t from = 0;
@@ -565,15 +758,15 @@ bool Matcher::run_re2(uint32_t expression, std::string_view text, re2::StringPie
   return x.re2->Match(input, from, input.size(), RE2::UNANCHORED, groups, n);
 }
 
-const RulePattern* Matcher::first_pattern(const MatchStep& step, std::string_view text) {
+const RulePattern* Matcher::Impl::first_pattern(const MatchStep& step, std::string_view text) {
   for (const RulePattern& p : step.patterns) {
     if (pattern_matches(p, text)) return &p;
   }
   return nullptr;
 }
 
-bool Matcher::evaluate(const Unit& unit, const EventBatch& batch, const Event& e,
-                       std::string_view text, Match* match) {
+bool Matcher::Impl::evaluate(const Unit& unit, const EventBatch& batch, const Event& e,
+                             std::string_view text, Match* match) {
   const uint32_t* patterns = unit_exprs_.data() + unit.exprs;
   const uint32_t* exclusions = patterns + unit.patterns;
   // A `not` pattern that Hyperscan decides alone costs nothing to ask: an excluded line
@@ -615,8 +808,8 @@ bool Matcher::evaluate(const Unit& unit, const EventBatch& batch, const Event& e
   return true;
 }
 
-bool Matcher::field_value(const std::string& name, const Match& m, const EventBatch& batch,
-                          const Event& e, std::string_view* out) const {
+bool Matcher::Impl::field_value(const std::string& name, const Match& m, const EventBatch& batch,
+                                const Event& e, std::string_view* out) const {
   for (const auto& [k, v] : m.fields) {
     if (k == name) {
       *out = v;
@@ -644,12 +837,12 @@ bool Matcher::field_value(const std::string& name, const Match& m, const EventBa
   return true;
 }
 
-bool Matcher::condition_holds(const Condition& c, std::string_view value) const {
+bool Matcher::Impl::condition_holds(const Condition& c, std::string_view value) const {
   return wardsoc::condition_holds(*rules_, c, value);
 }
 
-std::vector<Match> Matcher::match_message(std::string_view message, std::string_view app,
-                                          AssetClass cls) {
+std::vector<Match> Matcher::Impl::match_message(std::string_view message, std::string_view app,
+                                                AssetClass cls) {
   EventBatch batch;
   Event e;
   e.raw = batch.append(message);
@@ -663,13 +856,13 @@ std::vector<Match> Matcher::match_message(std::string_view message, std::string_
   return out;
 }
 
-std::vector<uint32_t> Matcher::candidates(const EventBatch& batch, uint32_t event) {
+std::vector<uint32_t> Matcher::Impl::candidates(const EventBatch& batch, uint32_t event) {
   const Event& e = batch.events()[event];
   find_candidates(batch, e, event_text(batch, e));
   return candidates_;
 }
 
-Explanation Matcher::explain(const EventBatch& batch, uint32_t event, uint32_t unit) {
+Explanation Matcher::Impl::explain(const EventBatch& batch, uint32_t event, uint32_t unit) {
   using Stage = Explanation::Stage;
   const RuleSet& rs = *rules_;
   const Event& e = batch.events()[event];
@@ -792,5 +985,42 @@ Explanation Matcher::explain(const EventBatch& batch, uint32_t event, uint32_t u
   return stop(Stage::kMatched,
               matched ? "matched " + matched->display() : "matched (the rule takes every line)");
 }
+
+Matcher::Matcher(std::shared_ptr<const RuleSet> rules, std::unique_ptr<Impl> impl)
+    : rules_(std::move(rules)), impl_(std::move(impl)) {}
+
+Matcher::~Matcher() = default;
+
+Result<std::unique_ptr<Matcher>> Matcher::Create(std::shared_ptr<const RuleSet> rules,
+                                                 MatcherOptions options) {
+  if (!rules) return Error(Errc::kInvalidArgument, "matcher: no rule set");
+  auto impl = Impl::Create(rules, std::move(options));
+  if (!impl.ok()) return std::move(impl).error();
+  return std::unique_ptr<Matcher>(new Matcher(std::move(rules), std::move(*impl)));
+}
+
+void Matcher::scan(const EventBatch& batch, size_t begin, size_t end, std::vector<Match>* out) {
+  impl_->scan(batch, begin, end, out);
+}
+
+std::vector<Match> Matcher::match_message(std::string_view message, std::string_view app,
+                                          AssetClass cls) {
+  return impl_->match_message(message, app, cls);
+}
+
+Explanation Matcher::explain(const EventBatch& batch, uint32_t event, uint32_t unit) {
+  return impl_->explain(batch, event, unit);
+}
+
+std::vector<uint32_t> Matcher::candidates(const EventBatch& batch, uint32_t event) {
+  return impl_->candidates(batch, event);
+}
+
+uint64_t Matcher::events_scanned() const { return impl_->events_scanned(); }
+uint64_t Matcher::scan_errors() const { return impl_->scan_errors(); }
+uint64_t Matcher::re2_runs() const { return impl_->re2_runs(); }
+uint64_t Matcher::re2_dfa_checks() const { return impl_->re2_dfa_checks(); }
+uint64_t Matcher::joined_lines() const { return impl_->joined_lines(); }
+uint64_t Matcher::joined_fallbacks() const { return impl_->joined_fallbacks(); }
 
 }  // namespace wardsoc

@@ -39,6 +39,8 @@ struct InputStats {
   uint64_t tls_handshake_failures = 0;
   uint64_t requests_rejected = 0;  // HTTP: bad token, too large, malformed, wrong method
   uint64_t acknowledged = 0;       // positions acknowledged after the store wrote them
+  // The input accepts connections (TCP, TLS, HTTP): accept_errors applies to it.
+  bool accepts_connections = false;
 };
 
 class Input {

@@ -31,6 +31,8 @@ struct InputCounters {
   std::atomic<uint64_t> tls_handshake_failures{0};
   std::atomic<uint64_t> requests_rejected{0};
   std::atomic<uint64_t> acknowledged{0};
+  // Set once by the input's TcpListener, before the input is shared.
+  bool accepts_connections = false;
 
   static void add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);
@@ -60,6 +62,7 @@ struct InputCounters {
     s.tls_handshake_failures = tls_handshake_failures.load(r);
     s.requests_rejected = requests_rejected.load(r);
     s.acknowledged = acknowledged.load(r);
+    s.accepts_connections = accepts_connections;
     return s;
   }
 };

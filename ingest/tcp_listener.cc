@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/thread_name.h"
+#include "ingest/batch_builder.h"
 
 namespace wardsoc {
 
@@ -15,6 +16,9 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
+// While the queue is full, how often to offer the kept batches again.
+constexpr auto kRetryInterval = std::chrono::milliseconds(2);
+
 std::string endpoint_text(const tcp::endpoint& ep) {
   const std::string host = peer_address_text(ep.address());
   const bool v6 = host.find(':') != std::string::npos;
@@ -37,7 +41,9 @@ TcpListener::TcpListener(const TcpListenerOptions& options, InputCounters* count
       work_(asio::make_work_guard(io_)),
       acceptor_(io_),
       backoff_timer_(io_),
-      backoff_(options.accept_backoff_initial) {}
+      backoff_(options.accept_backoff_initial) {
+  counters_->accepts_connections = true;
+}
 
 TcpListener::~TcpListener() { stop(); }
 
@@ -90,7 +96,9 @@ Status TcpListener::start() {
   // log, so that ThreadSanitizer (which cannot see the set-up inside libspdlog) does not
   // take the thread's first warning and this thread's first line for a race.
   spdlog::default_logger_raw();
-  thread_ = std::thread([this, tname = "in:" + options_.input_name] {
+  std::string tname =
+      options_.thread_name.empty() ? "in:" + options_.input_name : options_.thread_name;
+  thread_ = std::thread([this, tname = std::move(tname)] {
     set_thread_name(tname);
     accept();
     io_.run();
@@ -109,15 +117,23 @@ bool TcpListener::stop() {
   return true;
 }
 
-void TcpListener::warn_limited(LogLimiter& limiter, const std::string& text) {
+namespace {
+// `who`: "input 'syslog-tcp'", "api".
+void warn_limited(LogLimiter& limiter, const std::string& who, const std::string& text) {
   uint64_t suppressed = 0;
   if (!limiter.allow(&suppressed)) return;
   if (suppressed == 0) {
-    spdlog::warn("input '{}': {}", options_.input_name, text);
+    spdlog::warn("{}: {}", who, text);
   } else {
-    spdlog::warn("input '{}': {} ({} similar warnings suppressed)", options_.input_name, text,
-                 suppressed);
+    spdlog::warn("{}: {} ({} similar warnings suppressed)", who, text, suppressed);
   }
+}
+}  // namespace
+
+void TcpListener::warn_limited(LogLimiter& limiter, const std::string& text) {
+  wardsoc::warn_limited(
+      limiter,
+      options_.log_name.empty() ? "input '" + options_.input_name + "'" : options_.log_name, text);
 }
 
 void TcpListener::accept() {
@@ -184,6 +200,64 @@ void TcpListener::shutdown() {
   backoff_timer_.cancel();
   handler_->on_stop();
   work_.reset();
+}
+
+BatchHandoff::BatchHandoff(TcpListener& listener, BatchQueue& queue, InputCounters* counters,
+                           std::string input_name, std::string unit, std::function<void()> on_room)
+    : queue_(queue),
+      counters_(counters),
+      input_name_(std::move(input_name)),
+      unit_(std::move(unit)),
+      on_room_(std::move(on_room)),
+      retry_timer_(listener.executor()) {}
+
+void BatchHandoff::push(EventBatch batch) {
+  pending_.push_back(std::move(batch));
+  push_pending();
+}
+
+void BatchHandoff::push_pending() {
+  while (!pending_.empty()) {
+    if (queue_.try_push(pending_.front())) {
+      InputCounters::add(counters_->batches);
+      pending_.pop_front();
+      continue;
+    }
+    if (queue_.closed()) {
+      size_t lost = 0;
+      for (const auto& b : pending_) lost += b.size();
+      pending_.clear();
+      InputCounters::add(counters_->dropped, lost);
+      spdlog::error("input '{}': event queue closed, {} {} lost", input_name_, lost, unit_);
+      break;
+    }
+    if (stopping_) return;  // push_at_stop() hands them on, waiting for room
+    if (!retry_armed_) {
+      warn_limited(pause_log_, "input '" + input_name_ + "'",
+                   "event queue full; reading paused until there is room");
+      retry_armed_ = true;
+      retry_timer_.expires_after(kRetryInterval);
+      retry_timer_.async_wait([this](const error_code& ec) {
+        retry_armed_ = false;
+        if (!ec && !stopping_) push_pending();
+      });
+    }
+    return;
+  }
+  if (!stopping_ && on_room_) on_room_();
+}
+
+void BatchHandoff::stop() {
+  stopping_ = true;
+  retry_timer_.cancel();
+}
+
+void BatchHandoff::push_at_stop(EventBatch last) {
+  if (!last.empty()) pending_.push_back(std::move(last));
+  for (EventBatch& batch : pending_) {
+    wardsoc::push_at_stop(batch, queue_, *counters_, input_name_, unit_);
+  }
+  pending_.clear();
 }
 
 }  // namespace wardsoc

@@ -17,6 +17,9 @@
 // per source address, and letting the oldest idle connection make room for a new one
 // (the listener would then ask the handler to close it by id).
 //
+// Back-pressure: a stream input hands its full batches to a BatchHandoff, which keeps what
+// the queue has no room for and offers it again on the listener's I/O thread (below).
+//
 // Thread safety: start() and stop() from the owning input's controlling thread, one at a
 // time; local_endpoint() and executor() from any thread. Everything else — the
 // Handler's calls, closed(), the handler's timers — runs on the I/O thread the listener
@@ -29,11 +32,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
 
+#include "core/batch_queue.h"
 #include "core/result.h"
 #include "ingest/input_counters.h"
 #include "ingest/log_limiter.h"
@@ -42,7 +48,11 @@ namespace wardsoc {
 
 struct TcpListenerOptions {
   std::string input_name;  // for the thread name ("in:<name>") and log lines
-  std::string protocol;    // "TCP", "TLS", "HTTP": in errors ("cannot listen on TLS ...")
+  // For a listener that is no input (the API server): the thread's name and how log
+  // lines name the owner, instead of "in:<input_name>" and "input '<input_name>'".
+  std::string thread_name;
+  std::string log_name;
+  std::string protocol;  // "TCP", "TLS", "HTTP": in errors ("cannot listen on TLS ...")
   std::string address = "127.0.0.1";  // an IP address or a host name
   uint16_t port = 0;                  // 0 = any free port
   size_t max_connections = 1024;
@@ -125,6 +135,47 @@ class TcpListener {
   bool stopped_ = false;
   std::string local_endpoint_;
   std::thread thread_;
+};
+
+// The back-pressure of a stream input (syslog TCP and TLS, HTTP): push() hands a full
+// batch to the queue, and a batch the queue has no room for is kept, oldest first, and
+// offered again every 2 ms. While any is kept, waiting() is true: the input reads no
+// socket, the kernel's buffers fill and TCP makes the senders wait, so nothing is
+// dropped, and this holds at most one read's worth of lines per connection. When the last
+// one is in, `on_room` runs so that the input reads again. A closed queue (the pipeline
+// shutting down out of order) refuses them: the events are counted as dropped and the
+// loss logged as an error.
+//
+// Thread safety: everything on the listener's I/O thread, except push_at_stop(), which the
+// owner calls once the listener has stopped.
+class BatchHandoff {
+ public:
+  // `unit` names the events in log lines ("lines", "events"). `queue`, `counters` and the
+  // listener must outlive the handoff.
+  BatchHandoff(TcpListener& listener, BatchQueue& queue, InputCounters* counters,
+               std::string input_name, std::string unit, std::function<void()> on_room);
+
+  void push(EventBatch batch);
+  bool waiting() const { return !pending_.empty(); }
+  // From the handler's on_stop(): no more retries; what is kept stays for push_at_stop().
+  void stop();
+  // After the listener stopped: hands on what is kept, then `last` (may be empty), waiting
+  // for room in the queue.
+  void push_at_stop(EventBatch last);
+
+ private:
+  void push_pending();
+
+  BatchQueue& queue_;
+  InputCounters* const counters_;
+  const std::string input_name_;
+  const std::string unit_;
+  const std::function<void()> on_room_;
+  boost::asio::steady_timer retry_timer_;
+  std::deque<EventBatch> pending_;
+  bool retry_armed_ = false;
+  bool stopping_ = false;
+  LogLimiter pause_log_;
 };
 
 // "10.0.0.7" for an IPv4 peer, also when it arrives on a dual-stack (v4-mapped) socket.

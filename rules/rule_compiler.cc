@@ -1,5 +1,6 @@
 #include "rules/rule_compiler.h"
 
+#include <hs/hs.h>
 #include <re2/filtered_re2.h>
 #include <re2/re2.h>
 #include <unistd.h>

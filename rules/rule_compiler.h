@@ -11,8 +11,6 @@
 // read-only after.
 #pragma once
 
-#include <hs/hs.h>
-
 #include <cstdint>
 #include <span>
 #include <string>
@@ -22,6 +20,12 @@
 
 #include "rules/diagnostic.h"
 #include "rules/rule.h"
+
+// Hyperscan's database and scratch, declared rather than included, so that the rule set's
+// clients do not compile Hyperscan's headers: these are the types behind its hs_database_t
+// and hs_scratch_t.
+struct hs_database;
+struct hs_scratch;
 
 namespace wardsoc {
 
@@ -40,11 +44,11 @@ struct CompileOptions {
 
 // Owns what Hyperscan built; moved into the RuleSet.
 struct CompiledDatabase {
-  std::vector<hs_database_t*> databases;  // distinct databases
+  std::vector<hs_database*> databases;  // distinct databases
   // By database: the same patterns for one scan over many lines joined by '\n' (multi-line
   // mode, every match reported; see lines_text in the .cc), or null where a pattern has no
   // such form. One scan per batch costs far less than one per line.
-  std::vector<hs_database_t*> joined;
+  std::vector<hs_database*> joined;
   // Program names that some rule lists (the empty name: lines without a program) ->
   // program key 1..n; key 0 is every other program.
   struct StringHash {
@@ -55,8 +59,8 @@ struct CompiledDatabase {
   uint32_t program_key_count = 1;
   // Database index by (asset class, program key): [class * program_key_count + key], -1 = none.
   std::vector<int> layout;
-  hs_scratch_t* scratch = nullptr;  // prototype, large enough for every database; workers clone it
-  std::vector<UnitRef> units;       // every match step of every rule, rule by rule
+  hs_scratch* scratch = nullptr;  // prototype, large enough for every database; workers clone it
+  std::vector<UnitRef> units;     // every match step of every rule, rule by rule
   // Hyperscan id = expression id (one per distinct pattern text). The units whose match
   // patterns use expression i are users[user_begin[i] .. user_begin[i+1]).
   std::vector<uint32_t> user_begin;
@@ -88,7 +92,7 @@ struct CompiledDatabase {
     if (layout.empty()) return -1;
     return layout[static_cast<size_t>(c) * program_key_count + program_key(app)];
   }
-  const hs_database_t* database(AssetClass c, std::string_view app) const {
+  const hs_database* database(AssetClass c, std::string_view app) const {
     const int i = database_index(c, app);
     return i < 0 ? nullptr : databases[static_cast<size_t>(i)];
   }

@@ -5,8 +5,6 @@
 // working one.
 #pragma once
 
-#include <hs/hs.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -80,10 +78,10 @@ class RuleSet {
   // What the matcher needs: the database for lines of an asset class and program (null if
   // no pattern of the rules for them is Hyperscan-eligible). Without a program: the
   // database for programs no rule names.
-  const hs_database_t* database(AssetClass c, std::string_view app) const {
+  const hs_database* database(AssetClass c, std::string_view app) const {
     return compiled_.database(c, app);
   }
-  const hs_database_t* database(AssetClass c) const {
+  const hs_database* database(AssetClass c) const {
     return compiled_.layout.empty() ? nullptr : compiled_.database(c, kNoRuleNamesThisProgram);
   }
   // The same by index (-1 = none), with the database's joined-lines form (null if it has
@@ -91,19 +89,19 @@ class RuleSet {
   int database_index(AssetClass c, std::string_view app) const {
     return compiled_.database_index(c, app);
   }
-  const hs_database_t* database_at(int i) const {
+  const hs_database* database_at(int i) const {
     return compiled_.databases[static_cast<size_t>(i)];
   }
-  const hs_database_t* joined_database_at(int i) const {
+  const hs_database* joined_database_at(int i) const {
     return compiled_.joined[static_cast<size_t>(i)];
   }
   size_t database_count() const { return compiled_.databases.size(); }
   size_t joined_database_count() const {
     return static_cast<size_t>(std::count_if(compiled_.joined.begin(), compiled_.joined.end(),
-                                             [](const hs_database_t* d) { return d != nullptr; }));
+                                             [](const hs_database* d) { return d != nullptr; }));
   }
   // Prototype scratch, large enough for every database: each worker clones it once.
-  const hs_scratch_t* scratch_prototype() const { return compiled_.scratch; }
+  const hs_scratch* scratch_prototype() const { return compiled_.scratch; }
   // Every match step of every rule: a rule's steps are consecutive, from first_unit(rule).
   const std::vector<UnitRef>& units() const { return compiled_.units; }
   uint32_t first_unit(uint32_t rule) const { return first_unit_[rule]; }

@@ -3,10 +3,8 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -14,10 +12,10 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
 #include "core/text.h"
-#include "core/thread_name.h"
+#include "ingest/input_counters.h"
+#include "ingest/tcp_listener.h"
 
 namespace wardsoc {
 
@@ -203,38 +201,58 @@ Result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view t
   return std::make_pair(std::string(host), static_cast<uint16_t>(value));
 }
 
-struct HttpServer::Impl {
-  // Declared before io: sessions still queued in io are destroyed with it and use these.
+// The accept loop is the inputs' TcpListener (with its back-off when descriptors run out
+// and its max_connections); sessions run on its I/O thread, handlers on the pool.
+struct HttpServer::Impl final : TcpListener::Handler {
+  // Declared before the listener: sessions still queued on its I/O thread are destroyed
+  // with it and use these.
   HttpServerOptions options;
   Router router;
-  std::atomic<size_t> connections{0};
   std::mutex mu;
   std::set<std::shared_ptr<beast::tcp_stream>> streams;  // for closing at stop
   bool stopped = false;
-
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
+  InputCounters counters;  // what the listener counts (connections, accept errors)
+  TcpListener listener;
   asio::thread_pool pool;
-  std::thread loop;
 
-  explicit Impl(HttpServerOptions o, Router r)
-      : options(std::move(o)), router(std::move(r)), pool(options.workers ? options.workers : 1) {}
+  Impl(HttpServerOptions o, Router r, const std::string& host, uint16_t port)
+      : options(std::move(o)),
+        router(std::move(r)),
+        listener(listener_options(options, host, port), &counters, this),
+        pool(options.workers ? options.workers : 1) {}
 
-  void accept();
+  static TcpListenerOptions listener_options(const HttpServerOptions& o, const std::string& host,
+                                             uint16_t port) {
+    TcpListenerOptions l;
+    l.input_name = "api";
+    l.thread_name = "api";
+    l.log_name = "api";
+    l.protocol = "HTTP";
+    l.address = host;
+    l.port = port;
+    l.max_connections = o.max_connections;
+    return l;
+  }
+
+  void on_connection(tcp::socket socket, uint64_t id, const std::string& peer) override;
+  void on_stop() override {
+    boost::system::error_code ec;
+    std::lock_guard lock(mu);
+    for (const auto& s : streams) s->socket().close(ec);
+  }
 };
 
 namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(HttpServer::Impl* server, tcp::socket socket)
-      : server_(server), stream_(std::make_shared<beast::tcp_stream>(std::move(socket))) {
+  Session(HttpServer::Impl* server, tcp::socket socket, uint64_t id)
+      : server_(server), stream_(std::make_shared<beast::tcp_stream>(std::move(socket))), id_(id) {
     boost::system::error_code ec;
     const auto ep = stream_->socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
   ~Session() {
-    server_->connections.fetch_sub(1);
     std::lock_guard lock(server_->mu);
     server_->streams.erase(stream_);
   }
@@ -359,7 +377,12 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
+  // On the I/O thread, like every completion handler here.
   void close() {
+    if (!closed_) {
+      closed_ = true;
+      server_->listener.closed(id_);
+    }
     beast::error_code ec;
     stream_->socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_->socket().close(ec);
@@ -367,6 +390,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   HttpServer::Impl* server_;
   std::shared_ptr<beast::tcp_stream> stream_;
+  uint64_t id_;
+  bool closed_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string peer_;
@@ -375,20 +400,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-void HttpServer::Impl::accept() {
-  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      if (connections.load() >= options.max_connections) {
-        beast::error_code ignored;
-        socket.close(ignored);
-      } else {
-        connections.fetch_add(1);
-        std::make_shared<Session>(this, std::move(socket))->start();
-      }
-    }
-    accept();
-  });
+void HttpServer::Impl::on_connection(tcp::socket socket, uint64_t id, const std::string&) {
+  std::make_shared<Session>(this, std::move(socket), id)->start();
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -398,22 +411,11 @@ HttpServer::~HttpServer() { stop(); }
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options, Router router) {
   auto addr = parse_listen_address(options.listen);
   if (!addr) return std::move(addr).error().with_context("api.listen");
-  auto impl = std::make_unique<Impl>(std::move(options), std::move(router));
-  const tcp::endpoint ep(asio::ip::make_address(addr->first), addr->second);
-  boost::system::error_code ec;
-  impl->acceptor.open(ep.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(ep, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return Error(Errc::kIo, "api: cannot listen on " + impl->options.listen + ": " + ec.message());
+  auto impl =
+      std::make_unique<Impl>(std::move(options), std::move(router), addr->first, addr->second);
+  if (Status s = impl->listener.start(); !s.ok()) {
+    return Error(Errc::kIo, "api: " + std::move(s).error().message);
   }
-  impl->accept();
-  Impl* raw = impl.get();
-  impl->loop = std::thread([raw] {
-    set_thread_name("api");
-    raw->io.run();
-  });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
@@ -424,24 +426,15 @@ void HttpServer::stop() {
     if (impl_->stopped) return;
     impl_->stopped = true;
   }
-  asio::post(impl_->io, [impl = impl_.get()] {
-    boost::system::error_code ec;
-    impl->acceptor.close(ec);
-    std::lock_guard lock(impl->mu);
-    for (const auto& s : impl->streams) s->socket().close(ec);
-  });
-  impl_->pool.join();  // handlers in flight finish; their writes are posted to io
-  impl_->io.stop();
-  if (impl_->loop.joinable()) impl_->loop.join();
+  // Closes the acceptor and every connection; the I/O thread ends when nothing is left to
+  // do there. Handlers still running finish; the writes they post are not made.
+  impl_->listener.stop();
+  impl_->pool.join();
 }
 
 std::string HttpServer::local_endpoint() const {
-  boost::system::error_code ec;
-  const auto ep = impl_->acceptor.local_endpoint(ec);
-  if (ec) return impl_->options.listen;
-  const std::string host =
-      ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-  return host + ":" + std::to_string(ep.port());
+  const std::string ep = impl_->listener.local_endpoint();
+  return ep.empty() ? impl_->options.listen : ep;
 }
 
 }  // namespace wardsoc

@@ -9,7 +9,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdio>
-#include <deque>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -30,7 +29,6 @@ using boost::system::error_code;
 
 namespace {
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
-constexpr auto kRetryInterval = std::chrono::milliseconds(2);
 constexpr std::string_view kPositionStream = "requests";
 
 TcpListenerOptions listener_options(const HttpInputConfig& c) {
@@ -71,14 +69,14 @@ class HttpInput::Impl final : public TcpListener::Handler {
   Impl(const HttpInputConfig& config, BatchQueue& queue, const cctz::time_zone& zone,
        const IngestContext& context, InputCounters* counters)
       : config_(config),
-        queue_(queue),
         zone_(zone),
         counters_(counters),
         builder_(config_.common, zone, counters, context, /*live=*/true),
         requests_(config_),
         listener_(listener_options(config), counters, this),
-        flush_timer_(listener_.executor()),
-        retry_timer_(listener_.executor()) {}
+        handoff_(listener_, queue, counters, config.common.name, "events",
+                 [this] { resume_parked(); }),
+        flush_timer_(listener_.executor()) {}
 
   TcpListener& listener() { return listener_; }
   void acknowledged(uint64_t seq) {
@@ -109,7 +107,7 @@ class HttpInput::Impl final : public TcpListener::Handler {
   using SessionPtr = std::shared_ptr<Session>;
 
   const std::string& name() const { return config_.common.name; }
-  bool paused() const { return !pending_.empty(); }
+  bool paused() const { return handoff_.waiting(); }
 
   void read_request(const SessionPtr& s);
   void on_request(const SessionPtr& s, const error_code& ec);
@@ -119,26 +117,22 @@ class HttpInput::Impl final : public TcpListener::Handler {
   void close(const SessionPtr& s);
   void complete_up_to(uint64_t seq);
   void flush();
-  void push_pending();
   void arm_flush_timer();
   void resume_parked();
   void reject(const SessionPtr& s, http::status status, const std::string& why,
               bool close_after = false);
 
   const HttpInputConfig config_;
-  BatchQueue& queue_;
   const cctz::time_zone zone_;
   InputCounters* const counters_;
   BatchBuilder builder_;
   HttpRequestReader requests_;  // uses config_
-  TcpListener listener_;        // before the timers: they run on its I/O thread
+  TcpListener listener_;        // before the handoff and the timer: they run on its I/O thread
+  BatchHandoff handoff_;        // while it holds a batch, no request is read
   asio::steady_timer flush_timer_;
-  asio::steady_timer retry_timer_;
   bool flush_timer_armed_ = false;
-  bool retry_armed_ = false;
   bool stopping_ = false;
 
-  std::deque<EventBatch> pending_;
   std::unordered_map<uint64_t, SessionPtr> sessions_;
   std::map<uint64_t, SessionPtr> waiting_;  // request seq -> session awaiting the store
   std::vector<SessionPtr> parked_;
@@ -331,30 +325,7 @@ void HttpInput::Impl::close(const SessionPtr& s) {
 }
 
 void HttpInput::Impl::flush() {
-  if (builder_.empty()) return;
-  pending_.push_back(builder_.take());
-  push_pending();
-}
-
-void HttpInput::Impl::push_pending() {
-  while (!pending_.empty()) {
-    if (queue_.try_push(pending_.front())) {
-      InputCounters::add(counters_->batches);
-      pending_.pop_front();
-      continue;
-    }
-    if (queue_.closed() || stopping_) return;
-    if (!retry_armed_) {
-      retry_armed_ = true;
-      retry_timer_.expires_after(kRetryInterval);
-      retry_timer_.async_wait([this](const error_code& ec) {
-        retry_armed_ = false;
-        if (!ec && !stopping_) push_pending();
-      });
-    }
-    return;
-  }
-  if (!stopping_) resume_parked();
+  if (!builder_.empty()) handoff_.push(builder_.take());
 }
 
 void HttpInput::Impl::resume_parked() {
@@ -384,7 +355,7 @@ void HttpInput::Impl::arm_flush_timer() {
 void HttpInput::Impl::on_stop() {
   stopping_ = true;
   flush_timer_.cancel();
-  retry_timer_.cancel();
+  handoff_.stop();
   // Requests still waiting for the store get a clear "send again".
   std::vector<SessionPtr> all;
   for (auto& [id, s] : sessions_) all.push_back(s);
@@ -407,9 +378,7 @@ void HttpInput::Impl::on_stop() {
 }
 
 void HttpInput::Impl::flush_remaining() {
-  if (!builder_.empty()) pending_.push_back(builder_.take());
-  for (EventBatch& batch : pending_) push_at_stop(batch, queue_, *counters_, name(), "events");
-  pending_.clear();
+  handoff_.push_at_stop(builder_.empty() ? EventBatch() : builder_.take());
 }
 
 HttpInput::HttpInput(const HttpInputConfig& config, BatchQueue& queue, const cctz::time_zone& zone,

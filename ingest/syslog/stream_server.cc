@@ -6,7 +6,6 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <deque>
 #include <unordered_map>
 #include <vector>
 
@@ -27,8 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 constexpr size_t kReadBytes = 64 * 1024;
-// While the queue is full, how often to offer the held batch again.
-constexpr auto kRetryInterval = std::chrono::milliseconds(2);
 // At shutdown, bytes the kernel already took from a sender are read before closing,
 // up to this much per connection (a sender that keeps writing must not delay stop()).
 constexpr size_t kShutdownDrainBytes = 16u << 20;
@@ -61,12 +58,11 @@ class StreamServer::Impl final : public TcpListener::Handler {
       : common_(common),
         options_(options),
         protocol_(protocol),
-        queue_(queue),
         counters_(counters),
         builder_(common_, zone, counters, context, /*live=*/true),
         listener_(listener_options(common, options, protocol), counters, this),
-        flush_timer_(listener_.executor()),
-        retry_timer_(listener_.executor()) {}
+        handoff_(listener_, queue, counters, common.name, "lines", [this] { resume_parked(); }),
+        flush_timer_(listener_.executor()) {}
 
   TcpListener& listener() { return listener_; }
   void flush_remaining();
@@ -105,7 +101,7 @@ class StreamServer::Impl final : public TcpListener::Handler {
   using ConnectionPtr = std::shared_ptr<Connection>;
 
   const std::string& name() const { return common_.name; }
-  bool paused() const { return !pending_.empty(); }
+  bool paused() const { return handoff_.waiting(); }
 
   void start_handshake(const ConnectionPtr& c);
   void begin_reading(const ConnectionPtr& c);
@@ -118,7 +114,6 @@ class StreamServer::Impl final : public TcpListener::Handler {
   void drain_and_close(const ConnectionPtr& c);
   void resume_parked();
   void flush();
-  void push_pending();
   void arm_flush_timer();
   void arm_idle_timer(const ConnectionPtr& c);
   void warn_limited(LogLimiter& limiter, const std::string& text);
@@ -126,24 +121,18 @@ class StreamServer::Impl final : public TcpListener::Handler {
   const InputCommon common_;
   const StreamServerOptions options_;
   const char* const protocol_;
-  BatchQueue& queue_;
   InputCounters* const counters_;
   BatchBuilder builder_;
-  TcpListener listener_;  // before the timers: they run on its I/O thread
+  TcpListener listener_;  // before the handoff and the timer: they run on its I/O thread
+  BatchHandoff handoff_;  // while it holds a batch, no socket is read
   asio::steady_timer flush_timer_;
-  asio::steady_timer retry_timer_;
   bool flush_timer_armed_ = false;
-  bool retry_armed_ = false;
   bool stopping_ = false;
 
-  // Full batches the queue had no room for, oldest first. While any is here no socket
-  // is read, so this holds at most one read's worth of lines per connection.
-  std::deque<EventBatch> pending_;
   std::unordered_map<uint64_t, ConnectionPtr> connections_;
   std::vector<ConnectionPtr> parked_;
 
   LogLimiter error_log_;
-  LogLimiter pause_log_;
   LogLimiter handshake_log_;
   LogLimiter framing_log_;
 };
@@ -325,40 +314,7 @@ void StreamServer::Impl::resume_parked() {
 }
 
 void StreamServer::Impl::flush() {
-  if (builder_.empty()) return;
-  pending_.push_back(builder_.take());
-  push_pending();
-}
-
-void StreamServer::Impl::push_pending() {
-  while (!pending_.empty()) {
-    if (queue_.try_push(pending_.front())) {
-      InputCounters::add(counters_->batches);
-      pending_.pop_front();
-      continue;
-    }
-    if (queue_.closed()) {
-      // Only happens when the pipeline is shutting down out of order; say what is lost.
-      size_t lost = 0;
-      for (const auto& b : pending_) lost += b.size();
-      pending_.clear();
-      InputCounters::add(counters_->dropped, lost);
-      spdlog::error("input '{}': event queue closed, {} lines lost", name(), lost);
-      break;
-    }
-    if (stopping_) return;  // stop() pushes what is left, waiting for room
-    if (!retry_armed_) {
-      warn_limited(pause_log_, "event queue full; reading paused until there is room");
-      retry_armed_ = true;
-      retry_timer_.expires_after(kRetryInterval);
-      retry_timer_.async_wait([this](const error_code& ec) {
-        retry_armed_ = false;
-        if (!ec && !stopping_) push_pending();
-      });
-    }
-    return;
-  }
-  if (!stopping_) resume_parked();
+  if (!builder_.empty()) handoff_.push(builder_.take());
 }
 
 void StreamServer::Impl::arm_flush_timer() {
@@ -398,7 +354,7 @@ void StreamServer::Impl::on_stop() {
   stopping_ = true;
   error_code ignored;
   flush_timer_.cancel();
-  retry_timer_.cancel();
+  handoff_.stop();
   std::vector<ConnectionPtr> open;
   open.reserve(connections_.size());
   for (auto& [id, c] : connections_) open.push_back(c);
@@ -416,9 +372,7 @@ void StreamServer::Impl::on_stop() {
 }
 
 void StreamServer::Impl::flush_remaining() {
-  if (!builder_.empty()) pending_.push_back(builder_.take());
-  for (EventBatch& batch : pending_) push_at_stop(batch, queue_, *counters_, name(), "lines");
-  pending_.clear();
+  handoff_.push_at_stop(builder_.empty() ? EventBatch() : builder_.take());
 }
 
 StreamServer::StreamServer(const InputCommon& common, const StreamServerOptions& options,

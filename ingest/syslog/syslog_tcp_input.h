@@ -1,7 +1,8 @@
 // SyslogTcpInput: syslog over TCP (RFC 6587: octet counting or LF framing, recognised per
 // frame), many senders at once. TCP senders can wait, so nothing is dropped: while the
 // queue is full the input stops reading its sockets, the kernel buffers fill and the
-// senders block until there is room again. See StreamServer for the limits.
+// senders block until there is room again. See StreamServer for the limits and
+// SyslogStreamInput for what it shares with the TLS input.
 //
 // Thread safety: see Input. All socket work runs on one I/O thread owned by the input,
 // started by start() and joined by stop().
@@ -10,19 +11,16 @@
 #include <cctz/time_zone.h>
 
 #include <memory>
-#include <string>
 
 #include "core/batch_queue.h"
 #include "core/result.h"
 #include "ingest/ingest_context.h"
-#include "ingest/input.h"
-#include "ingest/input_counters.h"
-#include "ingest/syslog/stream_server.h"
 #include "ingest/syslog/syslog_input_config.h"
+#include "ingest/syslog/syslog_stream_input.h"
 
 namespace wardsoc {
 
-class SyslogTcpInput final : public Input {
+class SyslogTcpInput final : public SyslogStreamInput {
  public:
   // Checks the settings (the error names the key: "max_connections: must be at least
   // 1") and builds the input; nothing is opened or bound until start(). What
@@ -33,22 +31,6 @@ class SyslogTcpInput final : public Input {
   // Does not touch the network; start() binds. `queue` must outlive the input.
   SyslogTcpInput(const SyslogTcpConfig& config, BatchQueue& queue, const cctz::time_zone& zone,
                  const IngestContext& context = {});
-  ~SyslogTcpInput() override;
-
-  const std::string& name() const override { return name_; }
-  bool can_acknowledge() const override { return false; }
-  Status start() override { return server_.start(); }
-  // Closes the listener and every connection (what the kernel already received is read
-  // first, and a last line without LF is kept), then pushes what is left.
-  void stop() override { server_.stop(); }
-  bool drained() const override { return false; }
-  InputStats stats() const override { return counters_.snapshot(); }
-  std::string local_endpoint() const override { return server_.local_endpoint(); }
-
- private:
-  const std::string name_;
-  InputCounters counters_;
-  StreamServer server_;
 };
 
 }  // namespace wardsoc

@@ -1,9 +1,9 @@
 // SyslogTlsInput: syslog over TLS (RFC 5425) with OpenSSL: the server presents its
 // certificate; with verify_client it also checks the sender's certificate against a CA.
-// Framing, backpressure and limits are those of syslog over TCP (StreamServer); a
-// handshake that fails (a plain-text sender, an untrusted or missing client
-// certificate, a sender that never finishes) is counted in tls_handshake_failures and
-// logged with the sender and OpenSSL's reason, and blocks nobody.
+// Framing, backpressure and limits are those of syslog over TCP (SyslogStreamInput,
+// StreamServer); a handshake that fails (a plain-text sender, an untrusted or missing
+// client certificate, a sender that never finishes) is counted in tls_handshake_failures
+// and logged with the sender and OpenSSL's reason, and blocks nobody.
 //
 // Thread safety: see Input. One I/O thread, started by start() and joined by stop().
 #pragma once
@@ -11,19 +11,17 @@
 #include <cctz/time_zone.h>
 
 #include <memory>
-#include <string>
 
 #include "core/batch_queue.h"
 #include "core/result.h"
 #include "ingest/ingest_context.h"
-#include "ingest/input.h"
-#include "ingest/input_counters.h"
-#include "ingest/syslog/stream_server.h"
 #include "ingest/syslog/syslog_input_config.h"
+#include "ingest/syslog/syslog_stream_input.h"
+#include "ingest/syslog/tls_context.h"
 
 namespace wardsoc {
 
-class SyslogTlsInput final : public Input {
+class SyslogTlsInput final : public SyslogStreamInput {
  public:
   // Checks the settings (the error names the key: "max_connections: must be at least
   // 1") and builds the input; nothing is opened or bound until start(). What
@@ -34,20 +32,6 @@ class SyslogTlsInput final : public Input {
   // `tls` is the context make_tls_server_context() built from config.tls.
   SyslogTlsInput(const SyslogTlsConfig& config, std::shared_ptr<TlsServerContext> tls,
                  BatchQueue& queue, const cctz::time_zone& zone, const IngestContext& context = {});
-  ~SyslogTlsInput() override;
-
-  const std::string& name() const override { return name_; }
-  bool can_acknowledge() const override { return false; }
-  Status start() override { return server_.start(); }
-  void stop() override { server_.stop(); }
-  bool drained() const override { return false; }
-  InputStats stats() const override { return counters_.snapshot(); }
-  std::string local_endpoint() const override { return server_.local_endpoint(); }
-
- private:
-  const std::string name_;
-  InputCounters counters_;
-  StreamServer server_;
 };
 
 }  // namespace wardsoc
