@@ -268,18 +268,62 @@ std::string_view explanation_stage_name(Explanation::Stage s) {
   return "unknown";
 }
 
+namespace {
+
+bool same_text(std::string_view a, std::string_view b, bool nocase) {
+  if (!nocase) return a == b;
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
+}
+
+bool has_text(std::string_view hay, std::string_view needle, bool nocase) {
+  if (!nocase) return hay.find(needle) != std::string_view::npos;
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
+                        [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+  return it != hay.end();
+}
+
+}  // namespace
+
 bool condition_holds(const RuleSet& rules, const Condition& c, std::string_view value) {
   using Op = Condition::Op;
   switch (c.op) {
     case Op::kEquals:
-      return !c.values.empty() && value == c.values.front();
+      return !c.values.empty() && same_text(value, c.values.front(), c.nocase);
     case Op::kNotEquals:
-      return c.values.empty() || value != c.values.front();
+      return c.values.empty() || !same_text(value, c.values.front(), c.nocase);
     case Op::kIn:
     case Op::kNotIn: {
-      const bool in = std::find(c.values.begin(), c.values.end(), value) != c.values.end();
+      const bool in = std::any_of(c.values.begin(), c.values.end(), [&](const std::string& v) {
+        return same_text(value, v, c.nocase);
+      });
       return c.op == Op::kIn ? in : !in;
     }
+    case Op::kContains:
+      return std::any_of(c.values.begin(), c.values.end(),
+                         [&](const std::string& v) { return has_text(value, v, c.nocase); });
+    case Op::kStartsWith:
+      return std::any_of(c.values.begin(), c.values.end(), [&](const std::string& v) {
+        return value.size() >= v.size() && same_text(value.substr(0, v.size()), v, c.nocase);
+      });
+    case Op::kEndsWith:
+      return std::any_of(c.values.begin(), c.values.end(), [&](const std::string& v) {
+        return value.size() >= v.size() &&
+               same_text(value.substr(value.size() - v.size()), v, c.nocase);
+      });
+    case Op::kGlob:
+      return c.glob_regex &&
+             RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *c.glob_regex);
+    // Nodes and the conditions on presence are decided by where_holds, which knows the
+    // fields; given a value, the field is present.
+    case Op::kExists:
+      return c.exists;
+    case Op::kFieldEquals:
+    case Op::kAll:
+    case Op::kAny:
+    case Op::kNot:
+      return false;
     case Op::kCidr:
     case Op::kNotCidr: {
       const auto addr = parse_ip(value);
@@ -315,6 +359,43 @@ bool condition_holds(const RuleSet& rules, const Condition& c, std::string_view 
     }
   }
   return false;
+}
+
+namespace {
+
+// The hot path calls this with its own lambda (no std::function, no allocation per line).
+template <class Lookup>
+bool holds(const RuleSet& rules, const Condition& c, const Lookup& lookup) {
+  using Op = Condition::Op;
+  switch (c.op) {
+    case Op::kAll:
+      return std::all_of(c.children.begin(), c.children.end(),
+                         [&](const Condition& x) { return holds(rules, x, lookup); });
+    case Op::kAny:
+      return std::any_of(c.children.begin(), c.children.end(),
+                         [&](const Condition& x) { return holds(rules, x, lookup); });
+    case Op::kNot:
+      return !c.children.empty() && !holds(rules, c.children.front(), lookup);
+    case Op::kExists: {
+      std::string_view v;
+      return lookup(c.field, &v) == c.exists;
+    }
+    case Op::kFieldEquals: {
+      std::string_view a, b;
+      return lookup(c.field, &a) && lookup(c.other_field, &b) && a == b;
+    }
+    default: {
+      // A field that took no part in the match makes the condition false.
+      std::string_view v;
+      return lookup(c.field, &v) && condition_holds(rules, c, v);
+    }
+  }
+}
+
+}  // namespace
+
+bool where_holds(const RuleSet& rules, const Condition& c, const FieldLookup& lookup) {
+  return holds(rules, c, lookup);
 }
 
 Matcher::Impl::Impl(std::shared_ptr<const RuleSet> rules, MatcherOptions options)
@@ -800,10 +881,11 @@ bool Matcher::Impl::evaluate(const Unit& unit, const EventBatch& batch, const Ev
     }
   }
   if (!unit.where) return true;
+  const auto lookup = [&](const std::string& name, std::string_view* out) {
+    return field_value(name, *match, batch, e, out);
+  };
   for (const Condition& c : unit.step->where) {
-    std::string_view value;
-    if (!field_value(c.field, *match, batch, e, &value)) return false;
-    if (!condition_holds(c, value)) return false;
+    if (!holds(*rules_, c, lookup)) return false;
   }
   return true;
 }
@@ -971,8 +1053,17 @@ Explanation Matcher::Impl::explain(const EventBatch& batch, uint32_t event, uint
                                         " but is excluded by not " + p.display());
     }
   }
+  const FieldLookup lookup = [&](const std::string& name, std::string_view* out) {
+    return field_value(name, m, batch, e, out);
+  };
   for (const Condition& c : step.where) {
     std::string_view value;
+    if (c.is_node() || c.op == Condition::Op::kExists || c.op == Condition::Op::kFieldEquals) {
+      if (!where_holds(*rules_, c, lookup)) {
+        return stop(Stage::kWhere, "where " + c.describe() + " is false");
+      }
+      continue;
+    }
     if (!field_value(c.field, m, batch, e, &value)) {
       return stop(Stage::kWhere,
                   "where " + c.describe() + ": the field '" + c.field + "' was not captured");

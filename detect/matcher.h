@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -112,5 +113,12 @@ class Matcher {
 
 // Evaluates a `where` condition on a value; exposed for the tools' explanations.
 bool condition_holds(const RuleSet& rules, const Condition& c, std::string_view value);
+
+// Finds a field's value for `where`; false when the line has no such field.
+using FieldLookup = std::function<bool(const std::string& name, std::string_view* value)>;
+
+// Evaluates a whole condition (an any/all/not node, exists, field_equals, or a leaf on the
+// value `lookup` finds for its field).
+bool where_holds(const RuleSet& rules, const Condition& c, const FieldLookup& lookup);
 
 }  // namespace wardsoc

@@ -61,8 +61,38 @@ std::string_view condition_op_name(Condition::Op op) {
       return "in_list";
     case Condition::Op::kNotInList:
       return "not_in_list";
+    case Condition::Op::kContains:
+      return "contains";
+    case Condition::Op::kStartsWith:
+      return "startswith";
+    case Condition::Op::kEndsWith:
+      return "endswith";
+    case Condition::Op::kGlob:
+      return "glob";
+    case Condition::Op::kExists:
+      return "exists";
+    case Condition::Op::kFieldEquals:
+      return "field_equals";
+    case Condition::Op::kAll:
+      return "all";
+    case Condition::Op::kAny:
+      return "any";
+    case Condition::Op::kNot:
+      return "not";
   }
   return "unknown";
+}
+
+std::string_view event_fields_name(EventFields f) {
+  switch (f) {
+    case EventFields::kNone:
+      return "none";
+    case EventFields::kJson:
+      return "json";
+    case EventFields::kKv:
+      return "kv";
+  }
+  return "none";
 }
 
 std::string RulePattern::display() const {
@@ -71,8 +101,32 @@ std::string RulePattern::display() const {
 }
 
 std::string Condition::describe() const {
+  if (is_node()) {
+    std::string s = std::string(condition_op_name(op)) + "(";
+    for (size_t i = 0; i < children.size(); ++i) s += (i ? ", " : "") + children[i].describe();
+    return s + ")";
+  }
   std::string s = field + " " + std::string(condition_op_name(op)) + " ";
   switch (op) {
+    case Op::kAll:
+    case Op::kAny:
+    case Op::kNot:
+      break;
+    case Op::kContains:
+    case Op::kStartsWith:
+    case Op::kEndsWith:
+    case Op::kGlob: {
+      s += "[";
+      for (size_t i = 0; i < values.size(); ++i) s += (i ? ", '" : "'") + values[i] + "'";
+      s += ']';
+      break;
+    }
+    case Op::kExists:
+      s += exists ? "true" : "false";
+      break;
+    case Op::kFieldEquals:
+      s += other_field;
+      break;
     case Op::kEquals:
     case Op::kNotEquals:
       s += values.empty() ? std::string() : values.front();
@@ -109,6 +163,7 @@ std::string Condition::describe() const {
       s += list;
       break;
   }
+  if (nocase) s += " nocase";
   return s;
 }
 
@@ -155,6 +210,9 @@ std::string Rule::canonical_text() const {
     for (const auto& p : st.patterns) put(&s, p.from_contains ? "contains" : "regex", p.text);
     for (const auto& p : st.exclusions) put(&s, "not", p.text);
     for (const auto& c : st.where) put(&s, "where", c.describe());
+    // Only when given, so the versions of rules written before it stay as they were.
+    if (st.fields != EventFields::kNone)
+      put(&s, "fields", std::string(event_fields_name(st.fields)));
   }
   for (const auto& [name, hash] : list_hashes) put(&s, "list:" + name, hash);
   put(&s, "aggregated", aggregated ? "true" : "false");

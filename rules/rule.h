@@ -79,7 +79,8 @@ struct RulePattern {
   std::string display() const;
 };
 
-// A `where` condition on a captured or built-in field.
+// A `where` condition on a captured, built-in or event field; or an all/any/not node
+// over conditions (Sigma detections and hand-written rules alike).
 struct Condition {
   enum class Op : uint8_t {
     kEquals,
@@ -96,33 +97,77 @@ struct Condition {
     kNotRegex,
     kInList,
     kNotInList,
+    kContains,  // any of `values` is in the field (an `all` node asks for every one)
+    kStartsWith,
+    kEndsWith,
+    kGlob,         // `values` are globs: * any run, ? one byte, \ escapes them
+    kExists,       // the field is present (`exists`) or not
+    kFieldEquals,  // equal to the value of `other_field`
+    kAll,          // every child holds
+    kAny,          // at least one child holds
+    kNot,          // the one child does not hold
   };
   std::string field;
   Op op = Op::kEquals;
-  std::vector<std::string> values;  // kEquals/kNotEquals (one), kIn/kNotIn
+  std::vector<std::string> values;  // kEquals/kNotEquals (one), kIn/kNotIn, kContains..kGlob
   std::vector<IpNetwork> networks;  // kCidr/kNotCidr
   double number = 0;                // kLt..kGe
   std::string regex_text;           // kRegex/kNotRegex
   std::shared_ptr<const re2::RE2> regex;
   std::string list;                  // kInList/kNotInList: the list's name
   uint32_t list_index = UINT32_MAX;  // resolved by the check stage: RuleSet::lists()
+  // ASCII letters compare without case (equals, in, contains, startswith, endswith, glob).
+  bool nocase = false;
+  bool exists = true;               // kExists
+  std::string other_field;          // kFieldEquals
+  std::vector<Condition> children;  // kAll/kAny (one or more), kNot (one)
+  // kGlob: the globs as one anchored RE2 program, built by the compile stage.
+  std::shared_ptr<const re2::RE2> glob_regex;
   SourcePosition pos;
 
-  // "src_ip not_in_list trusted_admins", "port gt 1024": stable, used in versions.
+  bool is_node() const { return op == Op::kAll || op == Op::kAny || op == Op::kNot; }
+  // "src_ip not_in_list trusted_admins", "port gt 1024", "any(user equals root, ...)":
+  // stable, used in versions.
   std::string describe() const;
 };
+
+// Where the fields that are neither captures nor built-ins come from.
+enum class EventFields : uint8_t {
+  kNone,  // only captures and built-in fields
+  kJson,  // the event is a JSON object: fields are its members, by dotted path (a.b.c)
+  kKv,    // the message is key=value pairs (firewalls, routers)
+};
+
+std::string_view event_fields_name(EventFields f);  // "none", "json", "kv"
+
+// Calls f on every condition of the tree, nodes and leaves, depth first.
+template <class F>
+void for_each_condition(std::vector<Condition>& where, F&& f) {
+  for (Condition& c : where) {
+    f(c);
+    for_each_condition(c.children, f);
+  }
+}
+template <class F>
+void for_each_condition(const std::vector<Condition>& where, F&& f) {
+  for (const Condition& c : where) {
+    f(c);
+    for_each_condition(c.children, f);
+  }
+}
 
 std::string_view condition_op_name(Condition::Op op);  // "equals", "not_in_list", ...
 
 // One set of line criteria: the whole match of a plain rule, or one step of a sequence.
 struct MatchStep {
-  std::string name;                     // sequence step name; empty for a plain rule
-  uint32_t count = 1;                   // sequence: matches of this step needed
-  std::vector<RulePattern> patterns;    // the line matches if any matches; empty = any line
-  std::vector<RulePattern> exclusions;  // the line does not match if any matches
-  std::vector<Condition> where;         // all must hold
-  std::vector<std::string> programs;    // empty: the rule's programs
-  std::string from_rule;                // the step reuses this rule's match and where
+  std::string name;                         // sequence step name; empty for a plain rule
+  uint32_t count = 1;                       // sequence: matches of this step needed
+  std::vector<RulePattern> patterns;        // the line matches if any matches; empty = any line
+  std::vector<RulePattern> exclusions;      // the line does not match if any matches
+  std::vector<Condition> where;             // all must hold
+  EventFields fields = EventFields::kNone;  // where `where` finds fields it does not capture
+  std::vector<std::string> programs;        // empty: the rule's programs
+  std::string from_rule;                    // the step reuses this rule's match and where
   SourcePosition pos;
 };
 

@@ -136,11 +136,15 @@ void check_fields(Rule& r, LoadReport* report) {
     }
   }
   for (const MatchStep& s : r.steps) {
-    for (const Condition& c : s.where) {
-      if (is_builtin_field(c.field) || captured_by_all(s, c.field)) continue;
-      report->error(r.file, c.pos.line, c.pos.column, r.id,
-                    "where: " + not_captured(r, s, c.field));
-    }
+    // With event fields, any name may be one of the event's; it is looked up per line.
+    if (s.fields != EventFields::kNone) continue;
+    for_each_condition(s.where, [&](const Condition& c) {
+      if (c.is_node()) return;
+      for (const std::string* f : {&c.field, &c.other_field}) {
+        if (f->empty() || is_builtin_field(*f) || captured_by_all(s, *f)) continue;
+        report->error(r.file, c.pos.line, c.pos.column, r.id, "where: " + not_captured(r, s, *f));
+      }
+    });
   }
   for (const RuleTestCase& tc : r.match_tests) {
     for (const auto& [name, value] : tc.fields) {
@@ -175,8 +179,8 @@ void resolve_lists(Rule& r, const std::vector<NamedList>& lists, std::vector<boo
                    LoadReport* report) {
   std::map<std::string, std::string> hashes;
   for (MatchStep& s : r.steps) {
-    for (Condition& c : s.where) {
-      if (c.op != Condition::Op::kInList && c.op != Condition::Op::kNotInList) continue;
+    for_each_condition(s.where, [&](Condition& c) {
+      if (c.op != Condition::Op::kInList && c.op != Condition::Op::kNotInList) return;
       auto it = std::find_if(lists.begin(), lists.end(),
                              [&](const NamedList& l) { return l.name == c.list; });
       if (it == lists.end()) {
@@ -186,12 +190,12 @@ void resolve_lists(Rule& r, const std::vector<NamedList>& lists, std::vector<boo
                       "where." + std::string(condition_op_name(c.op)) + ": no list named '" +
                           c.list + "' (lists are lists/<name>.txt next to the rules; known: " +
                           (known.empty() ? "none" : known) + ")");
-        continue;
+        return;
       }
       c.list_index = static_cast<uint32_t>(it - lists.begin());
       (*used)[c.list_index] = true;
       hashes[it->name] = it->hash;
-    }
+    });
   }
   r.list_hashes.assign(hashes.begin(), hashes.end());
 }

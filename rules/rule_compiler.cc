@@ -65,21 +65,55 @@ bool compile_re2(Rule& r, RulePattern& p, std::string_view key, LoadReport* repo
   return true;
 }
 
+// A glob's meaning as RE2 text: `*` any run, `?` one character, `\\` before `*`, `?` or
+// `\\` makes it plain; everything else is literal.
+std::string glob_to_regex(std::string_view glob) {
+  std::string out;
+  std::string lit;
+  auto flush = [&] {
+    out += RE2::QuoteMeta(lit);
+    lit.clear();
+  };
+  for (size_t i = 0; i < glob.size(); ++i) {
+    char c = glob[i];
+    if (c == '\\' && i + 1 < glob.size() &&
+        (glob[i + 1] == '*' || glob[i + 1] == '?' || glob[i + 1] == '\\')) {
+      lit += glob[++i];
+    } else if (c == '*' || c == '?') {
+      flush();
+      out += c == '*' ? ".*" : ".";
+    } else {
+      lit += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+bool compile_condition(Rule& r, Condition& c, LoadReport* report) {
+  std::string text;
+  if (c.op == Condition::Op::kRegex || c.op == Condition::Op::kNotRegex) {
+    text = c.regex_text;
+  } else if (c.op == Condition::Op::kGlob) {
+    for (const std::string& g : c.values) text += (text.empty() ? "" : "|") + glob_to_regex(g);
+    text = std::string(c.nocase ? "(?is)" : "(?s)") + "(?:" + text + ")";
+  } else {
+    return true;
+  }
+  auto re = std::make_shared<RE2>(text, re2_options());
+  if (!re->ok()) {
+    report->error(r.file, c.pos.line, c.pos.column, r.id,
+                  "where." + std::string(condition_op_name(c.op)) +
+                      ": invalid regular expression: " + re->error() + " (in '" + text + "')");
+    return false;
+  }
+  (c.op == Condition::Op::kGlob ? c.glob_regex : c.regex) = std::move(re);
+  return true;
+}
+
 bool compile_conditions(Rule& r, MatchStep& s, LoadReport* report) {
   bool ok = true;
-  for (Condition& c : s.where) {
-    if (c.op != Condition::Op::kRegex && c.op != Condition::Op::kNotRegex) continue;
-    auto re = std::make_shared<RE2>(c.regex_text, re2_options());
-    if (!re->ok()) {
-      report->error(r.file, c.pos.line, c.pos.column, r.id,
-                    "where." + std::string(condition_op_name(c.op)) +
-                        ": invalid regular expression: " + re->error() + " (in '" + c.regex_text +
-                        "')");
-      ok = false;
-      continue;
-    }
-    c.regex = std::move(re);
-  }
+  for_each_condition(s.where, [&](Condition& c) { ok = compile_condition(r, c, report) && ok; });
   return ok;
 }
 

@@ -25,7 +25,8 @@ const std::vector<std::string_view> kRuleKeys = {
     "sources",     "programs", "tags",     "enabled",     "match",    "where",
     "aggregation", "sequence", "absence",  "suppress",    "tests"};
 // Keys that later versions of the format will add; named so the error says "not yet".
-const std::vector<std::string_view> kFutureKeys = {"macros", "overrides", "exceptions", "output"};
+const std::vector<std::string_view> kFutureKeys = {"macros", "overrides", "exceptions", "output",
+                                                   "fields"};
 
 std::string join(const std::vector<std::string_view>& v) {
   std::string s;
@@ -336,7 +337,8 @@ class FileReader {
     if (!have_regex && !have_contains) error(n, rid, "match: 'regex' or 'contains' is required");
   }
 
-  // where: a list of {field: NAME, <operator>: VALUE}, all of which must hold.
+  // where: a list of conditions, all of which must hold. Each is {field: NAME, <operator>:
+  // VALUE} or a node over conditions: {any: [...]}, {all: [...]}, {not: {...}}.
   void read_where(const YAML::Node& n, const std::string& rid, MatchStep* step) {
     if (!n.IsSequence()) {
       error(n, rid,
@@ -344,85 +346,188 @@ class FileReader {
                 std::string(type_name(n)));
       return;
     }
-    static const std::vector<std::string_view> kOps = {
-        "equals", "not_equals", "in", "not_in", "cidr",      "not_cidr", "lt",
-        "le",     "gt",         "ge", "regex",  "not_regex", "in_list",  "not_in_list"};
-    std::vector<std::string_view> allowed = kOps;
-    allowed.insert(allowed.begin(), "field");
     for (const YAML::Node& item : n) {
-      if (!item.IsMap()) {
-        error(item, rid,
-              "where: each condition is a mapping like {field: user, equals: root}, got " +
-                  std::string(type_name(item)));
-        continue;
+      if (auto c = read_condition(item, rid, "where", 1)) step->where.push_back(std::move(*c));
+    }
+  }
+
+  static constexpr int kMaxConditionDepth = 16;
+
+  // fields: json | kv | none -- where `where` finds the fields it does not capture.
+  std::optional<EventFields> read_event_fields(const YAML::Node& v, const std::string& rid,
+                                               const std::string& what) {
+    auto s = scalar(v, what, rid);
+    if (!s) return std::nullopt;
+    if (*s == "json") return EventFields::kJson;
+    if (*s == "kv") return EventFields::kKv;
+    if (*s == "none") return EventFields::kNone;
+    error(v, rid,
+          what + ": '" + *s +
+              "' is none of json (the event is a JSON object), kv (key=value pairs), none");
+    return std::nullopt;
+  }
+
+  std::optional<Condition> read_condition(const YAML::Node& item, const std::string& rid,
+                                          const std::string& what, int depth) {
+    static const std::vector<std::string_view> kOps = {
+        "equals",   "not_equals", "in",       "not_in", "cidr",      "not_cidr",    "lt",
+        "le",       "gt",         "ge",       "regex",  "not_regex", "in_list",     "not_in_list",
+        "contains", "startswith", "endswith", "glob",   "exists",    "field_equals"};
+    if (!item.IsMap()) {
+      error(item, rid,
+            what + ": each condition is a mapping like {field: user, equals: root}, got " +
+                std::string(type_name(item)));
+      return std::nullopt;
+    }
+    if (depth > kMaxConditionDepth) {
+      error(
+          item, rid,
+          what + ": conditions nest deeper than " + std::to_string(kMaxConditionDepth) + " levels");
+      return std::nullopt;
+    }
+    if (item["any"] || item["all"] || item["not"])
+      return read_condition_node(item, rid, what, depth);
+    std::vector<std::string_view> allowed = kOps;
+    allowed.insert(allowed.begin(), {"field", "nocase"});
+    Condition c;
+    c.pos = pos(item);
+    bool have_field = false;
+    int ops = 0;
+    const int errors_before = errors_;
+    each_key(item, what, allowed, rid,
+             [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
+               if (key == "field") {
+                 if (auto s = nonempty(v, what + ".field", rid)) {
+                   c.field = *s;
+                   have_field = true;
+                 }
+                 return;
+               }
+               if (key == "nocase") {
+                 if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
+                   error(v, rid, what + ".nocase: expected true or false");
+                 } else {
+                   c.nocase = v.Scalar() == "true";
+                 }
+                 return;
+               }
+               if (++ops > 1) {
+                 error(k, rid,
+                       what + ": one operator per condition (write a second condition for '" + key +
+                           "')");
+                 return;
+               }
+               read_operator(key, v, rid, what + "." + key, &c);
+             });
+    if (!have_field) error(item, rid, what + ": 'field' is required");
+    if (ops == 0) error(item, rid, what + ": an operator is required (one of: " + join(kOps) + ")");
+    if (c.nocase && c.op != Condition::Op::kEquals && c.op != Condition::Op::kNotEquals &&
+        c.op != Condition::Op::kIn && c.op != Condition::Op::kNotIn &&
+        c.op != Condition::Op::kContains && c.op != Condition::Op::kStartsWith &&
+        c.op != Condition::Op::kEndsWith && c.op != Condition::Op::kGlob) {
+      error(item, rid,
+            what +
+                ".nocase: only for equals, not_equals, in, not_in, contains, startswith, "
+                "endswith and glob (a regex says (?i) itself)");
+    }
+    if (errors_ != errors_before) return std::nullopt;
+    return c;
+  }
+
+  std::optional<Condition> read_condition_node(const YAML::Node& item, const std::string& rid,
+                                               const std::string& what, int depth) {
+    if (item.size() != 1) {
+      error(item, rid,
+            what + ": 'any', 'all' and 'not' stand alone in their mapping (got " +
+                std::to_string(item.size()) + " keys)");
+      return std::nullopt;
+    }
+    Condition c;
+    c.pos = pos(item);
+    const std::string key = key_text(item.begin()->first);
+    const YAML::Node v = item.begin()->second;
+    const std::string inner = what + "." + key;
+    const int errors_before = errors_;
+    if (key == "not") {
+      c.op = Condition::Op::kNot;
+      if (auto child = read_condition(v, rid, inner, depth + 1))
+        c.children.push_back(std::move(*child));
+    } else {
+      c.op = key == "any" ? Condition::Op::kAny : Condition::Op::kAll;
+      if (!v.IsSequence() || v.size() == 0) {
+        error(
+            v, rid,
+            inner + ": expected a non-empty list of conditions, got " + std::string(type_name(v)));
+        return std::nullopt;
       }
-      Condition c;
-      c.pos = pos(item);
-      bool have_field = false;
-      int ops = 0;
-      const int errors_before = errors_;
-      each_key(item, "where", allowed, rid,
-               [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
-                 if (key == "field") {
-                   if (auto s = nonempty(v, "where.field", rid)) {
-                     c.field = *s;
-                     have_field = true;
-                   }
-                   return;
-                 }
-                 if (++ops > 1) {
-                   error(k, rid,
-                         "where: one operator per condition (write a second condition for '" + key +
-                             "')");
-                   return;
-                 }
-                 const std::string what = "where." + key;
-                 if (key == "equals" || key == "not_equals") {
-                   c.op = key == "equals" ? Condition::Op::kEquals : Condition::Op::kNotEquals;
-                   if (auto s = scalar(v, what, rid)) c.values.push_back(*s);
-                 } else if (key == "in" || key == "not_in") {
-                   c.op = key == "in" ? Condition::Op::kIn : Condition::Op::kNotIn;
-                   std::vector<std::pair<std::string, YAML::Node>> vals;
-                   if (string_list(v, what, rid, &vals)) {
-                     for (auto& x : vals) c.values.push_back(x.first);
-                   }
-                 } else if (key == "cidr" || key == "not_cidr") {
-                   c.op = key == "cidr" ? Condition::Op::kCidr : Condition::Op::kNotCidr;
-                   std::vector<std::pair<std::string, YAML::Node>> nets;
-                   if (string_list(v, what, rid, &nets)) {
-                     for (auto& [text, node] : nets) {
-                       std::string why;
-                       if (auto net = parse_network(text, &why)) {
-                         c.networks.push_back(std::move(*net));
-                       } else {
-                         error(node, rid, what + ": '" + text + "' is not a network: " + why);
-                       }
-                     }
-                   }
-                 } else if (key == "lt" || key == "le" || key == "gt" || key == "ge") {
-                   c.op = key == "lt"   ? Condition::Op::kLt
-                          : key == "le" ? Condition::Op::kLe
-                          : key == "gt" ? Condition::Op::kGt
-                                        : Condition::Op::kGe;
-                   if (auto s = scalar(v, what, rid)) {
-                     double d = 0;
-                     auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), d);
-                     if (ec != std::errc() || p != s->data() + s->size()) {
-                       error(v, rid, what + ": expected a number, got '" + *s + "'");
-                     }
-                     c.number = d;
-                   }
-                 } else if (key == "regex" || key == "not_regex") {
-                   c.op = key == "regex" ? Condition::Op::kRegex : Condition::Op::kNotRegex;
-                   if (auto s = nonempty(v, what, rid)) c.regex_text = *s;
-                 } else if (key == "in_list" || key == "not_in_list") {
-                   c.op = key == "in_list" ? Condition::Op::kInList : Condition::Op::kNotInList;
-                   if (auto s = nonempty(v, what, rid)) c.list = *s;
-                 }
-               });
-      if (!have_field) error(item, rid, "where: 'field' is required");
-      if (ops == 0) error(item, rid, "where: an operator is required (one of: " + join(kOps) + ")");
-      if (errors_ == errors_before) step->where.push_back(std::move(c));
+      for (const YAML::Node& child : v) {
+        if (auto cc = read_condition(child, rid, inner, depth + 1))
+          c.children.push_back(std::move(*cc));
+      }
+    }
+    if (errors_ != errors_before) return std::nullopt;
+    return c;
+  }
+
+  void read_operator(const std::string& key, const YAML::Node& v, const std::string& rid,
+                     const std::string& what, Condition* c) {
+    if (key == "equals" || key == "not_equals") {
+      c->op = key == "equals" ? Condition::Op::kEquals : Condition::Op::kNotEquals;
+      if (auto s = scalar(v, what, rid)) c->values.push_back(*s);
+    } else if (key == "in" || key == "not_in" || key == "contains" || key == "startswith" ||
+               key == "endswith" || key == "glob") {
+      c->op = key == "in"           ? Condition::Op::kIn
+              : key == "not_in"     ? Condition::Op::kNotIn
+              : key == "contains"   ? Condition::Op::kContains
+              : key == "startswith" ? Condition::Op::kStartsWith
+              : key == "endswith"   ? Condition::Op::kEndsWith
+                                    : Condition::Op::kGlob;
+      std::vector<std::pair<std::string, YAML::Node>> vals;
+      if (string_list(v, what, rid, &vals)) {
+        for (auto& x : vals) c->values.push_back(x.first);
+      }
+    } else if (key == "cidr" || key == "not_cidr") {
+      c->op = key == "cidr" ? Condition::Op::kCidr : Condition::Op::kNotCidr;
+      std::vector<std::pair<std::string, YAML::Node>> nets;
+      if (string_list(v, what, rid, &nets)) {
+        for (auto& [text, node] : nets) {
+          std::string why;
+          if (auto net = parse_network(text, &why)) {
+            c->networks.push_back(std::move(*net));
+          } else {
+            error(node, rid, what + ": '" + text + "' is not a network: " + why);
+          }
+        }
+      }
+    } else if (key == "lt" || key == "le" || key == "gt" || key == "ge") {
+      c->op = key == "lt"   ? Condition::Op::kLt
+              : key == "le" ? Condition::Op::kLe
+              : key == "gt" ? Condition::Op::kGt
+                            : Condition::Op::kGe;
+      if (auto s = scalar(v, what, rid)) {
+        double d = 0;
+        auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), d);
+        if (ec != std::errc() || p != s->data() + s->size()) {
+          error(v, rid, what + ": expected a number, got '" + *s + "'");
+        }
+        c->number = d;
+      }
+    } else if (key == "regex" || key == "not_regex") {
+      c->op = key == "regex" ? Condition::Op::kRegex : Condition::Op::kNotRegex;
+      if (auto s = nonempty(v, what, rid)) c->regex_text = *s;
+    } else if (key == "in_list" || key == "not_in_list") {
+      c->op = key == "in_list" ? Condition::Op::kInList : Condition::Op::kNotInList;
+      if (auto s = nonempty(v, what, rid)) c->list = *s;
+    } else if (key == "exists") {
+      c->op = Condition::Op::kExists;
+      if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
+        error(v, rid, what + ": expected true or false");
+      } else {
+        c->exists = v.Scalar() == "true";
+      }
+    } else if (key == "field_equals") {
+      c->op = Condition::Op::kFieldEquals;
+      if (auto s = nonempty(v, what, rid)) c->other_field = *s;
     }
   }
 
@@ -475,7 +580,7 @@ class FileReader {
                 std::string(type_name(n)));
       return;
     }
-    bool have_match = false;
+    bool have_match = false, have_where = false, have_fields = false;
     each_key(n, "sequence.steps", {"name", "count", "match", "where", "rule", "programs"}, rid,
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
                if (key == "name") {
@@ -488,7 +593,13 @@ class FileReader {
                  have_match = true;
                  read_match(v, rid, step);
                } else if (key == "where") {
+                 have_where = true;
                  read_where(v, rid, step);
+               } else if (key == "fields") {
+                 if (auto f = read_event_fields(v, rid, "sequence.steps.fields")) {
+                   step->fields = *f;
+                   have_fields = true;
+                 }
                } else if (key == "rule") {
                  have_match = true;
                  if (auto s = nonempty(v, "sequence.steps.rule", rid)) step->from_rule = *s;
@@ -496,9 +607,10 @@ class FileReader {
                  program_list(v, "sequence.steps.programs", rid, &step->programs);
                }
              });
-    if (!have_match)
+    if (!have_match && !(have_where && (have_fields || rule_fields_ != EventFields::kNone)))
       error(n, rid,
             "sequence.steps: a step needs 'match' (its own lines) or 'rule' (another rule's)");
+    if (!have_fields) step->fields = rule_fields_;
     if (!step->from_rule.empty() && (!step->patterns.empty() || !step->where.empty())) {
       error(n, rid, "sequence.steps: a step takes either 'rule' or 'match'/'where', not both");
     }
@@ -646,6 +758,7 @@ class FileReader {
 
   bool read_rule(const YAML::Node& n, Rule* r) {
     const int errors_before = errors_;
+    rule_fields_ = EventFields::kNone;
     r->file = file_;
     r->pos = pos(n);
     if (!n.IsMap()) {
@@ -755,6 +868,8 @@ class FileReader {
             }
           } else if (key == "tests") {
             read_tests(v, rid, r);
+          } else if (key == "fields") {
+            if (auto f = read_event_fields(v, rid, "fields")) rule_fields_ = *f;
           }
         });
 
@@ -774,9 +889,11 @@ class FileReader {
       step.pos = has_match ? pos(match_node) : r->pos;
       if (has_aggregation) read_aggregation(aggregation_node, rid, r);
       if (has_absence) read_absence(absence_node, rid, r);
+      step.fields = rule_fields_;
       if (has_match) {
         read_match(match_node, rid, &step);
-      } else if (r->kind != AggregationKind::kAbsence) {
+      } else if (r->kind != AggregationKind::kAbsence &&
+                 !(has_where && rule_fields_ != EventFields::kNone)) {
         error(n, rid, "'match' is required");
       }
       if (has_where) read_where(where_node, rid, &step);
@@ -798,6 +915,7 @@ class FileReader {
   LoadReport* report_;
   std::vector<Rule>* rejected_;
   int errors_ = 0;
+  EventFields rule_fields_ = EventFields::kNone;  // the rule's `fields:`, for its steps
 };
 
 }  // namespace
