@@ -86,8 +86,7 @@ BOOST_AUTO_TEST_CASE(any_all_and_not_combine_text_operators) {
   BOOST_TEST(matched(R"(exec image=C:\pwsh.exe cmd=x -enc aaaa)") == kNone);
   BOOST_TEST(matched(R"(exec image=C:\pwsh.exe cmd=x AAAA)") == kNone);
   // not: the parent must not start with the Windows folder; no parent at all is fine
-  BOOST_TEST(matched(R"(exec image=C:\pwsh.exe cmd=x -enc AAAA parent=C:\Windows\a.exe)") ==
-             kNone);
+  BOOST_TEST(matched(R"(exec image=C:\pwsh.exe cmd=x -enc AAAA parent=C:\Windows\a.exe)") == kNone);
   BOOST_TEST(matched(R"(exec image=C:\pwsh.exe cmd=x -enc AAAA parent=C:\Users\a.exe)") ==
              kEncoded);
 }
