@@ -6,14 +6,14 @@
 
 namespace wardsoc {
 
-LogTester::LogTester(std::shared_ptr<const RuleSet> rules, LogTesterOptions options)
+LogTester::LogTester(const std::shared_ptr<const RuleSet>& rules, LogTesterOptions options)
     : rules_(rules),
       options_(std::move(options)),
       correlator_(rules, options_.input_names, CorrelatorOptions{}),
       tallies_(rules->rules().size()) {}
 
-Result<std::unique_ptr<LogTester>> LogTester::Create(std::shared_ptr<const RuleSet> rules,
-                                                     LogTesterOptions options) {
+Result<std::unique_ptr<LogTester>> LogTester::Create(const std::shared_ptr<const RuleSet>& rules,
+                                                     const LogTesterOptions& options) {
   if (!rules) return Error(Errc::kInvalidArgument, "log tester: no rule set");
   if (options.rule >= static_cast<int>(rules->rules().size())) {
     return Error(Errc::kInvalidArgument, "log tester: no rule #" + std::to_string(options.rule));

@@ -52,8 +52,8 @@ struct RuleHitCount {
 
 class LogTester {
  public:
-  static Result<std::unique_ptr<LogTester>> Create(std::shared_ptr<const RuleSet> rules,
-                                                   LogTesterOptions options);
+  static Result<std::unique_ptr<LogTester>> Create(const std::shared_ptr<const RuleSet>& rules,
+                                                   const LogTesterOptions& options);
 
   // One result per event of the batch, in order. Incidents opened are appended to *changes.
   void process(const EventBatch& batch, std::vector<LineResult>* out,
@@ -64,7 +64,7 @@ class LogTester {
   uint64_t unmatched_lines() const { return unmatched_; }
 
  private:
-  LogTester(std::shared_ptr<const RuleSet> rules, LogTesterOptions options);
+  LogTester(const std::shared_ptr<const RuleSet>& rules, LogTesterOptions options);
 
   std::shared_ptr<const RuleSet> rules_;
   LogTesterOptions options_;

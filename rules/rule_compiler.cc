@@ -798,7 +798,8 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
     }
     if (options.analyze && !first.exclusion) {
       std::vector<std::string> notes = c.syntax.cost_notes;
-      if (c.empty_width) notes.push_back("it can match an empty string, so it matches every line");
+      if (c.empty_width)
+        notes.emplace_back("it can match an empty string, so it matches every line");
       if (c.re2->ProgramSize() > kLargeProgram) {
         notes.push_back("its RE2 program is large (" + std::to_string(c.re2->ProgramSize()) +
                         " instructions): confirming and capturing will be slow");

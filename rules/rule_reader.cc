@@ -700,8 +700,8 @@ class FileReader {
     bool have_line = false;
     std::vector<std::string_view> allowed = {"line"};
     if (expect_match) {
-      allowed.push_back("fields");
-      allowed.push_back("step");
+      allowed.emplace_back("fields");
+      allowed.emplace_back("step");
     }
     each_key(n, what, allowed, rid,
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {

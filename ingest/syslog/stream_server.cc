@@ -57,7 +57,6 @@ class StreamServer::Impl final : public TcpListener::Handler {
        const char* protocol)
       : common_(common),
         options_(options),
-        protocol_(protocol),
         counters_(counters),
         builder_(common_, zone, counters, context, /*live=*/true),
         listener_(listener_options(common, options, protocol), counters, this),
@@ -120,7 +119,6 @@ class StreamServer::Impl final : public TcpListener::Handler {
 
   const InputCommon common_;
   const StreamServerOptions options_;
-  const char* const protocol_;
   InputCounters* const counters_;
   BatchBuilder builder_;
   TcpListener listener_;  // before the handoff and the timer: they run on its I/O thread

@@ -533,7 +533,7 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
   std::vector<std::string> group_by;
   for (const auto& g : options.group_by)
     if (all_capture(g)) group_by.push_back(g);
-  if (group_by.empty() && all_capture("fid")) group_by.push_back("fid");
+  if (group_by.empty() && all_capture("fid")) group_by.emplace_back("fid");
   if (group_by.empty() && !patterns.empty())
     note(ImportNote::Level::kWarning, path, 0,
          "not every pattern captures the address: failures are counted per host of the line");

@@ -157,10 +157,11 @@ std::string rename_single_uses(std::string re) {
   if (!p.ok) return re;
   std::map<std::string, int> uses;
   for (const auto& n : p.named) ++uses[base_of(n.name)];
-  for (auto it = p.named.rbegin(); it != p.named.rend(); ++it) {
-    const std::string base = base_of(it->name);
-    if (uses[base] != 1 || base == it->name) continue;
-    re.replace(it->at + 4, it->name.size(), base);
+  for (size_t i = p.named.size(); i-- > 0;) {  // from the end: earlier offsets stay valid
+    const auto& n = p.named[i];
+    const std::string base = base_of(n.name);
+    if (uses[base] != 1 || base == n.name) continue;
+    re.replace(n.at + 4, n.name.size(), base);
   }
   return re;
 }
@@ -177,7 +178,7 @@ std::vector<std::string> split_field_alternatives(const std::string& re, size_t 
     if (parts.empty()) {
       done.push_back(p);
     } else {
-      for (auto it = parts.rbegin(); it != parts.rend(); ++it) work.push_back(*it);
+      for (size_t i = parts.size(); i-- > 0;) work.push_back(std::move(parts[i]));
     }
     if (done.size() + work.size() > max_patterns) return {re};
   }
