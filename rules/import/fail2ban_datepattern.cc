@@ -140,32 +140,6 @@ size_t first_capture(const std::string& p) {
   return std::string::npos;
 }
 
-// The ')' that closes the group opened at `open`, npos if none.
-size_t group_end(const std::string& p, size_t open) {
-  int depth = 0;
-  bool cls = false;
-  for (size_t i = open; i < p.size(); ++i) {
-    if (p[i] == '\\') {
-      ++i;
-      continue;
-    }
-    if (cls) {
-      if (p[i] == ']') cls = false;
-      continue;
-    }
-    if (p[i] == '[') {
-      cls = true;
-      if (i + 1 < p.size() && p[i + 1] == '^') ++i;
-      if (i + 1 < p.size() && p[i + 1] == ']') ++i;
-    } else if (p[i] == '(') {
-      ++depth;
-    } else if (p[i] == ')' && --depth == 0) {
-      return i;
-    }
-  }
-  return std::string::npos;
-}
-
 }  // namespace
 
 Fail2banDatePattern translate_fail2ban_datepattern(const std::string& datepattern,
@@ -197,7 +171,7 @@ Fail2banDatePattern translate_fail2ban_datepattern(const std::string& datepatter
     std::string date = p;
     size_t open = first_capture(p);
     if (open != std::string::npos) {
-      size_t close = group_end(p, open);
+      size_t close = python_regex_group_end(p, open);
       if (close == std::string::npos) {
         refuse("a group is not closed");
         continue;

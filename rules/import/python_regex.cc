@@ -109,8 +109,9 @@ bool lookahead_ends_pattern(std::string_view py, size_t open, size_t close) {
   return true;
 }
 
-// The ')' closing the group opened at `open`.
-size_t closing_paren(std::string_view py, size_t open) {
+}  // namespace
+
+size_t python_regex_group_end(std::string_view py, size_t open) {
   int depth = 0;
   bool cls = false;
   for (size_t i = open; i < py.size(); ++i) {
@@ -131,8 +132,6 @@ size_t closing_paren(std::string_view py, size_t open) {
   }
   return std::string_view::npos;
 }
-
-}  // namespace
 
 Result<std::string> python_regex_to_re2(std::string_view py) {
   std::string out;
@@ -190,7 +189,7 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
       if (rest.starts_with("!")) {
         // A negative look-ahead on literals where the pattern ends: the text there must
         // leave every literal, which a few consumed characters can say.
-        size_t close = closing_paren(py, i);
+        size_t close = python_regex_group_end(py, i);
         std::vector<std::string> lits;
         if (close != std::string_view::npos &&
             literal_alternatives(py.substr(i + 3, close - i - 3), &lits) &&

@@ -16,4 +16,8 @@ namespace wardsoc {
 // brackets is escaped. An error names the construct, its offset and what to write instead.
 Result<std::string> python_regex_to_re2(std::string_view python);
 
+// The ')' that closes the group opened at `open` in a Python regex (escapes and character
+// classes skipped), npos if it is not closed.
+size_t python_regex_group_end(std::string_view py, size_t open);
+
 }  // namespace wardsoc
