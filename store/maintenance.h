@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/store_options.h"
 
 namespace wardsoc {
 
@@ -75,12 +76,16 @@ class Maintenance {
   // again). Works while commits go on. `keep` > 0 purges all but the newest `keep`.
   Result<BackupInfo> backup(const std::string& backup_dir, std::string_view actor,
                             uint32_t keep = 0);
-  static Result<std::vector<BackupInfo>> list_backups(const std::string& backup_dir);
+  // Backups go through the store's file system (StoreOptions::env), so a file system
+  // given for tests or tools sees them; list_backups and restore take it in `options`
+  // (only `env` is used). Moving directories aside and into place uses the local one.
+  static Result<std::vector<BackupInfo>> list_backups(const std::string& backup_dir,
+                                                      const StoreOptions& options = {});
   // Restores backup `id` (0: the newest) of `backup_dir` into `path`, which no process
   // may hold. The backup is verified and restored beside `path` first; a directory
   // already at `path` is kept as `path`.before-restore-<time>. Returns what was restored.
   static Result<BackupInfo> restore(const std::string& backup_dir, const std::string& path,
-                                    uint32_t id = 0);
+                                    uint32_t id = 0, const StoreOptions& options = {});
 
  private:
   StoreDb& db_;

@@ -93,31 +93,27 @@ Result<std::vector<OutboxEntry>> OutboxQueues::read(std::string_view sink, size_
   }
   // Starting after the acked mark skips the range-deleted keys instead of walking
   // over their tombstones.
-  const std::string end = keys::name_prefix_end(sink);
-  const rocksdb::Slice upper = slice(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_.db->NewIterator(ro, db_.family(Family::kOutbox)));
-  for (it->Seek(slice(keys::outbox_key(sink, first))); it->Valid() && out.size() < max;
-       it->Next()) {
+  KeyRange it(db_.db.get(), db_.family(Family::kOutbox), keys::outbox_key(sink, first),
+              keys::name_prefix_end(sink));
+  for (; it.valid() && out.size() < max; it.next()) {
     std::string_view key_sink;
     uint64_t seq = 0;
-    if (!keys::parse_outbox_key(view(it->key()), &key_sink, &seq)) {
+    if (!keys::parse_outbox_key(it.key(), &key_sink, &seq)) {
       return Error(Errc::kCorruption,
-                   keys::describe_key(Family::kOutbox, view(it->key())) + " is not an outbox key");
+                   keys::describe_key(Family::kOutbox, it.key()) + " is not an outbox key");
     }
-    auto entry = decode_outbox_value(view(it->value()));
+    auto entry = decode_outbox_value(it.value());
     if (!entry) {
       // Entries before it are handed out first; once they are acked it is the oldest
       // and can be moved aside without reordering the queue.
       if (!out.empty() || db_.read_only) {
         if (out.empty()) {
           return std::move(entry).error().with_context(
-              keys::describe_key(Family::kOutbox, view(it->key())));
+              keys::describe_key(Family::kOutbox, it.key()));
         }
         break;
       }
-      const std::string raw(view(it->value()));
+      const std::string raw(it.value());
       if (auto q = quarantine(sink, seq, raw, entry.error().message); !q) {
         return std::move(q).error();
       }
@@ -126,7 +122,7 @@ Result<std::vector<OutboxEntry>> OutboxQueues::read(std::string_view sink, size_
     entry->seq = seq;
     out.push_back(std::move(entry).value());
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading the outbox in " + db_.path);
+  if (!it.status().ok()) return rocks_error(it.status(), "reading the outbox in " + db_.path);
   return out;
 }
 
@@ -255,28 +251,23 @@ Result<std::vector<DeadLetter>> OutboxQueues::dead_letters(std::string_view sink
                                                            size_t max) const {
   std::vector<DeadLetter> out;
   if (max == 0 || !valid_name(sink)) return out;
-  const std::string begin = keys::name_prefix(sink);
-  const std::string end = keys::name_prefix_end(sink);
-  const rocksdb::Slice upper = slice(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_.db->NewIterator(ro, db_.family(Family::kDeadLetter)));
-  for (it->Seek(slice(begin)); it->Valid() && out.size() < max; it->Next()) {
+  KeyRange it(db_.db.get(), db_.family(Family::kDeadLetter), keys::name_prefix(sink),
+              keys::name_prefix_end(sink));
+  for (; it.valid() && out.size() < max; it.next()) {
     std::string_view key_sink;
     uint64_t seq = 0;
-    if (!keys::parse_outbox_key(view(it->key()), &key_sink, &seq)) {
-      return Error(Errc::kCorruption, keys::describe_key(Family::kDeadLetter, view(it->key())) +
-                                          " is not a dead letter key");
+    if (!keys::parse_outbox_key(it.key(), &key_sink, &seq)) {
+      return Error(Errc::kCorruption,
+                   keys::describe_key(Family::kDeadLetter, it.key()) + " is not a dead letter key");
     }
-    auto d = decode_dead_letter(view(it->value()));
+    auto d = decode_dead_letter(it.value());
     if (!d) {
-      return std::move(d).error().with_context(
-          keys::describe_key(Family::kDeadLetter, view(it->key())));
+      return std::move(d).error().with_context(keys::describe_key(Family::kDeadLetter, it.key()));
     }
     d->entry.seq = seq;
     out.push_back(std::move(d).value());
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading dead letters in " + db_.path);
+  if (!it.status().ok()) return rocks_error(it.status(), "reading dead letters in " + db_.path);
   return out;
 }
 

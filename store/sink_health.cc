@@ -60,18 +60,13 @@ Result<std::map<std::string, std::string>> OutboxQueues::health() const {
 
 Result<uint64_t> OutboxQueues::dead_letter_count(std::string_view sink) const {
   if (sink.empty() || sink.find('\0') != std::string_view::npos) return uint64_t{0};
-  const std::string begin = keys::name_prefix(sink);
-  const std::string end = keys::name_prefix_end(sink);
-  const rocksdb::Slice upper(end.data(), end.size());
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_.db->NewIterator(ro, db_.family(keys::Family::kDeadLetter)));
+  store_detail::KeyRange r(db_.db.get(), db_.family(keys::Family::kDeadLetter),
+                           keys::name_prefix(sink), keys::name_prefix_end(sink));
   uint64_t n = 0;
-  for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) ++n;
-  if (!it->status().ok()) {
+  for (; r.valid(); r.next()) ++n;
+  if (!r.status().ok()) {
     return Error(Errc::kIo, "counting the dead letters of sink '" + std::string(sink) +
-                                "': " + it->status().ToString());
+                                "': " + r.status().ToString());
   }
   return n;
 }

@@ -113,6 +113,24 @@ std::unique_ptr<rocksdb::Iterator> full_scan(rocksdb::DB* db, rocksdb::ColumnFam
   return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf));
 }
 
+KeyRange::KeyRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string_view start,
+                   std::string end)
+    : end_(std::move(end)), upper_(end_.data(), end_.size()) {
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_;  // RocksDB keeps the pointer: upper_ lives in *this
+  it_.reset(db->NewIterator(ro, cf));
+  it_->Seek(slice(start));
+}
+
+KeyRange::~KeyRange() = default;
+
+bool KeyRange::valid() const { return it_->Valid(); }
+void KeyRange::next() { it_->Next(); }
+std::string_view KeyRange::key() const { return view(it_->key()); }
+std::string_view KeyRange::value() const { return view(it_->value()); }
+rocksdb::Slice KeyRange::raw_key() const { return it_->key(); }
+rocksdb::Status KeyRange::status() const { return it_->status(); }
+
 bool parse_le64(std::string_view v, uint64_t* out) {
   if (v.size() != 8) return false;
   uint64_t x = 0;
@@ -773,22 +791,16 @@ Result<std::optional<Incident>> Store::get_incident(std::string_view id) const {
 
 Result<std::vector<Evidence>> Store::evidence(std::string_view incident_id, size_t limit) const {
   std::vector<Evidence> out;
-  const std::string begin = keys::name_prefix(incident_id);
-  const std::string end = keys::name_prefix_end(incident_id);
-  const rocksdb::Slice upper = slice(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(
-      core_->db->NewIterator(ro, core_->family(Family::kEvidence)));
-  for (it->Seek(slice(begin)); it->Valid() && out.size() < limit; it->Next()) {
-    auto ev = decode_evidence(view(it->value()));
+  KeyRange r(core_->db.get(), core_->family(Family::kEvidence), keys::name_prefix(incident_id),
+             keys::name_prefix_end(incident_id));
+  for (; r.valid() && out.size() < limit; r.next()) {
+    auto ev = decode_evidence(r.value());
     if (!ev) {
-      return std::move(ev).error().with_context(
-          keys::describe_key(Family::kEvidence, view(it->key())));
+      return std::move(ev).error().with_context(keys::describe_key(Family::kEvidence, r.key()));
     }
     out.push_back(std::move(ev).value());
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading evidence in " + core_->path);
+  if (!r.status().ok()) return rocks_error(r.status(), "reading evidence in " + core_->path);
   return out;
 }
 
@@ -810,21 +822,16 @@ Result<std::optional<uint64_t>> Store::checkpoint(std::string_view input_name,
 Result<std::map<std::string, uint64_t>> Store::checkpoints(std::string_view input_name) const {
   std::map<std::string, uint64_t> out;
   const std::string begin = keys::name_prefix(input_name);
-  const std::string end = keys::name_prefix_end(input_name);
-  const rocksdb::Slice upper = slice(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(
-      core_->db->NewIterator(ro, core_->family(Family::kCheckpoints)));
-  for (it->Seek(slice(begin)); it->Valid(); it->Next()) {
-    if (it->value().size() != 8) {
-      return Error(Errc::kCorruption, keys::describe_key(Family::kCheckpoints, view(it->key())) +
-                                          ": value is not a u64");
+  KeyRange r(core_->db.get(), core_->family(Family::kCheckpoints), begin,
+             keys::name_prefix_end(input_name));
+  for (; r.valid(); r.next()) {
+    if (r.value().size() != 8) {
+      return Error(Errc::kCorruption,
+                   keys::describe_key(Family::kCheckpoints, r.key()) + ": value is not a u64");
     }
-    out.emplace(std::string(view(it->key()).substr(begin.size())),
-                keys::get_be64(it->value().data()));
+    out.emplace(std::string(r.key().substr(begin.size())), keys::get_be64(r.value().data()));
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading checkpoints in " + core_->path);
+  if (!r.status().ok()) return rocks_error(r.status(), "reading checkpoints in " + core_->path);
   return out;
 }
 

@@ -51,6 +51,35 @@ Error rocks_error(const rocksdb::Status& s, std::string_view what);
 std::unique_ptr<rocksdb::Iterator> full_scan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                                              const rocksdb::Snapshot* snapshot = nullptr);
 
+// The keys of one family in [begin, end), in order, with the bound kept alive for as long
+// as the iterator: the loop every per-name read (evidence, history, checkpoints, a sink's
+// queue) is made of.
+//   KeyRange r(db, cf, keys::name_prefix(id), keys::name_prefix_end(id));
+//   for (; r.valid(); r.next()) use(r.key(), r.value());
+//   if (!r.status().ok()) ...
+class KeyRange {
+ public:
+  // Seeks to `start`: the range's begin, or a key inside it (past the acked part of a
+  // queue).
+  KeyRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string_view start,
+           std::string end);
+  ~KeyRange();
+  KeyRange(const KeyRange&) = delete;
+  KeyRange& operator=(const KeyRange&) = delete;
+
+  bool valid() const;
+  void next();
+  std::string_view key() const;
+  std::string_view value() const;
+  rocksdb::Slice raw_key() const;
+  rocksdb::Status status() const;
+
+ private:
+  std::string end_;
+  rocksdb::Slice upper_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 std::string hex_encode(std::string_view bytes);
 bool hex_decode(std::string_view text, std::string* out);
 

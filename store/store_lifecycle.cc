@@ -138,22 +138,14 @@ void Store::add_reopen(std::string_view id, uint64_t more_events, int64_t now,
 
 Result<std::vector<HistoryEntry>> Store::history(std::string_view incident_id) const {
   std::vector<HistoryEntry> out;
-  const std::string begin = keys::name_prefix(incident_id);
-  const std::string end = keys::name_prefix_end(incident_id);
-  const rocksdb::Slice upper = slice(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(
-      core_->db->NewIterator(ro, core_->family(Family::kHistory)));
-  for (it->Seek(slice(begin)); it->Valid(); it->Next()) {
-    auto h = decode_history(view(it->value()));
-    if (!h) {
-      return std::move(h).error().with_context(
-          keys::describe_key(Family::kHistory, view(it->key())));
-    }
+  KeyRange r(core_->db.get(), core_->family(Family::kHistory), keys::name_prefix(incident_id),
+             keys::name_prefix_end(incident_id));
+  for (; r.valid(); r.next()) {
+    auto h = decode_history(r.value());
+    if (!h) return std::move(h).error().with_context(keys::describe_key(Family::kHistory, r.key()));
     out.push_back(std::move(h).value());
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "reading history in " + core_->path);
+  if (!r.status().ok()) return rocks_error(r.status(), "reading history in " + core_->path);
   return out;
 }
 

@@ -36,6 +36,11 @@ std::string backup_error(const rocksdb::Status& s, const std::string& what) {
   return what + ": " + s.ToString();
 }
 
+// The file system backups are written and read through: the store's own.
+rocksdb::Env* env_of(const StoreOptions& options) {
+  return options.env ? options.env.get() : rocksdb::Env::Default();
+}
+
 }  // namespace
 
 Result<RetentionReport> Maintenance::apply_retention(int64_t now, int64_t retention_us) {
@@ -77,15 +82,9 @@ Result<RetentionReport> Maintenance::apply_retention(int64_t now, int64_t retent
           batch.Delete(db_.family(Family::kIdx), slice(k));
         }
         for (Family f : {Family::kEvidence, Family::kHistory}) {
-          const std::string end = keys::name_prefix_end(id);
-          const rocksdb::Slice upper = slice(end);
-          rocksdb::ReadOptions ro;
-          ro.iterate_upper_bound = &upper;
-          std::unique_ptr<rocksdb::Iterator> e(db_.db->NewIterator(ro, db_.family(f)));
-          for (e->Seek(slice(keys::name_prefix(id))); e->Valid(); e->Next()) {
-            batch.Delete(db_.family(f), e->key());
-          }
-          if (!e->status().ok()) return rocks_error(e->status(), "retention in " + db_.path);
+          KeyRange e(db_.db.get(), db_.family(f), keys::name_prefix(id), keys::name_prefix_end(id));
+          for (; e.valid(); e.next()) batch.Delete(db_.family(f), e.raw_key());
+          if (!e.status().ok()) return rocks_error(e.status(), "retention in " + db_.path);
         }
         ++removed;
       }
@@ -386,7 +385,7 @@ Result<BackupInfo> Maintenance::backup(const std::string& backup_dir, std::strin
   beo.share_table_files = true;
   beo.share_files_with_checksum = true;
   rocksdb::BackupEngine* raw = nullptr;
-  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(beo, rocksdb::Env::Default(), &raw);
+  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(beo, env_of(db_.options), &raw);
   if (!s.ok()) return rocks_error(s, "backup: cannot open backup directory " + backup_dir);
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   rocksdb::CreateBackupOptions cbo;
@@ -412,13 +411,14 @@ Result<BackupInfo> Maintenance::backup(const std::string& backup_dir, std::strin
   return out;
 }
 
-Result<std::vector<BackupInfo>> Maintenance::list_backups(const std::string& backup_dir) {
+Result<std::vector<BackupInfo>> Maintenance::list_backups(const std::string& backup_dir,
+                                                          const StoreOptions& options) {
   if (!fs::is_directory(backup_dir)) {
     return Error(Errc::kNotFound, "no backup directory at " + backup_dir);
   }
   rocksdb::BackupEngineReadOnly* raw = nullptr;
   const rocksdb::IOStatus s = rocksdb::BackupEngineReadOnly::Open(
-      rocksdb::BackupEngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
+      rocksdb::BackupEngineOptions(backup_dir), env_of(options), &raw);
   if (!s.ok()) return rocks_error(s, "cannot read backups in " + backup_dir);
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   std::vector<rocksdb::BackupInfo> infos;
@@ -431,14 +431,14 @@ Result<std::vector<BackupInfo>> Maintenance::list_backups(const std::string& bac
 }
 
 Result<BackupInfo> Maintenance::restore(const std::string& backup_dir, const std::string& path,
-                                        uint32_t id) {
+                                        uint32_t id, const StoreOptions& options) {
   if (auto holder = Store::lock_holder(path)) {
     return Error(Errc::kBusy, "restore: data directory " + path +
                                   " is in use by a wardsoc process" +
                                   (*holder > 0 ? " (pid " + std::to_string(*holder) + ")" : "") +
                                   "; stop it before restoring");
   }
-  auto backups = list_backups(backup_dir);
+  auto backups = list_backups(backup_dir, options);
   if (!backups) return std::move(backups).error();
   if (backups->empty()) return Error(Errc::kNotFound, "restore: no backups in " + backup_dir);
   const BackupInfo* chosen = &backups->back();
@@ -455,7 +455,7 @@ Result<BackupInfo> Maintenance::restore(const std::string& backup_dir, const std
   }
   rocksdb::BackupEngineReadOnly* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngineReadOnly::Open(
-      rocksdb::BackupEngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
+      rocksdb::BackupEngineOptions(backup_dir), env_of(options), &raw);
   if (!s.ok()) return rocks_error(s, "restore: cannot read backups in " + backup_dir);
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   s = engine->VerifyBackup(chosen->id, /*verify_with_checksum=*/true);
@@ -476,6 +476,7 @@ Result<BackupInfo> Maintenance::restore(const std::string& backup_dir, const std
     // Opening checks the schema (a newer one is refused, an older one upgraded).
     StoreOptions o;
     o.path = staging;
+    o.env = options.env;
     auto st = Store::Open(o);
     if (!st) {
       fs::remove_all(staging, ec);

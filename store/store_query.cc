@@ -251,28 +251,24 @@ Result<std::vector<CountRow>> Store::count_incidents(const CountQuery& q) const 
   const Dim dim = q.by == CountBy::kSeverity ? Dim::kSeverity
                   : q.by == CountBy::kRule   ? Dim::kRule
                                              : Dim::kSite;
-  const std::string begin = keys::counts_prefix(dim, floor_hour(starts.front()));
-  const std::string end = keys::counts_prefix(dim, floor_hour(range_end - 1) + kMicrosPerHour);
-  const rocksdb::Slice upper = slice(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator(ro, core_->family(Family::kCounts)));
-  for (it->Seek(slice(begin)); it->Valid(); it->Next()) {
+  KeyRange it(core_->db.get(), core_->family(Family::kCounts),
+              keys::counts_prefix(dim, floor_hour(starts.front())),
+              keys::counts_prefix(dim, floor_hour(range_end - 1) + kMicrosPerHour));
+  for (; it.valid(); it.next()) {
     Dim d;
     int64_t hour = 0;
     std::string_view name;
     uint64_t n = 0;
-    if (!keys::parse_counts_key(view(it->key()), &d, &hour, &name) ||
-        !parse_le64(view(it->value()), &n)) {
-      return Error(Errc::kCorruption, keys::describe_key(Family::kCounts, view(it->key())) +
-                                          " in " + core_->path + " is not a count");
+    if (!keys::parse_counts_key(it.key(), &d, &hour, &name) || !parse_le64(it.value(), &n)) {
+      return Error(Errc::kCorruption, keys::describe_key(Family::kCounts, it.key()) + " in " +
+                                          core_->path + " is not a count");
     }
     auto b = std::upper_bound(starts.begin(), starts.end(), hour);
     if (b == starts.begin()) continue;
     const size_t i = static_cast<size_t>(b - starts.begin()) - 1;
     rows[i].counts[std::string(name)] += n;
   }
-  if (!it->status().ok()) return rocks_error(it->status(), "count incidents in " + core_->path);
+  if (!it.status().ok()) return rocks_error(it.status(), "count incidents in " + core_->path);
   return rows;
 }
 

@@ -105,14 +105,14 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
       f.counter("wardsoc_input_malformed_total", "Lines whose header did not parse", s.malformed,
                 l);
       f.counter("wardsoc_input_errors_total", "Operating-system errors per input", s.errors, l);
-      // Only inputs that accept connections can fail to (UDP never accepts).
+      // Only inputs that accept connections can fail to, or hold any (UDP never accepts).
       if (s.accepts_connections) {
         f.counter(
             "wardsoc_input_accept_errors_total",
             "Failed accept() calls per input (out of descriptors, ...); the listener backs off",
             s.accept_errors, l);
+        f.gauge("wardsoc_input_connections", "Open connections (TCP)", s.connections_open, l);
       }
-      f.gauge("wardsoc_input_connections", "Open connections (TCP)", s.connections_open, l);
     }
   }
   if (sources_.forwarders) {

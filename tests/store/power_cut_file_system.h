@@ -57,6 +57,17 @@ class PowerCutFileSystem : public rocksdb::FileSystemWrapper {
     return wal_syncs_;
   }
 
+  // How many files under `dir` were written through this file system since the last
+  // power-on (a unit that bypasses it writes none).
+  size_t files_written_under(const std::string& dir) const {
+    std::lock_guard lock(mu_);
+    size_t n = 0;
+    for (const auto& [name, state] : files_) {
+      if (name.rfind(dir + "/", 0) == 0) ++n;
+    }
+    return n;
+  }
+
   // After cut() and after the database was closed: what the disk holds after the reboot.
   // Returns how many bytes were cut off and how many files were removed, and powers on.
   std::pair<uint64_t, size_t> lose_unsynced() {
