@@ -239,7 +239,11 @@ def bench_warm_start(a, tmp):
                                           1e3 * med([x[1] for x in res[k]]))
         print("| wardsoc %s | %s | %s | %s |" % (label, cell("cold"), cell("warm"), cell("nocache")))
         sys.stdout.flush()
-    print("\n- load average at the end %s\n" % load())
+    # What the process start-up alone costs (loading its shared libraries): no rules, no cache.
+    start = [timed([a.wardsoc, "--version"])[:2] for _ in range(a.warm_runs)]
+    print("\n- `wardsoc --version` (the process start-up alone): %.0f / %.0f ms" %
+          (1e3 * med([x[0] for x in start]), 1e3 * med([x[1] for x in start])))
+    print("- load average at the end %s\n" % load())
 
 
 def main():
