@@ -168,6 +168,8 @@ def bench_filters(a, tmp):
                     w_t.append(wall)
                     w_cpu.append(cpu)
                     w_match = wardsoc_matched(text)
+                    if not json.loads(text).get("from_cache"):
+                        print("- %s: a warm wardsoc run compiled its patterns (cache not used)" % name)
                     w_in.append(json.loads(text).get("seconds", float("nan")))
         f, w, fc, wc = med(f_t), med(w_t), med(f_cpu), med(w_cpu)
         rows.append((name, lines, f, w, f / w, fc, wc, fc / wc, med(w_in), cold, f / cold,
