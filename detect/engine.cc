@@ -140,6 +140,8 @@ void Engine::process(const EventBatch& batch, std::vector<IncidentChange>* out) 
 
 void Engine::tick(int64_t now, std::vector<IncidentChange>* out) { correlator_.tick(now, out); }
 
+void Engine::flush(std::vector<IncidentChange>* out) { correlator_.flush(out); }
+
 void Engine::take_state_changes(std::vector<StateChange>* out, bool counters) {
   correlator_.take_state_changes(out);
   if (!counters) return;
