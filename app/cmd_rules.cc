@@ -363,6 +363,8 @@ int run_log_test(const RulesTestOptions& opts) {
       }
     }
   }
+  // The log has ended: windows decided when they close are decided now.
+  (*tester)->finish(&changes);
   const uint64_t lines = (*tester)->lines();
   const double rate = seconds > 0 ? static_cast<double>(lines) / seconds : 0.0;
   const auto& tallies = (*tester)->tallies();
