@@ -619,8 +619,8 @@ void Correlator::tick(int64_t now_us, std::vector<IncidentChange>* out) {
     if (rule.kind != AggregationKind::kAbsence) continue;
     RuleState& rs = states_[r];
     // The least recently heard keys are at the back.
-    for (auto it = rs.lru.rbegin(); it != rs.lru.rend(); ++it) {
-      KeyState& ks = *it;
+    for (auto it = rs.lru.end(); it != rs.lru.begin();) {
+      KeyState& ks = *--it;
       if (clock_us_ - ks.last_receive_us <= rule.window_us) break;
       if (ks.open) continue;
       Incident& inc = ks.incident;

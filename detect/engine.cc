@@ -21,7 +21,7 @@ Engine::Engine(std::shared_ptr<const RuleSet> rules, std::vector<std::string> in
       base_(rules_->rules().size()),
       started_us_(now_us()) {}
 
-Result<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const RuleSet> rules,
+Result<std::unique_ptr<Engine>> Engine::Create(const std::shared_ptr<const RuleSet>& rules,
                                                std::vector<std::string> input_names,
                                                EngineOptions options) {
   if (!rules) return Error(Errc::kInvalidArgument, "engine: no rule set");

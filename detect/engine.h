@@ -66,7 +66,7 @@ struct EngineStats {
 
 class Engine {
  public:
-  static Result<std::unique_ptr<Engine>> Create(std::shared_ptr<const RuleSet> rules,
+  static Result<std::unique_ptr<Engine>> Create(const std::shared_ptr<const RuleSet>& rules,
                                                 std::vector<std::string> input_names,
                                                 EngineOptions options = {});
   ~Engine();  // stops and joins the workers
