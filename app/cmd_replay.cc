@@ -79,6 +79,10 @@ int cmd_replay(const ReplayOptions& opts) {
     for (auto& c : changes) incidents[c.incident.id] = std::move(c.incident);
   }
   (*input)->stop();
+  // The files have ended: windows decided when they close are decided now.
+  changes.clear();
+  (*engine)->flush(&changes);
+  for (auto& c : changes) incidents[c.incident.id] = std::move(c.incident);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto rule_stats = (*engine)->rule_stats();
 

@@ -171,6 +171,10 @@ std::string outcome_text(const Rule& rule, const LineHit& h) {
       return "late: older than the window, not counted" + key;
     case MatchOutcome::Kind::kSignOfLife:
       return "sign of life" + key;
+    case MatchOutcome::Kind::kInWindow:
+      return std::to_string(o.held) + " in the window so far, decided when it closes" + key;
+    case MatchOutcome::Kind::kNoIncident:
+      return "no incident of its own (incidents: false)" + key;
   }
   return "";
 }
@@ -359,6 +363,8 @@ int run_log_test(const RulesTestOptions& opts) {
       }
     }
   }
+  // The log has ended: windows decided when they close are decided now.
+  (*tester)->finish(&changes);
   const uint64_t lines = (*tester)->lines();
   const double rate = seconds > 0 ? static_cast<double>(lines) / seconds : 0.0;
   const auto& tallies = (*tester)->tallies();

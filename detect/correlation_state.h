@@ -16,12 +16,16 @@
 // Correlation value, little-endian, strings as u32 length + bytes:
 //   u8 format (1), str rule_version, u8 aggregation kind, i64 last_receive_us,
 //   u8 flags (1: an incident is open, 2: an incident snapshot follows — open incidents,
-//   and absence keys, whose snapshot says where the silent asset is),
+//   and absence keys and open fixed windows, whose snapshot says where the asset is;
+//   4: a fixed window is open, its counts follow the snapshot),
 //   [snapshot: str id, i64 window_start, i64 first_seen, i64 last_seen, u64 count,
 //   u64 evidence_count, u8 asset_class, str asset, str site, str host, str input,
 //   u32 n, n x (str name, str value)],
+//   [window: i64 start (event time), i64 start receive time, i64 newest event time,
+//   u64 matches (distinct: values) counted, u32 n, n x (str name, str value) = the
+//   captures of the newest line],
 //   u32 n, n x pending line: i64 event_time, i64 receive_time, u64 seq, u8 step,
-//   str input name, str peer, str value, str line.
+//   str input name, str peer, str value, str line (open fixed window: its first lines).
 // A value whose rule_version is not the running rule's version is stale: the rule changed
 // while the process was down, so its state is dropped rather than misread.
 //

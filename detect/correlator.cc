@@ -11,6 +11,7 @@ namespace {
 constexpr uint8_t kStateFormat = 1;
 constexpr uint8_t kFlagOpen = 1;
 constexpr uint8_t kFlagSnapshot = 2;
+constexpr uint8_t kFlagWindow = 4;
 // Keys of replaced rules deleted from the checkpoint per call (see adopt()).
 constexpr size_t kRetiredDeletesPerCall = 4096;
 // A sequence step keeps at most this many matches beyond its count: enough to find the
@@ -59,6 +60,7 @@ uint16_t Correlator::input_index(std::string_view name) {
 }
 
 uint32_t Correlator::needed(const Rule& rule) const {
+  if (rule.decided_at_close()) return rule.count_max;
   if (rule.kind != AggregationKind::kSequence) return rule.count;
   uint32_t n = 0;
   for (const MatchStep& s : rule.steps) n += s.count;
@@ -72,6 +74,7 @@ void Correlator::begin_call() {
 }
 
 void Correlator::end_call(std::vector<IncidentChange>* out) {
+  close_due_windows(false, false, out);
   for (KeyState* ks : touched_) {
     if (ks != nullptr) finalize(*ks, out);
   }
@@ -82,6 +85,7 @@ void Correlator::end_call(std::vector<IncidentChange>* out) {
 void Correlator::process(const EventBatch& batch, std::span<const Match> matches,
                          std::vector<IncidentChange>* out) {
   begin_call();
+  for (const Event& e : batch.events()) event_clock_us_ = std::max(event_clock_us_, e.time_us());
   for (uint32_t i = 0; i < matches.size(); ++i) {
     const Match& m = matches[i];
     if (m.rule >= states_.size() || m.event >= batch.size()) continue;
@@ -159,13 +163,19 @@ Correlator::KeyState& Correlator::key_state(uint32_t rule, std::string key,
 void Correlator::trace(uint32_t match_index, MatchOutcome::Kind kind, uint32_t held, uint32_t need,
                        const KeyState& ks) {
   if (trace_ == nullptr) return;
+  trace(match_index, kind, held, need, ks.key, ks.open ? ks.incident.id : std::string());
+}
+
+void Correlator::trace(uint32_t match_index, MatchOutcome::Kind kind, uint32_t held, uint32_t need,
+                       std::string key, std::string incident_id) {
+  if (trace_ == nullptr) return;
   MatchOutcome o;
   o.match = match_index;
   o.kind = kind;
   o.held = held;
   o.needed = need;
-  o.key = ks.key;
-  if (ks.open) o.incident_id = ks.incident.id;
+  o.key = std::move(key);
+  o.incident_id = std::move(incident_id);
   trace_->push_back(std::move(o));
 }
 
@@ -177,6 +187,12 @@ void Correlator::handle(const EventBatch& batch, const Match& m, uint32_t match_
   bump(matches_);
   latest_receive_us_ = std::max(latest_receive_us_, e.receive_time_us);
   clock_us_ = std::max(clock_us_, e.receive_time_us);
+  if (!rule.incidents) {
+    // Its match feeds the rules that reuse it (they match the same line themselves).
+    if (trace_ != nullptr)
+      trace(match_index, MatchOutcome::Kind::kNoIncident, 0, 0, group_key(rule, batch, e, m), "");
+    return;
+  }
 
   KeyState& ks = key_state(m.rule, group_key(rule, batch, e, m), out);
   ks.last_receive_us = std::max(ks.last_receive_us, e.receive_time_us);
@@ -184,6 +200,10 @@ void Correlator::handle(const EventBatch& batch, const Match& m, uint32_t match_
 
   if (rule.kind == AggregationKind::kAbsence) {
     handle_absence(rule, m.rule, ks, batch, e, m, match_index, out);
+    return;
+  }
+  if (rule.decided_at_close()) {
+    handle_window(rule, m.rule, ks, batch, e, m, match_index, out);
     return;
   }
   if (ks.open) {
@@ -275,8 +295,32 @@ bool Correlator::add_pending(const Rule& rule, KeyState& ks, Pending p) {
       ++it;
     }
   }
-  if (step + 1u != rule.steps.size()) return false;
+  if (rule.any_order) return any_order_satisfied(rule, ks);
+  // Checked on every step's line, not only the last step's: a line that arrives late can
+  // still come before the last step in event time and complete the sequence.
   return sequence_satisfied(rule, ks);
+}
+
+// Pending lines span at most the window, so the sequence is complete as soon as every step
+// has its count among them; the latest lines of each step are the evidence.
+bool Correlator::any_order_satisfied(const Rule& rule, KeyState& ks) {
+  std::vector<uint32_t> need(rule.steps.size());
+  for (size_t s = 0; s < rule.steps.size(); ++s) need[s] = rule.steps[s].count;
+  std::vector<bool> chosen(ks.pending.size(), false);
+  size_t missing = rule.steps.size();
+  for (size_t i = ks.pending.size(); i-- > 0 && missing > 0;) {
+    uint32_t& n = need[ks.pending[i].step];
+    if (n == 0) continue;
+    chosen[i] = true;
+    if (--n == 0) --missing;
+  }
+  if (missing > 0) return false;
+  std::deque<Pending> kept;
+  for (size_t i = 0; i < ks.pending.size(); ++i) {
+    if (chosen[i]) kept.push_back(std::move(ks.pending[i]));
+  }
+  ks.pending = std::move(kept);
+  return true;
 }
 
 // From the newest line backwards: the latest matches of the last step, then the latest
@@ -410,16 +454,173 @@ void Correlator::handle_absence(const Rule& rule, uint32_t rule_index, KeyState&
   (void)rule;
 }
 
+void Correlator::handle_window(const Rule& rule, uint32_t rule_index, KeyState& ks,
+                               const EventBatch& batch, const Event& e, const Match& m,
+                               uint32_t match_index, std::vector<IncidentChange>* out) {
+  const int64_t t = e.time_us();
+  // This key's own line says its window is over: decide it, and this line opens the next.
+  if (ks.window_open && t > ks.window_start_us + rule.window_us) close_window(rule_index, ks, out);
+  if (ks.window_open && t < ks.window_start_us) {
+    bump(late_);
+    trace(match_index, MatchOutcome::Kind::kLate, static_cast<uint32_t>(ks.window_count),
+          needed(rule), ks);
+    return;
+  }
+  if (!ks.window_open) {
+    ks.window_open = true;
+    ks.window_start_us = t;
+    ks.window_receive_us = e.receive_time_us;
+    ks.window_last_us = t;
+    ks.window_count = 0;
+    ks.window_fields.clear();
+    ks.pending.clear();
+    RuleState& rs = states_[rule_index];
+    rs.next_close_us = std::min(rs.next_close_us, t + rule.window_us);
+    rs.next_close_receive_us =
+        std::min(rs.next_close_receive_us, e.receive_time_us + rule.window_us);
+    // Where the asset is, for the incident the window may make when it closes.
+    Incident& tmpl = ks.incident;
+    tmpl = Incident{};
+    tmpl.asset_class = e.asset_class;
+    if (e.asset != kNoAsset && e.asset < options_.assets.size()) {
+      tmpl.asset = options_.assets[e.asset].name;
+      tmpl.site = options_.assets[e.asset].site;
+    }
+    const std::string_view host = batch.view(e.header.host);
+    tmpl.host = std::string(host.empty() ? batch.view(e.peer) : host);
+    tmpl.input = input_name(e.input);
+  }
+  Pending p;
+  p.event_time_us = t;
+  p.receive_time_us = e.receive_time_us;
+  p.seq = seq_++;
+  p.input = e.input;
+  p.peer = std::string(batch.view(e.peer));
+  p.line = std::string(batch.raw(e));
+  auto by_time = [](int64_t v, const Pending& q) { return v < q.event_time_us; };
+  if (rule.kind == AggregationKind::kDistinct) {
+    bool found = false;
+    for (const auto& [name, v] : m.fields) {
+      if (name == rule.distinct_field) {
+        p.value = v;
+        found = true;
+        break;
+      }
+    }
+    if (!found) p.value = std::string(builtin_value(rule.distinct_field, batch, e));
+    auto same = std::find_if(ks.pending.begin(), ks.pending.end(),
+                             [&](const Pending& q) { return q.value == p.value; });
+    // One line per value; past count_max + 1 values the answer is "too many" already.
+    if (same == ks.pending.end() && ks.pending.size() <= rule.count_max) {
+      ks.pending.insert(std::upper_bound(ks.pending.begin(), ks.pending.end(), t, by_time),
+                        std::move(p));
+    }
+    ks.window_count = ks.pending.size();
+  } else {
+    ++ks.window_count;
+    const size_t cap = std::min<size_t>(options_.evidence_cap, rule.count_max);
+    ks.pending.insert(std::upper_bound(ks.pending.begin(), ks.pending.end(), t, by_time),
+                      std::move(p));
+    if (ks.pending.size() > cap) ks.pending.pop_back();
+  }
+  if (t >= ks.window_last_us) {
+    ks.window_last_us = t;
+    ks.window_fields.assign(m.fields.begin(), m.fields.end());
+  }
+  trace(match_index, MatchOutcome::Kind::kInWindow, static_cast<uint32_t>(ks.window_count),
+        needed(rule), ks);
+}
+
+void Correlator::close_window(uint32_t rule_index, KeyState& ks, std::vector<IncidentChange>* out) {
+  const Rule& rule = rules_->rules()[rule_index];
+  ks.window_open = false;
+  mark_dirty(rule_index, ks);
+  const uint64_t n = ks.window_count;
+  if (n >= rule.count && n <= rule.count_max) {
+    Incident& inc = ks.incident;  // holds where the asset is
+    inc.window_start_us = ks.window_start_us;
+    inc.id = make_incident_id(rule.id, ks.key, inc.window_start_us);
+    fill_rule_fields(rule, &inc);
+    inc.group_key = ks.key;
+    inc.first_seen_us = ks.window_start_us;
+    inc.last_seen_us = ks.window_last_us;
+    inc.count = n;
+    inc.status = IncidentStatus::kNew;
+    for (const auto& [name, value] : ks.window_fields) inc.fields.insert_or_assign(name, value);
+    if (rule.kind == AggregationKind::kDistinct) {
+      std::string values;
+      for (size_t i = 0; i < ks.pending.size() && i < kValuesListed; ++i) {
+        values += (i ? "," : "") + ks.pending[i].value;
+      }
+      if (ks.pending.size() > kValuesListed) values += ",...";
+      inc.fields.insert_or_assign(rule.distinct_field + "_values", values);
+    }
+    IncidentChange& change = change_for(ks, IncidentChange::Kind::kCreated, out);
+    for (Pending& p : ks.pending) {
+      if (inc.evidence_count >= options_.evidence_cap) break;
+      Evidence ev;
+      ev.seq = static_cast<uint32_t>(inc.evidence_count++);
+      ev.receive_time_us = p.receive_time_us;
+      ev.event_time_us = p.event_time_us;
+      ev.input = input_name(p.input);
+      ev.peer = std::move(p.peer);
+      ev.line = std::move(p.line);
+      change.new_evidence.push_back(std::move(ev));
+    }
+    // Each window is decided on its own: the incident is final now, nothing folds into it.
+    finalize(ks, out);
+    touched_[ks.touched_slot] = nullptr;
+    ks.epoch = 0;
+    bump(created_);
+    bump(rule_counters_[rule_index].created);
+  }
+  ks.incident = Incident{};
+  ks.pending.clear();
+  ks.window_fields.clear();
+  ks.window_count = 0;
+}
+
+void Correlator::close_due_windows(bool with_receive, bool all, std::vector<IncidentChange>* out) {
+  for (uint32_t r = 0; r < states_.size(); ++r) {
+    const Rule& rule = rules_->rules()[r];
+    if (!rule.decided_at_close()) continue;
+    RuleState& rs = states_[r];
+    const bool by_event = event_clock_us_ > rs.next_close_us;
+    const bool by_receive = with_receive && clock_us_ > rs.next_close_receive_us;
+    if (!all && !by_event && !by_receive) continue;
+    rs.next_close_us = INT64_MAX;
+    rs.next_close_receive_us = INT64_MAX;
+    for (KeyState& ks : rs.lru) {
+      if (!ks.window_open) continue;
+      const int64_t end = ks.window_start_us + rule.window_us;
+      const int64_t end_receive = ks.window_receive_us + rule.window_us;
+      if (all || event_clock_us_ > end || (with_receive && clock_us_ > end_receive)) {
+        close_window(r, ks, out);
+      } else {
+        rs.next_close_us = std::min(rs.next_close_us, end);
+        rs.next_close_receive_us = std::min(rs.next_close_receive_us, end_receive);
+      }
+    }
+  }
+}
+
+void Correlator::flush(std::vector<IncidentChange>* out) {
+  begin_call();
+  close_due_windows(false, true, out);
+  end_call(out);
+}
+
 void Correlator::tick(int64_t now_us, std::vector<IncidentChange>* out) {
   begin_call();
   clock_us_ = std::max(clock_us_, now_us);
+  close_due_windows(true, false, out);
   for (uint32_t r = 0; r < states_.size(); ++r) {
     const Rule& rule = rules_->rules()[r];
     if (rule.kind != AggregationKind::kAbsence) continue;
     RuleState& rs = states_[r];
     // The least recently heard keys are at the back.
-    for (auto it = rs.lru.rbegin(); it != rs.lru.rend(); ++it) {
-      KeyState& ks = *it;
+    for (auto it = rs.lru.end(); it != rs.lru.begin();) {
+      KeyState& ks = *--it;
       if (clock_us_ - ks.last_receive_us <= rule.window_us) break;
       if (ks.open) continue;
       Incident& inc = ks.incident;
@@ -501,8 +702,14 @@ void Correlator::expire_idle() {
     const Rule& rule = rules_->rules()[r];
     if (rule.kind == AggregationKind::kAbsence) continue;  // silence is what they watch
     const int64_t idle = std::max(rule.window_us, rule.suppress_us);
-    while (!rs.lru.empty() && latest_receive_us_ - rs.lru.back().last_receive_us > idle) {
-      drop_key(r, std::prev(rs.lru.end()));
+    for (auto it = rs.lru.end(); it != rs.lru.begin();) {
+      const auto key = std::prev(it);
+      if (latest_receive_us_ - key->last_receive_us <= idle) break;
+      if (key->window_open) {  // still to be decided: closing it decides, not idleness
+        it = key;
+        continue;
+      }
+      drop_key(r, key);
       bump(expired_);
     }
   }
@@ -526,8 +733,9 @@ std::string Correlator::encode(const Rule& rule, const KeyState& ks) {
   w.str(rule.version);
   w.u8(static_cast<uint8_t>(rule.kind));
   w.i64(ks.last_receive_us);
-  const bool snapshot = ks.open || rule.kind == AggregationKind::kAbsence;
-  w.u8(static_cast<uint8_t>((ks.open ? kFlagOpen : 0) | (snapshot ? kFlagSnapshot : 0)));
+  const bool snapshot = ks.open || rule.kind == AggregationKind::kAbsence || ks.window_open;
+  w.u8(static_cast<uint8_t>((ks.open ? kFlagOpen : 0) | (snapshot ? kFlagSnapshot : 0) |
+                            (ks.window_open ? kFlagWindow : 0)));
   if (snapshot) {
     const Incident& inc = ks.incident;
     w.str(inc.id);
@@ -543,6 +751,17 @@ std::string Correlator::encode(const Rule& rule, const KeyState& ks) {
     w.str(inc.input);
     w.u32(static_cast<uint32_t>(inc.fields.size()));
     for (const auto& [k, v] : inc.fields) {
+      w.str(k);
+      w.str(v);
+    }
+  }
+  if (ks.window_open) {
+    w.i64(ks.window_start_us);
+    w.i64(ks.window_receive_us);
+    w.i64(ks.window_last_us);
+    w.u64(ks.window_count);
+    w.u32(static_cast<uint32_t>(ks.window_fields.size()));
+    for (const auto& [k, v] : ks.window_fields) {
       w.str(k);
       w.str(v);
     }
@@ -630,6 +849,19 @@ bool Correlator::restore(std::string_view key, std::string_view value) {
       inc.group_key = ks.key;
     }
   }
+  if ((flags & kFlagWindow) != 0) {
+    uint32_t nf = 0;
+    if (!rule.decided_at_close() || !r.i64(&ks.window_start_us) || !r.i64(&ks.window_receive_us) ||
+        !r.i64(&ks.window_last_us) || !r.u64(&ks.window_count) || !r.u32(&nf)) {
+      return false;
+    }
+    for (uint32_t i = 0; i < nf; ++i) {
+      std::string k, v;
+      if (!r.str(&k) || !r.str(&v)) return false;
+      ks.window_fields.emplace_back(std::move(k), std::move(v));
+    }
+    ks.window_open = true;
+  }
   uint32_t n = 0;
   if (!r.u32(&n)) return false;
   for (uint32_t i = 0; i < n; ++i) {
@@ -650,6 +882,11 @@ bool Correlator::restore(std::string_view key, std::string_view value) {
   if (rs.index.count(ks.key) != 0 || rs.index.size() >= options_.max_keys_per_rule) return false;
   latest_receive_us_ = std::max(latest_receive_us_, ks.last_receive_us);
   clock_us_ = std::max(clock_us_, ks.last_receive_us);
+  if (ks.window_open) {
+    rs.next_close_us = std::min(rs.next_close_us, ks.window_start_us + rule.window_us);
+    rs.next_close_receive_us =
+        std::min(rs.next_close_receive_us, ks.window_receive_us + rule.window_us);
+  }
   rs.lru.push_front(std::move(ks));
   rs.index.emplace(rs.lru.front().key, rs.lru.begin());
   tracked_.fetch_add(1, std::memory_order_relaxed);
@@ -675,6 +912,7 @@ void Correlator::adopt(Correlator& old) {
   seq_ = std::max(seq_, old.seq_);
   latest_receive_us_ = std::max(latest_receive_us_, old.latest_receive_us_);
   clock_us_ = std::max(clock_us_, old.clock_us_);
+  event_clock_us_ = std::max(event_clock_us_, old.event_clock_us_);
   if (old.unsorted_) old.sort_restored();
   rules_adopted_ = 0;
   uint64_t tracked = 0;
@@ -721,6 +959,7 @@ std::pair<uint32_t, uint32_t> Correlator::progress(uint32_t rule, std::string_vi
   const RuleState& rs = states_[rule];
   auto it = rs.index.find(key);
   if (it == rs.index.end()) return {0, needed(r)};
+  if (r.decided_at_close()) return {static_cast<uint32_t>(it->second->window_count), needed(r)};
   return {static_cast<uint32_t>(it->second->pending.size()), needed(r)};
 }
 

@@ -1,19 +1,24 @@
 // Correlator: turns matches into incidents. Per (rule, group key) it keeps what the rule's
 // aggregation needs — counted matches within the window (count), one match per distinct
-// value (distinct), each step's matches in order (sequence), or the last sign of life
-// (absence) — opens an incident when the rule is satisfied, folds later matches into the
-// open incident until a gap longer than `suppress` closes it, and keeps evidence lines.
+// value (distinct), each step's matches in order or in any order (sequence), or the last
+// sign of life (absence) — opens an incident when the rule is satisfied, folds later
+// matches into the open incident until a gap longer than `suppress` closes it, and keeps
+// evidence lines. Count and distinct rules with an upper bound (`lt`, `eq`, a range) count
+// in fixed windows instead and decide each one when it closes: when event time passes its
+// end (process()), when its length has passed on the receive-time clock (tick()), or at the
+// end of the input (flush()). Rules with `incidents: false` make no incident at all.
 //
 // Thread safety: single-threaded — one caller thread at a time for process(), tick(),
 // restore(), adopt() and take_state_changes(); stats() and rule_stats() may be read from
 // any thread.
 // Time: windows follow Event::time_us() — the device's timestamp where ingest found one it
-// trusts, the receive time otherwise; absence rules use receive times (and tick()).
+// trusts, the receive time otherwise; absence rules use receive times (and tick()). Fixed
+// windows close on the newest event time of any line processed, or on tick()'s clock.
 // Memory: per rule at most max_keys_per_rule keys (least recently used evicted, counted);
 // keys idle for longer than max(window, suppress) are dropped (absence keys excepted:
-// silence is what they watch). Every change to a key's state is reported by
-// take_state_changes() so the caller can checkpoint it in the same store write as the
-// incidents it caused (layout in detect/correlation_state.h).
+// silence is what they watch; keys with a fixed window still to decide too). Every change to a
+// key's state is reported by take_state_changes() so the caller can checkpoint it in the same store
+// write as the incidents it caused (layout in detect/correlation_state.h).
 #pragma once
 
 #include <atomic>
@@ -75,6 +80,8 @@ struct MatchOutcome {
     kFolded,      // added to an open incident
     kLate,        // older than the window: not counted
     kSignOfLife,  // absence rules: the key spoke
+    kInWindow,    // counted in a fixed window, decided when it closes (held so far, at most needed)
+    kNoIncident,  // the rule has `incidents: false`: only rules that reuse its match count it
   };
   uint32_t match = 0;  // index in the matches given to process()
   Kind kind = Kind::kHeld;
@@ -101,7 +108,13 @@ class Correlator {
 
   // Advances the clock of absence rules to `now_us` (receive-time clock) and opens an
   // incident for every watched key silent for longer than its rule allows.
+  // It also closes (and decides) every fixed window whose length has passed since the
+  // receive time of its first match.
   void tick(int64_t now_us, std::vector<IncidentChange>* out);
+
+  // The input has ended (replay, a test run): decides every fixed window still open, as if
+  // its time had passed. Live processing never calls it: open windows are checkpointed.
+  void flush(std::vector<IncidentChange>* out);
 
   // Records the outcome of every match of the following process() calls (null stops).
   void set_trace(std::vector<MatchOutcome>* trace) { trace_ = trace; }
@@ -142,7 +155,17 @@ class Correlator {
     std::string key;
     std::deque<Pending> pending;  // sorted by (event time, seq); absence: the last line heard
     bool open = false;            // `incident` is open
+    // Open incident; absence keys and open fixed windows: where the asset is (the snapshot
+    // the incident opened later is made from).
     Incident incident;
+    // Rules decided when their window closes (Rule::decided_at_close): the open window.
+    // pending then holds its first lines (up to the evidence cap; distinct: one per value).
+    bool window_open = false;
+    int64_t window_start_us = 0;    // event time of its first match
+    int64_t window_receive_us = 0;  // receive time of its first match (tick() closes on it)
+    int64_t window_last_us = 0;     // newest event time counted
+    uint64_t window_count = 0;      // matches counted (distinct: values, up to count_max + 1)
+    std::vector<std::pair<std::string, std::string>> window_fields;  // of the newest match
     int64_t last_receive_us = 0;
     uint64_t epoch = 0;        // the process() call in which change_slot/touched_slot are valid
     size_t change_slot = 0;    // index of this incident's change in *out
@@ -153,6 +176,10 @@ class Correlator {
   struct RuleState {
     std::list<KeyState> lru;  // front = most recently used
     std::unordered_map<std::string_view, std::list<KeyState>::iterator> index;
+    // Fixed windows: no open window ends (event time) before next_close_us, nor reaches
+    // its length on the receive-time clock before next_close_receive_us.
+    int64_t next_close_us = INT64_MAX;
+    int64_t next_close_receive_us = INT64_MAX;
   };
   struct RuleTally {
     std::atomic<uint64_t> created{0};
@@ -176,6 +203,15 @@ class Correlator {
   // when the rule is now satisfied (pending then holds exactly the lines that satisfy it).
   bool add_pending(const Rule& rule, KeyState& ks, Pending p);
   bool sequence_satisfied(const Rule& rule, KeyState& ks);
+  bool any_order_satisfied(const Rule& rule, KeyState& ks);
+  void handle_window(const Rule& rule, uint32_t rule_index, KeyState& ks, const EventBatch& batch,
+                     const Event& e, const Match& m, uint32_t match_index,
+                     std::vector<IncidentChange>* out);
+  // Decides the key's fixed window: an incident if its count is within the rule's bounds.
+  void close_window(uint32_t rule_index, KeyState& ks, std::vector<IncidentChange>* out);
+  // Closes the fixed windows that ended by event time (event_clock_us_), by receive time
+  // (with_receive: clock_us_), or all of them (all).
+  void close_due_windows(bool with_receive, bool all, std::vector<IncidentChange>* out);
   std::string group_key(const Rule& rule, const EventBatch& batch, const Event& e,
                         const Match& m) const;
   KeyState& key_state(uint32_t rule, std::string key, std::vector<IncidentChange>* out);
@@ -199,6 +235,8 @@ class Correlator {
   uint16_t input_index(std::string_view name);
   void trace(uint32_t match_index, MatchOutcome::Kind kind, uint32_t held, uint32_t needed,
              const KeyState& ks);
+  void trace(uint32_t match_index, MatchOutcome::Kind kind, uint32_t held, uint32_t needed,
+             std::string key, std::string incident_id);
   uint32_t needed(const Rule& rule) const;
   static void bump(std::atomic<uint64_t>& c, uint64_t by = 1) {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
@@ -213,7 +251,8 @@ class Correlator {
   uint64_t seq_ = 0;
   std::vector<KeyState*> touched_;  // keys with a change in the current call
   int64_t latest_receive_us_ = INT64_MIN;
-  int64_t clock_us_ = INT64_MIN;  // absence rules' clock: receive times and tick()
+  int64_t clock_us_ = INT64_MIN;        // absence rules' clock: receive times and tick()
+  int64_t event_clock_us_ = INT64_MIN;  // the newest event time of any line processed
   std::vector<MatchOutcome>* trace_ = nullptr;
 
   // Checkpointing (track_state).

@@ -21,7 +21,7 @@ Engine::Engine(std::shared_ptr<const RuleSet> rules, std::vector<std::string> in
       base_(rules_->rules().size()),
       started_us_(now_us()) {}
 
-Result<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const RuleSet> rules,
+Result<std::unique_ptr<Engine>> Engine::Create(const std::shared_ptr<const RuleSet>& rules,
                                                std::vector<std::string> input_names,
                                                EngineOptions options) {
   if (!rules) return Error(Errc::kInvalidArgument, "engine: no rule set");
@@ -139,6 +139,8 @@ void Engine::process(const EventBatch& batch, std::vector<IncidentChange>* out) 
 }
 
 void Engine::tick(int64_t now, std::vector<IncidentChange>* out) { correlator_.tick(now, out); }
+
+void Engine::flush(std::vector<IncidentChange>* out) { correlator_.flush(out); }
 
 void Engine::take_state_changes(std::vector<StateChange>* out, bool counters) {
   correlator_.take_state_changes(out);

@@ -66,7 +66,7 @@ struct EngineStats {
 
 class Engine {
  public:
-  static Result<std::unique_ptr<Engine>> Create(std::shared_ptr<const RuleSet> rules,
+  static Result<std::unique_ptr<Engine>> Create(const std::shared_ptr<const RuleSet>& rules,
                                                 std::vector<std::string> input_names,
                                                 EngineOptions options = {});
   ~Engine();  // stops and joins the workers
@@ -77,6 +77,8 @@ class Engine {
   void process(const EventBatch& batch, std::vector<IncidentChange>* out);
   // Lets absence rules see time pass without events (see Correlator::tick).
   void tick(int64_t now_us, std::vector<IncidentChange>* out);
+  // The input has ended (replay): decides the fixed windows still open (Correlator::flush).
+  void flush(std::vector<IncidentChange>* out);
 
   // With EngineOptions::correlator.track_state: the checkpoint writes since the last call;
   // with `counters`, also the counters of every rule whose counters moved since they were

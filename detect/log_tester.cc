@@ -40,7 +40,9 @@ void LogTester::process(const EventBatch& batch, std::vector<LineResult>* out,
                    matches_.end());
   }
   trace_.clear();
+  const size_t changes_before = changes->size();
   correlator_.process(batch, matches_, changes);
+  tally_closed_windows(*changes, changes_before);
 
   const size_t first = out->size();
   out->resize(first + batch.size());
@@ -97,6 +99,24 @@ void LogTester::process(const EventBatch& batch, std::vector<LineResult>* out,
       if (x.stage == Explanation::Stage::kMatched) continue;
       lr.near_misses.push_back(NearMiss{ref.rule, ref.step, std::move(x)});
     }
+  }
+}
+
+void LogTester::finish(std::vector<IncidentChange>* changes) {
+  const size_t first = changes->size();
+  correlator_.flush(changes);
+  tally_closed_windows(*changes, first);
+}
+
+// Incidents of fixed windows open when a window closes, not on a match: the trace does
+// not see them.
+void LogTester::tally_closed_windows(const std::vector<IncidentChange>& changes, size_t first) {
+  for (size_t i = first; i < changes.size(); ++i) {
+    const IncidentChange& c = changes[i];
+    const int r = rules_->index_of(c.incident.rule_id);
+    if (c.kind != IncidentChange::Kind::kCreated || r < 0) continue;
+    if (rules_->rules()[static_cast<size_t>(r)].decided_at_close())
+      ++tallies_[static_cast<size_t>(r)].incidents;
   }
 }
 

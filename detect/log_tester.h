@@ -58,6 +58,9 @@ class LogTester {
   // One result per event of the batch, in order. Incidents opened are appended to *changes.
   void process(const EventBatch& batch, std::vector<LineResult>* out,
                std::vector<IncidentChange>* changes);
+  // The lines have ended: decides the fixed windows still open (count conditions with an
+  // upper bound); the incidents they open are appended to *changes and counted in tallies().
+  void finish(std::vector<IncidentChange>* changes);
 
   const std::vector<RuleHitCount>& tallies() const { return tallies_; }
   uint64_t lines() const { return lines_; }
@@ -65,6 +68,7 @@ class LogTester {
 
  private:
   LogTester(const std::shared_ptr<const RuleSet>& rules, LogTesterOptions options);
+  void tally_closed_windows(const std::vector<IncidentChange>& changes, size_t first);
 
   std::shared_ptr<const RuleSet> rules_;
   LogTesterOptions options_;

@@ -221,6 +221,10 @@ std::string Rule::canonical_text() const {
   put(&s, "distinct", distinct_field);
   for (const auto& g : group_by) put(&s, "group_by", g);
   put(&s, "suppress_us", std::to_string(suppress_us));
+  // Only when given, so the versions of rules written before them stay as they were.
+  if (count_max != 0) put(&s, "count_max", std::to_string(count_max));
+  if (any_order) put(&s, "order", "any");
+  if (!incidents) put(&s, "incidents", "false");
   return s;
 }
 

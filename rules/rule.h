@@ -175,7 +175,7 @@ struct MatchStep {
 enum class AggregationKind : uint8_t {
   kCount,     // `count` matches within `window` (a rule without aggregation is count 1)
   kDistinct,  // `count` distinct values of `distinct_field` within `window`
-  kSequence,  // every step's `count` matches, in step order, within `window`
+  kSequence,  // every step's `count` matches, in step order (or any order), within `window`
   kAbsence,   // no matching line from a group key for `window`
 };
 
@@ -206,8 +206,16 @@ struct Rule {
   bool enabled = true;
   std::vector<MatchStep> steps;  // one for every kind but kSequence
   AggregationKind kind = AggregationKind::kCount;
-  bool aggregated = false;     // an `aggregation:`/`sequence:`/`absence:` section was given
-  uint32_t count = 1;          // kCount/kDistinct: matches (values) needed within `window_us`
+  bool aggregated = false;  // an `aggregation:`/`sequence:`/`absence:` section was given
+  uint32_t count = 1;       // kCount/kDistinct: matches (values) needed within `window_us`
+  // kCount/kDistinct: at most this many matches (values), 0 = no upper bound. With an upper
+  // bound the window is fixed (from the key's first match, `window_us` long) and decided
+  // when it closes; without one, `count` is "at least" over a sliding window.
+  uint32_t count_max = 0;
+  bool any_order = false;  // kSequence: the steps may come in any order (`order: any`)
+  // false: the rule's matches make no incident of their own (they only feed rules that
+  // reuse its match with `rule:`).
+  bool incidents = true;
   int64_t window_us = 0;       // kAbsence: the silence that makes an incident
   std::string distinct_field;  // kDistinct
   SourcePosition distinct_pos;
@@ -230,6 +238,11 @@ struct Rule {
 
   // The single step of a plain rule (and the first of a sequence).
   const MatchStep& match() const { return steps.front(); }
+  // An upper bound on the count: the window is fixed and decided when it closes.
+  bool decided_at_close() const {
+    return count_max != 0 &&
+           (kind == AggregationKind::kCount || kind == AggregationKind::kDistinct);
+  }
   bool applies_to(AssetClass c) const { return (sources & (1u << static_cast<unsigned>(c))) != 0; }
   bool accepts_program(std::string_view app) const;
   bool step_accepts_program(const MatchStep& step, std::string_view app) const;

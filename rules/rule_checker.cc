@@ -72,34 +72,51 @@ void analyze_step(Rule& r, MatchStep& s, LoadReport* report) {
   }
 }
 
-// Steps written as `rule: other.id` take the other rule's match, where and programs.
+// Steps written as `rule: other.id` (and aggregations with `aggregation.rule`) take the
+// other rule's match, where, event fields and programs.
 void resolve_references(std::vector<Rule>& rules, const std::map<std::string, size_t>& by_id,
                         LoadReport* report) {
+  std::set<std::string> reused;
   for (Rule& r : rules) {
     for (MatchStep& s : r.steps) {
       if (s.from_rule.empty()) continue;
+      const std::string what = r.kind == AggregationKind::kSequence
+                                   ? "sequence.steps: step '" + s.name + "' names rule '"
+                                   : "aggregation.rule: names rule '";
+      reused.insert(s.from_rule);
       auto it = by_id.find(s.from_rule);
       if (it == by_id.end()) {
         report->error(r.file, s.pos.line, s.pos.column, r.id,
-                      "sequence.steps: step '" + s.name + "' names rule '" + s.from_rule +
-                          "', which does not exist");
+                      what + s.from_rule + "', which does not exist");
         continue;
       }
       const Rule& other = rules[it->second];
       if (&other == &r || other.kind == AggregationKind::kSequence || other.steps.empty() ||
-          other.steps.front().patterns.empty()) {
-        report->error(
-            r.file, s.pos.line, s.pos.column, r.id,
-            "sequence.steps: step '" + s.name + "' names rule '" + s.from_rule +
-                "', which is not a rule with its own match (sequences and absence rules without "
-                "match cannot be steps)");
+          other.steps.front().patterns.empty() || !other.steps.front().from_rule.empty()) {
+        const std::string why =
+            &other == &r ? "itself"
+            : !other.steps.empty() && !other.steps.front().from_rule.empty()
+                ? "a rule that reuses rule '" + other.steps.front().from_rule +
+                      "' (name that one directly)"
+                : "not a rule with its own match (sequences and absence rules without match "
+                  "cannot be reused)";
+        report->error(r.file, s.pos.line, s.pos.column, r.id,
+                      what + s.from_rule + "', which is " + why);
         continue;
       }
       const MatchStep& src = other.steps.front();
       s.patterns = src.patterns;
       s.exclusions = src.exclusions;
       s.where = src.where;
+      if (s.fields == EventFields::kNone) s.fields = src.fields;
       if (s.programs.empty()) s.programs = src.programs.empty() ? other.programs : src.programs;
+    }
+  }
+  for (const Rule& r : rules) {
+    if (!r.incidents && reused.count(r.id) == 0) {
+      report->warning(r.file, r.pos.line, r.pos.column, r.id,
+                      "incidents: false, and no rule reuses this rule's match (with 'rule:'), "
+                      "so its matches lead nowhere");
     }
   }
 }

@@ -23,7 +23,7 @@ constexpr size_t kMaxSteps = 8;
 const std::vector<std::string_view> kRuleKeys = {
     "id",          "title",    "title_vi", "description", "severity", "level",
     "sources",     "programs", "tags",     "enabled",     "match",    "where",
-    "aggregation", "sequence", "absence",  "suppress",    "tests"};
+    "aggregation", "sequence", "absence",  "suppress",    "tests",    "incidents"};
 // Keys that later versions of the format will add; named so the error says "not yet".
 const std::vector<std::string_view> kFutureKeys = {"macros", "overrides", "exceptions", "output",
                                                    "fields"};
@@ -540,7 +540,7 @@ class FileReader {
     }
   }
 
-  void read_aggregation(const YAML::Node& n, const std::string& rid, Rule* r) {
+  void read_aggregation(const YAML::Node& n, const std::string& rid, Rule* r, MatchStep* step) {
     if (!n.IsMap()) {
       error(n, rid,
             "aggregation: expected a mapping with 'count' and 'window', got " +
@@ -549,12 +549,15 @@ class FileReader {
     }
     r->aggregated = true;
     bool have_count = false, have_window = false;
-    each_key(n, "aggregation", {"count", "window", "group_by", "distinct"}, rid,
+    each_key(n, "aggregation", {"count", "window", "group_by", "distinct", "rule"}, rid,
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
                if (key == "count") {
                  have_count = true;
-                 if (auto c = integer(v, "aggregation.count", rid, 1, kMaxCount))
+                 if (v.IsMap()) {
+                   read_count_condition(v, rid, r);
+                 } else if (auto c = integer(v, "aggregation.count", rid, 1, kMaxCount)) {
                    r->count = static_cast<uint32_t>(*c);
+                 }
                } else if (key == "window") {
                  have_window = true;
                  if (auto d = duration(v, "aggregation.window", rid)) r->window_us = *d;
@@ -564,12 +567,76 @@ class FileReader {
                    r->kind = AggregationKind::kDistinct;
                    r->distinct_pos = pos(v);
                  }
+               } else if (key == "rule") {
+                 if (auto s = nonempty(v, "aggregation.rule", rid)) {
+                   step->from_rule = *s;
+                   step->pos = pos(v);
+                 }
                } else {
                  read_group_by(v, "aggregation", rid, r);
                }
              });
     if (!have_count) error(n, rid, "aggregation: 'count' is required");
     if (!have_window) error(n, rid, "aggregation: 'window' is required");
+  }
+
+  // `count: {gte: 5, lte: 10}` (Sigma's condition operators). Only a lower bound keeps the
+  // sliding "at least" count; an upper bound makes the window fixed, decided when it closes.
+  void read_count_condition(const YAML::Node& n, const std::string& rid, Rule* r) {
+    std::optional<int64_t> lower, upper;
+    bool bad = false, have_eq = false, any = false;
+    auto set = [&](std::optional<int64_t>* bound, int64_t v, const YAML::Node& at,
+                   std::string_view what) {
+      if (bound->has_value()) {
+        error(at, rid,
+              "aggregation.count: give one " + std::string(what) + " bound (" +
+                  (what == "lower" ? "gt or gte" : "lt or lte") + "), not two");
+        bad = true;
+        return;
+      }
+      *bound = v;
+    };
+    each_key(
+        n, "aggregation.count", {"gt", "gte", "lt", "lte", "eq"}, rid,
+        [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+          any = true;
+          const std::string what = "aggregation.count." + key;
+          // A window opens with its first match, so every bound must allow at least one.
+          const int64_t lo = key == "gt" ? 0 : key == "lt" ? 2 : 1;
+          const int64_t hi = key == "gt" ? kMaxCount - 1 : key == "lt" ? kMaxCount + 1 : kMaxCount;
+          auto c = integer(v, what, rid, lo, hi);
+          if (!c) {
+            bad = true;
+            return;
+          }
+          if (key == "gt") set(&lower, *c + 1, v, "lower");
+          if (key == "gte") set(&lower, *c, v, "lower");
+          if (key == "lt") set(&upper, *c - 1, v, "upper");
+          if (key == "lte") set(&upper, *c, v, "upper");
+          if (key == "eq") {
+            have_eq = true;
+            set(&lower, *c, v, "lower");
+            set(&upper, *c, v, "upper");
+          }
+        });
+    if (!any) {
+      error(n, rid, "aggregation.count: expected a number or one of gt, gte, lt, lte, eq");
+      return;
+    }
+    if (bad) return;
+    if (have_eq && n.size() > 1) {
+      error(n, rid, "aggregation.count: 'eq' stands alone (no gt, gte, lt or lte beside it)");
+      return;
+    }
+    const int64_t min = lower.value_or(1);
+    if (upper && min > *upper) {
+      error(n, rid,
+            "aggregation.count: the range is empty (at least " + std::to_string(min) +
+                ", at most " + std::to_string(*upper) + ")");
+      return;
+    }
+    r->count = static_cast<uint32_t>(min);
+    r->count_max = upper ? static_cast<uint32_t>(*upper) : 0;
   }
 
   void read_step(const YAML::Node& n, const std::string& rid, MatchStep* step) {
@@ -626,9 +693,19 @@ class FileReader {
     r->aggregated = true;
     r->kind = AggregationKind::kSequence;
     bool have_window = false, have_steps = false;
-    each_key(n, "sequence", {"window", "group_by", "steps"}, rid,
+    each_key(n, "sequence", {"window", "group_by", "steps", "order"}, rid,
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
-               if (key == "window") {
+               if (key == "order") {
+                 if (auto s = scalar(v, "sequence.order", rid)) {
+                   if (*s == "any") {
+                     r->any_order = true;
+                   } else if (*s != "steps") {
+                     error(v, rid,
+                           "sequence.order: '" + *s +
+                               "' is not 'steps' (in step order, the default) or 'any'");
+                   }
+                 }
+               } else if (key == "window") {
                  have_window = true;
                  if (auto d = duration(v, "sequence.window", rid)) r->window_us = *d;
                } else if (key == "group_by") {
@@ -861,6 +938,12 @@ class FileReader {
           } else if (key == "absence") {
             absence_node = v;
             has_absence = true;
+          } else if (key == "incidents") {
+            bool b = true;
+            if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) {
+              error(v, rid, "incidents: expected true or false");
+            }
+            r->incidents = b;
           } else if (key == "suppress") {
             if (auto d = duration(v, "suppress", rid)) {
               r->suppress_us = *d;
@@ -887,16 +970,22 @@ class FileReader {
     } else {
       MatchStep step;
       step.pos = has_match ? pos(match_node) : r->pos;
-      if (has_aggregation) read_aggregation(aggregation_node, rid, r);
+      if (has_aggregation) read_aggregation(aggregation_node, rid, r, &step);
       if (has_absence) read_absence(absence_node, rid, r);
       step.fields = rule_fields_;
-      if (has_match) {
+      if (!step.from_rule.empty()) {
+        // The match, where and programs come from the named rule (the check stage).
+        if (has_match || has_where)
+          error(has_match ? match_node : where_node, rid,
+                "aggregation.rule: the rule's lines come from rule '" + step.from_rule +
+                    "', so it takes no 'match' or 'where' of its own");
+      } else if (has_match) {
         read_match(match_node, rid, &step);
       } else if (r->kind != AggregationKind::kAbsence &&
                  !(has_where && rule_fields_ != EventFields::kNone)) {
         error(n, rid, "'match' is required");
       }
-      if (has_where) read_where(where_node, rid, &step);
+      if (has_where && step.from_rule.empty()) read_where(where_node, rid, &step);
       r->steps.push_back(std::move(step));
     }
     if (!have_id) error(n, rid, "'id' is required");
@@ -904,7 +993,8 @@ class FileReader {
     if (!have_severity) error(n, rid, "'severity' is required");
     if (!have_level) r->level = default_level(r->severity);
     if (!have_suppress) r->suppress_us = r->aggregated ? r->window_us : kDefaultSuppressUs;
-    if (r->kind == AggregationKind::kDistinct && r->count < 2) {
+    // With an upper bound (`lt`, `eq`, a range) fewer values are the point of the rule.
+    if (r->kind == AggregationKind::kDistinct && r->count < 2 && r->count_max == 0) {
       error(has_aggregation ? aggregation_node : n, rid,
             "aggregation.count: a distinct count needs at least 2 values");
     }

@@ -102,3 +102,40 @@ BOOST_AUTO_TEST_CASE(one_rule_is_always_explained_when_asked_for) {
   BOOST_TEST(out[1].hits.size() == 1u);
   BOOST_TEST(!LogTester::Create(rules(), LogTesterOptions{.rule = 7}).ok());
 }
+
+BOOST_AUTO_TEST_CASE(fixed_windows_are_decided_and_counted_when_the_log_ends) {
+  LoadReport report;
+  auto set = RuleSet::LoadFromString(R"(rules:
+  - id: ssh.fail
+    title: SSH failure
+    severity: low
+    incidents: false
+    match: {regex: '^Failed password for (?P<user>\S+) from (?P<src_ip>\S+)'}
+  - id: ssh.few
+    title: Fewer than three failures
+    severity: low
+    aggregation: {rule: ssh.fail, count: {lt: 3}, window: 1m, group_by: [src_ip]}
+)",
+                                     "w.yaml", &report);
+  BOOST_TEST_REQUIRE(set.ok(), report.to_string());
+  auto t = std::move(LogTester::Create(*set, {}).value());
+  EventBatch b;
+  add_event(b, {.message = "Failed password for root from 203.0.113.7 port 1", .time_us = kT0});
+  // Two minutes later: the first address's window has closed by event time.
+  add_event(b, {.message = "Failed password for root from 203.0.113.8 port 1",
+                .time_us = kT0 + 120 * kSecond});
+  std::vector<LineResult> out;
+  std::vector<IncidentChange> changes;
+  t->process(b, &out, &changes);
+  BOOST_TEST_REQUIRE(out.size() == 2u);
+  BOOST_TEST_REQUIRE(out[0].hits.size() == 2u);
+  BOOST_TEST((out[0].hits[0].outcome.kind == MatchOutcome::Kind::kNoIncident));
+  BOOST_TEST((out[0].hits[1].outcome.kind == MatchOutcome::Kind::kInWindow));
+  BOOST_TEST(changes.size() == 1u);
+  BOOST_TEST(t->tallies()[1].incidents == 1u);
+  t->finish(&changes);  // the second address's window
+  BOOST_TEST(changes.size() == 2u);
+  BOOST_TEST(t->tallies()[1].incidents == 2u);
+  BOOST_TEST(t->tallies()[0].incidents == 0u);
+  BOOST_TEST(t->tallies()[0].matches == 2u);
+}
