@@ -115,6 +115,17 @@ Result<SigmaImport> import_sigma(const std::vector<std::string>& inputs,
   ro.placeholders = mapping.placeholders;
   SigmaImport im;
   std::set<std::string> ids;
+  struct Base {
+    SigmaBase base;
+    size_t outcome;
+  };
+  std::map<std::string, Base> bases;  // by Sigma id and by name
+  struct Pending {
+    SigmaRule rule;
+    size_t outcome;
+    int index;
+  };
+  std::vector<Pending> correlations;
   for (const Input& in : files) {
     auto read = read_sigma_file(in.path, ro);
     if (!read.ok()) {
@@ -153,6 +164,11 @@ Result<SigmaImport> import_sigma(const std::vector<std::string>& inputs,
       o.line = rule.line;
       o.sigma_id = rule.id;
       o.title = rule.title;
+      if (rule.correlation) {
+        correlations.push_back({rule, im.rules.size(), index++});
+        im.rules.push_back(std::move(o));
+        continue;
+      }
       SigmaWritten w = write_sigma_rule(rule, mapping, in.origin, index);
       if (w.ok) {
         if (!ids.insert(w.rule_id).second) {
@@ -162,6 +178,9 @@ Result<SigmaImport> import_sigma(const std::vector<std::string>& inputs,
           o.rule_id = w.rule_id;
           o.text = w.text;
           o.warnings = w.warnings;
+          Base b{SigmaBase{w.rule_id, w.logsource, w.body}, im.rules.size()};
+          if (!rule.id.empty()) bases.emplace(rule.id, b);
+          if (!rule.name.empty()) bases.emplace(rule.name, b);
         }
       } else {
         o.line = w.line;
@@ -170,6 +189,42 @@ Result<SigmaImport> import_sigma(const std::vector<std::string>& inputs,
       }
       im.rules.push_back(std::move(o));
       ++index;
+    }
+  }
+  // Correlations last: they name rules of any file of the import.
+  for (const Pending& p : correlations) {
+    SigmaRuleOutcome& o = im.rules[p.outcome];
+    auto find = [&](const std::string& ref) -> const SigmaBase* {
+      auto it = bases.find(ref);
+      return it == bases.end() ? nullptr : &it->second.base;
+    };
+    SigmaWritten w = write_sigma_correlation(p.rule, find, o.origin, p.index);
+    if (w.ok && !ids.insert(w.rule_id).second) {
+      w.ok = false;
+      w.reason = "duplicate id";
+      w.detail = "the id " + p.rule.id + " is taken by a rule imported before";
+    }
+    if (!w.ok) {
+      o.line = w.line;
+      o.reason = w.reason;
+      o.detail = w.detail;
+      continue;
+    }
+    o.rule_id = w.rule_id;
+    o.text = w.text;
+    o.warnings = w.warnings;
+    if (p.rule.correlation->generate) continue;
+    // generate: false (Sigma's default): the rules it names make no alerts of their own.
+    for (const std::string& ref : p.rule.correlation->rules) {
+      SigmaRuleOutcome& base = im.rules[bases.at(ref).outcome];
+      const std::string off = "    enabled: false\n";
+      if (base.text.find(off) != std::string::npos) continue;
+      size_t sev = base.text.find("\n    severity: ");
+      if (sev == std::string::npos) continue;
+      size_t eol = base.text.find('\n', sev + 1);
+      base.text.insert(eol + 1, off);
+      base.warnings.push_back("imported disabled: correlation " + w.rule_id +
+                              " counts its lines (generate: false)");
     }
   }
   build_files(&im);

@@ -439,6 +439,36 @@ std::string list_text(const std::vector<std::string>& v) {
   return out + "]";
 }
 
+// The comments and keys every imported rule starts with: where it came from, its
+// metadata, id, title, description, severity, enabled, tags.
+std::string rule_head(const SigmaRule& rule, const std::string& origin, const std::string& id,
+                      std::vector<std::string>* warnings) {
+  std::string severity = severity_of(rule.level, warnings);
+  for (const SigmaNote& n : rule.notes) warnings->push_back(n.message);
+  std::string o = "  # from " + origin + ":" + std::to_string(rule.line) + " id " +
+                  (rule.id.empty() ? std::string("(none)") : rule.id) + "\n";
+  std::string meta;
+  if (!rule.status.empty()) meta += "status " + one_line(rule.status);
+  if (!rule.author.empty())
+    meta += std::string(meta.empty() ? "" : "; ") + "author " + one_line(rule.author);
+  if (!meta.empty()) o += "  # " + meta + "\n";
+  for (const auto& r : rule.references) o += "  # reference: " + one_line(r) + "\n";
+  for (const auto& f : rule.falsepositives) o += "  # false positive: " + one_line(f) + "\n";
+  o += "  - id: " + id + "\n";
+  std::string title = one_line(rule.title.empty() ? rule.id : rule.title);
+  o += "    title: " + sigma_yaml_quote(title.empty() ? id : title) + "\n";
+  if (!rule.description.empty())
+    o += "    description: " + sigma_yaml_quote(one_line(rule.description)) + "\n";
+  o += "    severity: " + severity + "\n";
+  std::string status = ascii_lower(rule.status);
+  if (status == "deprecated" || status == "unsupported") {
+    o += "    enabled: false\n";
+    warnings->push_back("status " + rule.status + ": imported disabled");
+  }
+  if (!rule.tags.empty()) o += "    tags: " + list_text(rule.tags) + "\n";
+  return o;
+}
+
 }  // namespace
 
 std::string sigma_yaml_quote(std::string_view text) {
@@ -561,41 +591,158 @@ SigmaWritten write_sigma_rule(const SigmaRule& rule, const SigmaMapping& mapping
   }
 
   w.rule_id = sigma_rule_id(rule, origin, index);
-  std::string severity = severity_of(rule.level, &w.warnings);
-  for (const SigmaNote& n : rule.notes) w.warnings.push_back(n.message);
+  if (!valid_utf8(rule.title))
+    return refuse({"value not UTF-8", "the title is not UTF-8", rule.line});
+  w.text = rule_head(rule, origin, w.rule_id, &w.warnings);
+  std::string& b = w.body;
+  if (!ls->sources.empty()) b += "    sources: " + list_text(ls->sources) + "\n";
+  if (!ls->programs.empty()) b += "    programs: " + list_text(ls->programs) + "\n";
+  if (ls->fields_from == SigmaLogSourceMap::FieldsFrom::kJson) b += "    fields: json\n";
+  if (ls->fields_from == SigmaLogSourceMap::FieldsFrom::kKv) b += "    fields: kv\n";
+  if (with_regex) b += "    match:\n      regex: " + sigma_yaml_quote(ls->regex) + "\n";
+  b += "    where:\n";
+  for (const WNode& n : where) emit(n, 6, "- ", &b);
+  w.text += b;
+  w.ok = true;
+  return w;
+}
 
-  std::string& o = w.text;
-  o += "  # from " + origin + ":" + std::to_string(rule.line) + " id " +
-       (rule.id.empty() ? std::string("(none)") : rule.id) + "\n";
-  std::string meta;
-  if (!rule.status.empty()) meta += "status " + one_line(rule.status);
-  if (!rule.author.empty())
-    meta += std::string(meta.empty() ? "" : "; ") + "author " + one_line(rule.author);
-  if (!meta.empty()) o += "  # " + meta + "\n";
-  for (const auto& r : rule.references) o += "  # reference: " + one_line(r) + "\n";
-  for (const auto& f : rule.falsepositives) o += "  # false positive: " + one_line(f) + "\n";
-  o += "  - id: " + w.rule_id + "\n";
-  std::string title = one_line(rule.title.empty() ? rule.id : rule.title);
-  o += "    title: " + sigma_yaml_quote(title.empty() ? w.rule_id : title) + "\n";
-  if (!rule.description.empty())
-    o += "    description: " + sigma_yaml_quote(one_line(rule.description)) + "\n";
-  o += "    severity: " + severity + "\n";
-  std::string status = ascii_lower(rule.status);
-  if (status == "deprecated" || status == "unsupported") {
-    o += "    enabled: false\n";
-    w.warnings.push_back("status " + rule.status + ": imported disabled");
+namespace {
+
+std::string duration_text(int64_t seconds) {
+  if (seconds > 0 && seconds % 86400 == 0) return std::to_string(seconds / 86400) + "d";
+  if (seconds > 0 && seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
+  if (seconds > 0 && seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
+  return std::to_string(seconds) + "s";
+}
+
+std::string indent_by(const std::string& text, size_t n) {
+  std::string out, pad(n, ' ');
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t e = text.find('\n', i);
+    if (e == std::string::npos) e = text.size();
+    out += pad + text.substr(i, e - i) + "\n";
+    i = e + 1;
   }
-  if (!ls->sources.empty()) o += "    sources: " + list_text(ls->sources) + "\n";
-  if (!ls->programs.empty()) o += "    programs: " + list_text(ls->programs) + "\n";
-  if (!rule.tags.empty()) o += "    tags: " + list_text(rule.tags) + "\n";
-  if (ls->fields_from == SigmaLogSourceMap::FieldsFrom::kJson) o += "    fields: json\n";
-  if (ls->fields_from == SigmaLogSourceMap::FieldsFrom::kKv) o += "    fields: kv\n";
-  if (with_regex) o += "    match:\n      regex: " + sigma_yaml_quote(ls->regex) + "\n";
-  o += "    where:\n";
-  for (const WNode& n : where) emit(n, 6, "- ", &o);
-  for (const std::string& v : {title}) {
-    if (!valid_utf8(v)) return refuse({"value not UTF-8", "the title is not UTF-8", rule.line});
+  return out;
+}
+
+}  // namespace
+
+SigmaWritten write_sigma_correlation(
+    const SigmaRule& rule, const std::function<const SigmaBase*(const std::string&)>& find,
+    const std::string& origin, int index) {
+  SigmaWritten w;
+  w.line = rule.line;
+  auto refuse = [&](const std::string& reason, const std::string& detail) {
+    w.ok = false;
+    w.reason = reason;
+    w.detail = detail;
+    return w;
+  };
+  const SigmaCorrelation& c = *rule.correlation;
+  using Type = SigmaCorrelation::Type;
+  std::vector<const SigmaBase*> bases;
+  for (const std::string& ref : c.rules) {
+    const SigmaBase* b = find(ref);
+    if (!b)
+      return refuse("correlation names a rule that is not there",
+                    "the correlation names rule '" + ref +
+                        "', which is not among the rules imported (an id or name of a rule "
+                        "given in the same import)");
+    bases.push_back(b);
   }
+  if (c.type == Type::kTemporal)
+    return refuse("correlation not supported yet",
+                  "temporal correlations (all rules in any order) are not imported by this "
+                  "version; temporal_ordered is");
+  if (c.lt || c.lte || c.eq)
+    return refuse("correlation not supported yet",
+                  "a count condition with an upper bound (lt, lte, eq) needs the window to "
+                  "close, which this version does not import");
+  if ((c.type == Type::kEventCount || c.type == Type::kValueCount) && bases.size() != 1)
+    return refuse("correlation not supported yet",
+                  "event_count and value_count over several rules are not imported by this "
+                  "version (one rule each)");
+  // group-by (and value_count's field) in each base rule's fields, through the aliases.
+  auto field_in = [&](const std::string& name, size_t i, std::string* out) -> bool {
+    std::string sigma_name = name;
+    auto alias = c.aliases.find(name);
+    if (alias != c.aliases.end()) {
+      auto it = alias->second.find(c.rules[i]);
+      if (it != alias->second.end()) sigma_name = it->second;
+    }
+    *out = bases[i]->logsource->field(sigma_name);
+    if (out->empty()) {
+      w.reason = "unknown field";
+      w.detail = "field '" + sigma_name +
+                 "' (group-by or field of the correlation) is not in "
+                 "the mapping for logsource " +
+                 bases[i]->logsource->describe();
+      return false;
+    }
+    return true;
+  };
+  std::vector<std::string> group_by;
+  for (const std::string& g : c.group_by) {
+    std::string first;
+    for (size_t i = 0; i < bases.size(); ++i) {
+      std::string f;
+      if (!field_in(g, i, &f)) return w;
+      if (i == 0) {
+        first = f;
+      } else if (f != first) {
+        return refuse("correlation not supported yet",
+                      "group-by '" + g + "' is field " + first + " in one rule and " + f +
+                          " in another: wardsoc groups every step by one field name");
+      }
+    }
+    group_by.push_back(first);
+  }
+  std::string distinct;
+  if (c.type == Type::kValueCount && !field_in(c.condition_field, 0, &distinct)) return w;
+
+  w.rule_id = sigma_rule_id(rule, origin, index);
+  w.text = rule_head(rule, origin, w.rule_id, &w.warnings);
+  std::string gb;
+  if (!group_by.empty()) {
+    gb = "group_by: [";
+    for (size_t i = 0; i < group_by.size(); ++i) gb += (i ? ", " : "") + name_text(group_by[i]);
+    gb += "]";
+  }
+  const int64_t count = c.gt ? *c.gt + 1 : c.gte ? *c.gte : 1;
+  if (c.type == Type::kEventCount || c.type == Type::kValueCount) {
+    w.text += "    # counts the lines of " + bases[0]->rule_id + "\n";
+    w.text += bases[0]->body;
+    w.text += "    aggregation:\n";
+    if (!distinct.empty()) w.text += "      distinct: " + name_text(distinct) + "\n";
+    w.text += "      count: " + std::to_string(count) + "\n";
+    w.text += "      window: " + duration_text(c.timespan_seconds) + "\n";
+    if (!gb.empty()) w.text += "      " + gb + "\n";
+  } else {
+    w.text += "    sequence:\n";
+    w.text += "      window: " + duration_text(c.timespan_seconds) + "\n";
+    if (!gb.empty()) w.text += "      " + gb + "\n";
+    w.text += "      steps:\n";
+    for (size_t i = 0; i < bases.size(); ++i) {
+      std::string body = bases[i]->body;
+      // "    programs: ..." -> "          programs: ..." under "        - name: ..."
+      std::string step;
+      size_t p = 0;
+      while (p < body.size()) {
+        size_t e = body.find('\n', p);
+        std::string line = body.substr(p, e - p);
+        step += line.substr(4) + "\n";
+        p = e + 1;
+      }
+      w.text += "        - name: step" + std::to_string(i + 1) + "  # " + bases[i]->rule_id + "\n";
+      w.text += indent_by(step.substr(0, step.size() - 1), 10);
+    }
+  }
+  w.warnings.push_back(
+      "wardsoc's windows slide (a window starts at each line), Sigma's correlation timespan "
+      "may be fixed buckets in a backend: counts near the threshold can differ");
   w.ok = true;
   return w;
 }

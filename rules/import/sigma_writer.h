@@ -5,6 +5,7 @@
 // Pure; safe from any thread.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct SigmaWritten {
 
   std::string rule_id;
   std::string text;  // the rule as YAML list item, with its comments, indented for `rules:`
+  // What it matches (programs, sources, fields, match, where), as in `text`: a correlation
+  // that counts this rule's lines repeats it.
+  std::string body;
   std::vector<std::string> warnings;
   const SigmaLogSourceMap* logsource = nullptr;
 };
@@ -32,6 +36,22 @@ struct SigmaWritten {
 // `index` is the rule's place among the file's documents (for the id of a rule without one).
 SigmaWritten write_sigma_rule(const SigmaRule& rule, const SigmaMapping& mapping,
                               const std::string& origin, int index = 0);
+
+// A detection rule already written, as a correlation that names it sees it.
+struct SigmaBase {
+  std::string rule_id;
+  const SigmaLogSourceMap* logsource = nullptr;
+  std::string body;  // SigmaWritten::body
+};
+
+// A correlation rule (Sigma 2.x) over the rules `find` gives for its references (ids or
+// names; nullptr: not there). event_count and value_count over one rule become an
+// aggregation (count, distinct) over a copy of that rule's match; temporal_ordered becomes
+// a sequence with a step per rule, in order. temporal (any order) and conditions with an
+// upper bound (lt, lte, eq) are refused as not supported yet.
+SigmaWritten write_sigma_correlation(
+    const SigmaRule& rule, const std::function<const SigmaBase*(const std::string&)>& find,
+    const std::string& origin, int index);
 
 // The wardsoc rule id for a Sigma rule: sigma.<file stem>.<uuid> (lowercase; the stem
 // without characters ids do not allow).

@@ -255,4 +255,74 @@ BOOST_AUTO_TEST_CASE(import_groups_by_folder_counts_reasons_and_is_idempotent) {
   fs::remove_all(dir);
 }
 
+BOOST_AUTO_TEST_CASE(correlations_count_sequence_or_are_refused_with_the_reason) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("sigma_corr_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "c");
+  std::string base =
+      "title: Failed logon\nid: aaaaaaaa-0000-0000-0000-000000000001\nname: failed_logon\n"
+      "logsource: {product: windows, service: security}\n"
+      "detection:\n  s:\n    EventID: 4625\n  condition: s\n"
+      "---\n"
+      "title: Logon\nid: aaaaaaaa-0000-0000-0000-000000000002\n"
+      "logsource: {product: windows, service: security}\n"
+      "detection:\n  s:\n    EventID: 4624\n  condition: s\n";
+  auto corr = [](const std::string& id, const std::string& body) {
+    return "---\ntitle: C " + id + "\nid: cccccccc-0000-0000-0000-00000000000" + id +
+           "\ncorrelation:\n" + body;
+  };
+  std::string text =
+      base +
+      corr("1",
+           "  type: event_count\n  rules: [failed_logon]\n  group-by: [IpAddress]\n"
+           "  timespan: 5m\n  condition: {gt: 4}\n") +
+      corr("2",
+           "  type: value_count\n  rules: [failed_logon]\n  group-by: [IpAddress]\n"
+           "  timespan: 1h\n  condition: {gte: 3, field: TargetUserName}\n") +
+      corr("3",
+           "  type: temporal_ordered\n  rules: [failed_logon, "
+           "aaaaaaaa-0000-0000-0000-000000000002]\n"
+           "  group-by: [IpAddress]\n  timespan: 10m\n  generate: true\n") +
+      corr(
+          "4",
+          "  type: temporal\n  rules: [failed_logon]\n  group-by: [IpAddress]\n  timespan: 10m\n") +
+      corr("5",
+           "  type: event_count\n  rules: [failed_logon]\n  timespan: 5m\n  condition: {lt: 2}\n") +
+      corr("6", "  type: event_count\n  rules: [nothere]\n  timespan: 5m\n  condition: {gte: 2}\n");
+  std::ofstream(dir / "c" / "corr.yml") << text;
+  auto im = import_sigma({(dir / "c").string()}, builtin());
+  fs::remove_all(dir);
+  BOOST_REQUIRE(im.ok());
+  BOOST_REQUIRE_EQUAL(im->rules.size(), 8u);
+  const std::string& failed = im->rules[0].text;
+  // generate: false (the default) on a correlation that names it: no alerts of its own.
+  CHECK_HAS(failed, "    severity: medium\n    enabled: false\n");
+  const std::string& c1 = im->rules[2].text;
+  BOOST_REQUIRE_MESSAGE(im->rules[2].imported(), im->rules[2].detail);
+  CHECK_HAS(c1, "    # counts the lines of sigma.corr.aaaaaaaa-0000-0000-0000-000000000001\n");
+  CHECK_HAS(c1, "{field: Event.System.EventID, equals: '4625'}");
+  CHECK_HAS(c1,
+            "    aggregation:\n      count: 5\n      window: 5m\n"
+            "      group_by: [Event.EventData.IpAddress]\n");
+  const std::string& c2 = im->rules[3].text;
+  CHECK_HAS(c2,
+            "      distinct: Event.EventData.TargetUserName\n      count: 3\n      window: 1h\n");
+  const std::string& c3 = im->rules[4].text;
+  CHECK_HAS(
+      c3,
+      "    sequence:\n      window: 10m\n      group_by: [Event.EventData.IpAddress]\n"
+      "      steps:\n        - name: step1  # sigma.corr.aaaaaaaa-0000-0000-0000-000000000001\n"
+      "          fields: json\n          where:\n");
+  CHECK_HAS(c3, "        - name: step2  # sigma.corr.aaaaaaaa-0000-0000-0000-000000000002\n");
+  // generate: true leaves the second rule enabled.
+  BOOST_CHECK(!has(im->rules[1].text, "enabled: false"));
+  BOOST_CHECK_EQUAL(im->rules[5].reason, "correlation not supported yet");
+  CHECK_HAS(im->rules[5].detail, "temporal");
+  BOOST_CHECK_EQUAL(im->rules[6].reason, "correlation not supported yet");
+  CHECK_HAS(im->rules[6].detail, "upper bound");
+  BOOST_CHECK_EQUAL(im->rules[7].reason, "correlation names a rule that is not there");
+  CHECK_HAS(im->rules[7].detail, "'nothere'");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
