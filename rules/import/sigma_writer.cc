@@ -740,7 +740,7 @@ SigmaWritten write_sigma_correlation(
       w.text += indent_by(step.substr(0, step.size() - 1), 10);
     }
   }
-  w.warnings.push_back(
+  w.warnings.emplace_back(
       "wardsoc's windows slide (a window starts at each line), Sigma's correlation timespan "
       "may be fixed buckets in a backend: counts near the threshold can differ");
   w.ok = true;
