@@ -653,14 +653,6 @@ SigmaWritten write_sigma_correlation(
                         "given in the same import)");
     bases.push_back(b);
   }
-  if (c.type == Type::kTemporal)
-    return refuse("correlation not supported yet",
-                  "temporal correlations (all rules in any order) are not imported by this "
-                  "version; temporal_ordered is");
-  if (c.lt || c.lte || c.eq)
-    return refuse("correlation not supported yet",
-                  "a count condition with an upper bound (lt, lte, eq) needs the window to "
-                  "close, which this version does not import");
   if ((c.type == Type::kEventCount || c.type == Type::kValueCount) && bases.size() != 1)
     return refuse("correlation not supported yet",
                   "event_count and value_count over several rules are not imported by this "
@@ -711,17 +703,32 @@ SigmaWritten write_sigma_correlation(
     for (size_t i = 0; i < group_by.size(); ++i) gb += (i ? ", " : "") + name_text(group_by[i]);
     gb += "]";
   }
-  const int64_t count = c.gt ? *c.gt + 1 : c.gte ? *c.gte : 1;
+  // A lower bound alone is the sliding count; with an upper bound the condition is written
+  // as Sigma has it and decided when the (fixed) window closes.
+  std::string count = std::to_string(c.gt ? *c.gt + 1 : c.gte ? *c.gte : 1);
+  if (c.lt || c.lte || c.eq) {
+    std::string cond;
+    auto add = [&](const char* k, const std::optional<int64_t>& v) {
+      if (v) cond += std::string(cond.empty() ? "" : ", ") + k + ": " + std::to_string(*v);
+    };
+    add("gt", c.gt);
+    add("gte", c.gte);
+    add("lt", c.lt);
+    add("lte", c.lte);
+    add("eq", c.eq);
+    count = "{" + cond + "}";
+  }
   if (c.type == Type::kEventCount || c.type == Type::kValueCount) {
     w.text += "    # counts the lines of " + bases[0]->rule_id + "\n";
     w.text += bases[0]->body;
     w.text += "    aggregation:\n";
     if (!distinct.empty()) w.text += "      distinct: " + name_text(distinct) + "\n";
-    w.text += "      count: " + std::to_string(count) + "\n";
+    w.text += "      count: " + count + "\n";
     w.text += "      window: " + duration_text(c.timespan_seconds) + "\n";
     if (!gb.empty()) w.text += "      " + gb + "\n";
   } else {
     w.text += "    sequence:\n";
+    if (c.type == Type::kTemporal) w.text += "      order: any\n";
     w.text += "      window: " + duration_text(c.timespan_seconds) + "\n";
     if (!gb.empty()) w.text += "      " + gb + "\n";
     w.text += "      steps:\n";
@@ -740,9 +747,14 @@ SigmaWritten write_sigma_correlation(
       w.text += indent_by(step.substr(0, step.size() - 1), 10);
     }
   }
-  w.warnings.emplace_back(
-      "wardsoc's windows slide (a window starts at each line), Sigma's correlation timespan "
-      "may be fixed buckets in a backend: counts near the threshold can differ");
+  if (c.lt || c.lte || c.eq)
+    w.warnings.emplace_back(
+        "an upper bound: counted in fixed windows decided when they close, as Sigma backends "
+        "do");
+  else
+    w.warnings.emplace_back(
+        "wardsoc's windows slide (a window starts at each line), Sigma's correlation timespan "
+        "may be fixed buckets in a backend: counts near the threshold can differ");
   w.ok = true;
   return w;
 }

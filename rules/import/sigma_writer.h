@@ -46,9 +46,9 @@ struct SigmaBase {
 
 // A correlation rule (Sigma 2.x) over the rules `find` gives for its references (ids or
 // names; nullptr: not there). event_count and value_count over one rule become an
-// aggregation (count, distinct) over a copy of that rule's match; temporal_ordered becomes
-// a sequence with a step per rule, in order. temporal (any order) and conditions with an
-// upper bound (lt, lte, eq) are refused as not supported yet.
+// aggregation (count, distinct) over a copy of that rule's match, a condition with an upper
+// bound (lt, lte, eq) written as such (decided when the window closes); temporal_ordered
+// becomes a sequence with a step per rule, in order, temporal one with `order: any`.
 SigmaWritten write_sigma_correlation(
     const SigmaRule& rule, const std::function<const SigmaBase*(const std::string&)>& find,
     const std::string& origin, int index);

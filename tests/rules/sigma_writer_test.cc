@@ -255,7 +255,7 @@ BOOST_AUTO_TEST_CASE(import_groups_by_folder_counts_reasons_and_is_idempotent) {
   fs::remove_all(dir);
 }
 
-BOOST_AUTO_TEST_CASE(correlations_count_sequence_or_are_refused_with_the_reason) {
+BOOST_AUTO_TEST_CASE(correlations_become_counts_and_sequences_or_are_refused_with_the_reason) {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / ("sigma_corr_test_" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -317,10 +317,9 @@ BOOST_AUTO_TEST_CASE(correlations_count_sequence_or_are_refused_with_the_reason)
   CHECK_HAS(c3, "        - name: step2  # sigma.corr.aaaaaaaa-0000-0000-0000-000000000002\n");
   // generate: true leaves the second rule enabled.
   BOOST_CHECK(!has(im->rules[1].text, "enabled: false"));
-  BOOST_CHECK_EQUAL(im->rules[5].reason, "correlation not supported yet");
-  CHECK_HAS(im->rules[5].detail, "temporal");
-  BOOST_CHECK_EQUAL(im->rules[6].reason, "correlation not supported yet");
-  CHECK_HAS(im->rules[6].detail, "upper bound");
+  // temporal: any order; an upper bound: Sigma's condition, decided when the window closes.
+  CHECK_HAS(im->rules[5].text, "    sequence:\n      order: any\n      window: 10m\n");
+  CHECK_HAS(im->rules[6].text, "    aggregation:\n      count: {lt: 2}\n      window: 5m\n");
   BOOST_CHECK_EQUAL(im->rules[7].reason, "correlation names a rule that is not there");
   CHECK_HAS(im->rules[7].detail, "'nothere'");
 }

