@@ -96,7 +96,7 @@ def main():
     for r in report["rules"]:
         f = rel(r["file"])
         folder = os.path.dirname(f)
-        row = folders.setdefault(folder, [0, 0, ""])
+        row = folders.setdefault(folder, [0, 0, folder.replace("/", "-") + ".yaml"])
         row[0] += 1
         if r["status"] != "refused":
             row[1] += 1
@@ -136,7 +136,7 @@ def main():
               "|---|---|---|---|"]
     for folder, (n, imp, out) in folders.items():
         ev = per_output.get(out)
-        lines.append("| %s | %d / %d | %s | %s |" % (folder, imp, n, out or "—",
+        lines.append("| %s | %d / %d | %s | %s |" % (folder, imp, n, out,
                                                      "%d / %d" % ev if ev else "—"))
     lines += ["", "## linux, network and web rules not imported", "",
               "| rule | reason | detail |", "|---|---|---|"] + (refused_target or ["| — | | |"])
