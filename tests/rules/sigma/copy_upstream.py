@@ -5,7 +5,9 @@
   rules/...      the linux, network and web rule folders whole, and every other rule that
                  a regression event names
   events/...     each rule's regression events, one JSON object per line (a `.raw`
-                 sample is its line as is), as events/<rule path without .yml>.jsonl
+                 sample is its line as is), as events/<rule path without .yml>.jsonl: the
+                 events of SigmaHQ's evtx sample, of which the rule must fire on
+                 `match_count` (events/match_counts.json; null: at least one)
 
   copy_upstream.py SIGMA_CHECKOUT
 
@@ -26,6 +28,7 @@ for f in sorted(glob.glob(os.path.join(src, "rules*", "**", "*.yml"), recursive=
             by_id[doc["id"]] = os.path.relpath(f, src)
 
 wanted = set()
+match_counts = {}
 for folder in ("rules/linux", "rules/network", "rules/web"):
     for f in glob.glob(os.path.join(src, folder, "**", "*.yml"), recursive=True):
         wanted.add(os.path.relpath(f, src))
@@ -52,6 +55,12 @@ for info in sorted(glob.glob(os.path.join(src, "regression_data", "**", "info.ym
             print("no rule with id", rm["id"], "for", info, file=sys.stderr)
             continue
         wanted.add(rule)
+        counts = [t.get("match_count") for t in meta.get("regression_tests_info") or []]
+        match_counts[os.path.splitext(rule)[0]] = counts[0] if counts else None
+        if not counts:  # written commented out in some info.yml files
+            for l in open(info, encoding="utf-8"):
+                if l.strip().lstrip("#").strip().startswith("match_count:"):
+                    match_counts[os.path.splitext(rule)[0]] = int(l.split(":")[1])
         lines = []
         for ev in sorted(glob.glob(os.path.join(d, "*.json"))):
             lines += [json.dumps(o, ensure_ascii=False, separators=(",", ":"))
@@ -62,6 +71,10 @@ for info in sorted(glob.glob(os.path.join(src, "regression_data", "**", "info.ym
         os.makedirs(os.path.dirname(out), exist_ok=True)
         with open(out, "w", encoding="utf-8") as f:
             f.write("".join(l + "\n" for l in lines))
+
+with open(os.path.join(here, "events", "match_counts.json"), "w", encoding="utf-8") as f:
+    json.dump(match_counts, f, indent=0, sort_keys=True)
+    f.write("\n")
 
 for rel in sorted(wanted):
     dst = os.path.join(here, rel)
