@@ -72,6 +72,7 @@ std::string fields_text(const std::vector<std::pair<std::string, std::string>>& 
 std::string pattern_place(const Rule& r, const MatchStep& s, size_t i) {
   std::string where = r.kind == AggregationKind::kSequence ? "step " + s.name + " " : "";
   const RulePattern& p = s.patterns[i];
+  if (p.derived) return where + "where: '" + p.literal + "' derived from where";
   return where + (p.from_contains ? "match.contains" : "match.regex") + "[" + std::to_string(i) +
          "]";
 }
@@ -100,12 +101,14 @@ void print_pattern_report(const RuleSet& rs, bool every) {
     for (const MatchStep& s : r.steps) {
       for (size_t i = 0; i < s.patterns.size(); ++i) {
         const RulePattern& p = s.patterns[i];
-        const bool notable = p.kind != MatchKind::kHyperscanExact || !p.cost_notes.empty();
+        // Literals derived from `where` are always shown: the author did not write them.
+        const bool notable =
+            p.kind != MatchKind::kHyperscanExact || !p.cost_notes.empty() || p.derived;
         if (!every && !notable) continue;
         if (!header) {
           std::printf(every ? "  how each pattern is matched:\n"
                             : "  patterns that are not matched by Hyperscan "
-                              "alone, or that will be slow:\n");
+                              "alone, that will be slow, or that are derived from where:\n");
           header = true;
         }
         std::printf("  %s:%d:%d: %s %s: %s", r.file.c_str(), p.pos.line, p.pos.column, r.id.c_str(),
@@ -133,6 +136,7 @@ json patterns_json(const RuleSet& rs) {
                         {"column", p.pos.column},
                         {"where", pattern_place(r, s, i)},
                         {"pattern", p.from_contains ? p.literal : p.text},
+                        {"derived_from_where", p.derived},
                         {"kind", match_kind_name(p.kind)},
                         {"reason", p.kind_reason},
                         {"re2_confirms", p.needs_confirm},

@@ -8,12 +8,15 @@
 // rounds of each contender in turn and print the medians, and the median of the ratios.
 //
 //   detect_bench [--corpus DIR] [--seconds S] [--rules DIR] [--skip-fail2ban] [--corpus-only]
-//   [--generated N]
+//   [--generated N] [--json-rules N]
 //                [--wardsoc-only]
 //
 // --corpus-only: only the shipped packs over the corpus (end to end and matching), for
 // profiling one part without the generated rule sets, the reload and the hostile corpus.
 // --generated N: only the generated rule set of N rules (with the corpus, if given).
+// --json-rules N: only the rules on event fields: the shipped packs with and without N
+// generated `fields: json` rules over the corpus (same run, ratio), and what those rules
+// cost on JSON events.
 // --wardsoc-only: with --generated, only wardsoc's matching-only rate (no end to end, no
 // baselines), for comparing two builds side by side (bench/side_by_side.sh).
 // --corpus: a folder searched recursively for *.log files (e.g. ../shared/data/loghub);
@@ -62,6 +65,7 @@ struct Options {
   bool corpus_only = false;
   size_t generated = 0;  // 0 = the usual 1,000 and 10,000
   bool wardsoc_only = false;
+  size_t json_rules = 0;
 };
 
 struct Corpus {
@@ -376,6 +380,128 @@ void compare(const char* what, std::shared_ptr<const RuleSet> rs, const Corpus& 
       human(loop).c_str(), median(ours) / loop, human(median(alone)).c_str(), median(vs_alone));
 }
 
+// N rules on Windows events shipped as JSON (Sigma-like: an event id, an image, a user).
+std::string generate_json_rules(size_t n) {
+  std::string y = "rules:\n";
+  for (size_t i = 0; i < n; ++i) {
+    const std::string k = std::to_string(i);
+    y += "  - id: gen.json." + k + "\n    title: tool " + k +
+         "\n    severity: low\n    fields: json\n    where:\n"
+         "      - {field: winlog.event_id, equals: '1'}\n"
+         "      - {field: winlog.event_data.Image, endswith: '\\tool" +
+         k +
+         ".exe', nocase: true}\n"
+         "      - not: {field: winlog.event_data.User, equals: 'NT AUTHORITY\\SYSTEM'}\n";
+  }
+  return y;
+}
+
+// Sysmon-like JSON lines, one in a hundred from a tool some rule names. With `member`,
+// each event's message is the copy of its "message" member ingest takes (the JSON text is
+// then scanned apart); else the line is the message.
+std::vector<EventBatch> json_batches(size_t lines, size_t rules, bool member, size_t* bytes) {
+  std::vector<EventBatch> out;
+  std::mt19937 rng(11);
+  *bytes = 0;
+  for (size_t i = 0; i < lines; ++i) {
+    if (i % kBatchLines == 0) out.emplace_back();
+    EventBatch& b = out.back();
+    const bool hit = rules > 0 && i % 100 == 0;
+    const std::string image =
+        hit ? "C:\\\\Tools\\\\tool" + std::to_string(rng() % rules) + ".exe"
+            : "C:\\\\Program Files\\\\app" + std::to_string(rng() % 500) + "\\\\bin.exe";
+    const std::string msg = "Process Create: " + std::to_string(i);
+    const std::string line =
+        std::string(R"({"@timestamp":"2026-12-07T10:00:00Z","host":{"name":"pc)") +
+        std::to_string(i % 300) + R"("},"message":")" + msg +
+        R"(","winlog":{"event_id":1,"channel":"Microsoft-Windows-Sysmon/Operational",)"
+        R"("event_data":{"Image":")" +
+        image + R"(","CommandLine":"\"x.exe\" --run )" + std::to_string(i) +
+        R"(","User":"CORP\\user)" + std::to_string(i % 40) + R"("}}})";
+    *bytes += line.size();
+    Event e;
+    e.raw = b.append(line);
+    e.header.format = SyslogFormat::kNone;
+    e.header.message = member ? b.append(msg) : e.raw;
+    e.asset_class = AssetClass::kServer;
+    b.events().push_back(e);
+  }
+  return out;
+}
+
+double batches_rate(std::shared_ptr<const RuleSet> rs, const std::vector<EventBatch>& batches,
+                    double seconds) {
+  auto m = std::move(Matcher::Create(rs, {}).value());
+  std::vector<Match> out;
+  size_t lines = 0;
+  for (const auto& b : batches) lines += b.size();
+  return rate(lines, seconds, [&] {
+    for (const auto& b : batches) {
+      out.clear();
+      m->scan(b, 0, b.size(), &out);
+    }
+  });
+}
+
+size_t count_matches(std::shared_ptr<const RuleSet> rs, const std::vector<EventBatch>& batches) {
+  auto m = std::move(Matcher::Create(rs, {}).value());
+  std::vector<Match> out;
+  for (const auto& b : batches) m->scan(b, 0, b.size(), &out);
+  return out.size();
+}
+
+void json_rules_section(const Options& opt, const Corpus& real, const SyslogParseOptions& po,
+                        std::shared_ptr<const RuleSet> packs) {
+  const size_t n = opt.json_rules;
+  char title[96];
+  std::snprintf(title, sizeof title, "Rules on event fields: the shipped packs + %zu json rules",
+                n);
+  heading(title);
+  const fs::path file =
+      fs::temp_directory_path() / ("wardsoc-bench-json-" + std::to_string(::getpid()) + ".yaml");
+  {
+    std::ofstream out(file);
+    out << generate_json_rules(n);
+  }
+  auto both = load_or_die([&](LoadReport* r) {
+    return RuleSet::Load(std::vector<fs::path>{fs::path(opt.rules), file}, r);
+  });
+  fs::remove(file);
+  std::printf("%zu rules, %zu databases, %.1f KiB database, compiled in %.0f ms\n",
+              both->rules().size(), both->database_count(), both->database_bytes() / 1024.0,
+              both->hyperscan_seconds() * 1000);
+  if (!real.lines.empty()) {
+    const Parsed p = parse_all(real, po);
+    std::vector<double> alone, with, ratio;
+    for (int r = 0; r < kRounds; ++r) {
+      alone.push_back(matcher_rate(packs, p, opt.seconds / kRounds));
+      with.push_back(matcher_rate(both, p, opt.seconds / kRounds));
+      ratio.push_back(with.back() / alone.back());
+    }
+    std::printf("%-34s packs %10s lines/s | + json rules %10s lines/s (x%.3f)\n", real.name.c_str(),
+                human(median(alone)).c_str(), human(median(with)).c_str(), median(ratio));
+  }
+  size_t bytes = 0;
+  const size_t lines = 200000;
+  const auto whole = json_batches(lines, n, false, &bytes);
+  const auto member = json_batches(lines, n, true, &bytes);
+  std::vector<double> packs_json, whole_r, member_r;
+  for (int r = 0; r < kRounds; ++r) {
+    packs_json.push_back(batches_rate(packs, whole, opt.seconds / kRounds));
+    whole_r.push_back(batches_rate(both, whole, opt.seconds / kRounds));
+    member_r.push_back(batches_rate(both, member, opt.seconds / kRounds));
+  }
+  const double avg = static_cast<double>(bytes) / static_cast<double>(lines);
+  std::printf("JSON events (%.0f bytes, 1%% matching), packs only        %10s lines/s\n", avg,
+              human(median(packs_json)).c_str());
+  std::printf("  + json rules, the line is the message (one scan)     %10s lines/s (x%.2f)\n",
+              human(median(whole_r)).c_str(), median(whole_r) / median(packs_json));
+  std::printf("  + json rules, \"message\" member is the message (two) %10s lines/s (x%.2f)\n",
+              human(median(member_r)).c_str(), median(member_r) / median(packs_json));
+  std::printf("  matches in one pass: %zu and %zu (%zu lines from a tool some rule names)\n",
+              count_matches(both, whole), count_matches(both, member), lines / 100);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -397,11 +523,13 @@ int main(int argc, char** argv) {
       opt.generated = std::strtoul(argv[++i], nullptr, 10);
     } else if (a == "--wardsoc-only") {
       opt.wardsoc_only = true;
+    } else if (a == "--json-rules" && i + 1 < argc) {
+      opt.json_rules = std::strtoul(argv[++i], nullptr, 10);
     } else {
       std::fprintf(
           stderr,
           "usage: detect_bench [--corpus DIR] [--rules DIR] [--seconds S] [--skip-fail2ban] "
-          "[--corpus-only] [--generated N] [--wardsoc-only]\n");
+          "[--corpus-only] [--generated N] [--wardsoc-only] [--json-rules N]\n");
       return 2;
     }
   }
@@ -435,6 +563,10 @@ int main(int argc, char** argv) {
   }
   const Corpus real = read_corpus("loghub (all systems)", all_logs);
   const Corpus ssh = read_corpus("loghub OpenSSH", ssh_logs);
+  if (opt.json_rules > 0) {
+    json_rules_section(opt, real, po, packs);
+    return 0;
+  }
   double normal_bytes_rate = 0;
   if (!real.lines.empty() && opt.generated == 0) {
     heading("End to end, one core (parse + prefilter + confirm + aggregation)");

@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "core/text.h"
+#include "detect/event_fields.h"
 #include "detect/joined_copy.h"
 
 namespace wardsoc {
@@ -93,6 +94,8 @@ class Matcher::Impl {
   // hits, like a pattern that matches at every byte of a long run) whose rest went line by line.
   uint64_t joined_lines() const { return joined_lines_; }
   uint64_t joined_fallbacks() const { return joined_fallbacks_; }
+  uint64_t events_with_fields() const { return events_with_fields_; }
+  uint64_t field_errors() const { return field_errors_; }
 
  private:
   Impl(std::shared_ptr<const RuleSet> rules, MatcherOptions options);
@@ -102,6 +105,10 @@ class Matcher::Impl {
                            unsigned int flags, void* context);
   // The database index (RuleSet::database_index) for the event; -1 = none.
   int database_for(const EventBatch& batch, const Event& e);
+  // The JSON-literal database to scan the event's JSON text with, when it has one and that
+  // text is not inside `text` (what the main database scans); null otherwise.
+  const hs_database_t* json_database_for(const EventBatch& batch, const Event& e,
+                                         std::string_view text) const;
   // Per-line candidate bookkeeping: begin_line(), note_hit() per Hyperscan hit, end_line()
   // adds the always-tried units and sorts.
   void begin_line();
@@ -139,7 +146,37 @@ class Matcher::Impl {
   // The value of a field for `where`: a capture, else a built-in field. False if absent.
   bool field_value(const std::string& name, const Match& m, const EventBatch& batch, const Event& e,
                    std::string_view* out) const;
-  bool condition_holds(const Condition& c, std::string_view value) const;
+  // The event's own fields for a step with `fields:` (kNone: null), read at most once per
+  // event and kind; a JSON body that does not parse gives an empty index (and is counted).
+  const EventFieldIndex* event_fields(EventFields kind, const EventBatch& batch, const Event& e);
+  // What holds() looks fields up with: a capture, a built-in field, then (for a step with
+  // `fields:`) the event's fields.
+  class Lookup {
+   public:
+    Lookup(Impl* impl, const MatchStep& step, const Match& m, const EventBatch& batch,
+           const Event& e)
+        : impl_(impl), kind_(step.fields), m_(m), batch_(batch), e_(e) {}
+    bool has(const std::string& name) const {
+      std::string_view v;
+      if (impl_->field_value(name, m_, batch_, e_, &v)) return true;
+      const EventFieldIndex* ix = impl_->event_fields(kind_, batch_, e_);
+      return ix != nullptr && ix->has(name);
+    }
+    template <class Pred>
+    bool any(const std::string& name, Pred&& pred) const {
+      std::string_view v;
+      if (impl_->field_value(name, m_, batch_, e_, &v)) return pred(v);
+      const EventFieldIndex* ix = impl_->event_fields(kind_, batch_, e_);
+      return ix != nullptr && ix->any_value(name, pred);
+    }
+
+   private:
+    Impl* impl_;
+    EventFields kind_;
+    const Match& m_;
+    const EventBatch& batch_;
+    const Event& e_;
+  };
 
   std::shared_ptr<const RuleSet> rules_;
   MatcherOptions options_;
@@ -210,6 +247,7 @@ class Matcher::Impl {
   // The joined scan. A line's hits are recorded (expression ids, in hit_ids_) and replayed
   // when the line is evaluated, since the per-expression stamps hold one line at a time.
   bool any_joined_ = false;   // some database has a joined-lines form
+  bool has_json_db_ = false;  // some rule has literals derived for `fields: json`
   bool joined_line_ = false;  // the line being evaluated came from a joined scan
   struct HitLine {
     uint32_t event;
@@ -244,6 +282,13 @@ class Matcher::Impl {
   uint64_t re2_dfa_checks_ = 0;
   uint64_t joined_lines_ = 0;
   uint64_t joined_fallbacks_ = 0;
+  // The event fields of the current event (stamp_), one index per kind.
+  EventFieldIndex json_fields_;
+  EventFieldIndex kv_fields_;
+  uint32_t json_stamp_ = 0;
+  uint32_t kv_stamp_ = 0;
+  uint64_t events_with_fields_ = 0;
+  uint64_t field_errors_ = 0;
 };
 
 std::string_view explanation_stage_name(Explanation::Stage s) {
@@ -363,7 +408,9 @@ bool condition_holds(const RuleSet& rules, const Condition& c, std::string_view 
 
 namespace {
 
-// The hot path calls this with its own lambda (no std::function, no allocation per line).
+// The hot path calls this with its own lookup (no std::function, no allocation per line):
+// lookup.get(name, &v) finds a field's first value, lookup.any(name, pred) asks whether
+// one of its values (an event field may have several: a JSON array) satisfies pred.
 template <class Lookup>
 bool holds(const RuleSet& rules, const Condition& c, const Lookup& lookup) {
   using Op = Condition::Op;
@@ -376,26 +423,36 @@ bool holds(const RuleSet& rules, const Condition& c, const Lookup& lookup) {
                          [&](const Condition& x) { return holds(rules, x, lookup); });
     case Op::kNot:
       return !c.children.empty() && !holds(rules, c.children.front(), lookup);
-    case Op::kExists: {
-      std::string_view v;
-      return lookup(c.field, &v) == c.exists;
-    }
-    case Op::kFieldEquals: {
-      std::string_view a, b;
-      return lookup(c.field, &a) && lookup(c.other_field, &b) && a == b;
-    }
-    default: {
+    case Op::kExists:
+      return lookup.has(c.field) == c.exists;
+    case Op::kFieldEquals:
+      return lookup.any(c.field, [&](std::string_view a) {
+        return lookup.any(c.other_field, [&](std::string_view b) { return a == b; });
+      });
+    default:
       // A field that took no part in the match makes the condition false.
-      std::string_view v;
-      return lookup(c.field, &v) && condition_holds(rules, c, v);
-    }
+      return lookup.any(c.field, [&](std::string_view v) { return condition_holds(rules, c, v); });
   }
 }
+
+// A FieldLookup as the lookup holds() takes: one value per field.
+struct SingleValueLookup {
+  const FieldLookup& f;
+  bool has(const std::string& name) const {
+    std::string_view v;
+    return f(name, &v);
+  }
+  template <class Pred>
+  bool any(const std::string& name, Pred&& pred) const {
+    std::string_view v;
+    return f(name, &v) && pred(v);
+  }
+};
 
 }  // namespace
 
 bool where_holds(const RuleSet& rules, const Condition& c, const FieldLookup& lookup) {
-  return holds(rules, c, lookup);
+  return holds(rules, c, SingleValueLookup{lookup});
 }
 
 Matcher::Impl::Impl(std::shared_ptr<const RuleSet> rules, MatcherOptions options)
@@ -435,6 +492,7 @@ Result<std::unique_ptr<Matcher::Impl>> Matcher::Impl::Create(std::shared_ptr<con
   m->joined_stamp_.assign(n, 0);
   m->buckets_.resize(rs.database_count());
   m->any_joined_ = rs.joined_database_count() > 0;
+  m->has_json_db_ = rs.has_json_databases();
   m->expressions_.assign(n, Expression{});
   std::vector<uint8_t> seen(n, 0);
   for (const Rule& r : rs.rules()) {
@@ -453,6 +511,10 @@ Result<std::unique_ptr<Matcher::Impl>> Matcher::Impl::Create(std::shared_ptr<con
           x.re2_only = p.kind == MatchKind::kRe2Only;
           x.needs_confirm = p.needs_confirm;
           x.confirm_joined = p.confirm_joined;
+          // A literal derived from `where` only puts the line forward (the JSON text it was
+          // found in may not be the text RE2 would confirm it on); the conditions decide.
+          if (p.derived && p.kind != MatchKind::kRe2Only)
+            x.needs_confirm = x.confirm_joined = false;
           x.captures = static_cast<uint32_t>(m->captures_.size());
           x.capture_count = static_cast<uint32_t>(p.captures.size());
           m->captures_.insert(m->captures_.end(), p.captures.begin(), p.captures.end());
@@ -523,6 +585,8 @@ void Matcher::Impl::begin_line() {
     std::fill(pattern_stamp_.begin(), pattern_stamp_.end(), 0);
     std::fill(unit_stamp_.begin(), unit_stamp_.end(), 0);
     for (Expression& x : expressions_) x.confirm_stamp = 0;
+    json_stamp_ = 0;
+    kv_stamp_ = 0;
     stamp_ = 1;
   }
   candidates_.clear();
@@ -550,6 +614,18 @@ int Matcher::Impl::database_for(const EventBatch& batch, const Event& e) {
     db_cached_ = true;
   }
   return cached_db_;
+}
+
+const hs_database_t* Matcher::Impl::json_database_for(const EventBatch& batch, const Event& e,
+                                                      std::string_view text) const {
+  if (!has_json_db_) return nullptr;
+  const hs_database_t* db = rules_->json_database(e.asset_class, batch.view(e.header.app));
+  if (db == nullptr) return nullptr;
+  const std::string_view json = json_text_of(batch.raw(e), batch.message(e));
+  if (json.empty()) return nullptr;
+  const bool inside =
+      json.data() >= text.data() && json.data() + json.size() <= text.data() + text.size();
+  return inside ? nullptr : db;
 }
 
 void Matcher::Impl::scan(const EventBatch& batch, size_t begin, size_t end,
@@ -626,8 +702,10 @@ void Matcher::Impl::joined_scan(const EventBatch& batch, size_t begin, size_t en
     const Event& e = batch.events()[i];
     const int db = database_for(batch, e);
     const std::string_view text = event_text(batch, e);
-    // No database (or none with a joined form), or a long message that gains nothing.
-    if (db < 0 || rs.joined_database_at(db) == nullptr || text.size() > kJoinedLineMax) {
+    // No database (or none with a joined form), a long message that gains nothing, or an
+    // event whose JSON text must be scanned too.
+    if (db < 0 || rs.joined_database_at(db) == nullptr || text.size() > kJoinedLineMax ||
+        json_database_for(batch, e, text) != nullptr) {
       alone_.push_back(static_cast<uint32_t>(i));
       continue;
     }
@@ -742,6 +820,14 @@ void Matcher::Impl::find_candidates(const EventBatch& batch, const Event& e,
     const hs_error_t rc =
         hs_scan(rules_->database_at(db), text.data(), static_cast<unsigned int>(text.size()), 0,
                 scratch_, &Impl::on_hit, this);
+    if (rc != HS_SUCCESS) ++scan_errors_;
+  }
+  // The literals of `fields: json` steps are in that database too; the JSON text is scanned
+  // for them on its own only when it is not inside the text just scanned.
+  if (const hs_database_t* jdb = json_database_for(batch, e, text); jdb != nullptr) {
+    const std::string_view json = json_text_of(batch.raw(e), batch.message(e));
+    const hs_error_t rc = hs_scan(jdb, json.data(), static_cast<unsigned int>(json.size()), 0,
+                                  scratch_, &Impl::on_hit, this);
     if (rc != HS_SUCCESS) ++scan_errors_;
   }
   end_line();
@@ -881,9 +967,7 @@ bool Matcher::Impl::evaluate(const Unit& unit, const EventBatch& batch, const Ev
     }
   }
   if (!unit.where) return true;
-  const auto lookup = [&](const std::string& name, std::string_view* out) {
-    return field_value(name, *match, batch, e, out);
-  };
+  const Lookup lookup(this, *unit.step, *match, batch, e);
   for (const Condition& c : unit.step->where) {
     if (!holds(*rules_, c, lookup)) return false;
   }
@@ -913,14 +997,34 @@ bool Matcher::Impl::field_value(const std::string& name, const Match& m, const E
                                                  : std::string_view();
   } else if (name == "asset_class") {
     *out = asset_class_name(e.asset_class);
+  } else if (name == "message") {
+    *out = event_text(batch, e);
   } else {
     return false;
   }
   return true;
 }
 
-bool Matcher::Impl::condition_holds(const Condition& c, std::string_view value) const {
-  return wardsoc::condition_holds(*rules_, c, value);
+const EventFieldIndex* Matcher::Impl::event_fields(EventFields kind, const EventBatch& batch,
+                                                   const Event& e) {
+  if (kind == EventFields::kJson) {
+    if (json_stamp_ != stamp_) {
+      json_stamp_ = stamp_;
+      ++events_with_fields_;
+      const std::string_view text = json_text_of(batch.raw(e), batch.message(e));
+      if (!json_fields_.load_json(text)) ++field_errors_;
+    }
+    return &json_fields_;
+  }
+  if (kind == EventFields::kKv) {
+    if (kv_stamp_ != stamp_) {
+      kv_stamp_ = stamp_;
+      ++events_with_fields_;
+      kv_fields_.load_kv(event_text(batch, e));
+    }
+    return &kv_fields_;
+  }
+  return nullptr;
 }
 
 std::vector<Match> Matcher::Impl::match_message(std::string_view message, std::string_view app,
@@ -1053,25 +1157,31 @@ Explanation Matcher::Impl::explain(const EventBatch& batch, uint32_t event, uint
                                         " but is excluded by not " + p.display());
     }
   }
-  const FieldLookup lookup = [&](const std::string& name, std::string_view* out) {
-    return field_value(name, m, batch, e, out);
-  };
+  const Lookup lookup(this, step, m, batch, e);
   for (const Condition& c : step.where) {
-    std::string_view value;
+    if (holds(*rules_, c, lookup)) continue;
     if (c.is_node() || c.op == Condition::Op::kExists || c.op == Condition::Op::kFieldEquals) {
-      if (!where_holds(*rules_, c, lookup)) {
-        return stop(Stage::kWhere, "where " + c.describe() + " is false");
+      return stop(Stage::kWhere, "where " + c.describe() + " is false");
+    }
+    if (!lookup.has(c.field)) {
+      if (step.fields == EventFields::kNone) {
+        return stop(Stage::kWhere,
+                    "where " + c.describe() + ": the field '" + c.field + "' was not captured");
       }
-      continue;
+      std::string why = "the event has no field '" + c.field + "'";
+      if (step.fields == EventFields::kJson && json_fields_.size() == 0 &&
+          !json_fields_.error().empty()) {
+        why = "the event is not a JSON object (" + json_fields_.error() + ")";
+      }
+      return stop(Stage::kWhere, "where " + c.describe() + ": " + why);
     }
-    if (!field_value(c.field, m, batch, e, &value)) {
-      return stop(Stage::kWhere,
-                  "where " + c.describe() + ": the field '" + c.field + "' was not captured");
-    }
-    if (!condition_holds(c, value)) {
-      return stop(Stage::kWhere,
-                  "where " + c.describe() + " is false for " + c.field + "=" + quote(value));
-    }
+    std::string_view value;
+    lookup.any(c.field, [&](std::string_view v) {
+      value = v;
+      return true;
+    });
+    return stop(Stage::kWhere,
+                "where " + c.describe() + " is false for " + c.field + "=" + quote(value));
   }
   return stop(Stage::kMatched,
               matched ? "matched " + matched->display() : "matched (the rule takes every line)");
@@ -1113,5 +1223,7 @@ uint64_t Matcher::re2_runs() const { return impl_->re2_runs(); }
 uint64_t Matcher::re2_dfa_checks() const { return impl_->re2_dfa_checks(); }
 uint64_t Matcher::joined_lines() const { return impl_->joined_lines(); }
 uint64_t Matcher::joined_fallbacks() const { return impl_->joined_fallbacks(); }
+uint64_t Matcher::events_with_fields() const { return impl_->events_with_fields(); }
+uint64_t Matcher::field_errors() const { return impl_->field_errors(); }
 
 }  // namespace wardsoc

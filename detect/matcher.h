@@ -5,7 +5,9 @@
 // times the scan of a short line), each hit mapped back to its line; a message holding a
 // newline, a long one, or a database without that form is scanned alone. Hits are checked
 // against the rule's sources, inputs and programs, confirmed by RE2 where needed, filtered by the
-// rule's `not` patterns and `where` conditions, and their named captures extracted. One
+// rule's `not` patterns and `where` conditions, and their named captures extracted. A step with
+// `fields: json|kv` reads the event's own fields (detect/event_fields.h) once per event, when
+// its first condition names one. One
 // Matcher per thread: it owns a Hyperscan scratch cloned from the RuleSet's prototype, and
 // scan() allocates nothing except the Matches it returns. Hyperscan and RE2 stay in
 // matcher.cc (Matcher::Impl): each call here reaches them through one pointer, once per
@@ -102,6 +104,10 @@ class Matcher {
   // hits, like a pattern that matches at every byte of a long run) whose rest went line by line.
   uint64_t joined_lines() const;
   uint64_t joined_fallbacks() const;
+  // Events whose own fields a `fields: json|kv` step read, and those among them whose JSON
+  // object was missing or did not parse (their event-field conditions were all false).
+  uint64_t events_with_fields() const;
+  uint64_t field_errors() const;
 
  private:
   class Impl;  // the scratch, the per-line bookkeeping and every stage (matcher.cc)

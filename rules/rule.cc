@@ -96,6 +96,7 @@ std::string_view event_fields_name(EventFields f) {
 }
 
 std::string RulePattern::display() const {
+  if (derived) return "contains '" + literal + "' (derived from where)";
   if (from_contains) return "contains '" + literal + "'";
   return "'" + text + "'";
 }
@@ -207,7 +208,10 @@ std::string Rule::canonical_text() const {
     put(&s, "step", st.name);
     put(&s, "step_count", std::to_string(st.count));
     for (const auto& p : st.programs) put(&s, "step_program", p);
-    for (const auto& p : st.patterns) put(&s, p.from_contains ? "contains" : "regex", p.text);
+    for (const auto& p : st.patterns) {
+      // Derived literals follow from `where` (below): they change nothing a rule detects.
+      if (!p.derived) put(&s, p.from_contains ? "contains" : "regex", p.text);
+    }
     for (const auto& p : st.exclusions) put(&s, "not", p.text);
     for (const auto& c : st.where) put(&s, "where", c.describe());
     // Only when given, so the versions of rules written before it stay as they were.
@@ -243,6 +247,10 @@ int default_level(Severity s) {
 bool is_builtin_field(std::string_view name) {
   return name == "host" || name == "app" || name == "peer" || name == "procid" || name == "msgid" ||
          name == "input" || name == "asset_class";
+}
+
+bool is_where_builtin_field(std::string_view name) {
+  return is_builtin_field(name) || name == "message";
 }
 
 }  // namespace wardsoc

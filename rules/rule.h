@@ -50,6 +50,11 @@ struct RulePattern {
   std::vector<std::string> named_groups;  // (?P<name>...) in order of appearance
   bool from_contains = false;             // written as a literal `contains` term
   std::string literal;                    // the term itself, for a `contains` pattern
+  // A literal derived from `where` (rules/where_literals.h) for a step without `match`: a
+  // prefilter only, the conditions decide. on_json: it is looked for in the event's JSON
+  // text (raw line or JSON body), which may differ from the message.
+  bool derived = false;
+  bool on_json = false;
 
   // Filled by the compile stage.
   std::shared_ptr<const re2::RE2> re2;
@@ -244,5 +249,8 @@ int default_level(Severity s);
 // host, app, peer (the sender's address), procid, msgid, input (the input's name),
 // asset_class.
 bool is_builtin_field(std::string_view name);
+// The built-in fields `where` may test: those and `message` (the event's message, the text
+// patterns run on).
+bool is_where_builtin_field(std::string_view name);
 
 }  // namespace wardsoc

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "rules/pattern_syntax.h"
+#include "rules/where_literals.h"
 
 namespace wardsoc {
 
@@ -86,8 +87,9 @@ void resolve_references(std::vector<Rule>& rules, const std::map<std::string, si
         continue;
       }
       const Rule& other = rules[it->second];
+      // A rule on event fields (where and `fields:`, no match) can be a step too.
       if (&other == &r || other.kind == AggregationKind::kSequence || other.steps.empty() ||
-          other.steps.front().patterns.empty()) {
+          (other.steps.front().patterns.empty() && other.steps.front().where.empty())) {
         report->error(
             r.file, s.pos.line, s.pos.column, r.id,
             "sequence.steps: step '" + s.name + "' names rule '" + s.from_rule +
@@ -99,6 +101,7 @@ void resolve_references(std::vector<Rule>& rules, const std::map<std::string, si
       s.patterns = src.patterns;
       s.exclusions = src.exclusions;
       s.where = src.where;
+      s.fields = src.fields;
       if (s.programs.empty()) s.programs = src.programs.empty() ? other.programs : src.programs;
     }
   }
@@ -138,11 +141,15 @@ void check_fields(Rule& r, LoadReport* report) {
   for (const MatchStep& s : r.steps) {
     // With event fields, any name may be one of the event's; it is looked up per line.
     if (s.fields != EventFields::kNone) continue;
+    // Without them, a name is a capture or a built-in field (message among them).
     for_each_condition(s.where, [&](const Condition& c) {
       if (c.is_node()) return;
       for (const std::string* f : {&c.field, &c.other_field}) {
-        if (f->empty() || is_builtin_field(*f) || captured_by_all(s, *f)) continue;
-        report->error(r.file, c.pos.line, c.pos.column, r.id, "where: " + not_captured(r, s, *f));
+        if (f->empty() || is_where_builtin_field(*f) || captured_by_all(s, *f)) continue;
+        report->error(r.file, c.pos.line, c.pos.column, r.id,
+                      "where: " + not_captured(r, s, *f) +
+                          "; `message` is the message, and `fields: json` or `fields: kv` makes "
+                          "other names fields of the event");
       }
     });
   }
@@ -219,6 +226,7 @@ void check_rules(std::vector<Rule>* rules, const std::vector<NamedList>& lists,
   for (Rule& r : *rules) {
     check_fields(r, report);
     resolve_lists(r, lists, &used, report);
+    derive_step_literals(r, report);
   }
   std::map<std::string, const NamedList*> list_names;
   for (size_t i = 0; i < lists.size(); ++i) {

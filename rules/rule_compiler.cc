@@ -229,6 +229,7 @@ struct Candidate {
   std::string literal_text;  // literal_expression(literal)
   std::string prefix_text;   // for kPrefix: the anchored start in Hyperscan's dialect
   std::string prefix_lines;  // the same for joined lines
+  bool json = false;         // a derived literal looked for in the event's JSON text
 };
 
 const std::string& stage_text(const Candidate& c) {
@@ -571,6 +572,52 @@ BuildFailure build_databases(const std::vector<Candidate>& candidates, const Lay
   return {};
 }
 
+// The JSON-literal databases (CompiledDatabase::json_databases): the derived literals alone,
+// at the stage the main databases settled on (literals are taken exactly, so this compile
+// does not fail where that one did not).
+bool build_json_databases(const std::vector<Candidate>& candidates, size_t keys,
+                          CompiledDatabase* out, LoadReport* report) {
+  out->json_layout.clear();
+  if (std::none_of(candidates.begin(), candidates.end(), [](const Candidate& c) { return c.json; }))
+    return true;
+  Layout l;
+  l.by_key.assign(keys, -1);
+  std::map<std::vector<uint32_t>, int> seen;
+  for (size_t k = 0; k < keys; ++k) {
+    std::vector<uint32_t> ids;
+    for (uint32_t i = 0; i < candidates.size(); ++i) {
+      const Candidate& c = candidates[i];
+      if (c.json && c.stage != Stage::kRe2Only && c.member[k] != 0) ids.push_back(i);
+    }
+    if (ids.empty()) continue;
+    auto [it, inserted] = seen.emplace(ids, static_cast<int>(l.groups.size()));
+    if (inserted) l.groups.push_back(std::move(ids));
+    l.by_key[k] = it->second;
+  }
+  for (const auto& ids : l.groups) {
+    std::vector<const char*> exprs;
+    std::vector<unsigned> flags;
+    for (uint32_t i : ids) {
+      exprs.push_back(stage_text(candidates[i]).c_str());
+      flags.push_back(stage_flags(candidates[i]));
+    }
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
+                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
+                         &err) != HS_SUCCESS) {
+      report->error("", 0, 0, "",
+                    "Hyperscan could not build the database of literals derived from where: " +
+                        std::string(err != nullptr ? err->message : "unknown error"));
+      hs_free_compile_error(err);
+      return false;
+    }
+    out->json_databases.push_back(db);
+  }
+  out->json_layout = std::move(l.by_key);
+  return true;
+}
+
 }  // namespace
 
 CompiledDatabase::CompiledDatabase(CompiledDatabase&& o) noexcept { *this = std::move(o); }
@@ -580,6 +627,8 @@ CompiledDatabase& CompiledDatabase::operator=(CompiledDatabase&& o) noexcept {
     reset();
     databases = std::move(o.databases);
     joined = std::move(o.joined);
+    json_databases = std::move(o.json_databases);
+    json_layout = std::move(o.json_layout);
     program_keys = std::move(o.program_keys);
     program_key_count = o.program_key_count;
     layout = std::move(o.layout);
@@ -595,6 +644,8 @@ CompiledDatabase& CompiledDatabase::operator=(CompiledDatabase&& o) noexcept {
     cache_file = std::move(o.cache_file);
     o.databases.clear();
     o.joined.clear();
+    o.json_databases.clear();
+    o.json_layout.clear();
     o.layout.clear();
     o.scratch = nullptr;
   }
@@ -609,9 +660,12 @@ void CompiledDatabase::reset() {
   for (hs_database_t* db : joined) {
     if (db != nullptr) hs_free_database(db);
   }
+  for (hs_database_t* db : json_databases) hs_free_database(db);
   scratch = nullptr;
   databases.clear();
   joined.clear();
+  json_databases.clear();
+  json_layout.clear();
   layout.clear();
 }
 
@@ -661,10 +715,15 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
   std::vector<Candidate> candidates;
   std::map<std::string, uint32_t, std::less<>> by_text;
   auto add_use = [&](const Rule& r, const MatchStep& s, const std::string& text, Use use) {
-    auto [it, inserted] = by_text.emplace(text, static_cast<uint32_t>(candidates.size()));
+    // A literal looked for in the JSON text is its own expression: a hit there says nothing
+    // about the message, which the same text as a pattern is matched against.
+    const bool json = !use.exclusion && s.patterns[use.index].on_json;
+    auto [it, inserted] =
+        by_text.emplace(json ? "json:" + text : text, static_cast<uint32_t>(candidates.size()));
     if (inserted) {
       Candidate c;
       c.text = text;
+      c.json = json;
       c.member.assign(keys, 0);
       candidates.push_back(std::move(c));
     }
@@ -719,6 +778,7 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
       Rule& r = rules[u.rule];
       RulePattern& p = pattern_of(rules, u);
       const std::string_view key = u.exclusion       ? "match.not"
+                                   : p.derived       ? "where (derived literal)"
                                    : p.from_contains ? "match.contains"
                                                      : "match.regex";
       if (c.re2 == nullptr && valid[ci]) {
@@ -747,6 +807,7 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
     const Use& first = c.uses.front();
     const RulePattern& p0 = pattern_of(rules, first);
     const std::string key = first.exclusion    ? "match.not"
+                            : p0.derived       ? "where (derived literal)"
                             : p0.from_contains ? "match.contains"
                                                : "match.regex";
     for (const std::string& w : c.syntax.warnings) {
@@ -805,7 +866,8 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
                         " instructions): confirming and capturing will be slow");
       }
       const std::vector<std::string> literals = required_literals(p0);
-      if (literals.empty() && !c.empty_width) {
+      // (A derived literal that short is warned about where it is derived.)
+      if (literals.empty() && !c.empty_width && !p0.derived) {
         notes.push_back("it has no literal text of " + std::to_string(kMinLiteral) +
                         "+ bytes to anchor on, so no line can be ruled out cheaply");
       }
@@ -849,10 +911,12 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
       settle_stage(c);
     }
   }
+  if (!build_json_databases(candidates, keys, out, report)) return false;
   std::vector<hs_database_t*> all = out->databases;
   for (hs_database_t* db : out->joined) {
     if (db != nullptr) all.push_back(db);
   }
+  for (hs_database_t* db : out->json_databases) all.push_back(db);
   for (hs_database_t* db : all) {
     const hs_error_t src = hs_alloc_scratch(db, &out->scratch);  // grows one scratch to fit all
     if (src != HS_SUCCESS) {

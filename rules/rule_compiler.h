@@ -49,6 +49,13 @@ struct CompiledDatabase {
   // mode, every match reported; see lines_text in the .cc), or null where a pattern has no
   // such form. One scan per batch costs far less than one per line.
   std::vector<hs_database*> joined;
+  // Literals derived from `where` of `fields: json` steps (RulePattern::on_json) are in the
+  // databases above (for events whose JSON text is the text they scan) and, alone, in these:
+  // by (class, program key) like `layout`, -1 = none, for events whose JSON object lies outside
+  // the message (a JSON line whose "message" member ingest took as the message). Empty when
+  // no rule has such literals, so other rule sets never scan twice. Not cached: built at load.
+  std::vector<hs_database*> json_databases;
+  std::vector<int> json_layout;
   // Program names that some rule lists (the empty name: lines without a program) ->
   // program key 1..n; key 0 is every other program.
   struct StringHash {
@@ -95,6 +102,12 @@ struct CompiledDatabase {
   const hs_database* database(AssetClass c, std::string_view app) const {
     const int i = database_index(c, app);
     return i < 0 ? nullptr : databases[static_cast<size_t>(i)];
+  }
+  // The JSON-literal database for lines of a class and program; null if none.
+  const hs_database* json_database(AssetClass c, std::string_view app) const {
+    if (json_layout.empty()) return nullptr;
+    const int i = json_layout[static_cast<size_t>(c) * program_key_count + program_key(app)];
+    return i < 0 ? nullptr : json_databases[static_cast<size_t>(i)];
   }
   std::span<const uint32_t> users_of(uint32_t expression) const {
     return std::span<const uint32_t>(users).subspan(

@@ -23,10 +23,9 @@ constexpr size_t kMaxSteps = 8;
 const std::vector<std::string_view> kRuleKeys = {
     "id",          "title",    "title_vi", "description", "severity", "level",
     "sources",     "programs", "tags",     "enabled",     "match",    "where",
-    "aggregation", "sequence", "absence",  "suppress",    "tests"};
+    "aggregation", "sequence", "absence",  "suppress",    "tests",    "fields"};
 // Keys that later versions of the format will add; named so the error says "not yet".
-const std::vector<std::string_view> kFutureKeys = {"macros", "overrides", "exceptions", "output",
-                                                   "fields"};
+const std::vector<std::string_view> kFutureKeys = {"macros", "overrides", "exceptions", "output"};
 
 std::string join(const std::vector<std::string_view>& v) {
   std::string s;
@@ -581,8 +580,8 @@ class FileReader {
       return;
     }
     bool have_match = false, have_where = false, have_fields = false;
-    each_key(n, "sequence.steps", {"name", "count", "match", "where", "rule", "programs"}, rid,
-             [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+    each_key(n, "sequence.steps", {"name", "count", "match", "where", "rule", "programs", "fields"},
+             rid, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
                if (key == "name") {
                  if (auto s = nonempty(v, "sequence.steps.name", rid)) step->name = *s;
                } else if (key == "count") {

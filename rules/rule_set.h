@@ -96,6 +96,12 @@ class RuleSet {
     return compiled_.joined[static_cast<size_t>(i)];
   }
   size_t database_count() const { return compiled_.databases.size(); }
+  // The database of literals derived for `fields: json` steps, for events whose JSON text is
+  // not their message (rules/rule_compiler.h); null if none, and always when no rule has them.
+  const hs_database* json_database(AssetClass c, std::string_view app) const {
+    return compiled_.json_database(c, app);
+  }
+  bool has_json_databases() const { return !compiled_.json_databases.empty(); }
   size_t joined_database_count() const {
     return static_cast<size_t>(std::count_if(compiled_.joined.begin(), compiled_.joined.end(),
                                              [](const hs_database* d) { return d != nullptr; }));
