@@ -598,7 +598,11 @@ SigmaWritten write_sigma_rule(const SigmaRule& rule, const SigmaMapping& mapping
   if (!ls->sources.empty()) b += "    sources: " + list_text(ls->sources) + "\n";
   if (!ls->programs.empty()) b += "    programs: " + list_text(ls->programs) + "\n";
   if (ls->fields_from == SigmaLogSourceMap::FieldsFrom::kJson) b += "    fields: json\n";
-  if (ls->fields_from == SigmaLogSourceMap::FieldsFrom::kKv) b += "    fields: kv\n";
+  // A rule without `match` needs a field source to load; keyword-only rules of text log
+  // sources read only the built-in `message`, so key=value (parsed on a hit only) costs nothing.
+  if (ls->fields_from == SigmaLogSourceMap::FieldsFrom::kKv ||
+      (!with_regex && ls->fields_from != SigmaLogSourceMap::FieldsFrom::kJson))
+    b += "    fields: kv\n";
   if (with_regex) b += "    match:\n      regex: " + sigma_yaml_quote(ls->regex) + "\n";
   b += "    where:\n";
   for (const WNode& n : where) emit(n, 6, "- ", &b);

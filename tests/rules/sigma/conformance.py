@@ -152,7 +152,7 @@ def main():
     for folder, (n, imp, out) in folders.items():
         ev = per_output.get(out)
         lines.append("| %s | %d / %d | %s | %s |" % (folder, imp, n, out,
-                                                     "%d / %d" % ev if ev else "—"))
+                                                     "%d / %d" % tuple(ev) if ev else "—"))
     lines += ["", "## linux, network and web rules not imported", "",
               "| rule | reason | detail |", "|---|---|---|"] + (refused_target or ["| — | | |"])
     lines += ["", "## Rules with regression events that do not import", "",
