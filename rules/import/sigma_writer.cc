@@ -156,7 +156,10 @@ std::optional<Refusal> glob_nodes(const SigmaTest& t, const std::string& field, 
       WNode* into = nullptr;
       for (WNode& l : leaves) {
         std::string oper = l.oper == "in" ? "equals" : l.oper;
-        if (oper == it.oper && l.nocase == it.nocase) into = &l;
+        // An empty value stands alone: `in` takes no empty text.
+        if (oper == it.oper && l.nocase == it.nocase && !it.value.empty() &&
+            !(l.values.size() == 1 && l.values[0].empty()))
+          into = &l;
       }
       if (!into) {
         WNode n;

@@ -118,6 +118,15 @@ BOOST_AUTO_TEST_CASE(cased_re_null_cidr_numbers_exists_and_wildcards_keep_their_
   CHECK_HAS(w.text, "{field: Event.System.Channel, equals: 'Security'}\n");
 }
 
+BOOST_AUTO_TEST_CASE(empty_values_stay_out_of_in_lists) {
+  SigmaWritten w = write(rule("{product: windows, category: process_creation}",
+                              "  f:\n    User: ['', '-', 'x']\n  condition: f\n"));
+  BOOST_REQUIRE_MESSAGE(w.ok, w.detail);
+  CHECK_HAS(w.text,
+            "      - any:\n          - {field: Event.EventData.User, equals: ''}\n"
+            "          - {field: Event.EventData.User, equals: '-'}\n");
+}
+
 BOOST_AUTO_TEST_CASE(keywords_search_the_message_of_the_log_source_programs) {
   SigmaWritten w = write(rule("{product: linux, service: sshd}",
                               "  keywords:\n    - 'error in libcrypto'\n    - 'bad*value'\n"
