@@ -1,7 +1,8 @@
 // `wardsoc rules import fail2ban FILTER.conf|DIR... --out DIR`: fail2ban filters into
 // wardsoc rule files, one per filter (and per set of filter options), with a report of what
 // was imported, what has warnings and what was refused (file:line and why). One filter that
-// cannot be read never stops the others.
+// cannot be read never stops the others. `wardsoc rules import sigma FILE|DIR... --out DIR`
+// does the same for Sigma rules, one rule file per input folder.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "core/time.h"
 #include "detect/rule_tests.h"
 #include "rules/import/fail2ban_importer.h"
+#include "rules/import/sigma_importer.h"
 #include "rules/rule_set.h"
 
 namespace wardsoc {
@@ -240,6 +242,127 @@ int cmd_rules_import_fail2ban(const RulesImportOptions& opts) {
         outcomes.size(), imported_filters, failed, rules_imported, regexes, refused, warned);
   }
   return failed == 0 ? kExitOk : kExitFailure;
+}
+
+namespace {
+
+// The rules of one output file as the engine loads them: the first error, or empty.
+std::string load_error(const std::string& yaml, const std::string& name) {
+  LoadReport report;
+  LoadOptions lo;
+  lo.analyze = false;
+  auto set = RuleSet::LoadFromString(yaml, name, &report, lo);
+  if (set.ok()) return {};
+  for (const auto& d : report.diagnostics)
+    if (d.level == Diagnostic::Level::kError) return d.message;
+  return set.error().message;
+}
+
+}  // namespace
+
+int cmd_rules_import_sigma(const RulesImportSigmaOptions& opts) {
+  auto mapping = SigmaMapping::builtin();
+  if (!mapping.ok()) {
+    std::fprintf(stderr, "the built-in Sigma mapping does not load: %s\n",
+                 mapping.error().message.c_str());
+    return kExitFailure;
+  }
+  if (!opts.mapping.empty()) {
+    auto user = SigmaMapping::load(opts.mapping, &*mapping);
+    if (!user.ok()) {
+      std::fprintf(stderr, "--mapping: %s\n", user.error().message.c_str());
+      return kExitUsage;
+    }
+    mapping = std::move(user);
+  }
+  auto im = import_sigma(opts.inputs, *mapping);
+  if (!im.ok()) {
+    std::fprintf(stderr, "%s\n", im.error().message.c_str());
+    return kExitUsage;
+  }
+  // Every file must load as written: a rule the engine refuses is refused here, with what
+  // the loader said, and its file is written without it.
+  for (size_t f = 0; f < im->files.size(); ++f) {
+    if (load_error(im->files[f].yaml, im->files[f].name).empty()) continue;
+    std::vector<size_t> rules = im->files[f].rules;
+    for (size_t r : rules) {
+      const SigmaRuleOutcome& o = im->rules[r];
+      if (!o.imported()) continue;
+      std::string err = load_error("rules:\n" + o.text, im->files[f].name);
+      if (!err.empty()) refuse_sigma_rule(&*im, r, "does not load", err);
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(opts.out, ec);
+  if (ec) {
+    std::fprintf(stderr, "%s: cannot create: %s\n", opts.out.c_str(), ec.message().c_str());
+    return kExitFailure;
+  }
+  int unreadable = 0;
+  for (const auto& o : im->rules)
+    if (o.reason == "not YAML" || o.reason == "cannot read") ++unreadable;
+  std::map<std::string, std::string> written;
+  for (const auto& f : im->files) {
+    fs::path dst = fs::path(opts.out) / f.name;
+    std::string err;
+    if (!write_if_changed(dst, f.yaml, &err)) {
+      std::fprintf(stderr, "%s\n", err.c_str());
+      return kExitFailure;
+    }
+    written[f.name] = dst.string();
+  }
+
+  if (opts.json) {
+    json out;
+    out["rules"] = json::array();
+    for (const auto& o : im->rules) {
+      json r = {{"file", o.file}, {"line", o.line}, {"sigma_id", o.sigma_id}, {"title", o.title}};
+      if (o.imported()) {
+        r["status"] = o.warnings.empty() ? "imported" : "imported with warnings";
+        r["rule_id"] = o.rule_id;
+        r["output"] = written[o.output];
+        r["warnings"] = o.warnings;
+      } else {
+        r["status"] = "refused";
+        r["reason"] = o.reason;
+        r["detail"] = o.detail;
+      }
+      out["rules"].push_back(r);
+    }
+    out["files"] = json::array();
+    for (const auto& f : im->files) {
+      int n = 0;
+      for (size_t i : f.rules) n += im->rules[i].imported() ? 1 : 0;
+      out["files"].push_back({{"file", written[f.name]}, {"folder", f.folder}, {"rules", n}});
+    }
+    json reasons = json::object();
+    for (const auto& [k, v] : im->refused_by_reason) reasons[k] = v;
+    out["summary"] = {{"rules", im->rules.size()},
+                      {"imported", im->imported},
+                      {"with_warnings", im->with_warnings},
+                      {"refused", im->refused},
+                      {"refused_by_reason", reasons}};
+    std::printf("%s\n", out.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+  } else {
+    for (const auto& o : im->rules) {
+      if (o.imported()) {
+        std::printf("%s:%d -> %s: %s%s\n", o.file.c_str(), o.line, written[o.output].c_str(),
+                    o.rule_id.c_str(), o.warnings.empty() ? "" : " (with warnings)");
+        for (const auto& w : o.warnings) std::printf("  warning: %s\n", w.c_str());
+      } else {
+        std::printf("%s:%d: refused: %s: %s\n", o.file.c_str(), o.line, o.reason.c_str(),
+                    o.detail.c_str());
+      }
+    }
+    std::printf("\n%zu rules: %d imported (%d with warnings), %d refused; %zu rule files in %s\n",
+                im->rules.size(), im->imported, im->with_warnings, im->refused, im->files.size(),
+                opts.out.c_str());
+    if (!im->refused_by_reason.empty()) {
+      std::printf("refused by reason:\n");
+      for (const auto& [k, v] : im->refused_by_reason) std::printf("  %4d  %s\n", v, k.c_str());
+    }
+  }
+  return unreadable == 0 ? kExitOk : kExitFailure;
 }
 
 }  // namespace wardsoc

@@ -146,6 +146,15 @@ struct RulesImportOptions {
 };
 int cmd_rules_import_fail2ban(const RulesImportOptions& opts);
 
+// `rules import sigma`: Sigma rules into wardsoc rule files (docs/importing.md).
+struct RulesImportSigmaOptions {
+  std::vector<std::string> inputs;  // Sigma files or folders of them
+  std::string out;                  // where the rule files go
+  std::string mapping;              // a mapping file extending the built-in one
+  bool json = false;
+};
+int cmd_rules_import_sigma(const RulesImportSigmaOptions& opts);
+
 struct RulesStatsOptions {
   StoreLocation where;
   size_t history = 5;  // rule-set versions shown

@@ -184,6 +184,18 @@ int main(int argc, char** argv) {
                          "fail2ban's test logs, for the rules' test lines (default: Debian's)");
   import_f2b->add_flag("--no-tests", rimport.no_tests, "Embed no test lines");
   import_f2b->add_flag("--json", rimport.json, "Print the report as JSON");
+  RulesImportSigmaOptions rsigma;
+  auto* import_sigma = import_cmd->add_subcommand(
+      "sigma", "Sigma rules (FILE.yml or a folder such as sigma/rules/linux)");
+  import_sigma->add_option("inputs", rsigma.inputs, "Sigma files or folders")
+      ->required()
+      ->check(CLI::ExistingPath);
+  import_sigma->add_option("-o,--out", rsigma.out, "Directory for the rule files")->required();
+  import_sigma
+      ->add_option("--mapping", rsigma.mapping,
+                   "Mapping file adding log sources, fields and placeholders to the built-in one")
+      ->check(CLI::ExistingFile);
+  import_sigma->add_flag("--json", rsigma.json, "Print the report as JSON");
   RulesStatsOptions rstats;
   auto* stats_cmd = rules_cmd->add_subcommand(
       "stats", "Per-rule hit counts and rule-set versions from the store");
@@ -234,6 +246,7 @@ int main(int argc, char** argv) {
   if (*check_cmd) return cmd_rules_check(check);
   if (*test_cmd) return cmd_rules_test(rtest);
   if (*import_f2b) return cmd_rules_import_fail2ban(rimport);
+  if (*import_sigma) return cmd_rules_import_sigma(rsigma);
   if (*stats_cmd) return cmd_rules_stats(rstats);
   if (*reload_cmd) return cmd_rules_reload(rreload);
   if (*sinks_status_cmd) return cmd_sinks_status(sinks_status);
