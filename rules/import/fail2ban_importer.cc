@@ -405,10 +405,30 @@ Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const
   // file line), it may stand there, or at the start of an anchored pattern.
   if (!date.empty()) {
     const std::string optional_date = "(?:" + date + ")?";
-    for (size_t at = out.find("\\[\\]"); at != std::string::npos; at = out.find("\\[\\]", at)) {
-      out.replace(at, 4, "\\[" + optional_date + "\\]");
-      at += 4 + optional_date.size();
+    // Only a \[\] outside a class: [^\[\]"] is a class of brackets, not an emptied timestamp.
+    std::string dated;
+    bool cls = false;
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (out[i] == '\\' && i + 1 < out.size()) {
+        if (!cls && out.compare(i, 4, "\\[\\]") == 0) {
+          dated += "\\[" + optional_date + "\\]";
+          i += 3;
+          continue;
+        }
+        dated.append(out, i, 2);
+        ++i;
+        continue;
+      }
+      if (cls) {
+        if (out[i] == ']') cls = false;
+      } else if (out[i] == '[') {
+        cls = true;
+        if (i + 1 < out.size() && out[i + 1] == '^') dated += out[i++];
+        if (i + 1 < out.size() && out[i + 1] == ']') dated += out[i++];
+      }
+      dated += out[i];
     }
+    out = dated;
     // Each top-level alternative anchored at the start may start after the timestamp.
     std::string anchored;
     for (const auto& alt : top_level_alternatives(out)) {

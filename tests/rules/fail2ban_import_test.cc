@@ -309,3 +309,17 @@ BOOST_AUTO_TEST_CASE(negative_lookahead_on_literals_at_the_end_matches_as_python
                  patterns[p] << " on '" << lines[l] << "'");
   }
 }
+
+BOOST_AUTO_TEST_CASE(brackets_inside_a_class_are_not_taken_for_an_emptied_timestamp) {
+  // fail2ban's rfc5424 prefix holds [^\]"] classes; only a \[\] outside a class is where a
+  // timestamp was cut.
+  bool nofail = false;
+  auto re =
+      translate_fail2ban_regex("", R"(^x (?:[^\[\]"]+|\[[^\]]*\])+ \[\] from <HOST>$)", &nofail);
+  BOOST_REQUIRE_MESSAGE(re.ok(), (re.ok() ? std::string() : re.error().message));
+  std::map<std::string, std::string> f;
+  BOOST_TEST(full_match(*re, "x a[b] [] from 192.0.2.1", &f));
+  BOOST_TEST(f["src_ip"] == "192.0.2.1");
+  BOOST_TEST(full_match(*re, "x a [Jan 10 12:00:00] from 192.0.2.1"));
+  BOOST_TEST(!full_match(*re, "x a [nodate] from 192.0.2.1"));
+}
