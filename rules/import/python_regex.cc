@@ -5,6 +5,8 @@
 #include <map>
 #include <vector>
 
+#include "rules/import/python_regex_lookahead.h"
+
 namespace wardsoc {
 
 namespace {
@@ -198,6 +200,18 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
           i = close;
           continue;
         }
+      }
+      // A negative look-ahead on literals with what it guards, or a run where no literal
+      // starts: the automaton of the text it allows, as RE2.
+      if (auto rw = rewrite_python_lookahead(py, i)) {
+        if (!rw->ok())
+          return refuse(py, i,
+                        rest.starts_with(":") ? "a run with a negative look-ahead (?:(?!...).)*"
+                                              : "a negative look-ahead (?!...)",
+                        "it does not rewrite without look-around: " + rw->error().message);
+        out += rw->value().re2;
+        i = rw->value().end - 1;
+        continue;
       }
       if (rest.starts_with("=") || rest.starts_with("!"))
         return refuse(py, i,

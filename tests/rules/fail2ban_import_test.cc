@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "rules/import/fail2ban_datepattern.h"
 #include "rules/import/fail2ban_importer.h"
@@ -145,8 +146,8 @@ BOOST_AUTO_TEST_CASE(mode_option_selects_the_regexes_of_that_mode) {
 }
 
 BOOST_AUTO_TEST_CASE(python_constructs_without_re2_equivalent_are_refused_with_reason) {
-  for (const char* re : {"a(?!b)c", "(?<=x)y", "(a(?!b))", "a(?!b)*", "a(?!\\d)", "(a)\\1",
-                         "(?P<n>a)(?P=n)", "(?(1)a|b)", "a*+"}) {
+  for (const char* re :
+       {"(?<=x)y", "a(?!b)*", "a(?!\\d)", "(a)\\1", "(?P<n>a)(?P=n)", "(?(1)a|b)", "a*+"}) {
     auto r = python_regex_to_re2(re);
     BOOST_TEST_INFO(re);
     BOOST_TEST(!r.ok());
@@ -322,4 +323,85 @@ BOOST_AUTO_TEST_CASE(brackets_inside_a_class_are_not_taken_for_an_emptied_timest
   BOOST_TEST(f["src_ip"] == "192.0.2.1");
   BOOST_TEST(full_match(*re, "x a [Jan 10 12:00:00] from 192.0.2.1"));
   BOOST_TEST(!full_match(*re, "x a [nodate] from 192.0.2.1"));
+}
+
+namespace {
+
+// What Python's re says: for each pattern and line, the named groups of re.search (null when
+// it finds nothing; a group that took no part is left out).
+nlohmann::json python_groups(const std::vector<std::string>& patterns,
+                             const std::vector<std::string>& lines) {
+  TempDir dir("pyre");
+  nlohmann::json in = {{"patterns", patterns}, {"lines", lines}};
+  write(dir / "in.json", in.dump());
+  const std::string cmd =
+      "python3 -c 'import json,re,sys; d=json.load(open(sys.argv[1])); "
+      "f=lambda m: None if m is None else {k: v for k, v in m.groupdict().items() if v is not "
+      "None}; print(json.dumps([[f(re.search(p, l)) for l in d[\"lines\"]] for p in "
+      "d[\"patterns\"]]))' " +
+      (dir / "in.json").string();
+  FILE* f = popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(f != nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  BOOST_REQUIRE_EQUAL(pclose(f), 0);
+  return nlohmann::json::parse(out);
+}
+
+// Lines made of `tokens` (random but the same every run), after `prefix`.
+std::vector<std::string> random_lines(const std::string& prefix,
+                                      const std::vector<std::string>& tokens, size_t count) {
+  std::mt19937 rng(20261207);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < count; ++i) {
+    std::string l = prefix;
+    for (size_t n = rng() % 8; n > 0; --n) l += tokens[rng() % tokens.size()];
+    out.push_back(l);
+  }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(negative_lookahead_inside_a_pattern_matches_and_captures_as_python_does) {
+  // Each was refused before: a look-ahead in the middle of the pattern or inside a run.
+  struct Case {
+    std::string pattern, prefix;
+    std::vector<std::string> tokens;
+  };
+  const std::vector<Case> cases = {
+      {"^x (?:(?!ab|b c).)*$", "x ", {"a", "b", " ", "c", "ab", "b c", "\t"}},
+      {"^u (?P<user>(?:(?! from ).)*?) from (?P<host>\\d+)$",
+       "u ",
+       {" from ", "from", " fro", "m ", " ", "1", "x"}},
+      {"^u (?P<user>\\S+|(?:(?! from ).)*) on$", "u ", {" from ", " ", "on", "x", " fr", "om"}},
+      {"lost after(?! DATA) [A-Z]+ x", "lost after ", {"DATA", "DAT", "D", "A", " x", " ", "X"}},
+      {"^(?:,(?!Re=)\\w+=\"[^\"]*\")*,Re=\"(?P<ip>\\d)\"",
+       "",
+       {",Re=\"1\"", ",R=\"2\"", ",Rex=\"3\"", ",ab=\"\"", "\"", ","}},
+      {"^N \\[(?!rec\\])(?:.*)\\] Ban", "N [", {"rec", "]", " Ban", "re", "x", "c] Ban"}},
+      {"^user (?!`)(?P<user>(?:\\S*|.*?)) (?:failed|denied)",
+       "user ",
+       {"`", "a", " ", "failed", "denied", "` x"}},
+      {"^L, (?:(?!ip=)(?:user=(?P<user>[^,]*)|\\w+=[^,]*), )*ip=\\[(?P<host>\\d)\\]",
+       "L, ",
+       {"user=a, ", "ip=[1]", "i=x, ", "ipx=, ", "ip=, ", "u=, ", "ip"}},
+      {"(?!- )(?P<user>\\S+) end", "", {"- ", "-", " ", "a", " end", "x"}},
+      {"a(?!b)c", "", {"a", "b", "c", "ac", "abc"}},
+      {"(?P<g>a(?!b))c", "", {"a", "b", "c"}},
+  };
+  for (const auto& c : cases) {
+    auto re2 = python_regex_to_re2(c.pattern);
+    BOOST_REQUIRE_MESSAGE(re2.ok(), c.pattern + ": " + (re2.ok() ? "" : re2.error().message));
+    const auto lines = random_lines(c.prefix, c.tokens, 400);
+    const auto want = python_groups({c.pattern}, lines)[0];
+    for (size_t l = 0; l < lines.size(); ++l) {
+      std::map<std::string, std::string> fields;
+      bool got = full_match(*re2, lines[l], &fields);
+      BOOST_TEST(got == !want[l].is_null(), c.pattern << " on '" << lines[l] << "'");
+      if (got && !want[l].is_null())
+        BOOST_TEST(nlohmann::json(fields) == want[l], c.pattern << " on '" << lines[l] << "'");
+    }
+  }
 }
