@@ -14,6 +14,7 @@
 #include "rules/import/fail2ban_datepattern.h"
 #include "rules/import/field_alternatives.h"
 #include "rules/import/python_regex.h"
+#include "rules/import/python_regex_conditional.h"
 
 namespace wardsoc {
 
@@ -356,6 +357,8 @@ int line_of(const std::ostringstream& y) {
   return 1 + static_cast<int>(std::count(s.begin(), s.end(), '\n'));
 }
 
+Result<std::string> variant_to_re2(const std::string& py, const std::string& date);
+
 }  // namespace
 
 std::string_view import_note_level_name(ImportNote::Level l) {
@@ -374,6 +377,18 @@ std::string fail2ban_default_date() { return kDefaultDate; }
 
 Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const std::string& regex,
                                              bool* nofail, const std::string& date) {
+  auto all = translate_fail2ban_regex_variants(prefregex, regex, nofail, date);
+  if (!all.ok()) return all.error();
+  if (all->size() != 1)
+    return Error(Errc::kInvalidArgument, "the regex has conditionals: it becomes " +
+                                             std::to_string(all->size()) + " patterns");
+  return all->front();
+}
+
+Result<std::vector<std::string>> translate_fail2ban_regex_variants(const std::string& prefregex,
+                                                                   const std::string& regex,
+                                                                   bool* nofail,
+                                                                   const std::string& date) {
   TagContext ctx;
   auto fr = substitute_tags(regex, &ctx);
   if (!fr.ok()) return fr.error();
@@ -397,6 +412,21 @@ Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const
                  "the regex spans several lines (\\n): fail2ban joins up to maxlines lines "
                  "before matching; wardsoc rules match one line (write a `sequence` rule for "
                  "the lines instead)");
+  auto variants = expand_python_conditionals(py);
+  if (!variants.ok()) return variants.error();
+  std::vector<std::string> out;
+  for (const auto& v : *variants) {
+    auto re2 = variant_to_re2(v, date);
+    if (!re2.ok()) return re2.error();
+    out.push_back(*re2);
+  }
+  return out;
+}
+
+namespace {
+
+// One pattern without conditionals: Python syntax translated, the timestamp allowed for.
+Result<std::string> variant_to_re2(const std::string& py, const std::string& date) {
   auto re2 = python_regex_to_re2(py);
   if (!re2.ok()) return re2.error();
   std::string out = *re2;
@@ -447,6 +477,8 @@ Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const
   return out;
 }
 
+}  // namespace
+
 Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
                                               const Fail2banImportOptions& options) {
   auto filter = read_fail2ban_filter(path, options.filter_options);
@@ -481,7 +513,7 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
   for (const auto& r : f.failregex) {
     ++imp.regexes;
     bool nofail = false;
-    auto t = translate_fail2ban_regex(f.prefregex.text, r.text, &nofail, date);
+    auto t = translate_fail2ban_regex_variants(f.prefregex.text, r.text, &nofail, date);
     std::string where = r.file + ":" + std::to_string(r.line);
     if (!t.ok()) {
       ++imp.refused;
@@ -500,7 +532,10 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
     ++imp.imported;
     // Alternatives that each hold an address become patterns of their own, so that every
     // one of them fills src_ip (RE2 cannot give two groups one name).
-    const auto pieces = split_field_alternatives(*t);
+    // A regex with conditionals is several patterns, each again split.
+    std::vector<std::string> pieces;
+    for (const auto& v : *t)
+      for (auto& piece : split_field_alternatives(v)) pieces.push_back(std::move(piece));
     for (size_t k = 0; k < pieces.size(); ++k) {
       std::set<std::string> names;
       RE2 re(pieces[k], RE2::Latin1);

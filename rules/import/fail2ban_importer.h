@@ -73,4 +73,10 @@ Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const
                                              bool* nofail,
                                              const std::string& date = fail2ban_default_date());
 
+// The same for a regex with conditionals (?(g)A|B): one pattern for each way its groups take
+// part, in Python's order of trying (translate_fail2ban_regex refuses such a regex).
+Result<std::vector<std::string>> translate_fail2ban_regex_variants(
+    const std::string& prefregex, const std::string& regex, bool* nofail,
+    const std::string& date = fail2ban_default_date());
+
 }  // namespace wardsoc

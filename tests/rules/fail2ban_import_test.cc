@@ -13,6 +13,7 @@
 #include "rules/import/fail2ban_importer.h"
 #include "rules/import/field_alternatives.h"
 #include "rules/import/python_regex.h"
+#include "rules/import/python_regex_conditional.h"
 #include "tests/support/temp_dir.h"
 
 using namespace wardsoc;
@@ -404,4 +405,40 @@ BOOST_AUTO_TEST_CASE(negative_lookahead_inside_a_pattern_matches_and_captures_as
         BOOST_TEST(nlohmann::json(fields) == want[l], c.pattern << " on '" << lines[l] << "'");
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(conditionals_become_patterns_whose_first_match_agrees_with_python) {
+  // sshd's form, refused before: a group that is optional or an alternative decides later.
+  const std::string pattern =
+      "^Failed \\S+ for (?P<inv>invalid user )?(?P<user>(?P<u>\\S+)|(?(inv)(?:(?! from ).)*?|"
+      "[^:]+)) from (?P<host>\\d+)(?(u): |(?:(?:(?! from ).)*)$)";
+  auto variants = expand_python_conditionals(pattern);
+  BOOST_REQUIRE_MESSAGE(variants.ok(), (variants.ok() ? std::string() : variants.error().message));
+  BOOST_TEST(variants->size() == 4u);
+  std::vector<std::string> re2;
+  for (const auto& v : *variants) {
+    auto r = python_regex_to_re2(v);
+    BOOST_REQUIRE_MESSAGE(r.ok(), v + ": " + (r.ok() ? "" : r.error().message));
+    re2.push_back(*r);
+  }
+  const auto lines =
+      random_lines("Failed password for ",
+                   {"invalid user ", "a", " ", " from ", " from 1", ": x", ":", "b c"}, 600);
+  const auto want = python_groups({pattern}, lines)[0];
+  size_t matched = 0;
+  for (size_t l = 0; l < lines.size(); ++l) {
+    std::map<std::string, std::string> fields;
+    bool got = false;
+    for (const auto& r : re2)
+      if ((got = full_match(r, lines[l], &fields))) break;
+    BOOST_TEST(got == !want[l].is_null(), "'" << lines[l] << "'");
+    if (got && !want[l].is_null()) {
+      ++matched;
+      BOOST_TEST(fields["user"] == want[l].value("user", ""), "'" << lines[l] << "'");
+      BOOST_TEST(fields["host"] == want[l].value("host", ""), "'" << lines[l] << "'");
+      BOOST_TEST(fields.count("u") == 0u);  // the group asked about is no field of the rule
+    }
+  }
+  BOOST_TEST(matched > 20u);
+  BOOST_TEST(!expand_python_conditionals("(a)?(?(1)b|c)").ok());  // numbered: name it
 }
