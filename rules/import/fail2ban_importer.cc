@@ -14,6 +14,7 @@
 #include "rules/import/fail2ban_datepattern.h"
 #include "rules/import/field_alternatives.h"
 #include "rules/import/python_regex.h"
+#include "rules/import/python_regex_backreference.h"
 #include "rules/import/python_regex_conditional.h"
 
 namespace wardsoc {
@@ -63,6 +64,10 @@ std::string address(TagContext* ctx, bool dns, bool ip_only4, bool ip_only6) {
   if (ip_only6) return "(?P<" + name + ">" + kIp6 + ")";
   std::string alts = std::string(kIp4) + "|" + kIp6 + (dns ? std::string("|") + kDns : "");
   return R"(\[?(?:::f{4,6}:)?(?P<)" + name + ">" + alts + R"()\]?)";
+}
+
+bool is_quantifier_char(const std::string& re, size_t i) {
+  return i < re.size() && std::strchr("*+?{", re[i]) != nullptr;
 }
 
 // fail2ban's tags -> named groups (Python syntax still).
@@ -184,6 +189,44 @@ Result<std::string> substitute_tags(std::string_view re, TagContext* ctx) {
     i = end;
   }
   return out;
+}
+
+// `(?:<F-NOFAIL>LIT</F-NOFAIL>|\S+)c`, with LIT a word of the run's characters and c a
+// character outside them: the run is LIT exactly when the no-failure branch matches (both
+// branches then go on with the same text), so the line is a failure exactly when the run is
+// not LIT: `(?:(?!LITc)\S+)c`. sshd's `Failed (?:<F-NOFAIL>publickey</F-NOFAIL>|\S+) for`.
+std::string nofail_branch_as_lookahead(std::string re) {
+  const std::string open = "(?:<F-NOFAIL>", close = "</F-NOFAIL>|";
+  for (size_t at = re.find(open); at != std::string::npos; at = re.find(open, at + 1)) {
+    size_t lit_end = re.find(close, at);
+    size_t group_end = python_regex_group_end(re, at);
+    if (lit_end == std::string::npos || group_end == std::string::npos || lit_end > group_end)
+      continue;
+    const std::string lit = re.substr(at + open.size(), lit_end - at - open.size());
+    const std::string run = re.substr(lit_end + close.size(), group_end - lit_end - close.size());
+    if (lit.empty() || (run != "\\S+" && run != "\\w+") || group_end + 1 >= re.size()) continue;
+    auto in_run = [&](char c) {
+      unsigned char u = static_cast<unsigned char>(c);
+      return run == "\\S+" ? !std::isspace(u) : (std::isalnum(u) || c == '_');
+    };
+    bool plain = true;
+    for (char c : lit) plain = plain && in_run(c) && std::strchr(".^$*+?{}[]()|\\<>", c) == nullptr;
+    size_t c_at = group_end + 1;
+    if (re[c_at] == '\\' && c_at + 1 < re.size() &&
+        !std::isalnum(static_cast<unsigned char>(re[c_at + 1])))
+      ++c_at;
+    else if (std::strchr(".^$*+?{}[]()|\\<", re[c_at]) != nullptr)
+      continue;
+    const char next = re[c_at];
+    if (!plain || in_run(next) || is_quantifier_char(re, c_at + 1)) continue;
+    const std::string replacement =
+        "(?:(?!" + lit +
+        (std::isalnum(static_cast<unsigned char>(next)) || next == ' ' ? std::string(1, next)
+                                                                       : std::string("\\") + next) +
+        ")" + run + ")";
+    re.replace(at, group_end + 1 - at, replacement);
+  }
+  return re;
 }
 
 // Splits at '|' outside groups and brackets.
@@ -377,8 +420,12 @@ std::string fail2ban_default_date() { return kDefaultDate; }
 
 Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const std::string& regex,
                                              bool* nofail, const std::string& date) {
-  auto all = translate_fail2ban_regex_variants(prefregex, regex, nofail, date);
+  EqualFields equal;
+  auto all = translate_fail2ban_regex_variants(prefregex, regex, nofail, date, &equal);
   if (!all.ok()) return all.error();
+  if (!equal.empty())
+    return Error(Errc::kInvalidArgument,
+                 "the regex has backreferences: it needs a `where` beside its patterns");
   if (all->size() != 1)
     return Error(Errc::kInvalidArgument, "the regex has conditionals: it becomes " +
                                              std::to_string(all->size()) + " patterns");
@@ -388,9 +435,10 @@ Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const
 Result<std::vector<std::string>> translate_fail2ban_regex_variants(const std::string& prefregex,
                                                                    const std::string& regex,
                                                                    bool* nofail,
-                                                                   const std::string& date) {
+                                                                   const std::string& date,
+                                                                   EqualFields* equal_fields) {
   TagContext ctx;
-  auto fr = substitute_tags(regex, &ctx);
+  auto fr = substitute_tags(nofail_branch_as_lookahead(regex), &ctx);
   if (!fr.ok()) return fr.error();
   std::string py = *fr;
   if (!prefregex.empty()) {
@@ -416,9 +464,17 @@ Result<std::vector<std::string>> translate_fail2ban_regex_variants(const std::st
   if (!variants.ok()) return variants.error();
   std::vector<std::string> out;
   for (const auto& v : *variants) {
-    auto re2 = variant_to_re2(v, date);
-    if (!re2.ok()) return re2.error();
-    out.push_back(*re2);
+    auto refs = expand_python_backreferences(v);
+    if (!refs.ok()) return refs.error();
+    for (const auto& p : refs->patterns) {
+      auto re2 = variant_to_re2(p, date);
+      if (!re2.ok()) return re2.error();
+      out.push_back(*re2);
+    }
+    if (equal_fields != nullptr)
+      for (const auto& e : refs->equal_fields)
+        if (std::find(equal_fields->begin(), equal_fields->end(), e) == equal_fields->end())
+          equal_fields->push_back(e);
   }
   return out;
 }
@@ -502,6 +558,7 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
   std::vector<Out> patterns, exclusions;
   std::set<std::string> captured;
   std::vector<std::set<std::string>> per_pattern;
+  EqualFields equal_fields;  // backreferences: a second capture that must equal the first
   std::string date = kDefaultDate;
   if (!f.datepattern.empty()) {
     auto dp = translate_fail2ban_datepattern(f.datepattern, kDefaultDate);
@@ -513,7 +570,8 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
   for (const auto& r : f.failregex) {
     ++imp.regexes;
     bool nofail = false;
-    auto t = translate_fail2ban_regex_variants(f.prefregex.text, r.text, &nofail, date);
+    auto t =
+        translate_fail2ban_regex_variants(f.prefregex.text, r.text, &nofail, date, &equal_fields);
     std::string where = r.file + ":" + std::to_string(r.line);
     if (!t.ok()) {
       ++imp.refused;
@@ -550,6 +608,29 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
                           (pieces.size() > 1 ? ", alternative " + std::to_string(k + 1) + " of " +
                                                    std::to_string(pieces.size())
                                              : "")});
+    }
+  }
+  // A `where` may name only fields every pattern captures: a pattern without the second
+  // capture of a backreference captures the group's own text again (or both empty when it
+  // has neither), so the condition holds there.
+  for (size_t k = 0; k < patterns.size(); ++k) {
+    for (const auto& [second, first] : equal_fields) {
+      std::set<std::string>& names = per_pattern[k];
+      if (names.count(second) != 0) continue;
+      std::string& re = patterns[k].pattern;
+      const std::string opener = "(?P<" + first + ">";
+      size_t open = names.count(first) != 0 ? re.find(opener) : std::string::npos;
+      size_t close = open == std::string::npos ? open : python_regex_group_end(re, open);
+      if (close != std::string::npos) {
+        re.insert(close, ")");
+        re.insert(open + opener.size(), "(?P<" + second + ">");
+      } else {
+        re = "(?P<" + first + ">)(?P<" + second + ">)" + re;
+        names.insert(first);
+      }
+      names.insert(second);
+      captured.insert(first);
+      captured.insert(second);
     }
   }
   for (const auto& r : f.ignoreregex) {
@@ -638,6 +719,13 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
     y << "      not:\n";
     for (const auto& p : exclusions)
       y << "        # " << p.from << "\n        - " << yaml_quote(p.pattern) << "\n";
+  }
+  if (!equal_fields.empty()) {
+    // A backreference (?P=name): the text captured again must be the group's.
+    y << "    where:\n";
+    for (const auto& [second, first] : equal_fields)
+      y << "      - any:\n          - {field: " << second << ", exists: false}\n"
+        << "          - {field: " << second << ", field_equals: " << first << "}\n";
   }
   y << "    aggregation:\n      count: " << options.maxretry
     << "\n      window: " << duration(options.findtime_seconds) << "\n";

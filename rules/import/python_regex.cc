@@ -147,8 +147,8 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
       char n = py[i + 1];
       if (!in_class && n >= '1' && n <= '9')
         return refuse(py, i, std::string("the backreference \\") + n,
-                      "RE2 has no backreferences, and a `where` condition compares a field with "
-                      "fixed text, not with another field; write the repeated text out");
+                      "RE2 has no backreferences; name the group and write (?P=name), which "
+                      "becomes a second capture and a `field_equals` condition");
       if (!in_class && n == 'Z') {
         out += "\\z";
       } else {
@@ -224,9 +224,8 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
                       "RE2 has no look-around; match the preceding text instead");
       if (rest.starts_with("P="))
         return refuse(py, i, "the backreference (?P=name)",
-                      "RE2 has no backreferences, and a `where` condition compares a field with "
-                      "fixed text, not with another field (the rule language lacks a "
-                      "field-equals-field condition)");
+                      "RE2 has no backreferences: expand_python_backreferences turns it into a "
+                      "second capture and a `field_equals` condition");
       if (rest.starts_with("("))
         return refuse(py, i, "a conditional (?(group)yes|no)",
                       "RE2 has no conditionals; write the two cases as two patterns");

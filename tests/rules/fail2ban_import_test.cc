@@ -13,6 +13,7 @@
 #include "rules/import/fail2ban_importer.h"
 #include "rules/import/field_alternatives.h"
 #include "rules/import/python_regex.h"
+#include "rules/import/python_regex_backreference.h"
 #include "rules/import/python_regex_conditional.h"
 #include "tests/support/temp_dir.h"
 
@@ -441,4 +442,58 @@ BOOST_AUTO_TEST_CASE(conditionals_become_patterns_whose_first_match_agrees_with_
   }
   BOOST_TEST(matched > 20u);
   BOOST_TEST(!expand_python_conditionals("(a)?(?(1)b|c)").ok());  // numbered: name it
+}
+
+BOOST_AUTO_TEST_CASE(backreference_becomes_a_second_capture_that_must_equal_the_first) {
+  // roundcube's and stunnel's forms, refused before.
+  struct Case {
+    std::string pattern, prefix;
+    std::vector<std::string> tokens;
+  };
+  const std::vector<Case> cases = {
+      {"^L for (?P<user>.*) from (?P<host>\\d+)(?:\\. (?:(?! from ).)*(?: user=(?P=user))? in "
+       "x)?$",
+       "L for ",
+       {"a", " from 1", ". ", " user=a", " user=a from 1", " in x", "b"}},
+      {"^(?P<code>[\\dA-F]+): e:(?P=code):$", "", {"A", "1", ": e:", ":", "B"}},
+  };
+  for (const auto& c : cases) {
+    auto exp = expand_python_backreferences(c.pattern);
+    BOOST_REQUIRE_MESSAGE(exp.ok(), (exp.ok() ? std::string() : exp.error().message));
+    BOOST_TEST(!exp->equal_fields.empty());
+    std::vector<std::string> re2;
+    for (const auto& p : exp->patterns) re2.push_back(python_regex_to_re2(p).value());
+    const auto lines = random_lines(c.prefix, c.tokens, 500);
+    const auto want = python_groups({c.pattern}, lines)[0];
+    for (size_t l = 0; l < lines.size(); ++l) {
+      std::map<std::string, std::string> fields;
+      bool got = false;
+      for (const auto& r : re2) {
+        fields.clear();
+        if ((got = full_match(r, lines[l], &fields))) break;
+      }
+      for (const auto& [second, first] : exp->equal_fields)  // the rule's `where`
+        if (got && fields.count(second) != 0 && fields[second] != fields[first]) got = false;
+      BOOST_TEST(got == !want[l].is_null(), c.pattern << " on '" << lines[l] << "'");
+      if (got && !want[l].is_null())
+        for (const auto& [k, v] : want[l].items())
+          BOOST_TEST(fields[k] == v.get<std::string>(), c.pattern << " on '" << lines[l] << "'");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_no_failure_branch_of_a_word_leaves_the_other_words_failures) {
+  // sshd's form, refused before as a whole for its <F-NOFAIL> branch.
+  bool nofail = false;
+  auto re = translate_fail2ban_regex(
+      "", "^Failed (?:<F-NOFAIL>publickey</F-NOFAIL>|\\S+) for <F-USER>\\S+</F-USER> from <HOST>$",
+      &nofail);
+  BOOST_REQUIRE_MESSAGE(re.ok(), (re.ok() ? std::string() : re.error().message));
+  BOOST_TEST(!nofail);
+  std::map<std::string, std::string> f;
+  BOOST_TEST(full_match(*re, "Failed password for root from 192.0.2.1", &f));
+  BOOST_TEST(f["user"] == "root");
+  BOOST_TEST(!full_match(*re, "Failed publickey for root from 192.0.2.1"));
+  BOOST_TEST(full_match(*re, "Failed publickeys for root from 192.0.2.1"));
+  BOOST_TEST(full_match(*re, "Failed public for root from 192.0.2.1"));
 }
