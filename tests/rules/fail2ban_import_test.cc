@@ -497,3 +497,28 @@ BOOST_AUTO_TEST_CASE(a_no_failure_branch_of_a_word_leaves_the_other_words_failur
   BOOST_TEST(full_match(*re, "Failed publickeys for root from 192.0.2.1"));
   BOOST_TEST(full_match(*re, "Failed public for root from 192.0.2.1"));
 }
+
+BOOST_AUTO_TEST_CASE(
+    day_month_name_year_timestamp_with_dashes_is_allowed_before_an_anchored_regex) {
+  // fail2ban's default template Day[-/]MON[-/]Year: roundcube's and named's file lines.
+  bool nofail = false;
+  auto re = translate_fail2ban_regex("", "^\\s*denied <HOST>$", &nofail);
+  BOOST_REQUIRE(re.ok());
+  BOOST_TEST(full_match(*re, "22-Jan-2013 22:28:21 +0200 denied 192.0.2.1"));
+  BOOST_TEST(full_match(*re, "11-Aug-2013 03:36:11.372 denied 192.0.2.1"));
+  BOOST_TEST(full_match(*re, "01/Jan/2013:12:00:00 +0000 denied 192.0.2.1"));
+  BOOST_TEST(!full_match(*re, "22-Jan-2013 denied 192.0.2.1"));
+}
+
+BOOST_AUTO_TEST_CASE(a_tag_in_a_default_value_takes_the_definition_value_of_the_filter) {
+  // apache-common.conf's [DEFAULT] prefix holds <apache-pref-ignore>, which apache-auth.conf
+  // sets in its [Definition]: fail2ban uses the filter's value.
+  TempDir dir("f2b");
+  write(dir / "base.conf", "[DEFAULT]\npre = <ign>ok\nign =\n");
+  write(dir / "f.conf",
+        "[INCLUDES]\nbefore = base.conf\n[Definition]\nign = no\nfailregex = ^%(pre)s <HOST>\n");
+  auto f = read_fail2ban_filter((dir / "f.conf").string(), {});
+  BOOST_REQUIRE_MESSAGE(f.ok(), (f.ok() ? std::string() : f.error().message));
+  BOOST_REQUIRE(f->failregex.size() == 1u);
+  BOOST_TEST(f->failregex[0].text == "^nook <HOST>");
+}
