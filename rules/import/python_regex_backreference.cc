@@ -1,5 +1,6 @@
 #include "rules/import/python_regex_backreference.h"
 
+#include <cctype>
 #include <map>
 
 #include "rules/import/python_regex.h"
@@ -74,6 +75,23 @@ Result<bool> expand(const std::string& py, std::map<std::string, int>* uses,
   if (find_syntax(inner, "(") != std::string::npos)
     return Error(Errc::kInvalidArgument,
                  "the backreference (?P=" + name + ") is to a group that holds groups of its own");
+  // An optional character ("? of selinux's acct="..."): the two cases, each written out, so
+  // that no later repetition can take the character the second capture would need.
+  const bool escaped =
+      inner.size() == 3 && inner[0] == '\\' && !std::isalnum(static_cast<unsigned char>(inner[1]));
+  if ((inner.size() == 2 && std::string("()[]{}|.^$*+?\\").find(inner[0]) == std::string::npos &&
+       inner[1] == '?') ||
+      (escaped && inner[2] == '?')) {
+    const std::string c = inner.substr(0, inner.size() - 1);
+    for (const std::string& text : {c, std::string()}) {
+      std::string v = py;
+      v.replace(ref, ref_end + 1 - ref, "(?:" + text + ")");
+      v.replace(def, def_close + 1 - def, "(?:" + text + ")");
+      auto r = expand(v, uses, out);
+      if (!r.ok()) return r;
+    }
+    return true;
+  }
   std::string field;
   int& n = (*uses)[name];
   field = name + "_ref" + (n++ == 0 ? "" : std::to_string(n));
