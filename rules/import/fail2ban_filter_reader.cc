@@ -300,7 +300,9 @@ class Interpolator {
           if (j < s.size() && s[j] == '>' && j > i + 1) {
             std::string name = s.substr(i + 1, j - i - 1);
             std::string in;
-            if (const Value* v = find(section, name, &in)) {
+            // fail2ban fills tags from the filter's options as a whole: a [Definition] value
+            // replaces the [DEFAULT] one even where a [DEFAULT] value holds the tag.
+            if (const Value* v = find(section == "DEFAULT" ? "Definition" : section, name, &in)) {
               auto sub = expand_value(in, *v, depth + 1);
               if (!sub.ok()) return sub.error();
               out += *sub;

@@ -14,6 +14,8 @@
 #include "rules/import/fail2ban_datepattern.h"
 #include "rules/import/field_alternatives.h"
 #include "rules/import/python_regex.h"
+#include "rules/import/python_regex_backreference.h"
+#include "rules/import/python_regex_conditional.h"
 
 namespace wardsoc {
 
@@ -33,7 +35,7 @@ constexpr const char* kDns = R"([\w\-.^_]*\w)";
 constexpr const char* kDefaultDate =
     R"((?:(?:[A-Z]{3,4} +)?(?:[A-Z][a-z]{2},? +)?[A-Z][a-z]{2} +\d{1,2}(?:,? +\d{4})? +\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?: +\d{4})?)"
     R"(|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?: ?(?:Z|[+-]\d{2}:?\d{2}))?)"
-    R"(|\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)"
+    R"(|\d{1,2}[-/][A-Z][a-z]{2}[-/]\d{4}[ :]?\d{2}:\d{2}:\d{2}(?:\.\d+)?(?: [+-]\d{4})?)"
     R"(|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}[ T]+\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?)"
     R"(|\d{6} {1,2}\d{1,2}:\d{2}:\d{2}|@?\d{10}(?:\.\d+)?))";
 
@@ -62,6 +64,10 @@ std::string address(TagContext* ctx, bool dns, bool ip_only4, bool ip_only6) {
   if (ip_only6) return "(?P<" + name + ">" + kIp6 + ")";
   std::string alts = std::string(kIp4) + "|" + kIp6 + (dns ? std::string("|") + kDns : "");
   return R"(\[?(?:::f{4,6}:)?(?P<)" + name + ">" + alts + R"()\]?)";
+}
+
+bool is_quantifier_char(const std::string& re, size_t i) {
+  return i < re.size() && std::strchr("*+?{", re[i]) != nullptr;
 }
 
 // fail2ban's tags -> named groups (Python syntax still).
@@ -183,6 +189,44 @@ Result<std::string> substitute_tags(std::string_view re, TagContext* ctx) {
     i = end;
   }
   return out;
+}
+
+// `(?:<F-NOFAIL>LIT</F-NOFAIL>|\S+)c`, with LIT a word of the run's characters and c a
+// character outside them: the run is LIT exactly when the no-failure branch matches (both
+// branches then go on with the same text), so the line is a failure exactly when the run is
+// not LIT: `(?:(?!LITc)\S+)c`. sshd's `Failed (?:<F-NOFAIL>publickey</F-NOFAIL>|\S+) for`.
+std::string nofail_branch_as_lookahead(std::string re) {
+  const std::string open = "(?:<F-NOFAIL>", close = "</F-NOFAIL>|";
+  for (size_t at = re.find(open); at != std::string::npos; at = re.find(open, at + 1)) {
+    size_t lit_end = re.find(close, at);
+    size_t group_end = python_regex_group_end(re, at);
+    if (lit_end == std::string::npos || group_end == std::string::npos || lit_end > group_end)
+      continue;
+    const std::string lit = re.substr(at + open.size(), lit_end - at - open.size());
+    const std::string run = re.substr(lit_end + close.size(), group_end - lit_end - close.size());
+    if (lit.empty() || (run != "\\S+" && run != "\\w+") || group_end + 1 >= re.size()) continue;
+    auto in_run = [&](char c) {
+      unsigned char u = static_cast<unsigned char>(c);
+      return run == "\\S+" ? !std::isspace(u) : (std::isalnum(u) || c == '_');
+    };
+    bool plain = true;
+    for (char c : lit) plain = plain && in_run(c) && std::strchr(".^$*+?{}[]()|\\<>", c) == nullptr;
+    size_t c_at = group_end + 1;
+    if (re[c_at] == '\\' && c_at + 1 < re.size() &&
+        !std::isalnum(static_cast<unsigned char>(re[c_at + 1])))
+      ++c_at;
+    else if (std::strchr(".^$*+?{}[]()|\\<", re[c_at]) != nullptr)
+      continue;
+    const char next = re[c_at];
+    if (!plain || in_run(next) || is_quantifier_char(re, c_at + 1)) continue;
+    const std::string replacement =
+        "(?:(?!" + lit +
+        (std::isalnum(static_cast<unsigned char>(next)) || next == ' ' ? std::string(1, next)
+                                                                       : std::string("\\") + next) +
+        ")" + run + ")";
+    re.replace(at, group_end + 1 - at, replacement);
+  }
+  return re;
 }
 
 // Splits at '|' outside groups and brackets.
@@ -356,6 +400,8 @@ int line_of(const std::ostringstream& y) {
   return 1 + static_cast<int>(std::count(s.begin(), s.end(), '\n'));
 }
 
+Result<std::string> variant_to_re2(const std::string& py, const std::string& date);
+
 }  // namespace
 
 std::string_view import_note_level_name(ImportNote::Level l) {
@@ -374,8 +420,25 @@ std::string fail2ban_default_date() { return kDefaultDate; }
 
 Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const std::string& regex,
                                              bool* nofail, const std::string& date) {
+  EqualFields equal;
+  auto all = translate_fail2ban_regex_variants(prefregex, regex, nofail, date, &equal);
+  if (!all.ok()) return all.error();
+  if (!equal.empty())
+    return Error(Errc::kInvalidArgument,
+                 "the regex has backreferences: it needs a `where` beside its patterns");
+  if (all->size() != 1)
+    return Error(Errc::kInvalidArgument, "the regex has conditionals: it becomes " +
+                                             std::to_string(all->size()) + " patterns");
+  return all->front();
+}
+
+Result<std::vector<std::string>> translate_fail2ban_regex_variants(const std::string& prefregex,
+                                                                   const std::string& regex,
+                                                                   bool* nofail,
+                                                                   const std::string& date,
+                                                                   EqualFields* equal_fields) {
   TagContext ctx;
-  auto fr = substitute_tags(regex, &ctx);
+  auto fr = substitute_tags(nofail_branch_as_lookahead(regex), &ctx);
   if (!fr.ok()) return fr.error();
   std::string py = *fr;
   if (!prefregex.empty()) {
@@ -397,6 +460,29 @@ Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const
                  "the regex spans several lines (\\n): fail2ban joins up to maxlines lines "
                  "before matching; wardsoc rules match one line (write a `sequence` rule for "
                  "the lines instead)");
+  auto variants = expand_python_conditionals(py);
+  if (!variants.ok()) return variants.error();
+  std::vector<std::string> out;
+  for (const auto& v : *variants) {
+    auto refs = expand_python_backreferences(v);
+    if (!refs.ok()) return refs.error();
+    for (const auto& p : refs->patterns) {
+      auto re2 = variant_to_re2(p, date);
+      if (!re2.ok()) return re2.error();
+      out.push_back(*re2);
+    }
+    if (equal_fields != nullptr)
+      for (const auto& e : refs->equal_fields)
+        if (std::find(equal_fields->begin(), equal_fields->end(), e) == equal_fields->end())
+          equal_fields->push_back(e);
+  }
+  return out;
+}
+
+namespace {
+
+// One pattern without conditionals: Python syntax translated, the timestamp allowed for.
+Result<std::string> variant_to_re2(const std::string& py, const std::string& date) {
   auto re2 = python_regex_to_re2(py);
   if (!re2.ok()) return re2.error();
   std::string out = *re2;
@@ -405,10 +491,30 @@ Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const
   // file line), it may stand there, or at the start of an anchored pattern.
   if (!date.empty()) {
     const std::string optional_date = "(?:" + date + ")?";
-    for (size_t at = out.find("\\[\\]"); at != std::string::npos; at = out.find("\\[\\]", at)) {
-      out.replace(at, 4, "\\[" + optional_date + "\\]");
-      at += 4 + optional_date.size();
+    // Only a \[\] outside a class: [^\[\]"] is a class of brackets, not an emptied timestamp.
+    std::string dated;
+    bool cls = false;
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (out[i] == '\\' && i + 1 < out.size()) {
+        if (!cls && out.compare(i, 4, "\\[\\]") == 0) {
+          dated += "\\[" + optional_date + "\\]";
+          i += 3;
+          continue;
+        }
+        dated.append(out, i, 2);
+        ++i;
+        continue;
+      }
+      if (cls) {
+        if (out[i] == ']') cls = false;
+      } else if (out[i] == '[') {
+        cls = true;
+        if (i + 1 < out.size() && out[i + 1] == '^') dated += out[i++];
+        if (i + 1 < out.size() && out[i + 1] == ']') dated += out[i++];
+      }
+      dated += out[i];
     }
+    out = dated;
     // Each top-level alternative anchored at the start may start after the timestamp.
     std::string anchored;
     for (const auto& alt : top_level_alternatives(out)) {
@@ -426,6 +532,8 @@ Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const
     return Error(Errc::kInvalidArgument, "RE2 does not take the translation: " + check.error());
   return out;
 }
+
+}  // namespace
 
 Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
                                               const Fail2banImportOptions& options) {
@@ -450,6 +558,7 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
   std::vector<Out> patterns, exclusions;
   std::set<std::string> captured;
   std::vector<std::set<std::string>> per_pattern;
+  EqualFields equal_fields;  // backreferences: a second capture that must equal the first
   std::string date = kDefaultDate;
   if (!f.datepattern.empty()) {
     auto dp = translate_fail2ban_datepattern(f.datepattern, kDefaultDate);
@@ -461,7 +570,8 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
   for (const auto& r : f.failregex) {
     ++imp.regexes;
     bool nofail = false;
-    auto t = translate_fail2ban_regex(f.prefregex.text, r.text, &nofail, date);
+    auto t =
+        translate_fail2ban_regex_variants(f.prefregex.text, r.text, &nofail, date, &equal_fields);
     std::string where = r.file + ":" + std::to_string(r.line);
     if (!t.ok()) {
       ++imp.refused;
@@ -480,7 +590,10 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
     ++imp.imported;
     // Alternatives that each hold an address become patterns of their own, so that every
     // one of them fills src_ip (RE2 cannot give two groups one name).
-    const auto pieces = split_field_alternatives(*t);
+    // A regex with conditionals is several patterns, each again split.
+    std::vector<std::string> pieces;
+    for (const auto& v : *t)
+      for (auto& piece : split_field_alternatives(v)) pieces.push_back(std::move(piece));
     for (size_t k = 0; k < pieces.size(); ++k) {
       std::set<std::string> names;
       RE2 re(pieces[k], RE2::Latin1);
@@ -495,6 +608,29 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
                           (pieces.size() > 1 ? ", alternative " + std::to_string(k + 1) + " of " +
                                                    std::to_string(pieces.size())
                                              : "")});
+    }
+  }
+  // A `where` may name only fields every pattern captures: a pattern without the second
+  // capture of a backreference captures the group's own text again (or both empty when it
+  // has neither), so the condition holds there.
+  for (size_t k = 0; k < patterns.size(); ++k) {
+    for (const auto& [second, first] : equal_fields) {
+      std::set<std::string>& names = per_pattern[k];
+      if (names.count(second) != 0) continue;
+      std::string& re = patterns[k].pattern;
+      const std::string opener = "(?P<" + first + ">";
+      size_t open = names.count(first) != 0 ? re.find(opener) : std::string::npos;
+      size_t close = open == std::string::npos ? open : python_regex_group_end(re, open);
+      if (close != std::string::npos) {
+        re.insert(close, ")");
+        re.insert(open + opener.size(), "(?P<" + second + ">");
+      } else {
+        re = "(?P<" + first + ">)(?P<" + second + ">)" + re;
+        names.insert(first);
+      }
+      names.insert(second);
+      captured.insert(first);
+      captured.insert(second);
     }
   }
   for (const auto& r : f.ignoreregex) {
@@ -583,6 +719,13 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
     y << "      not:\n";
     for (const auto& p : exclusions)
       y << "        # " << p.from << "\n        - " << yaml_quote(p.pattern) << "\n";
+  }
+  if (!equal_fields.empty()) {
+    // A backreference (?P=name): the text captured again must be the group's.
+    y << "    where:\n";
+    for (const auto& [second, first] : equal_fields)
+      y << "      - any:\n          - {field: " << second << ", exists: false}\n"
+        << "          - {field: " << second << ", field_equals: " << first << "}\n";
   }
   y << "    aggregation:\n      count: " << options.maxretry
     << "\n      window: " << duration(options.findtime_seconds) << "\n";

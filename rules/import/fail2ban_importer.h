@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -72,5 +73,14 @@ std::string fail2ban_default_date();
 Result<std::string> translate_fail2ban_regex(const std::string& prefregex, const std::string& regex,
                                              bool* nofail,
                                              const std::string& date = fail2ban_default_date());
+
+// The same for a regex with conditionals (?(g)A|B): one pattern for each way its groups take
+// part, in Python's order of trying (translate_fail2ban_regex refuses such a regex).
+// A backreference (?P=name) becomes a second capture: `equal_fields` (when given) gets each
+// (second, first) pair, which the rule's `where` must hold equal where the second is captured.
+using EqualFields = std::vector<std::pair<std::string, std::string>>;
+Result<std::vector<std::string>> translate_fail2ban_regex_variants(
+    const std::string& prefregex, const std::string& regex, bool* nofail,
+    const std::string& date = fail2ban_default_date(), EqualFields* equal_fields = nullptr);
 
 }  // namespace wardsoc

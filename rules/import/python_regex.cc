@@ -5,6 +5,8 @@
 #include <map>
 #include <vector>
 
+#include "rules/import/python_regex_lookahead.h"
+
 namespace wardsoc {
 
 namespace {
@@ -145,8 +147,8 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
       char n = py[i + 1];
       if (!in_class && n >= '1' && n <= '9')
         return refuse(py, i, std::string("the backreference \\") + n,
-                      "RE2 has no backreferences, and a `where` condition compares a field with "
-                      "fixed text, not with another field; write the repeated text out");
+                      "RE2 has no backreferences; name the group and write (?P=name), which "
+                      "becomes a second capture and a `field_equals` condition");
       if (!in_class && n == 'Z') {
         out += "\\z";
       } else {
@@ -199,6 +201,18 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
           continue;
         }
       }
+      // A negative look-ahead on literals with what it guards, or a run where no literal
+      // starts: the automaton of the text it allows, as RE2.
+      if (auto rw = rewrite_python_lookahead(py, i)) {
+        if (!rw->ok())
+          return refuse(py, i,
+                        rest.starts_with(":") ? "a run with a negative look-ahead (?:(?!...).)*"
+                                              : "a negative look-ahead (?!...)",
+                        "it does not rewrite without look-around: " + rw->error().message);
+        out += rw->value().re2;
+        i = rw->value().end - 1;
+        continue;
+      }
       if (rest.starts_with("=") || rest.starts_with("!"))
         return refuse(py, i,
                       rest[0] == '=' ? "a look-ahead (?=...)" : "a negative look-ahead (?!...)",
@@ -210,9 +224,8 @@ Result<std::string> python_regex_to_re2(std::string_view py) {
                       "RE2 has no look-around; match the preceding text instead");
       if (rest.starts_with("P="))
         return refuse(py, i, "the backreference (?P=name)",
-                      "RE2 has no backreferences, and a `where` condition compares a field with "
-                      "fixed text, not with another field (the rule language lacks a "
-                      "field-equals-field condition)");
+                      "RE2 has no backreferences: expand_python_backreferences turns it into a "
+                      "second capture and a `field_equals` condition");
       if (rest.starts_with("("))
         return refuse(py, i, "a conditional (?(group)yes|no)",
                       "RE2 has no conditionals; write the two cases as two patterns");

@@ -7,11 +7,14 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "rules/import/fail2ban_datepattern.h"
 #include "rules/import/fail2ban_importer.h"
 #include "rules/import/field_alternatives.h"
 #include "rules/import/python_regex.h"
+#include "rules/import/python_regex_backreference.h"
+#include "rules/import/python_regex_conditional.h"
 #include "tests/support/temp_dir.h"
 
 using namespace wardsoc;
@@ -145,8 +148,8 @@ BOOST_AUTO_TEST_CASE(mode_option_selects_the_regexes_of_that_mode) {
 }
 
 BOOST_AUTO_TEST_CASE(python_constructs_without_re2_equivalent_are_refused_with_reason) {
-  for (const char* re : {"a(?!b)c", "(?<=x)y", "(a(?!b))", "a(?!b)*", "a(?!\\d)", "(a)\\1",
-                         "(?P<n>a)(?P=n)", "(?(1)a|b)", "a*+"}) {
+  for (const char* re :
+       {"(?<=x)y", "a(?!b)*", "a(?!\\d)", "(a)\\1", "(?P<n>a)(?P=n)", "(?(1)a|b)", "a*+"}) {
     auto r = python_regex_to_re2(re);
     BOOST_TEST_INFO(re);
     BOOST_TEST(!r.ok());
@@ -308,4 +311,217 @@ BOOST_AUTO_TEST_CASE(negative_lookahead_on_literals_at_the_end_matches_as_python
       BOOST_TEST(full_match(*re2, lines[l]) == want[p][l],
                  patterns[p] << " on '" << lines[l] << "'");
   }
+}
+
+BOOST_AUTO_TEST_CASE(brackets_inside_a_class_are_not_taken_for_an_emptied_timestamp) {
+  // fail2ban's rfc5424 prefix holds [^\]"] classes; only a \[\] outside a class is where a
+  // timestamp was cut.
+  bool nofail = false;
+  auto re =
+      translate_fail2ban_regex("", R"(^x (?:[^\[\]"]+|\[[^\]]*\])+ \[\] from <HOST>$)", &nofail);
+  BOOST_REQUIRE_MESSAGE(re.ok(), (re.ok() ? std::string() : re.error().message));
+  std::map<std::string, std::string> f;
+  BOOST_TEST(full_match(*re, "x a[b] [] from 192.0.2.1", &f));
+  BOOST_TEST(f["src_ip"] == "192.0.2.1");
+  BOOST_TEST(full_match(*re, "x a [Jan 10 12:00:00] from 192.0.2.1"));
+  BOOST_TEST(!full_match(*re, "x a [nodate] from 192.0.2.1"));
+}
+
+namespace {
+
+// What Python's re says: for each pattern and line, the named groups of re.search (null when
+// it finds nothing; a group that took no part is left out).
+nlohmann::json python_groups(const std::vector<std::string>& patterns,
+                             const std::vector<std::string>& lines) {
+  TempDir dir("pyre");
+  nlohmann::json in = {{"patterns", patterns}, {"lines", lines}};
+  write(dir / "in.json", in.dump());
+  const std::string cmd =
+      "python3 -c 'import json,re,sys; d=json.load(open(sys.argv[1])); "
+      "f=lambda m: None if m is None else {k: v for k, v in m.groupdict().items() if v is not "
+      "None}; print(json.dumps([[f(re.search(p, l)) for l in d[\"lines\"]] for p in "
+      "d[\"patterns\"]]))' " +
+      (dir / "in.json").string();
+  FILE* f = popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(f != nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  BOOST_REQUIRE_EQUAL(pclose(f), 0);
+  return nlohmann::json::parse(out);
+}
+
+// Lines made of `tokens` (random but the same every run), after `prefix`.
+std::vector<std::string> random_lines(const std::string& prefix,
+                                      const std::vector<std::string>& tokens, size_t count) {
+  std::mt19937 rng(20261207);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < count; ++i) {
+    std::string l = prefix;
+    for (size_t n = rng() % 8; n > 0; --n) l += tokens[rng() % tokens.size()];
+    out.push_back(l);
+  }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(negative_lookahead_inside_a_pattern_matches_and_captures_as_python_does) {
+  // Each was refused before: a look-ahead in the middle of the pattern or inside a run.
+  struct Case {
+    std::string pattern, prefix;
+    std::vector<std::string> tokens;
+  };
+  const std::vector<Case> cases = {
+      {"^x (?:(?!ab|b c).)*$", "x ", {"a", "b", " ", "c", "ab", "b c", "\t"}},
+      {"^u (?P<user>(?:(?! from ).)*?) from (?P<host>\\d+)$",
+       "u ",
+       {" from ", "from", " fro", "m ", " ", "1", "x"}},
+      {"^u (?P<user>\\S+|(?:(?! from ).)*) on$", "u ", {" from ", " ", "on", "x", " fr", "om"}},
+      {"lost after(?! DATA) [A-Z]+ x", "lost after ", {"DATA", "DAT", "D", "A", " x", " ", "X"}},
+      {"^(?:,(?!Re=)\\w+=\"[^\"]*\")*,Re=\"(?P<ip>\\d)\"",
+       "",
+       {",Re=\"1\"", ",R=\"2\"", ",Rex=\"3\"", ",ab=\"\"", "\"", ","}},
+      {"^N \\[(?!rec\\])(?:.*)\\] Ban", "N [", {"rec", "]", " Ban", "re", "x", "c] Ban"}},
+      {"^user (?!`)(?P<user>(?:\\S*|.*?)) (?:failed|denied)",
+       "user ",
+       {"`", "a", " ", "failed", "denied", "` x"}},
+      {"^L, (?:(?!ip=)(?:user=(?P<user>[^,]*)|\\w+=[^,]*), )*ip=\\[(?P<host>\\d)\\]",
+       "L, ",
+       {"user=a, ", "ip=[1]", "i=x, ", "ipx=, ", "ip=, ", "u=, ", "ip"}},
+      {"(?!- )(?P<user>\\S+) end", "", {"- ", "-", " ", "a", " end", "x"}},
+      {"a(?!b)c", "", {"a", "b", "c", "ac", "abc"}},
+      {"(?P<g>a(?!b))c", "", {"a", "b", "c"}},
+  };
+  for (const auto& c : cases) {
+    auto re2 = python_regex_to_re2(c.pattern);
+    BOOST_REQUIRE_MESSAGE(re2.ok(), c.pattern + ": " + (re2.ok() ? "" : re2.error().message));
+    const auto lines = random_lines(c.prefix, c.tokens, 400);
+    const auto want = python_groups({c.pattern}, lines)[0];
+    for (size_t l = 0; l < lines.size(); ++l) {
+      std::map<std::string, std::string> fields;
+      bool got = full_match(*re2, lines[l], &fields);
+      BOOST_TEST(got == !want[l].is_null(), c.pattern << " on '" << lines[l] << "'");
+      if (got && !want[l].is_null())
+        BOOST_TEST(nlohmann::json(fields) == want[l], c.pattern << " on '" << lines[l] << "'");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(conditionals_become_patterns_whose_first_match_agrees_with_python) {
+  // sshd's form, refused before: a group that is optional or an alternative decides later.
+  const std::string pattern =
+      "^Failed \\S+ for (?P<inv>invalid user )?(?P<user>(?P<u>\\S+)|(?(inv)(?:(?! from ).)*?|"
+      "[^:]+)) from (?P<host>\\d+)(?(u): |(?:(?:(?! from ).)*)$)";
+  auto variants = expand_python_conditionals(pattern);
+  BOOST_REQUIRE_MESSAGE(variants.ok(), (variants.ok() ? std::string() : variants.error().message));
+  BOOST_TEST(variants->size() == 4u);
+  std::vector<std::string> re2;
+  for (const auto& v : *variants) {
+    auto r = python_regex_to_re2(v);
+    BOOST_REQUIRE_MESSAGE(r.ok(), v + ": " + (r.ok() ? "" : r.error().message));
+    re2.push_back(*r);
+  }
+  const auto lines =
+      random_lines("Failed password for ",
+                   {"invalid user ", "a", " ", " from ", " from 1", ": x", ":", "b c"}, 600);
+  const auto want = python_groups({pattern}, lines)[0];
+  size_t matched = 0;
+  for (size_t l = 0; l < lines.size(); ++l) {
+    std::map<std::string, std::string> fields;
+    bool got = false;
+    for (const auto& r : re2)
+      if ((got = full_match(r, lines[l], &fields))) break;
+    BOOST_TEST(got == !want[l].is_null(), "'" << lines[l] << "'");
+    if (got && !want[l].is_null()) {
+      ++matched;
+      BOOST_TEST(fields["user"] == want[l].value("user", ""), "'" << lines[l] << "'");
+      BOOST_TEST(fields["host"] == want[l].value("host", ""), "'" << lines[l] << "'");
+      BOOST_TEST(fields.count("u") == 0u);  // the group asked about is no field of the rule
+    }
+  }
+  BOOST_TEST(matched > 20u);
+  BOOST_TEST(!expand_python_conditionals("(a)?(?(1)b|c)").ok());  // numbered: name it
+}
+
+BOOST_AUTO_TEST_CASE(backreference_becomes_a_second_capture_that_must_equal_the_first) {
+  // roundcube's and stunnel's forms, refused before.
+  struct Case {
+    std::string pattern, prefix;
+    std::vector<std::string> tokens;
+    bool second_capture = true;  // false: an optional character, written out in two patterns
+  };
+  const std::vector<Case> cases = {
+      {"^L for (?P<user>.*) from (?P<host>\\d+)(?:\\. (?:(?! from ).)*(?: user=(?P=user))? in "
+       "x)?$",
+       "L for ",
+       {"a", " from 1", ". ", " user=a", " user=a from 1", " in x", "b"}},
+      {"^(?P<code>[\\dA-F]+): e:(?P=code):$", "", {"A", "1", ": e:", ":", "B"}},
+      {"^acct=(?P<q>\"?)\\S+(?P=q) exe$", "acct=", {"\"", "?", "a", " exe", " "}, false},
+  };
+  for (const auto& c : cases) {
+    auto exp = expand_python_backreferences(c.pattern);
+    BOOST_REQUIRE_MESSAGE(exp.ok(), (exp.ok() ? std::string() : exp.error().message));
+    BOOST_TEST(exp->equal_fields.empty() == !c.second_capture);
+    std::vector<std::string> re2;
+    for (const auto& p : exp->patterns) re2.push_back(python_regex_to_re2(p).value());
+    const auto lines = random_lines(c.prefix, c.tokens, 500);
+    const auto want = python_groups({c.pattern}, lines)[0];
+    for (size_t l = 0; l < lines.size(); ++l) {
+      std::map<std::string, std::string> fields;
+      bool got = false;
+      for (const auto& r : re2) {
+        fields.clear();
+        if ((got = full_match(r, lines[l], &fields))) break;
+      }
+      for (const auto& [second, first] : exp->equal_fields)  // the rule's `where`
+        if (got && fields.count(second) != 0 && fields[second] != fields[first]) got = false;
+      BOOST_TEST(got == !want[l].is_null(), c.pattern << " on '" << lines[l] << "'");
+      if (got && !want[l].is_null())
+        for (const auto& [k, v] : want[l].items())
+          if (c.second_capture)
+            BOOST_TEST(fields[k] == v.get<std::string>(), c.pattern << " on '" << lines[l] << "'");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_no_failure_branch_of_a_word_leaves_the_other_words_failures) {
+  // sshd's form, refused before as a whole for its <F-NOFAIL> branch.
+  bool nofail = false;
+  auto re = translate_fail2ban_regex(
+      "", "^Failed (?:<F-NOFAIL>publickey</F-NOFAIL>|\\S+) for <F-USER>\\S+</F-USER> from <HOST>$",
+      &nofail);
+  BOOST_REQUIRE_MESSAGE(re.ok(), (re.ok() ? std::string() : re.error().message));
+  BOOST_TEST(!nofail);
+  std::map<std::string, std::string> f;
+  BOOST_TEST(full_match(*re, "Failed password for root from 192.0.2.1", &f));
+  BOOST_TEST(f["user"] == "root");
+  BOOST_TEST(!full_match(*re, "Failed publickey for root from 192.0.2.1"));
+  BOOST_TEST(full_match(*re, "Failed publickeys for root from 192.0.2.1"));
+  BOOST_TEST(full_match(*re, "Failed public for root from 192.0.2.1"));
+}
+
+BOOST_AUTO_TEST_CASE(
+    day_month_name_year_timestamp_with_dashes_is_allowed_before_an_anchored_regex) {
+  // fail2ban's default template Day[-/]MON[-/]Year: roundcube's and named's file lines.
+  bool nofail = false;
+  auto re = translate_fail2ban_regex("", "^\\s*denied <HOST>$", &nofail);
+  BOOST_REQUIRE(re.ok());
+  BOOST_TEST(full_match(*re, "22-Jan-2013 22:28:21 +0200 denied 192.0.2.1"));
+  BOOST_TEST(full_match(*re, "11-Aug-2013 03:36:11.372 denied 192.0.2.1"));
+  BOOST_TEST(full_match(*re, "01/Jan/2013:12:00:00 +0000 denied 192.0.2.1"));
+  BOOST_TEST(!full_match(*re, "22-Jan-2013 denied 192.0.2.1"));
+}
+
+BOOST_AUTO_TEST_CASE(a_tag_in_a_default_value_takes_the_definition_value_of_the_filter) {
+  // apache-common.conf's [DEFAULT] prefix holds <apache-pref-ignore>, which apache-auth.conf
+  // sets in its [Definition]: fail2ban uses the filter's value.
+  TempDir dir("f2b");
+  write(dir / "base.conf", "[DEFAULT]\npre = <ign>ok\nign =\n");
+  write(dir / "f.conf",
+        "[INCLUDES]\nbefore = base.conf\n[Definition]\nign = no\nfailregex = ^%(pre)s <HOST>\n");
+  auto f = read_fail2ban_filter((dir / "f.conf").string(), {});
+  BOOST_REQUIRE_MESSAGE(f.ok(), (f.ok() ? std::string() : f.error().message));
+  BOOST_REQUIRE(f->failregex.size() == 1u);
+  BOOST_TEST(f->failregex[0].text == "^nook <HOST>");
 }
