@@ -124,7 +124,7 @@ const SigmaLogSourceMap* SigmaMapping::find(const SigmaLogSource& ls) const {
 std::string_view SigmaMapping::builtin_text() { return kSigmaMappingBuiltin; }
 
 Result<SigmaMapping> SigmaMapping::builtin() {
-  return parse("rules/import/sigma-mapping.yaml (built in)", kSigmaMappingBuiltin);
+  return parse("deploy/config/sigma-mapping.yaml (built in)", kSigmaMappingBuiltin);
 }
 
 Result<SigmaMapping> SigmaMapping::load(const std::string& path, const SigmaMapping* base) {

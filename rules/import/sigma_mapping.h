@@ -2,7 +2,7 @@
 // events: per log source (product/category/service) the programs and sources its rules
 // get, where field values come from (JSON, key=value, a pattern's named groups, or only
 // the message), the conditions the log source implies, and Sigma/ECS name -> wardsoc field.
-// Built in (rules/import/sigma-mapping.yaml); a user's file adds to it. Pure; immutable.
+// Built in (deploy/config/sigma-mapping.yaml); a user's file adds to it. Pure; immutable.
 #pragma once
 
 #include <map>
