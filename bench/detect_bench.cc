@@ -159,8 +159,8 @@ SyslogParseOptions parse_options(const cctz::time_zone* tz) {
 }
 
 // End to end on one core: parse every line, prefilter, confirm, aggregate.
-double engine_rate(std::shared_ptr<const RuleSet> rs, const Corpus& c, const SyslogParseOptions& po,
-                   double seconds, uint64_t* matches = nullptr) {
+double engine_rate(const std::shared_ptr<const RuleSet>& rs, const Corpus& c,
+                   const SyslogParseOptions& po, double seconds, uint64_t* matches = nullptr) {
   EngineOptions eo;
   eo.workers = 1;
   auto engine = std::move(Engine::Create(rs, {"bench"}, eo).value());
@@ -178,7 +178,7 @@ double engine_rate(std::shared_ptr<const RuleSet> rs, const Corpus& c, const Sys
 }
 
 // Matching alone (pre-parsed lines), for the comparison with the baselines.
-double matcher_rate(std::shared_ptr<const RuleSet> rs, const Parsed& p, double seconds,
+double matcher_rate(const std::shared_ptr<const RuleSet>& rs, const Parsed& p, double seconds,
                     bool join_lines = true) {
   MatcherOptions mo;
   mo.join_lines = join_lines;
@@ -360,7 +360,7 @@ std::shared_ptr<const RuleSet> load_or_die(
 // machine falls on every contender alike; the medians are printed.
 constexpr int kRounds = 3;
 
-void compare(const char* what, std::shared_ptr<const RuleSet> rs, const Corpus& c,
+void compare(const char* what, const std::shared_ptr<const RuleSet>& rs, const Corpus& c,
              const SyslogParseOptions& po, double seconds) {
   const Parsed p = parse_all(c, po);
   Baselines b = baselines(*rs);
@@ -429,8 +429,8 @@ std::vector<EventBatch> json_batches(size_t lines, size_t rules, bool member, si
   return out;
 }
 
-double batches_rate(std::shared_ptr<const RuleSet> rs, const std::vector<EventBatch>& batches,
-                    double seconds) {
+double batches_rate(const std::shared_ptr<const RuleSet>& rs,
+                    const std::vector<EventBatch>& batches, double seconds) {
   auto m = std::move(Matcher::Create(rs, {}).value());
   std::vector<Match> out;
   size_t lines = 0;
@@ -443,7 +443,8 @@ double batches_rate(std::shared_ptr<const RuleSet> rs, const std::vector<EventBa
   });
 }
 
-size_t count_matches(std::shared_ptr<const RuleSet> rs, const std::vector<EventBatch>& batches) {
+size_t count_matches(const std::shared_ptr<const RuleSet>& rs,
+                     const std::vector<EventBatch>& batches) {
   auto m = std::move(Matcher::Create(rs, {}).value());
   std::vector<Match> out;
   for (const auto& b : batches) m->scan(b, 0, b.size(), &out);
@@ -451,7 +452,7 @@ size_t count_matches(std::shared_ptr<const RuleSet> rs, const std::vector<EventB
 }
 
 void json_rules_section(const Options& opt, const Corpus& real, const SyslogParseOptions& po,
-                        std::shared_ptr<const RuleSet> packs) {
+                        const std::shared_ptr<const RuleSet>& packs) {
   const size_t n = opt.json_rules;
   char title[96];
   std::snprintf(title, sizeof title, "Rules on event fields: the shipped packs + %zu json rules",

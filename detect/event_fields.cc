@@ -63,8 +63,7 @@ struct EventFieldIndex::Json {
           if (!path.empty()) path += '.';
           path += key;
           od::value child;
-          if (field.value().get(child) != simdjson::SUCCESS ||
-              !walk(index, std::move(child), depth + 1)) {
+          if (field.value().get(child) != simdjson::SUCCESS || !walk(index, child, depth + 1)) {
             return fail(index, "malformed member");
           }
           path.resize(keep);
@@ -77,7 +76,7 @@ struct EventFieldIndex::Json {
         index->add(path, {}, true);
         for (auto el : arr) {
           od::value child;
-          if (el.get(child) != simdjson::SUCCESS || !walk(index, std::move(child), depth + 1))
+          if (el.get(child) != simdjson::SUCCESS || !walk(index, child, depth + 1))
             return fail(index, "malformed element");
         }
         return true;
@@ -181,7 +180,7 @@ bool EventFieldIndex::load_json(std::string_view text) {
   }
   od::value root;
   j.path.clear();
-  bool ok = doc.get_value().get(root) == simdjson::SUCCESS && j.walk(this, std::move(root), 0);
+  bool ok = doc.get_value().get(root) == simdjson::SUCCESS && j.walk(this, root, 0);
   const char* rest = nullptr;
   if (ok && doc.current_location().get(rest) == simdjson::SUCCESS) {  // in bounds: not at the end
     error_ = "text after the JSON object";

@@ -74,7 +74,7 @@ std::string key_literal(Scope scope, const std::string& field) {
   if (scope != Scope::kJson || field.empty()) return {};
   const size_t dot = field.rfind('.');
   const std::string last = dot == std::string::npos ? field : field.substr(dot + 1);
-  const std::string run = json_literal_run(last);
+  std::string run = json_literal_run(last);
   if (run.empty()) return {};
   // A key cut short (an unstable byte in it) is only a run inside the key.
   const bool whole = std::none_of(last.begin(), last.end(), [](char c) {

@@ -134,7 +134,7 @@ Result<IncidentPage> Store::list_incidents(const IncidentQuery& q) const {
     }
   } else {
     fam = Family::kIdxTime;
-    prefixes.push_back("");
+    prefixes.emplace_back();
   }
 
   std::vector<Source> sources(prefixes.size());
