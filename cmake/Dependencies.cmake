@@ -18,7 +18,7 @@ find_package(simdjson REQUIRED CONFIG)
 find_package(nlohmann_json REQUIRED CONFIG)
 find_package(OpenSSL REQUIRED)
 find_package(prometheus-cpp REQUIRED CONFIG)  # /metrics (prometheus-cpp-dev, core library)
-find_package(CURL REQUIRED)  # the webhook sink (libcurl4-openssl-dev)
+find_package(CURL REQUIRED)  # curl.h for the webhook sink, which dlopens libcurl.so.4
 find_package(Boost 1.74 REQUIRED COMPONENTS unit_test_framework)
 
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)

@@ -3,8 +3,7 @@
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
-#include <mutex>
-
+#include "connectors/webhook/curl_library.h"
 #include "connectors/webhook/hmac_signature.h"
 #include "core/time.h"
 
@@ -43,9 +42,13 @@ bool retried_status(long code) {
 }
 
 struct HeaderList {
+  const CurlLibrary& curl;
   curl_slist* list = nullptr;
-  ~HeaderList() { curl_slist_free_all(list); }
-  void add(const std::string& h) { list = curl_slist_append(list, h.c_str()); }
+  explicit HeaderList(const CurlLibrary& lib) : curl(lib) {}
+  ~HeaderList() { curl.slist_free_all(list); }
+  HeaderList(const HeaderList&) = delete;
+  HeaderList& operator=(const HeaderList&) = delete;
+  void add(const std::string& h) { list = curl.slist_append(list, h.c_str()); }
 };
 
 }  // namespace
@@ -53,16 +56,18 @@ struct HeaderList {
 Result<std::unique_ptr<WebhookSink>> WebhookSink::Open(const WebhookSinkConfig& config,
                                                        const SinkContext& context) {
   const std::string& name = config.common.name;
-  static std::once_flag curl_once;
-  std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   if (config.url.empty()) return Error(Errc::kInvalidArgument, "sink " + name + ": url is empty");
   const bool https = config.url.rfind("https://", 0) == 0;
   if (!https && !(config.allow_http && config.url.rfind("http://", 0) == 0)) {
     return Error(Errc::kInvalidArgument,
                  "sink " + name + ": url must be https:// (got '" + config.url + "')");
   }
+  // Loaded here, not at start: a wardsoc without a webhook sink never maps libcurl.
+  Result<const CurlLibrary*> lib = curl_library();
+  if (!lib) return std::move(lib).error().with_context("sink " + name);
   std::unique_ptr<WebhookSink> sink(new WebhookSink(config, context));
-  sink->curl_ = curl_easy_init();
+  sink->lib_ = *lib;
+  sink->curl_ = sink->lib_->easy_init();
   if (sink->curl_ == nullptr) {
     return Error(Errc::kInternal, "sink " + name + ": cannot create a curl handle");
   }
@@ -78,14 +83,15 @@ WebhookSink::WebhookSink(WebhookSinkConfig config, const SinkContext& context)
 }
 
 WebhookSink::~WebhookSink() {
-  if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+  if (curl_ != nullptr) lib_->easy_cleanup(static_cast<CURL*>(curl_));
 }
 
 WebhookSink::Outcome WebhookSink::post(std::string_view body, std::string_view idempotency_key,
                                        std::string_view incident_id, std::string* why) {
+  const CurlLibrary& curl = *lib_;
   CURL* c = static_cast<CURL*>(curl_);
-  curl_easy_reset(c);  // keeps the connection cache: the next POST reuses the connection
-  HeaderList headers;
+  curl.easy_reset(c);  // keeps the connection cache: the next POST reuses the connection
+  HeaderList headers(curl);
   const std::string content_type = config_.body == WebhookBody::kNdjson
                                        ? "application/x-ndjson"
                                        : std::string(alert_content_type(renderer_.format()));
@@ -103,47 +109,47 @@ WebhookSink::Outcome WebhookSink::post(std::string_view body, std::string_view i
 
   std::string answer;
   char errbuf[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(c, CURLOPT_URL, config_.url.c_str());
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.list);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, user_agent_.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // never send the token elsewhere
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+  curl.easy_setopt(c, CURLOPT_URL, config_.url.c_str());
+  curl.easy_setopt(c, CURLOPT_POST, 1L);
+  curl.easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+  curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl.easy_setopt(c, CURLOPT_HTTPHEADER, headers.list);
+  curl.easy_setopt(c, CURLOPT_USERAGENT, user_agent_.c_str());
+  curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // never send the token elsewhere
+  curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(config_.connect_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &interrupted_);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, config_.allow_http ? "http,https" : "https");
+  curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
+  curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl.easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+  curl.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl.easy_setopt(c, CURLOPT_XFERINFODATA, &interrupted_);
+  curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, config_.allow_http ? "http,https" : "https");
   const TlsClientConfig& tls = config_.tls;
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
-  curl_easy_setopt(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
-  if (!tls.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, tls.ca_file.c_str());
+  curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
+  curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+  curl.easy_setopt(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
+  if (!tls.ca_file.empty()) curl.easy_setopt(c, CURLOPT_CAINFO, tls.ca_file.c_str());
   if (!tls.cert_file.empty()) {
-    curl_easy_setopt(c, CURLOPT_SSLCERT, tls.cert_file.c_str());
-    curl_easy_setopt(c, CURLOPT_SSLKEY, tls.key_file.c_str());
+    curl.easy_setopt(c, CURLOPT_SSLCERT, tls.cert_file.c_str());
+    curl.easy_setopt(c, CURLOPT_SSLKEY, tls.key_file.c_str());
   }
 
-  const CURLcode rc = curl_easy_perform(c);
+  const CURLcode rc = curl.easy_perform(c);
   if (rc != CURLE_OK) {
-    *why = "POST " + config_.url + ": " + (errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+    *why = "POST " + config_.url + ": " + (errbuf[0] != '\0' ? errbuf : curl.easy_strerror(rc));
     if (rc == CURLE_ABORTED_BY_CALLBACK) *why = "POST " + config_.url + ": interrupted";
     return Outcome::kRetry;
   }
   long code = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   if (code >= 200 && code < 300) return Outcome::kDelivered;
   *why = "HTTP " + std::to_string(code);
   if (code >= 300 && code < 400) {
     char* location = nullptr;
-    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location);
+    curl.easy_getinfo(c, CURLINFO_REDIRECT_URL, &location);
     *why += std::string(" redirect") + (location ? std::string(" to ") + location : "") +
             " (not followed: update the sink's url)";
   } else if (code == 401 || code == 403 || code == 407) {

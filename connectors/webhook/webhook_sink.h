@@ -26,9 +26,12 @@
 
 namespace wardsoc {
 
+struct CurlLibrary;
+
 class WebhookSink final : public Sink {
  public:
-  // Checks the settings and prepares the curl handle; does not connect.
+  // Checks the settings, loads libcurl (curl_library.h) and prepares the curl handle;
+  // does not connect. Fails with a message naming the library when it cannot be loaded.
   static Result<std::unique_ptr<WebhookSink>> Open(const WebhookSinkConfig& config,
                                                    const SinkContext& context = {});
   ~WebhookSink() override;
@@ -51,7 +54,8 @@ class WebhookSink final : public Sink {
   const WebhookSinkConfig config_;
   const AlertRenderer renderer_;
   std::string user_agent_;
-  void* curl_ = nullptr;  // CURL*
+  const CurlLibrary* lib_ = nullptr;  // curl_library.h: libcurl is loaded on first use
+  void* curl_ = nullptr;              // CURL*
   std::atomic<bool> interrupted_{false};
 };
 
