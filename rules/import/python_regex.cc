@@ -25,31 +25,6 @@ std::string hex(unsigned char c) {
   return std::string("\\x") + d[c >> 4] + d[c & 15];
 }
 
-// The literal strings of a look-ahead body such as " Connection lost| Invalid mechanism";
-// false when the body holds anything but literal characters and top-level '|'.
-bool literal_alternatives(std::string_view body, std::vector<std::string>* out) {
-  out->assign(1, "");
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c == '\\') {
-      if (i + 1 >= body.size()) return false;
-      char n = body[i + 1];
-      if (std::isalnum(static_cast<unsigned char>(n))) return false;  // \d, \s, \1 ...
-      out->back() += n;
-      ++i;
-    } else if (c == '|') {
-      out->emplace_back();
-    } else if (std::strchr(".^$*+?{}[]()", c) != nullptr) {
-      return false;
-    } else {
-      out->back() += c;
-    }
-  }
-  for (const auto& l : *out)
-    if (l.empty()) return false;
-  return true;
-}
-
 // RE2 for "the text here does not start with any of `lits`", consuming a few characters:
 // the end of the text, or a character where the text leaves every literal.
 std::string not_starting_with(const std::vector<std::string>& lits, size_t depth) {
@@ -112,6 +87,29 @@ bool lookahead_ends_pattern(std::string_view py, size_t open, size_t close) {
 }
 
 }  // namespace
+
+bool literal_alternatives(std::string_view body, std::vector<std::string>* out) {
+  out->assign(1, "");
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c == '\\') {
+      if (i + 1 >= body.size()) return false;
+      char n = body[i + 1];
+      if (std::isalnum(static_cast<unsigned char>(n))) return false;  // \d, \s, \1 ...
+      out->back() += n;
+      ++i;
+    } else if (c == '|') {
+      out->emplace_back();
+    } else if (std::strchr(".^$*+?{}[]()", c) != nullptr) {
+      return false;
+    } else {
+      out->back() += c;
+    }
+  }
+  for (const auto& l : *out)
+    if (l.empty()) return false;
+  return true;
+}
 
 size_t python_regex_group_end(std::string_view py, size_t open) {
   int depth = 0;

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -19,5 +20,9 @@ Result<std::string> python_regex_to_re2(std::string_view python);
 // The ')' that closes the group opened at `open` in a Python regex (escapes and character
 // classes skipped), npos if it is not closed.
 size_t python_regex_group_end(std::string_view py, size_t open);
+
+// The literal strings of a look-ahead body such as " Connection lost| Invalid mechanism";
+// false when the body holds anything but literal characters and top-level '|'.
+bool literal_alternatives(std::string_view body, std::vector<std::string>* out);
 
 }  // namespace wardsoc

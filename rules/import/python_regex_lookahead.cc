@@ -661,31 +661,6 @@ class Eliminator {
   std::vector<std::map<int, std::string>> out_;
 };
 
-// The literal strings of a look-ahead body such as " Connection lost| Invalid mechanism";
-// false when the body holds anything but literal characters and top-level '|'.
-bool literals_of(std::string_view body, std::vector<std::string>* out) {
-  out->assign(1, "");
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c == '\\') {
-      if (i + 1 >= body.size()) return false;
-      char n = body[i + 1];
-      if (std::isalnum(static_cast<unsigned char>(n))) return false;
-      out->back() += n;
-      ++i;
-    } else if (c == '|') {
-      out->emplace_back();
-    } else if (std::strchr(".^$*+?{}[]()", c) != nullptr) {
-      return false;
-    } else {
-      out->back() += c;
-    }
-  }
-  for (const auto& l : *out)
-    if (l.empty()) return false;
-  return true;
-}
-
 size_t longest(const std::vector<std::string>& lits) {
   size_t n = 0;
   for (const auto& l : lits) n = std::max(n, l.size());
@@ -869,7 +844,7 @@ std::optional<Result<LookaheadRewrite>> rewrite_python_lookahead(std::string_vie
     size_t la_close = python_regex_group_end(py, at + 3);
     size_t close = python_regex_group_end(py, at);
     if (la_close == std::string_view::npos || close == std::string_view::npos ||
-        !literals_of(py.substr(at + 6, la_close - at - 6), &lits))
+        !literal_alternatives(py.substr(at + 6, la_close - at - 6), &lits))
       return std::nullopt;
     size_t j = la_close + 1;
     Bytes x;
@@ -884,7 +859,7 @@ std::optional<Result<LookaheadRewrite>> rewrite_python_lookahead(std::string_vie
   if (py.substr(at, 3) != "(?!") return std::nullopt;
   size_t la_close = python_regex_group_end(py, at);
   if (la_close == std::string_view::npos ||
-      !literals_of(py.substr(at + 3, la_close - at - 3), &lits))
+      !literal_alternatives(py.substr(at + 3, la_close - at - 3), &lits))
     return std::nullopt;
   const size_t p = la_close + 1;
   std::string first_chars;
