@@ -354,6 +354,34 @@ void Correlator::fill_rule_fields(const Rule& rule, Incident* inc) const {
   inc->tags = rule.tags;
 }
 
+// A distinct-count incident lists the values it counted (the first kValuesListed).
+void Correlator::list_distinct_values(const Rule& rule, const KeyState& ks, Incident* inc) {
+  if (rule.kind != AggregationKind::kDistinct) return;
+  std::string values;
+  for (size_t i = 0; i < ks.pending.size() && i < kValuesListed; ++i) {
+    values += (i ? "," : "") + ks.pending[i].value;
+  }
+  if (ks.pending.size() > kValuesListed) values += ",...";
+  inc->fields.insert_or_assign(rule.distinct_field + "_values", values);
+}
+
+// The lines held for a key become the new incident's evidence, up to the cap; their
+// text is moved, not copied (the caller clears the pending list after).
+void Correlator::take_pending_as_evidence(KeyState& ks, IncidentChange* change) {
+  Incident& inc = ks.incident;
+  for (Pending& p : ks.pending) {
+    if (inc.evidence_count >= options_.evidence_cap) break;
+    Evidence ev;
+    ev.seq = static_cast<uint32_t>(inc.evidence_count++);
+    ev.receive_time_us = p.receive_time_us;
+    ev.event_time_us = p.event_time_us;
+    ev.input = input_name(p.input);
+    ev.peer = std::move(p.peer);
+    ev.line = std::move(p.line);
+    change->new_evidence.push_back(std::move(ev));
+  }
+}
+
 void Correlator::open_incident(uint32_t rule_index, KeyState& ks, const EventBatch& batch,
                                const Event& e, const Match& m, std::vector<IncidentChange>* out) {
   const Rule& rule = rules_->rules()[rule_index];
@@ -377,27 +405,8 @@ void Correlator::open_incident(uint32_t rule_index, KeyState& ks, const EventBat
   inc.host = std::string(host.empty() ? batch.view(e.peer) : host);
   inc.input = input_name(first.input);
   for (const auto& [name, value] : m.fields) inc.fields.insert_or_assign(name, value);
-  if (rule.kind == AggregationKind::kDistinct) {
-    std::string values;
-    for (size_t i = 0; i < ks.pending.size() && i < kValuesListed; ++i) {
-      values += (i ? "," : "") + ks.pending[i].value;
-    }
-    if (ks.pending.size() > kValuesListed) values += ",...";
-    inc.fields.insert_or_assign(rule.distinct_field + "_values", values);
-  }
-
-  IncidentChange& change = change_for(ks, IncidentChange::Kind::kCreated, out);
-  for (Pending& p : ks.pending) {
-    if (inc.evidence_count >= options_.evidence_cap) break;
-    Evidence ev;
-    ev.seq = static_cast<uint32_t>(inc.evidence_count++);
-    ev.receive_time_us = p.receive_time_us;
-    ev.event_time_us = p.event_time_us;
-    ev.input = input_name(p.input);
-    ev.peer = std::move(p.peer);
-    ev.line = std::move(p.line);
-    change.new_evidence.push_back(std::move(ev));
-  }
+  list_distinct_values(rule, ks, &inc);
+  take_pending_as_evidence(ks, &change_for(ks, IncidentChange::Kind::kCreated, out));
   ks.pending.clear();
   ks.open = true;
   bump(created_);
@@ -547,26 +556,8 @@ void Correlator::close_window(uint32_t rule_index, KeyState& ks, std::vector<Inc
     inc.count = n;
     inc.status = IncidentStatus::kNew;
     for (const auto& [name, value] : ks.window_fields) inc.fields.insert_or_assign(name, value);
-    if (rule.kind == AggregationKind::kDistinct) {
-      std::string values;
-      for (size_t i = 0; i < ks.pending.size() && i < kValuesListed; ++i) {
-        values += (i ? "," : "") + ks.pending[i].value;
-      }
-      if (ks.pending.size() > kValuesListed) values += ",...";
-      inc.fields.insert_or_assign(rule.distinct_field + "_values", values);
-    }
-    IncidentChange& change = change_for(ks, IncidentChange::Kind::kCreated, out);
-    for (Pending& p : ks.pending) {
-      if (inc.evidence_count >= options_.evidence_cap) break;
-      Evidence ev;
-      ev.seq = static_cast<uint32_t>(inc.evidence_count++);
-      ev.receive_time_us = p.receive_time_us;
-      ev.event_time_us = p.event_time_us;
-      ev.input = input_name(p.input);
-      ev.peer = std::move(p.peer);
-      ev.line = std::move(p.line);
-      change.new_evidence.push_back(std::move(ev));
-    }
+    list_distinct_values(rule, ks, &inc);
+    take_pending_as_evidence(ks, &change_for(ks, IncidentChange::Kind::kCreated, out));
     // Each window is decided on its own: the incident is final now, nothing folds into it.
     finalize(ks, out);
     touched_[ks.touched_slot] = nullptr;

@@ -219,6 +219,8 @@ class Correlator {
   void open_incident(uint32_t rule_index, KeyState& ks, const EventBatch& batch, const Event& e,
                      const Match& m, std::vector<IncidentChange>* out);
   void fill_rule_fields(const Rule& rule, Incident* inc) const;
+  static void list_distinct_values(const Rule& rule, const KeyState& ks, Incident* inc);
+  void take_pending_as_evidence(KeyState& ks, IncidentChange* change);
   void fold(KeyState& ks, const EventBatch& batch, const Event& e, int64_t t,
             std::vector<IncidentChange>* out);
   IncidentChange& change_for(KeyState& ks, IncidentChange::Kind kind,
