@@ -59,7 +59,7 @@ const vi = {
   count: 'Số lần',
   host: 'Máy',
   input: 'Đầu vào',
-  group_key: 'Theo dõi theo',
+  group_key: 'Đối tượng theo dõi',
   evidence: 'Bằng chứng (dòng nhật ký)',
   evidence_omitted: (n: number) => `Còn ${n} dòng nữa không được lưu lại.`,
   fields: 'Trường đã trích xuất',
