@@ -208,6 +208,27 @@ try {
   check((await ph.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0, 'the incident is wider than the phone');
   await shot(ph, 'incident-vi-phone');
 
+  step = 'the place in the list stays while rows arrive';
+  const short = await browser.newContext({ viewport: { width: 1280, height: 300 } });
+  const sp = await short.newPage();
+  sp.setDefaultTimeout(TIMEOUT);
+  sp.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await sp.goto(`${base}/`);
+  const anchorRow = sp.locator(`li.row[data-id="${rootId}"]`);
+  await anchorRow.waitFor();
+  await sp.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  const scrolled = await sp.evaluate(() => window.scrollY);
+  check(scrolled > 0, 'the short page does not scroll');
+  const yBefore = (await anchorRow.boundingBox()).y;
+  const rowsBefore = await sp.locator('li.row').count();
+  send('ROOT LOGIN REFUSED FROM 203.0.113.8');
+  await sp.locator('li.row').nth(rowsBefore).waitFor(); // one more row, above (newest first)
+  const top = await sp.locator('li.row').first().innerText();
+  check(top.includes('Từ chối đăng nhập root qua SSH'), `the new row is not on top: ${top}`);
+  const yAfter = (await anchorRow.boundingBox()).y;
+  check(Math.abs(yAfter - yBefore) <= 2, `the row the user looked at moved from ${yBefore}px to ${yAfter}px`);
+  await short.close();
+
   step = 'keyboard only';
   await page.goto(`${base}/`);
   await page.locator('li.row').first().waitFor();

@@ -128,8 +128,13 @@ export function IncidentScreen({ id }: { id: string }) {
           <dt>{m.where}</dt>
           <dd>
             <Place incident={i} />
-            {i.source?.class && <span class="muted"> · {m.cls[i.source.class] ?? i.source.class}</span>}
           </dd>
+          {i.source?.class && (
+            <>
+              <dt>{m.source_class}</dt>
+              <dd>{m.cls[i.source.class] ?? i.source.class}</dd>
+            </>
+          )}
           {i.source?.host && (
             <>
               <dt>{m.host}</dt>
