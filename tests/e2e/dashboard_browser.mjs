@@ -21,6 +21,9 @@ const base = env('WARDSOC_URL');
 const chromiumPath = env('CHROMIUM');
 const shots = env('SCREENSHOTS');
 const bruteId = env('BRUTE_ID');
+// "token": wardsoc has api.token; the dashboard must ask for it, refuse a wrong one and
+// work with the right one (TOKEN). Anything else: the police's whole scenario.
+const scenario = process.env.SCENARIO ?? 'police';
 mkdirSync(shots, { recursive: true });
 if (!existsSync(chromiumPath)) {
   console.error(`FAIL: no browser at ${chromiumPath}: install chromium (make setup-test)`);
@@ -75,6 +78,29 @@ try {
   await page.addInitScript(() => {
     window.__xss = 0;
   });
+
+  if (scenario === 'token') {
+    step = 'the dashboard asks for the token';
+    const token = env('TOKEN');
+    await page.goto(base + '/');
+    await page.getByRole('heading', { name: 'Cần mã truy cập' }).waitFor();
+    const field = page.getByLabel('Mã truy cập');
+    await field.fill('wrong-token');
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    step = 'a wrong token is asked again';
+    await page.getByRole('heading', { name: 'Cần mã truy cập' }).waitFor();
+    await page.getByLabel('Mã truy cập').fill(token);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    step = 'the right token shows the incidents';
+    await page.locator(`li.row[data-id="${bruteId}"]`).waitFor();
+    await page.reload(); // kept for the tab
+    await page.locator(`li.row[data-id="${bruteId}"]`).waitFor();
+    await shot(page, 'token-vi-desktop');
+    const stray = problems.filter((p) => !p.includes('status of 401'));
+    if (stray.length) throw new Error(stray.join('\n'));
+    console.log('dashboard: token scenario passed');
+    process.exit(0);
+  }
 
   step = 'the list shows the brute force in Vietnamese';
   await page.goto(base + '/');
@@ -181,6 +207,10 @@ try {
   const enRow = await page.locator(`li.row[data-id="${rootId}"]`).innerText();
   check(enRow.includes('Successful SSH login as root') && enRow.includes('Acknowledged'), `English row: ${enRow}`);
   await shot(page, 'incidents-en-desktop');
+  await page.goto(`${base}/incidents/${bruteId}`);
+  await page.getByRole('heading', { name: 'SSH brute-force login' }).waitFor();
+  await page.getByRole('heading', { name: 'Evidence (log lines)' }).waitFor();
+  await shot(page, 'incident-en-desktop');
   await page.goto(`${base}/overview`);
   await page.getByRole('heading', { name: 'Incidents over time by severity' }).waitFor();
   await shot(page, 'overview-en-desktop');

@@ -33,7 +33,7 @@ export function App() {
       <a class="skip" href="#main">
         {m.skip_to_content}
       </a>
-      <header class="top">
+      <header class="topbar">
         <a class="brand" href="/" onClick={follow}>
           wardsoc
         </a>

@@ -238,6 +238,9 @@ function FilterBar({ filter, onChange, incidents }: { filter: Filter; onChange: 
     return () => window.clearTimeout(t);
   }, [q]);
 
+  // On a phone the filters other than the search fold away behind a button.
+  const [open, setOpen] = useState(() => !isEmptyFilter({ ...filter, q: undefined }) || !window.matchMedia?.('(max-width: 600px)').matches);
+  const active = (['severity', 'status', 'class', 'site', 'rule', 'asset'] as const).filter((k) => filter[k]).length + (filter.range !== 'all' ? 1 : 0);
   const sites = useMemo(() => distinct(incidents.map((i) => i.source?.site)), [incidents]);
   const rules = useMemo(() => distinct(incidents.map((i) => i.rule?.id)), [incidents]);
   const set = (k: keyof Filter, v: string) => onChange({ ...filter, [k]: v || undefined });
@@ -251,6 +254,11 @@ function FilterBar({ filter, onChange, incidents }: { filter: Filter; onChange: 
         <span>{m.search}</span>
         <input type="search" name="q" value={q} placeholder={m.search_placeholder} maxLength={200} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
       </label>
+      <button type="button" class="filter-toggle" aria-expanded={open} aria-controls="more-filters" onClick={() => setOpen(!open)}>
+        {m.filter}
+        {active > 0 ? ` (${active})` : ''}
+      </button>
+      <div class="more-filters" id="more-filters" hidden={!open}>
       <label>
         <span>{m.severity_at_least}</span>
         <select name="severity" value={filter.severity ?? ''} onChange={(e) => set('severity', (e.target as HTMLSelectElement).value)}>
@@ -293,6 +301,7 @@ function FilterBar({ filter, onChange, incidents }: { filter: Filter; onChange: 
           {m.clear_filters}
         </button>
       )}
+      </div>
     </form>
   );
 }

@@ -86,7 +86,8 @@ function Chart({ stats }: { stats: Stats }) {
   const bottom = 24;
   const slot = (W - left) / Math.max(1, bars.length);
   const bw = Math.max(2, slot * 0.7);
-  const y = (v: number) => (H - bottom) * (1 - v / max);
+  const topPad = 12;
+  const y = (v: number) => topPad + (H - bottom - topPad) * (1 - v / max);
   const labelEvery = Math.ceil(bars.length / 10);
   return (
     <figure class="chart">
