@@ -211,6 +211,10 @@ try {
   await page.getByRole('heading', { name: 'SSH brute-force login' }).waitFor();
   await page.getByRole('heading', { name: 'Evidence (log lines)' }).waitFor();
   await shot(page, 'incident-en-desktop');
+  await page.goto(`${base}/incidents/${hostileId}`);
+  await page.getByRole('heading', { name: 'Evidence (log lines)' }).waitFor();
+  check((await page.locator('.evidence').innerText()).includes('<img src=x onerror=alert(1)><script>alert(2)</script>'), 'English evidence not literal');
+  check((await page.locator('.evidence img, .evidence script, .fields img').count()) === 0, 'log markup became elements in English');
   await page.goto(`${base}/overview`);
   await page.getByRole('heading', { name: 'Incidents over time by severity' }).waitFor();
   await shot(page, 'overview-en-desktop');
