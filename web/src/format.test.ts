@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldText, formatBucket, formatDateTime, formatDateTimeSeconds, toMillis } from './format';
+import { fieldText, formatBucket, formatDateTime, formatDateTimeSeconds, isoTime, toMillis } from './format';
 
 describe('formatDateTime', () => {
   it('shows UTC instants in Asia/Ho_Chi_Minh as dd/mm/yyyy HH:mm', () => {
@@ -21,6 +21,14 @@ describe('formatDateTime', () => {
     expect(formatDateTime(undefined)).toBe('');
     expect(formatDateTime('not a time')).toBe('');
     expect(formatDateTime(Number.NaN)).toBe('');
+    expect(formatDateTime(1e30)).toBe('');
+    expect(formatDateTimeSeconds(-1e30)).toBe('');
+  });
+  it('gives <time> an RFC 3339 value or none, never throws', () => {
+    expect(isoTime(1795573268020456)).toBe('2026-11-25T02:21:08.020Z');
+    expect(isoTime(Number.POSITIVE_INFINITY)).toBeUndefined();
+    expect(isoTime(1e30)).toBeUndefined();
+    expect(isoTime('garbage')).toBeUndefined();
   });
   it('labels chart buckets', () => {
     expect(formatBucket('2026-11-24T17:00:00Z', 'day')).toBe('25/11');

@@ -31,9 +31,9 @@ function parts(ms: number, zone: string): Record<string, string> {
 // Microseconds since 1970 (the API's *_us fields) or an RFC 3339 text.
 export function toMillis(t: number | string | undefined | null): number | undefined {
   if (t === undefined || t === null || t === '') return undefined;
-  if (typeof t === 'number') return Number.isFinite(t) ? Math.floor(t / 1000) : undefined;
-  const ms = Date.parse(t);
-  return Number.isNaN(ms) ? undefined : ms;
+  const ms = typeof t === 'number' ? Math.floor(t / 1000) : Date.parse(t);
+  // Beyond what a Date holds (±8.64e15 ms) formatting would throw.
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? ms : undefined;
 }
 
 // "25/11/2026 09:21"; "" for a missing or broken time.
@@ -58,6 +58,14 @@ export function formatBucket(t: number | string, bucket: 'hour' | 'day', zone = 
   if (ms === undefined) return '';
   const p = parts(ms, zone);
   return bucket === 'day' ? `${p.day}/${p.month}` : `${p.day}/${p.month} ${p.hour}h`;
+}
+
+// For <time dateTime>: RFC 3339, or nothing for a missing or broken time.
+export function isoTime(t: number | string | undefined | null): string | undefined {
+  const ms = toMillis(t);
+  if (ms === undefined) return undefined;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
 // Whatever a captured field holds, as one line of text.

@@ -6,7 +6,7 @@ import { ErrorBox, Place, SeverityBadge, StatusBadge } from '../components';
 import { useLang } from '../context';
 import { EMPTY_FILTER, RANGES, filterToApiQuery, filterToSearch, isEmptyFilter, parseFilter } from '../filters';
 import type { Filter, Range } from '../filters';
-import { formatDateTime, formatDateTimeSeconds } from '../format';
+import { formatDateTime, formatDateTimeSeconds, isoTime } from '../format';
 import { groupIncidents, mergeIncidents } from '../grouping';
 import type { IncidentGroup } from '../grouping';
 import { incidentTitle } from '../i18n';
@@ -195,7 +195,7 @@ function GroupRow({ group, lang, open, onToggle }: { group: IncidentGroup; lang:
         </span>
         <span class="c-since">
           <span class="label">{m.col_since}: </span>
-          <time dateTime={new Date(group.first_seen_us / 1000).toISOString()}>{formatDateTime(group.first_seen_us)}</time>
+          <time dateTime={isoTime(group.first_seen_us)}>{formatDateTime(group.first_seen_us)}</time>
         </span>
         <span class="c-last">
           <span class="label">{m.col_last}: </span>
