@@ -12,6 +12,7 @@
 #include "app/api/http_server.h"
 #include "app/api/incidents_api.h"
 #include "app/api/metrics.h"
+#include "app/api/static_files.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/pid_file.h"
@@ -50,7 +51,9 @@ Result<std::unique_ptr<HttpServer>> start_api(Pipeline& p, const Config& cfg) {
   HttpServerOptions ho;
   ho.listen = cfg.api_listen;
   ho.token = cfg.api_token;
-  return HttpServer::Start(std::move(ho), make_api_router(ctx));
+  Router router = make_api_router(ctx);
+  add_dashboard_routes(router, embedded_web_assets());
+  return HttpServer::Start(std::move(ho), std::move(router));
 }
 
 Result<Config> load_run_config(const RunOptions& opts) {
@@ -113,9 +116,12 @@ int cmd_run(const RunOptions& opts) {
 
   std::fprintf(stderr, "\nwardsoc is running. Where to look:\n");
   for (const auto& line : (*pipeline)->describe()) std::fprintf(stderr, "  %s\n", line.c_str());
-  if (api)
+  if (api) {
+    std::fprintf(stderr, "  web    http://%s/ (the police dashboard)\n",
+                 api->local_endpoint().c_str());
     std::fprintf(stderr, "  api    http://%s (/api/v1/incidents, /metrics)\n",
                  api->local_endpoint().c_str());
+  }
   // The hints use the real binary path and the first syslog port, so they can be
   // pasted as they are.
   std::error_code ec;

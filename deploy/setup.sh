@@ -17,18 +17,26 @@ libsodium-dev libssl-dev libcurl4-openssl-dev libcctz-dev tzdata
 prometheus-cpp-dev bsdutils
 "
 
+# The dashboard (web/) is compiled with node and npm. Any node >= 18 will do (Debian 12's
+# is 18): a node that is already installed (another packaging of it, with its own npm) is
+# kept, so these two are checked as commands rather than as packages.
+WEB_PACKAGES=""
+command -v node >/dev/null 2>&1 || WEB_PACKAGES="nodejs"
+command -v npm >/dev/null 2>&1 || WEB_PACKAGES="$WEB_PACKAGES npm"
+
 # Testing: the format and tidy checks (clang-format, clang-tidy, git), the fuzz and
 # ThreadSanitizer builds (clang with its runtimes), and the real peers the tests talk to:
 # openssl (certificates, s_client), syslog-ng (TLS sender and SOC receiver), kcat (Kafka
-# client), fail2ban (its filters and annotated logs).
+# client), fail2ban (its filters and annotated logs), chromium (the dashboard's browser
+# test drives it with playwright-core).
 TEST_PACKAGES="
 git clang clang-format clang-tidy libclang-rt-14-dev
-openssl syslog-ng-core kcat fail2ban
+openssl syslog-ng-core kcat fail2ban chromium
 "
 
-PACKAGES="$RUN_PACKAGES"
+PACKAGES="$RUN_PACKAGES $WEB_PACKAGES"
 case "${1:-}" in
-  --test) PACKAGES="$RUN_PACKAGES $TEST_PACKAGES" ;;
+  --test) PACKAGES="$RUN_PACKAGES $WEB_PACKAGES $TEST_PACKAGES" ;;
   "") ;;
   *) echo "usage: $0 [--test]" >&2; exit 2 ;;
 esac
