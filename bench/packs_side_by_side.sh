@@ -1,8 +1,9 @@
 #!/bin/bash
 # Detection speed of two rule directories on the loghub corpus, measured with one
-# detect_bench binary in the same run: both sets run at the same time, one on each of the
-# first two cores, swapping cores every round; the verdict is the median of the per-pair
-# geometric means of new/old (which cancels a difference between the cores).
+# detect_bench binary in the same run: the two sets run one after the other on the same
+# core, the order swapping every round (a larger set compiles for longer, so running them
+# side by side would measure one while the other compiles). The verdict is the median of
+# the per-pair geometric means of new/old, which cancels a drift of the machine's load.
 #
 #   bench/packs_side_by_side.sh OLD_RULES_DIR NEW_RULES_DIR [ROUNDS] [BENCH]
 #
@@ -35,17 +36,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 results=()
 for ((i = 0; i < rounds; i++)); do
-  a=$((i % 2))
-  b=$((1 - a))
-  taskset -c $a "$bench" "${args[@]}" --rules "$old" >"$tmp/old" 2>&1 &
-  p1=$!
-  taskset -c $b "$bench" "${args[@]}" --rules "$new" >"$tmp/new" 2>&1 &
-  p2=$!
-  wait $p1 || { echo "$0: old run failed:" >&2; cat "$tmp/old" >&2; exit 1; }
-  wait $p2 || { echo "$0: new run failed:" >&2; cat "$tmp/new" >&2; exit 1; }
+  if ((i % 2)); then order=(new old); else order=(old new); fi
+  for which in "${order[@]}"; do
+    dir=$old
+    [ "$which" = new ] && dir=$new
+    taskset -c 0 "$bench" "${args[@]}" --rules "$dir" >"$tmp/$which" 2>&1 ||
+      { echo "$0: $which run failed:" >&2; cat "$tmp/$which" >&2; exit 1; }
+  done
   results+=("$(rate "$tmp/old") $(rate "$tmp/new")")
-  printf 'round %d: old (core %d) match %s e2e %s | new (core %d) match %s e2e %s lines/s\n' \
-    $((i + 1)) $a $(echo "${results[-1]}" | awk '{print $1, $2}') $b $(echo "${results[-1]}" | awk '{print $3, $4}')
+  printf 'round %d (%s first): old match %s e2e %s | new match %s e2e %s lines/s\n' \
+    $((i + 1)) "${order[0]}" $(echo "${results[-1]}" | awk '{print $1, $2}') $(echo "${results[-1]}" | awk '{print $3, $4}')
 done
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 for col in 1 2; do
