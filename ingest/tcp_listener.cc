@@ -1,6 +1,7 @@
 #include "ingest/tcp_listener.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <boost/asio/ip/v6_only.hpp>
@@ -184,7 +185,7 @@ void TcpListener::on_accept(const error_code& ec, Socket socket) {
     return;
   }
   const uint64_t id = next_id_++;
-  open_.emplace(id, OpenConnection{peer, Clock::now(), false});
+  open_.emplace(id, OpenConnection{peer, Clock::now(), socket.native_handle(), false, false});
   ++per_source_[peer];
   InputCounters::add(counters_->connections_total);
   InputCounters::add(counters_->connections_open);
@@ -208,28 +209,45 @@ void TcpListener::retry_accept_later(const error_code& ec) {
 
 std::unordered_map<uint64_t, TcpListener::OpenConnection>::iterator TcpListener::oldest_idle(
     const std::string* peer) {
-  const Clock::time_point idle_since = Clock::now() - options_.idle_after;
-  auto best = open_.end();
-  for (auto it = open_.begin(); it != open_.end(); ++it) {
-    const OpenConnection& c = it->second;
-    if (c.busy || c.last_activity > idle_since) continue;
-    if (peer != nullptr && c.peer != *peer) continue;
-    if (best == open_.end() || c.last_activity < best->second.last_activity) best = it;
+  const Clock::time_point now = Clock::now();
+  const Clock::time_point idle_since = now - options_.idle_after;
+  for (;;) {
+    auto best = open_.end();
+    auto silent = open_.end();  // the oldest that never sent a byte
+    for (auto it = open_.begin(); it != open_.end(); ++it) {
+      const OpenConnection& c = it->second;
+      if (c.busy || (c.sent && c.last_activity > idle_since)) continue;
+      if (peer != nullptr && c.peer != *peer) continue;
+      if (c.last_activity <= idle_since) {
+        if (best == open_.end() || c.last_activity < best->second.last_activity) best = it;
+      } else if (silent == open_.end() || c.last_activity < silent->second.last_activity) {
+        silent = it;
+      }
+    }
+    const auto pick = best != open_.end() ? best : silent;
+    if (pick == open_.end()) return pick;
+    int unread = 0;
+    if (::ioctl(pick->second.fd, FIONREAD, &unread) != 0 || unread == 0) return pick;
+    // The sender did send; this thread has not read it yet. Look again without it.
+    pick->second.last_activity = now;
+    pick->second.sent = true;
   }
-  return best;
 }
 
 bool TcpListener::evict(std::unordered_map<uint64_t, OpenConnection>::iterator victim) {
   if (victim == open_.end()) return false;
   const uint64_t id = victim->first;
   const std::string peer = victim->second.peer;
+  const bool victim_sent = victim->second.sent;
   const auto idle =
       std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - victim->second.last_activity);
   handler_->on_evict(id);
   if (open_.count(id) != 0) closed(id);  // a handler that did not say so
   InputCounters::add(counters_->evicted);
-  warn_limited(evict_log_, "closed an idle connection from " + peer + " (no byte for " +
-                               std::to_string(idle.count()) + "s) to make room for a new one");
+  warn_limited(evict_log_, "closed an idle connection from " + peer + " (" +
+                               (victim_sent ? "no byte for " + std::to_string(idle.count()) + "s"
+                                            : std::string("no byte since it connected")) +
+                               ") to make room for a new one");
   return true;
 }
 
@@ -267,7 +285,9 @@ void TcpListener::closed(uint64_t id) {
 
 void TcpListener::activity(uint64_t id) {
   auto it = open_.find(id);
-  if (it != open_.end()) it->second.last_activity = Clock::now();
+  if (it == open_.end()) return;
+  it->second.last_activity = Clock::now();
+  it->second.sent = true;
 }
 
 void TcpListener::busy(uint64_t id, bool busy) {

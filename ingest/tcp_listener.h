@@ -17,12 +17,15 @@
 //     past it makes room by closing that address's oldest idle connection, or is refused.
 //   - max_connections: connections open in all. A new one past it makes room by closing
 //     the oldest idle connection of any address, or is refused.
-// "Idle" is: no byte received for at least `idle_after` (1 s) and not waiting on
-// wardsoc (a request being answered, reading paused while the queue is full). Making
-// room asks the handler to close the connection (on_evict), counted in `evicted`; a
-// refused connection is closed at once, counted in refused_global or refused_per_source
-// (and connections_refused). Timeouts of a connection's own (idle, header, body, TLS
-// handshake) are the handler's, counted by reason in the same counters.
+// "Idle" is: no byte received for at least `idle_after` (1 s), none waiting unread in the
+// socket (a busy I/O thread is not the sender's silence), and not waiting on wardsoc (a
+// request being answered, reading paused while the queue is full). When none is idle,
+// the oldest connection that has not sent a single byte since it connected makes room:
+// a flood of connections that say nothing cannot keep a sender out, since a real sender
+// speaks first and is then no longer such a connection. Making room asks the handler to close the
+// connection (on_evict), counted in `evicted`; a refused connection is closed at once, counted in
+// refused_global or refused_per_source (and connections_refused). Timeouts of a connection's own
+// (idle, header, body, TLS handshake) are the handler's, counted by reason in the same counters.
 //
 // Back-pressure: a stream input hands its full batches to a BatchHandoff, which keeps what
 // the queue has no room for and offers it again on the listener's I/O thread (below).
@@ -127,7 +130,9 @@ class TcpListener {
   struct OpenConnection {
     std::string peer;
     Clock::time_point last_activity;
+    int fd = -1;  // the socket, open until closed(id): bytes waiting in it are not idleness
     bool busy = false;
+    bool sent = false;  // some byte came from it since it connected
   };
 
   Status open();
@@ -135,8 +140,8 @@ class TcpListener {
   void on_accept(const boost::system::error_code& ec, Socket socket);
   void retry_accept_later(const boost::system::error_code& ec);
   bool admit(const std::string& peer);
-  // The idle connection (of `peer`, or of any address when empty) that has been silent
-  // longest; open_.end() if none is idle.
+  // The idle connection (of `peer`, or of any address when null) silent longest; else the
+  // oldest one that has not sent a byte yet; open_.end() if neither.
   std::unordered_map<uint64_t, OpenConnection>::iterator oldest_idle(const std::string* peer);
   bool evict(std::unordered_map<uint64_t, OpenConnection>::iterator victim);
   void shutdown();
