@@ -18,6 +18,7 @@
 #include "app/pid_file.h"
 #include "app/pipeline.h"
 #include "app/version.h"
+#include "ingest/input_counters.h"
 
 namespace wardsoc {
 
@@ -41,6 +42,8 @@ Result<std::unique_ptr<HttpServer>> start_api(Pipeline& p, const Config& cfg) {
   ms.inputs = [&p] { return p.input_stats(); };
   ms.forwarders = [&p] { return p.sink_stats(); };
   ms.store = &p.store();
+  auto api_counters = std::make_shared<InputCounters>();
+  ms.api = [api_counters] { return api_counters->snapshot(); };
   auto collector = std::make_shared<WardsocCollector>(std::move(ms));
   ApiContext ctx;
   ctx.store = &p.store();
@@ -51,6 +54,8 @@ Result<std::unique_ptr<HttpServer>> start_api(Pipeline& p, const Config& cfg) {
   HttpServerOptions ho;
   ho.listen = cfg.api_listen;
   ho.token = cfg.api_token;
+  ho.limits = cfg.api_limits;
+  ho.counters = api_counters;
   Router router = make_api_router(ctx);
   add_dashboard_routes(router, embedded_web_assets());
   return HttpServer::Start(std::move(ho), std::move(router));

@@ -2,6 +2,7 @@
 
 #include <cctz/time_zone.h>
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <cstring>
 #include <fstream>
@@ -36,6 +37,28 @@ namespace {
 bool valid_zone(const std::string& zone) {
   cctz::time_zone tz;
   return cctz::load_time_zone(zone, &tz);
+}
+
+// api:'s connection limits and deadlines (see HttpServerLimits).
+void read_api_limits(YamlReader& r, const YAML::Node& api, HttpServerLimits* l) {
+  if (auto v = r.integer(api, "api", "max_connections", 1, 1 << 20)) l->max_connections = *v;
+  if (auto v = r.integer(api, "api", "max_connections_per_source", 0, 1 << 20)) {
+    l->max_connections_per_source = *v;
+  }
+  if (auto us = r.duration_us(api, "api", "evict_idle_after")) {
+    l->evict_idle_after = std::chrono::milliseconds(std::max<int64_t>(1, *us / 1000));
+  }
+  for (auto [key, out] : {std::pair{"idle_timeout", &l->idle_timeout},
+                          std::pair{"header_timeout", &l->header_timeout},
+                          std::pair{"body_timeout", &l->body_timeout}}) {
+    if (auto us = r.duration_us(api, "api", key)) {
+      if (*us < 1'000'000) {
+        r.fail(api[key], std::string("api.") + key, "must be at least 1s");
+      } else {
+        *out = std::chrono::seconds(*us / 1'000'000);
+      }
+    }
+  }
 }
 
 // store:, retention: and api: — the store's durability and retention, and the HTTP API.
@@ -83,7 +106,9 @@ void read_store_sections(YamlReader& r, const YAML::Node& root, Config* cfg) {
     }
   }
   if (const YAML::Node api = root["api"]; api.IsDefined() && !api.IsNull()) {
-    if (r.expect_map(api, "api", {"listen", "token"})) {
+    if (r.expect_map(api, "api",
+                     {"listen", "token", "max_connections", "max_connections_per_source",
+                      "idle_timeout", "header_timeout", "body_timeout", "evict_idle_after"})) {
       if (auto v = r.string(api, "api", "listen")) {
         if (!v->empty()) {
           auto addr = parse_listen_address(*v);
@@ -102,6 +127,7 @@ void read_store_sections(YamlReader& r, const YAML::Node& root, Config* cfg) {
         cfg->api_listen = *v;
       }
       if (auto v = r.string(api, "api", "token")) cfg->api_token = *v;
+      read_api_limits(r, api, &cfg->api_limits);
     }
   }
 }

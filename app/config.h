@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/api/http_server.h"
 #include "connectors/sink_factory.h"
 #include "core/result.h"
 #include "ingest/input_config.h"
@@ -29,10 +30,11 @@ struct Config {
   uint64_t min_free_bytes = uint64_t{64} << 20;  // store.min_free_space
   int64_t retention_us = 0;                      // retention.incidents; 0 keeps everything
   int64_t retention_interval_us = int64_t{3600} * 1'000'000;  // retention.check_every
-  std::string api_listen;    // api.listen, "" = no API (the embedded default sets one)
-  std::string api_token;     // api.token: bearer token, "" = none
-  size_t evidence_cap = 20;  // raw lines kept per incident
-  std::string assets;        // assets.yaml: which device is which (ingest/asset_table.h); "" = none
+  std::string api_listen;       // api.listen, "" = no API (the embedded default sets one)
+  std::string api_token;        // api.token: bearer token, "" = none
+  HttpServerLimits api_limits;  // api.max_connections, ..., api.body_timeout
+  size_t evidence_cap = 20;     // raw lines kept per incident
+  std::string assets;  // assets.yaml: which device is which (ingest/asset_table.h); "" = none
   std::vector<InputConfig> inputs;
   std::vector<SinkConfig> sinks;
 

@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/event.h"
 #include "core/result.h"
@@ -21,15 +23,25 @@ namespace wardsoc {
 
 // A snapshot of an input's counters; every field counts since start().
 struct InputStats {
-  uint64_t lines = 0;      // events put into batches (dropped ones included)
-  uint64_t bytes = 0;      // bytes of those events as kept (after truncation)
-  uint64_t batches = 0;    // batches handed to the queue
-  uint64_t dropped = 0;    // events lost: the queue was full (UDP) or closed
+  uint64_t lines = 0;    // events put into batches (dropped ones included)
+  uint64_t bytes = 0;    // bytes of those events as kept (after truncation)
+  uint64_t batches = 0;  // batches handed to the queue
+  uint64_t dropped = 0;  // events lost: the queue was full (UDP) or closed
+  // UDP datagrams the kernel dropped before wardsoc could read them (the socket's receive
+  // buffer was full): not among `lines`, since they were never seen.
+  uint64_t kernel_dropped = 0;
   uint64_t truncated = 0;  // events cut at max_line_bytes
   uint64_t malformed = 0;  // events whose syslog header did not parse
   uint64_t connections_total = 0;
   uint64_t connections_open = 0;
-  uint64_t connections_refused = 0;  // over max_connections
+  uint64_t connections_refused = 0;  // refused_global + refused_per_source
+  uint64_t refused_global = 0;       // max_connections open and none idle to make room
+  uint64_t refused_per_source = 0;   // max_connections_per_source open from that address
+  uint64_t evicted = 0;              // idle connections closed to make room for a new one
+  uint64_t closed_idle = 0;          // closed after idle_timeout without a byte
+  uint64_t header_timeouts = 0;      // HTTP: request headers not complete in header_timeout
+  uint64_t body_timeouts = 0;        // HTTP: request body not complete in body_timeout
+  uint64_t handshake_timeouts = 0;   // TLS handshakes not finished in handshake_timeout
   uint64_t errors = 0;               // operating-system errors (read, accept, ...)
   uint64_t accept_errors = 0;        // of those, failed accept() calls (out of descriptors, ...)
   uint64_t invalid_utf8 = 0;         // events that are not valid UTF-8 (kept as received)
@@ -39,8 +51,13 @@ struct InputStats {
   uint64_t tls_handshake_failures = 0;
   uint64_t requests_rejected = 0;  // HTTP: bad token, too large, malformed, wrong method
   uint64_t acknowledged = 0;       // positions acknowledged after the store wrote them
+  // HTTP: answers sent, by status code (only codes sent at least once), ascending.
+  std::vector<std::pair<unsigned, uint64_t>> http_responses;
   // The input accepts connections (TCP, TLS, HTTP): accept_errors applies to it.
   bool accepts_connections = false;
+  bool speaks_http = false;          // header/body timeouts and http_responses apply
+  bool uses_tls = false;             // handshake_timeouts applies
+  bool counts_kernel_drops = false;  // UDP: kernel_dropped applies
 };
 
 class Input {

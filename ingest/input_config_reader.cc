@@ -80,6 +80,24 @@ std::chrono::seconds to_seconds(int64_t us) {
   return std::chrono::seconds(std::max<int64_t>(1, us / kMicrosPerSecond));
 }
 
+void read_timeout(YamlReader& r, const YAML::Node& n, const std::string& path, std::string_view key,
+                  std::chrono::seconds* out, bool zero_is_never) {
+  const YAML::Node v = n[std::string(key)];
+  if (zero_is_never && v.IsDefined() && v.IsScalar() &&
+      (v.Scalar() == "0" || v.Scalar() == "never")) {
+    *out = std::chrono::seconds(0);
+    return;
+  }
+  const auto us = r.duration_us(n, path, key);
+  if (!us) return;
+  if (*us < kMicrosPerSecond) {
+    r.fail(n[std::string(key)], join_path(path, key),
+           zero_is_never ? "must be at least 1s, or 0 for never" : "must be at least 1s");
+  } else {
+    *out = to_seconds(*us);
+  }
+}
+
 }  // namespace input_config
 
 namespace {

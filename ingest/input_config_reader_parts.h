@@ -40,6 +40,10 @@ bool read_class(YamlReader& r, const YAML::Node& n, const std::string& path, Ass
 // Durations as the inputs keep them, never below one unit.
 std::chrono::milliseconds to_ms(int64_t us);
 std::chrono::seconds to_seconds(int64_t us);
+// A connection timeout `key` in whole seconds: at least 1s, or `0` / `never` for never
+// when `zero_is_never`; left alone when the key is absent.
+void read_timeout(YamlReader& r, const YAML::Node& n, const std::string& path, std::string_view key,
+                  std::chrono::seconds* out, bool zero_is_never = false);
 
 // One per input type, each in its folder.
 InputConfig read_syslog_udp(YamlReader& r, const YAML::Node& n, const std::string& path,

@@ -1,6 +1,7 @@
 #include "ingest/tcp_listener.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <boost/asio/ip/v6_only.hpp>
@@ -25,6 +26,32 @@ std::string endpoint_text(const tcp::endpoint& ep) {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(ep.port());
 }
 }  // namespace
+
+std::string connection_summary(const InputStats& s) {
+  std::string out;
+  auto add = [&](uint64_t n, const std::string& what) {
+    if (n == 0) return;
+    out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  };
+  if (s.connections_refused != 0) {
+    add(s.connections_refused, "connections refused (" + std::to_string(s.refused_global) +
+                                   " max_connections, " + std::to_string(s.refused_per_source) +
+                                   " per source)");
+  }
+  add(s.evicted, "idle closed to make room");
+  add(s.closed_idle, "closed idle");
+  add(s.header_timeouts, "header timeouts");
+  add(s.body_timeouts, "body timeouts");
+  add(s.handshake_timeouts, "TLS handshake timeouts");
+  if (!s.http_responses.empty()) {
+    out += out.empty() ? "answers " : "; answers ";
+    for (size_t i = 0; i < s.http_responses.size(); ++i) {
+      out += (i == 0 ? "" : ", ") + std::to_string(s.http_responses[i].first) + ": " +
+             std::to_string(s.http_responses[i].second);
+    }
+  }
+  return out.empty() ? out : "; " + out;
+}
 
 std::string peer_address_text(const asio::ip::address& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped()) {
@@ -158,7 +185,8 @@ void TcpListener::on_accept(const error_code& ec, Socket socket) {
     return;
   }
   const uint64_t id = next_id_++;
-  open_.emplace(id, OpenConnection{peer});
+  open_.emplace(id, OpenConnection{peer, Clock::now(), socket.native_handle(), false, false});
+  ++per_source_[peer];
   InputCounters::add(counters_->connections_total);
   InputCounters::add(counters_->connections_open);
   handler_->on_connection(std::move(socket), id, peer);
@@ -179,18 +207,94 @@ void TcpListener::retry_accept_later(const error_code& ec) {
   });
 }
 
+std::unordered_map<uint64_t, TcpListener::OpenConnection>::iterator TcpListener::oldest_idle(
+    const std::string* peer) {
+  const Clock::time_point now = Clock::now();
+  const Clock::time_point idle_since = now - options_.idle_after;
+  for (;;) {
+    auto best = open_.end();
+    auto silent = open_.end();  // the oldest that never sent a byte
+    for (auto it = open_.begin(); it != open_.end(); ++it) {
+      const OpenConnection& c = it->second;
+      if (c.busy || (c.sent && c.last_activity > idle_since)) continue;
+      if (peer != nullptr && c.peer != *peer) continue;
+      if (c.last_activity <= idle_since) {
+        if (best == open_.end() || c.last_activity < best->second.last_activity) best = it;
+      } else if (silent == open_.end() || c.last_activity < silent->second.last_activity) {
+        silent = it;
+      }
+    }
+    const auto pick = best != open_.end() ? best : silent;
+    if (pick == open_.end()) return pick;
+    int unread = 0;
+    if (::ioctl(pick->second.fd, FIONREAD, &unread) != 0 || unread == 0) return pick;
+    // The sender did send; this thread has not read it yet. Look again without it.
+    pick->second.last_activity = now;
+    pick->second.sent = true;
+  }
+}
+
+bool TcpListener::evict(std::unordered_map<uint64_t, OpenConnection>::iterator victim) {
+  if (victim == open_.end()) return false;
+  const uint64_t id = victim->first;
+  const std::string peer = victim->second.peer;
+  const bool victim_sent = victim->second.sent;
+  const auto idle =
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - victim->second.last_activity);
+  handler_->on_evict(id);
+  if (open_.count(id) != 0) closed(id);  // a handler that did not say so
+  InputCounters::add(counters_->evicted);
+  warn_limited(evict_log_, "closed an idle connection from " + peer + " (" +
+                               (victim_sent ? "no byte for " + std::to_string(idle.count()) + "s"
+                                            : std::string("no byte since it connected")) +
+                               ") to make room for a new one");
+  return true;
+}
+
 bool TcpListener::admit(const std::string& peer) {
-  if (open_.size() < options_.max_connections) return true;
+  const size_t per_source_limit = options_.max_connections_per_source;
+  if (per_source_limit != 0) {
+    auto it = per_source_.find(peer);
+    if (it != per_source_.end() && it->second >= per_source_limit && !evict(oldest_idle(&peer))) {
+      InputCounters::add(counters_->connections_refused);
+      InputCounters::add(counters_->refused_per_source);
+      warn_limited(refuse_log_, "refused a connection from " + peer + ": " +
+                                    std::to_string(per_source_limit) +
+                                    " connections from that address are open and none is idle "
+                                    "(max_connections_per_source)");
+      return false;
+    }
+  }
+  if (open_.size() < options_.max_connections || evict(oldest_idle(nullptr))) return true;
   InputCounters::add(counters_->connections_refused);
+  InputCounters::add(counters_->refused_global);
   warn_limited(refuse_log_, "refused a connection from " + peer + ": " +
                                 std::to_string(options_.max_connections) +
-                                " connections are open (max_connections)");
+                                " connections are open and none is idle (max_connections)");
   return false;
 }
 
 void TcpListener::closed(uint64_t id) {
-  if (open_.erase(id) == 0) return;
+  auto it = open_.find(id);
+  if (it == open_.end()) return;
+  auto src = per_source_.find(it->second.peer);
+  if (src != per_source_.end() && --src->second == 0) per_source_.erase(src);
+  open_.erase(it);
   InputCounters::sub(counters_->connections_open);
+}
+
+void TcpListener::activity(uint64_t id) {
+  auto it = open_.find(id);
+  if (it == open_.end()) return;
+  it->second.last_activity = Clock::now();
+  it->second.sent = true;
+}
+
+void TcpListener::busy(uint64_t id, bool busy) {
+  auto it = open_.find(id);
+  if (it == open_.end()) return;
+  it->second.busy = busy;
+  it->second.last_activity = Clock::now();
 }
 
 void TcpListener::shutdown() {

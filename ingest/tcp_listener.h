@@ -9,13 +9,23 @@
 // with rate limiting. Connections the kernel holds in the backlog meanwhile are served
 // once descriptors are free again.
 //
-// Admission: every accepted connection passes admit() before the handler sees it; today
-// it refuses (closes at once, counts connections_refused) past max_connections. The
-// listener keeps the table of open connections (id, peer address), which the handler
-// keeps current by calling closed(id). That table is the place for the limits that
-// need a view of all connections: an idle timeout per connection, a connection limit
-// per source address, and letting the oldest idle connection make room for a new one
-// (the listener would then ask the handler to close it by id).
+// Admission: every accepted connection passes admit() before the handler sees it. The
+// listener keeps the table of open connections (id, peer address, when a byte last came,
+// whether the connection waits on wardsoc), which the handler keeps current with
+// activity(id), busy(id, ...) and closed(id). Two limits apply:
+//   - max_connections_per_source: connections open from one peer address. A new one
+//     past it makes room by closing that address's oldest idle connection, or is refused.
+//   - max_connections: connections open in all. A new one past it makes room by closing
+//     the oldest idle connection of any address, or is refused.
+// "Idle" is: no byte received for at least `idle_after` (1 s), none waiting unread in the
+// socket (a busy I/O thread is not the sender's silence), and not waiting on wardsoc (a
+// request being answered, reading paused while the queue is full). When none is idle,
+// the oldest connection that has not sent a single byte since it connected makes room:
+// a flood of connections that say nothing cannot keep a sender out, since a real sender
+// speaks first and is then no longer such a connection. Making room asks the handler to close the
+// connection (on_evict), counted in `evicted`; a refused connection is closed at once, counted in
+// refused_global or refused_per_source (and connections_refused). Timeouts of a connection's own
+// (idle, header, body, TLS handshake) are the handler's, counted by reason in the same counters.
 //
 // Back-pressure: a stream input hands its full batches to a BatchHandoff, which keeps what
 // the queue has no room for and offers it again on the listener's I/O thread (below).
@@ -56,6 +66,10 @@ struct TcpListenerOptions {
   std::string address = "127.0.0.1";  // an IP address or a host name
   uint16_t port = 0;                  // 0 = any free port
   size_t max_connections = 1024;
+  size_t max_connections_per_source = 0;  // 0 = only max_connections
+  // A connection that has not sent a byte for this long (and is not busy) is idle: it may
+  // be closed to make room for a new one.
+  std::chrono::milliseconds idle_after{1000};
   std::chrono::milliseconds accept_backoff_initial{100};
   std::chrono::milliseconds accept_backoff_max{1000};
 };
@@ -72,6 +86,9 @@ class TcpListener {
     // A connection was admitted: the handler owns the socket from here and calls
     // closed(id) when it is done with it. `peer` is the sender's address ("10.0.0.7").
     virtual void on_connection(Socket socket, uint64_t id, const std::string& peer) = 0;
+    // The listener needs connection `id`'s slot for a new one (it is idle): close it now,
+    // calling closed(id) before this returns.
+    virtual void on_evict(uint64_t id) = 0;
     // stop() was called and the acceptor is closed: close or drain every connection and
     // cancel every timer, so that the I/O thread runs out of work and ends.
     virtual void on_stop() = 0;
@@ -101,10 +118,21 @@ class TcpListener {
   // The handler is done with connection `id` (call before closing its socket, so the
   // open count is right when the peer sees the close). I/O thread only.
   void closed(uint64_t id);
+  // Bytes arrived on connection `id`: it is not idle. I/O thread only.
+  void activity(uint64_t id);
+  // Connection `id` waits on wardsoc (true) — its request is being answered, its reading
+  // is paused — so it is not idle however long no byte comes; false when it reads again
+  // (counts as activity). I/O thread only.
+  void busy(uint64_t id, bool busy);
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct OpenConnection {
     std::string peer;
+    Clock::time_point last_activity;
+    int fd = -1;  // the socket, open until closed(id): bytes waiting in it are not idleness
+    bool busy = false;
+    bool sent = false;  // some byte came from it since it connected
   };
 
   Status open();
@@ -112,6 +140,10 @@ class TcpListener {
   void on_accept(const boost::system::error_code& ec, Socket socket);
   void retry_accept_later(const boost::system::error_code& ec);
   bool admit(const std::string& peer);
+  // The idle connection (of `peer`, or of any address when null) silent longest; else the
+  // oldest one that has not sent a byte yet; open_.end() if neither.
+  std::unordered_map<uint64_t, OpenConnection>::iterator oldest_idle(const std::string* peer);
+  bool evict(std::unordered_map<uint64_t, OpenConnection>::iterator victim);
   void shutdown();
   void warn_limited(LogLimiter& limiter, const std::string& text);
 
@@ -126,9 +158,11 @@ class TcpListener {
   std::chrono::milliseconds backoff_;
   bool stopping_ = false;  // I/O thread
   std::unordered_map<uint64_t, OpenConnection> open_;
+  std::unordered_map<std::string, size_t> per_source_;  // open connections per peer address
   uint64_t next_id_ = 0;
   LogLimiter error_log_;
   LogLimiter refuse_log_;
+  LogLimiter evict_log_;
 
   mutable std::mutex mu_;  // guards the lifecycle fields below
   bool started_ = false;
@@ -177,6 +211,11 @@ class BatchHandoff {
   bool stopping_ = false;
   LogLimiter pause_log_;
 };
+
+// What the listener and the handler counted about connections and answers, for an input's
+// shutdown log line: "; 3 connections refused (2 max_connections, 1 per source), 4 closed
+// idle, 1 evicted, answers 200: 12, 401: 1". Empty when there is nothing to say.
+std::string connection_summary(const InputStats& s);
 
 // "10.0.0.7" for an IPv4 peer, also when it arrives on a dual-stack (v4-mapped) socket.
 std::string peer_address_text(const boost::asio::ip::address& address);

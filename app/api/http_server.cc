@@ -12,8 +12,10 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unordered_map>
 
 #include "core/text.h"
+#include "ingest/http/http_read.h"
 #include "ingest/input_counters.h"
 #include "ingest/tcp_listener.h"
 
@@ -203,6 +205,8 @@ Result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view t
 
 // The accept loop is the inputs' TcpListener (with its back-off when descriptors run out
 // and its max_connections); sessions run on its I/O thread, handlers on the pool.
+class ApiSession;
+
 struct HttpServer::Impl final : TcpListener::Handler {
   // Declared before the listener: sessions still queued on its I/O thread are destroyed
   // with it and use these.
@@ -211,15 +215,26 @@ struct HttpServer::Impl final : TcpListener::Handler {
   std::mutex mu;
   std::set<std::shared_ptr<beast::tcp_stream>> streams;  // for closing at stop
   bool stopped = false;
-  InputCounters counters;  // what the listener counts (connections, accept errors)
+  // What the listener and the sessions count (connections, timeouts, answers).
+  std::shared_ptr<InputCounters> counters;
+  // Sessions by connection id, for closing an idle one to make room (I/O thread).
+  std::unordered_map<uint64_t, std::weak_ptr<ApiSession>> sessions;
   TcpListener listener;
   asio::thread_pool pool;
+  LogLimiter timeout_log;
 
   Impl(HttpServerOptions o, Router r, const std::string& host, uint16_t port)
       : options(std::move(o)),
         router(std::move(r)),
-        listener(listener_options(options, host, port), &counters, this),
+        counters(http_counters(options.counters)),
+        listener(listener_options(options, host, port), counters.get(), this),
         pool(options.workers ? options.workers : 1) {}
+
+  static std::shared_ptr<InputCounters> http_counters(std::shared_ptr<InputCounters> given) {
+    auto c = given ? std::move(given) : std::make_shared<InputCounters>();
+    c->speaks_http = true;
+    return c;
+  }
 
   static TcpListenerOptions listener_options(const HttpServerOptions& o, const std::string& host,
                                              uint16_t port) {
@@ -230,11 +245,14 @@ struct HttpServer::Impl final : TcpListener::Handler {
     l.protocol = "HTTP";
     l.address = host;
     l.port = port;
-    l.max_connections = o.max_connections;
+    l.max_connections = o.limits.max_connections;
+    l.max_connections_per_source = o.limits.max_connections_per_source;
+    l.idle_after = o.limits.evict_idle_after;
     return l;
   }
 
   void on_connection(tcp::socket socket, uint64_t id, const std::string& peer) override;
+  void on_evict(uint64_t id) override;
   void on_stop() override {
     boost::system::error_code ec;
     std::lock_guard lock(mu);
@@ -242,21 +260,31 @@ struct HttpServer::Impl final : TcpListener::Handler {
   }
 };
 
-namespace {
-
-class Session : public std::enable_shared_from_this<Session> {
+class ApiSession : public std::enable_shared_from_this<ApiSession> {
  public:
-  Session(HttpServer::Impl* server, tcp::socket socket, uint64_t id)
+  ApiSession(HttpServer::Impl* server, tcp::socket socket, uint64_t id)
       : server_(server), stream_(std::make_shared<beast::tcp_stream>(std::move(socket))), id_(id) {
     boost::system::error_code ec;
     const auto ep = stream_->socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
-  ~Session() {
+  ~ApiSession() {
     std::lock_guard lock(server_->mu);
     server_->streams.erase(stream_);
   }
+  uint64_t id() const { return id_; }
 
+  // On the I/O thread, like every completion handler here.
+  void close() {
+    if (!closed_) {
+      closed_ = true;
+      server_->sessions.erase(id_);
+      server_->listener.closed(id_);
+    }
+    beast::error_code ec;
+    stream_->socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_->socket().close(ec);
+  }
   void start() {
     {
       std::lock_guard lock(server_->mu);
@@ -267,20 +295,60 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void read() {
+    if (closed_) return;
+    server_->listener.busy(id_, false);
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
-    stream_->expires_after(server_->options.idle_timeout);
-    http::async_read(
+    const HttpServerLimits& l = server_->options.limits;
+    async_read_request(
         *stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+        HttpReadTimeouts{l.idle_timeout, l.header_timeout, l.body_timeout},
+        [self = shared_from_this()] {
+          if (!self->closed_) self->server_->listener.activity(self->id_);
+        },
+        [self = shared_from_this()](beast::error_code ec, HttpReadStage stage) {
+          self->on_read(ec, stage);
+        });
   }
 
-  void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+  void note_timeout(HttpReadStage stage) {
+    InputCounters& c = *server_->counters;
+    const HttpServerLimits& l = server_->options.limits;
+    std::string what;
+    switch (stage) {
+      case HttpReadStage::kIdle:
+        InputCounters::add(c.closed_idle);
+        return;
+      case HttpReadStage::kHeader:
+        InputCounters::add(c.header_timeouts);
+        what = "request headers not complete within " + std::to_string(l.header_timeout.count()) +
+               "s (api.header_timeout)";
+        break;
+      case HttpReadStage::kBody:
+        InputCounters::add(c.body_timeouts);
+        what = "request body not complete within " + std::to_string(l.body_timeout.count()) +
+               "s (api.body_timeout)";
+        break;
+    }
+    uint64_t suppressed = 0;
+    if (server_->timeout_log.allow(&suppressed)) {
+      spdlog::warn("api: closing connection from {}: {} ({} similar suppressed)", peer_, what,
+                   suppressed);
+    }
+  }
+
+  void on_read(beast::error_code ec, HttpReadStage stage) {
+    if (closed_) return;
+    if (ec == beast::error::timeout) {
+      note_timeout(stage);
       close();
       return;
     }
+    if (is_peer_gone(ec)) {
+      close();
+      return;
+    }
+    server_->listener.busy(id_, true);  // until the answer is written
     if (ec) {
       const bool too_big = ec == http::error::body_limit;
       respond(HttpResponse::error(too_big ? 413 : 400, too_big ? "too_large" : "bad_request",
@@ -357,6 +425,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void respond(HttpResponse r, bool keep_alive) {
+    if (closed_) return;
+    server_->counters->count_response(static_cast<unsigned>(r.status));
     auto res = std::make_shared<http::response<http::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
@@ -367,6 +437,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->body() = std::move(r.body);
     res->prepare_payload();
+    stream_->expires_after(server_->options.limits.body_timeout);
     http::async_write(*stream_, *res,
                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
                         if (ec || !keep_alive) {
@@ -375,17 +446,6 @@ class Session : public std::enable_shared_from_this<Session> {
                         }
                         self->read();
                       });
-  }
-
-  // On the I/O thread, like every completion handler here.
-  void close() {
-    if (!closed_) {
-      closed_ = true;
-      server_->listener.closed(id_);
-    }
-    beast::error_code ec;
-    stream_->socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_->socket().close(ec);
   }
 
   HttpServer::Impl* server_;
@@ -398,10 +458,20 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
 };
 
-}  // namespace
-
 void HttpServer::Impl::on_connection(tcp::socket socket, uint64_t id, const std::string&) {
-  std::make_shared<Session>(this, std::move(socket), id)->start();
+  auto session = std::make_shared<ApiSession>(this, std::move(socket), id);
+  sessions.emplace(id, session);
+  session->start();
+}
+
+void HttpServer::Impl::on_evict(uint64_t id) {
+  auto it = sessions.find(id);
+  if (it == sessions.end()) return;
+  if (auto session = it->second.lock()) {
+    session->close();
+  } else {
+    sessions.erase(it);
+  }
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -431,6 +501,8 @@ void HttpServer::stop() {
   impl_->listener.stop();
   impl_->pool.join();
 }
+
+InputStats HttpServer::stats() const { return impl_->counters->snapshot(); }
 
 std::string HttpServer::local_endpoint() const {
   const std::string ep = impl_->listener.local_endpoint();

@@ -5,6 +5,14 @@
 // back from the loop. Routes are matched by method and a path pattern whose
 // "{name}" segments become parameters.
 //
+// Limits: the API is its own listener, with its own connection limits and deadlines, so
+// senders saturating an input never reach it. A connection waits at most idle_timeout for
+// a request; the headers must be complete within header_timeout of its first byte and the
+// body within body_timeout of the headers (a slowloris is cut after header_timeout);
+// past max_connections or max_connections_per_source an idle connection (no byte for 1 s,
+// no request being answered) makes room, or the new one is refused. Refusals, timeouts
+// and answers by status code are counted (stats(), /metrics).
+//
 // Auth: when a token is configured every route except the public ones needs
 // "Authorization: Bearer <token>". Bind to loopback (the default) unless a token is set.
 //
@@ -23,6 +31,11 @@
 #include <vector>
 
 #include "core/result.h"
+#include "ingest/input.h"
+
+namespace wardsoc {
+struct InputCounters;
+}
 
 namespace wardsoc {
 
@@ -78,13 +91,25 @@ class Router {
   std::vector<Route> routes_;
 };
 
+// The API's connection limits (api: in the config).
+struct HttpServerLimits {
+  size_t max_connections = 128;
+  size_t max_connections_per_source = 16;  // 0 = only max_connections
+  std::chrono::seconds idle_timeout{60};   // waiting for a request's first byte
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds body_timeout{30};
+  std::chrono::milliseconds evict_idle_after{1000};  // idle: may make room for a new one
+};
+
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8514";  // host:port, [v6]:port; port 0 picks one
   std::string token;                      // bearer token; empty = none required
   size_t max_body_bytes = size_t{1} << 20;
   unsigned workers = 2;  // handler threads
-  size_t max_connections = 256;
-  std::chrono::seconds idle_timeout{60};
+  HttpServerLimits limits;
+  // Where the server counts connections and answers (e.g. shared with /metrics); null:
+  // its own.
+  std::shared_ptr<InputCounters> counters;
 };
 
 class HttpServer {
@@ -98,6 +123,8 @@ class HttpServer {
   // Stops accepting, closes connections, lets running handlers finish, joins.
   void stop();
   std::string local_endpoint() const;  // "127.0.0.1:8514"
+  // Connections (open, refused by reason, closed by reason) and answers by status code.
+  InputStats stats() const;
 
   struct Impl;
 

@@ -39,6 +39,44 @@ struct Families {
   }
 };
 
+// Connections accepted, refused by reason and closed by reason, of an input or the API.
+void connection_metrics(Families& f, const std::string& prefix, const InputStats& s,
+                        const Labels& base) {
+  auto with = [&](const char* key, const char* value) {
+    Labels l = base;
+    l.push_back({key, value});
+    return l;
+  };
+  f.counter(prefix + "connections_total", "Connections accepted", s.connections_total, base);
+  const std::string refused = prefix + "connections_refused_total";
+  const char* refused_help =
+      "Connections refused: global_limit (max_connections open, none idle), per_source_limit "
+      "(max_connections_per_source open from the address, none idle)";
+  f.counter(refused, refused_help, s.refused_global, with("reason", "global_limit"));
+  f.counter(refused, refused_help, s.refused_per_source, with("reason", "per_source_limit"));
+  const std::string closed = prefix + "connections_closed_total";
+  const char* closed_help =
+      "Connections closed by wardsoc: idle (idle_timeout), header_timeout, body_timeout, "
+      "tls_handshake_timeout, evicted (idle, closed to make room for a new one)";
+  f.counter(closed, closed_help, s.closed_idle, with("reason", "idle"));
+  if (s.speaks_http) {
+    f.counter(closed, closed_help, s.header_timeouts, with("reason", "header_timeout"));
+    f.counter(closed, closed_help, s.body_timeouts, with("reason", "body_timeout"));
+  }
+  if (s.uses_tls) {
+    f.counter(closed, closed_help, s.handshake_timeouts, with("reason", "tls_handshake_timeout"));
+  }
+  f.counter(closed, closed_help, s.evicted, with("reason", "evicted"));
+}
+
+void http_responses(Families& f, const std::string& name, const InputStats& s, const Labels& base) {
+  for (const auto& [code, n] : s.http_responses) {
+    Labels l = base;
+    l.push_back({"code", std::to_string(code)});
+    f.counter(name, "HTTP answers sent, by status code", static_cast<double>(n), std::move(l));
+  }
+}
+
 }  // namespace
 
 std::vector<MetricFamily> WardsocCollector::Collect() const {
@@ -100,7 +138,13 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
       f.counter("wardsoc_input_events_total", "Events read per input", s.lines, l);
       f.counter("wardsoc_input_bytes_total", "Bytes read per input", s.bytes, l);
       f.counter("wardsoc_input_dropped_total",
-                "Events lost because the queue was full (UDP) or closed", s.dropped, l);
+                "Events lost per input and reason: queue_full (the queue was full (UDP) or "
+                "closed), kernel (UDP datagrams the kernel dropped, the receive buffer full)",
+                s.dropped, {{"input", name}, {"reason", "queue_full"}});
+      if (s.counts_kernel_drops) {
+        f.counter("wardsoc_input_dropped_total", "", static_cast<double>(s.kernel_dropped),
+                  {{"input", name}, {"reason", "kernel"}});
+      }
       f.counter("wardsoc_input_truncated_total", "Lines cut at max_line_bytes", s.truncated, l);
       f.counter("wardsoc_input_malformed_total", "Lines whose header did not parse", s.malformed,
                 l);
@@ -112,7 +156,9 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
             "Failed accept() calls per input (out of descriptors, ...); the listener backs off",
             s.accept_errors, l);
         f.gauge("wardsoc_input_connections", "Open connections (TCP)", s.connections_open, l);
+        connection_metrics(f, "wardsoc_input_", s, {{"input", name}});
       }
+      if (s.speaks_http) http_responses(f, "wardsoc_http_responses_total", s, {{"input", name}});
     }
   }
   if (sources_.forwarders) {
@@ -125,6 +171,14 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
                 s.rejected, l);
       f.gauge("wardsoc_sink_failing", "1 while the sink is in an outage", s.failing ? 1 : 0, l);
     }
+  }
+  if (sources_.api) {
+    const InputStats s = sources_.api();
+    f.gauge("wardsoc_api_connections", "Open connections to the API", s.connections_open);
+    f.counter("wardsoc_api_accept_errors_total", "Failed accept() calls of the API's listener",
+              s.accept_errors);
+    connection_metrics(f, "wardsoc_api_", s, {});
+    http_responses(f, "wardsoc_api_responses_total", s, {});
   }
   if (sources_.store != nullptr) {
     const StoreGauges g = sources_.store->stats().gauges();

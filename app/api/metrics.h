@@ -28,6 +28,8 @@ struct MetricsSources {
   std::function<std::vector<RuleStats>()> rules;
   std::function<std::vector<std::pair<std::string, InputStats>>()> inputs;
   std::function<std::vector<std::pair<std::string, ForwarderStats>>()> forwarders;
+  // The API server's own connections and answers (HttpServer::stats()).
+  std::function<InputStats()> api;
   const Store* store = nullptr;
 };
 

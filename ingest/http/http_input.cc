@@ -15,6 +15,7 @@
 
 #include "core/time.h"
 #include "ingest/batch_builder.h"
+#include "ingest/http/http_read.h"
 #include "ingest/http/http_request.h"
 #include "ingest/log_limiter.h"
 #include "ingest/tcp_listener.h"
@@ -38,6 +39,8 @@ TcpListenerOptions listener_options(const HttpInputConfig& c) {
   o.address = c.address;
   o.port = c.port;
   o.max_connections = c.max_connections;
+  o.max_connections_per_source = c.max_connections_per_source;
+  o.idle_after = c.evict_idle_after;
   return o;
 }
 
@@ -85,6 +88,7 @@ class HttpInput::Impl final : public TcpListener::Handler {
   void flush_remaining();
 
   void on_connection(tcp::socket socket, uint64_t id, const std::string& peer) override;
+  void on_evict(uint64_t id) override;
   void on_stop() override;
 
  private:
@@ -110,7 +114,8 @@ class HttpInput::Impl final : public TcpListener::Handler {
   bool paused() const { return handoff_.waiting(); }
 
   void read_request(const SessionPtr& s);
-  void on_request(const SessionPtr& s, const error_code& ec);
+  void on_request(const SessionPtr& s, const error_code& ec, HttpReadStage stage);
+  void note_timeout(const SessionPtr& s, HttpReadStage stage);
   void handle(const SessionPtr& s);
   void reply(const SessionPtr& s, http::status status, std::string body, bool close_after = false);
   void reply_accepted(const SessionPtr& s);
@@ -139,6 +144,7 @@ class HttpInput::Impl final : public TcpListener::Handler {
   uint64_t next_seq_ = 0;
 
   LogLimiter reject_log_;
+  LogLimiter timeout_log_;
 };
 
 void HttpInput::Impl::on_connection(tcp::socket socket, uint64_t id, const std::string& peer) {
@@ -149,18 +155,57 @@ void HttpInput::Impl::on_connection(tcp::socket socket, uint64_t id, const std::
   read_request(s);
 }
 
+void HttpInput::Impl::on_evict(uint64_t id) {
+  auto it = sessions_.find(id);
+  if (it != sessions_.end()) close(it->second);
+}
+
 void HttpInput::Impl::read_request(const SessionPtr& s) {
   if (paused()) {
     s->parked = true;
     parked_.push_back(s);
+    listener_.busy(s->id, true);  // waiting on our queue, not idle
     return;
   }
+  listener_.busy(s->id, false);
   s->parser.emplace();
   s->parser->header_limit(kMaxHeaderBytes);
   s->parser->body_limit(config_.max_body_bytes);
-  s->stream.expires_after(config_.request_timeout);
-  http::async_read(s->stream, s->buffer, *s->parser,
-                   [this, s](const error_code& ec, size_t) { on_request(s, ec); });
+  const HttpReadTimeouts timeouts{config_.idle_timeout, config_.header_timeout,
+                                  config_.body_timeout};
+  async_read_request(
+      s->stream, s->buffer, *s->parser, timeouts,
+      [this, s] {
+        if (!s->closed) listener_.activity(s->id);
+      },
+      [this, s](const error_code& ec, HttpReadStage stage) { on_request(s, ec, stage); });
+}
+
+void HttpInput::Impl::note_timeout(const SessionPtr& s, HttpReadStage stage) {
+  const char* what = "";
+  std::chrono::seconds limit{};
+  switch (stage) {
+    case HttpReadStage::kIdle:
+      InputCounters::add(counters_->closed_idle);
+      return;  // keep-alive ending quietly is no news
+    case HttpReadStage::kHeader:
+      InputCounters::add(counters_->header_timeouts);
+      what = "request headers not complete";
+      limit = config_.header_timeout;
+      break;
+    case HttpReadStage::kBody:
+      InputCounters::add(counters_->body_timeouts);
+      what = "request body not complete";
+      limit = config_.body_timeout;
+      break;
+  }
+  uint64_t suppressed = 0;
+  if (timeout_log_.allow(&suppressed)) {
+    spdlog::warn(
+        "input '{}': closing connection from {}: {} within {}s ({}; {} similar suppressed)", name(),
+        s->peer, what, limit.count(),
+        stage == HttpReadStage::kHeader ? "header_timeout" : "body_timeout", suppressed);
+  }
 }
 
 void HttpInput::Impl::reject(const SessionPtr& s, http::status status, const std::string& why,
@@ -174,11 +219,15 @@ void HttpInput::Impl::reject(const SessionPtr& s, http::status status, const std
   reply(s, status, "{\"error\":\"" + json_escape(why) + "\"}", close_after);
 }
 
-void HttpInput::Impl::on_request(const SessionPtr& s, const error_code& ec) {
+void HttpInput::Impl::on_request(const SessionPtr& s, const error_code& ec, HttpReadStage stage) {
   if (s->closed) return;
   if (ec) {
-    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::operation_aborted) {
+    if (ec == beast::error::timeout) {
+      note_timeout(s, stage);
+      close(s);
+      return;
+    }
+    if (is_peer_gone(ec)) {
       close(s);
       return;
     }
@@ -192,18 +241,6 @@ void HttpInput::Impl::on_request(const SessionPtr& s, const error_code& ec) {
       reject(s, http::status::request_header_fields_too_large, "headers too large", true);
       return;
     }
-    if (ec == beast::error::timeout) {
-      InputCounters::add(counters_->requests_rejected);
-      uint64_t suppressed = 0;
-      if (reject_log_.allow(&suppressed)) {
-        spdlog::warn(
-            "input '{}': closing connection from {}: no whole request within {}s "
-            "({} similar suppressed)",
-            name(), s->peer, config_.request_timeout.count(), suppressed);
-      }
-      close(s);
-      return;
-    }
     reject(s, http::status::bad_request, "bad HTTP request: " + ec.message(), true);
     return;
   }
@@ -211,6 +248,7 @@ void HttpInput::Impl::on_request(const SessionPtr& s, const error_code& ec) {
 }
 
 void HttpInput::Impl::handle(const SessionPtr& s) {
+  listener_.busy(s->id, true);  // until the answer is written and the next read begins
   const HttpRequest& req = s->parser->get();
   s->keep_alive = req.keep_alive();
   const int64_t now = now_us();
@@ -292,7 +330,9 @@ void HttpInput::Impl::reply(const SessionPtr& s, http::status status, std::strin
   s->response.keep_alive(keep);
   s->response.body() = std::move(body);
   s->response.prepare_payload();
-  s->stream.expires_after(config_.request_timeout);
+  counters_->count_response(static_cast<unsigned>(status));
+  listener_.busy(s->id, true);
+  s->stream.expires_after(config_.body_timeout);
   http::async_write(s->stream, s->response, [this, s, keep](const error_code& ec, size_t) {
     if (ec || !keep) {
       if (!ec) {
@@ -372,6 +412,7 @@ void HttpInput::Impl::on_stop() {
           "Retry-After: 5\r\nConnection: close\r\nContent-Length: " +
           std::to_string(body.size()) + "\r\n\r\n" + body;
       asio::write(s->stream.socket(), asio::buffer(msg), e);
+      if (!e) counters_->count_response(503);
     }
     close(s);
   }
@@ -385,7 +426,9 @@ HttpInput::HttpInput(const HttpInputConfig& config, BatchQueue& queue, const cct
                      const IngestContext& context)
     : name_(config.common.name),
       acknowledgements_(config.acknowledgements),
-      impl_(std::make_unique<Impl>(config, queue, zone, context, &counters_)) {}
+      impl_(std::make_unique<Impl>(config, queue, zone, context, &counters_)) {
+  counters_.speaks_http = true;
+}
 
 HttpInput::~HttpInput() { stop(); }
 
@@ -409,7 +452,7 @@ void HttpInput::stop() {
   if (!impl_->listener().stop()) return;
   impl_->flush_remaining();
   const InputStats s = counters_.snapshot();
-  spdlog::info("input '{}': stopped ({} events)", name_, s.lines);
+  spdlog::info("input '{}': stopped ({} events{})", name_, s.lines, connection_summary(s));
 }
 
 void HttpInput::acknowledge(const InputPosition& pos) {
@@ -432,6 +475,11 @@ Result<std::unique_ptr<HttpInput>> HttpInput::Open(const HttpInputConfig& cfg, B
   if (cfg.path.empty() || cfg.path.front() != '/') return invalid("path: must start with '/'");
   if (cfg.max_body_bytes == 0) return invalid("max_body_bytes: must be positive");
   if (cfg.max_connections == 0) return invalid("max_connections: must be at least 1");
+  for (const auto& [key, value] : {std::pair{"idle_timeout", cfg.idle_timeout},
+                                   std::pair{"header_timeout", cfg.header_timeout},
+                                   std::pair{"body_timeout", cfg.body_timeout}}) {
+    if (value.count() < 1) return invalid(std::string(key) + ": must be at least 1s");
+  }
   return std::make_unique<HttpInput>(cfg, queue, zone, ctx);
 }
 

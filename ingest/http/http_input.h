@@ -18,9 +18,12 @@
 // means durable and anything else means "send again". When the queue is full, requests
 // are not read until there is room (the senders wait), like syslog over TCP.
 //
-// Limits, each counted in requests_rejected and logged with rate limiting: body size,
-// header size, request_timeout to receive a request, JSON depth; connections past
-// max_connections are refused by the listener (connections_refused).
+// Limits, each counted and logged with rate limiting: body size, header size and JSON
+// depth (requests_rejected, with the answer's status code); a connection waiting longer
+// than idle_timeout for a request, taking longer than header_timeout for its headers or
+// body_timeout for its body is closed (closed_idle, header_timeouts, body_timeouts);
+// connections past max_connections or max_connections_per_source make room by closing an
+// idle one or are refused (TcpListener). Every answer is counted by status code.
 //
 // Thread safety: see Input. One I/O thread owned by the input.
 #pragma once

@@ -9,7 +9,8 @@ InputConfig read_http(YamlReader& r, const YAML::Node& n, const std::string& pat
   c.common.format = BodyFormat::kJson;
   expect_keys(r, n, path,
               {"address", "port", "path", "tokens", "max_body_bytes", "max_connections",
-               "request_timeout", "acknowledgements", "ack_timeout", "max_depth"});
+               "max_connections_per_source", "idle_timeout", "header_timeout", "body_timeout",
+               "evict_idle_after", "acknowledgements", "ack_timeout", "max_depth"});
   read_common(r, n, path, d, &c.common);
   read_endpoint(r, n, path, &c.address, &c.port);
   if (auto v = r.string(n, path, "path")) {
@@ -30,7 +31,13 @@ InputConfig read_http(YamlReader& r, const YAML::Node& n, const std::string& pat
   }
   if (auto v = r.integer(n, path, "max_body_bytes", 1024, 1 << 30)) c.max_body_bytes = *v;
   if (auto v = r.integer(n, path, "max_connections", 1, 1 << 20)) c.max_connections = *v;
-  if (auto v = r.duration_us(n, path, "request_timeout")) c.request_timeout = to_seconds(*v);
+  if (auto v = r.integer(n, path, "max_connections_per_source", 0, 1 << 20)) {
+    c.max_connections_per_source = *v;
+  }
+  read_timeout(r, n, path, "idle_timeout", &c.idle_timeout);
+  read_timeout(r, n, path, "header_timeout", &c.header_timeout);
+  read_timeout(r, n, path, "body_timeout", &c.body_timeout);
+  if (auto v = r.duration_us(n, path, "evict_idle_after")) c.evict_idle_after = to_ms(*v);
   if (auto v = r.boolean(n, path, "acknowledgements")) c.acknowledgements = *v;
   if (auto v = r.duration_us(n, path, "ack_timeout")) c.ack_timeout = to_seconds(*v);
   if (auto v = r.integer(n, path, "max_depth", 2, 1024)) c.max_depth = *v;

@@ -38,6 +38,8 @@ TcpListenerOptions listener_options(const InputCommon& common, const StreamServe
   o.address = options.address;
   o.port = options.port;
   o.max_connections = options.max_connections;
+  o.max_connections_per_source = options.max_connections_per_source;
+  o.idle_after = options.evict_idle_after;
   return o;
 }
 
@@ -67,6 +69,7 @@ class StreamServer::Impl final : public TcpListener::Handler {
   void flush_remaining();
 
   void on_connection(tcp::socket socket, uint64_t id, const std::string& peer) override;
+  void on_evict(uint64_t id) override;
   void on_stop() override;
 
  private:
@@ -110,6 +113,7 @@ class StreamServer::Impl final : public TcpListener::Handler {
   void add_line(Connection& c, std::string_view line, uint32_t flags, int64_t now);
   void note_framing(Connection& c);
   void close(const ConnectionPtr& c);
+  void park(const ConnectionPtr& c);
   void drain_and_close(const ConnectionPtr& c);
   void resume_parked();
   void flush();
@@ -133,6 +137,7 @@ class StreamServer::Impl final : public TcpListener::Handler {
   LogLimiter error_log_;
   LogLimiter handshake_log_;
   LogLimiter framing_log_;
+  LogLimiter idle_log_;
 };
 
 void StreamServer::Impl::warn_limited(LogLimiter& limiter, const std::string& text) {
@@ -159,12 +164,27 @@ void StreamServer::Impl::on_connection(tcp::socket socket, uint64_t id, const st
   }
 }
 
+void StreamServer::Impl::on_evict(uint64_t id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  const ConnectionPtr c = it->second;
+  spdlog::debug("input '{}': closing idle connection from {} to make room", name(), c->peer);
+  close(c);
+}
+
+void StreamServer::Impl::park(const ConnectionPtr& c) {
+  c->parked = true;
+  parked_.push_back(c);
+  listener_.busy(c->id, true);  // waiting on our queue is not the sender being idle
+}
+
 void StreamServer::Impl::start_handshake(const ConnectionPtr& c) {
   c->handshaking = true;
   c->timer.expires_after(options_.tls->handshake_timeout);
   c->timer.async_wait([this, c](const error_code& ec) {
     if (ec || c->closed || !c->handshaking) return;
     InputCounters::add(counters_->tls_handshake_failures);
+    InputCounters::add(counters_->handshake_timeouts);
     warn_limited(handshake_log_, "TLS handshake with " + c->peer + " failed: no handshake within " +
                                      std::to_string(options_.tls->handshake_timeout.count()) + "s");
     close(c);
@@ -191,8 +211,7 @@ void StreamServer::Impl::begin_reading(const ConnectionPtr& c) {
   c->last_activity = Clock::now();
   arm_idle_timer(c);
   if (paused()) {
-    c->parked = true;
-    parked_.push_back(c);
+    park(c);
   } else {
     read(c);
   }
@@ -213,6 +232,7 @@ void StreamServer::Impl::on_read(const ConnectionPtr& c, const error_code& ec, s
   if (c->closed) return;
   if (n > 0) {
     c->last_activity = Clock::now();
+    listener_.activity(c->id);
     consume(*c, std::string_view(c->buffer.get(), n));
   }
   if (stopping_) {
@@ -228,8 +248,7 @@ void StreamServer::Impl::on_read(const ConnectionPtr& c, const error_code& ec, s
     return;
   }
   if (paused()) {
-    c->parked = true;
-    parked_.push_back(c);
+    park(c);
   } else {
     read(c);
   }
@@ -307,6 +326,7 @@ void StreamServer::Impl::resume_parked() {
     c->parked = false;
     if (c->closed) continue;
     c->last_activity = now;  // waiting on our queue is not the sender being idle
+    listener_.busy(c->id, false);
     read(c);
   }
 }
@@ -339,8 +359,14 @@ void StreamServer::Impl::arm_idle_timer(const ConnectionPtr& c) {
     const auto now = Clock::now();
     if (c->parked) c->last_activity = now;
     if (now - c->last_activity >= options_.idle_timeout) {
-      spdlog::info("input '{}': closing connection from {}: idle for {}s", name(), c->peer,
-                   options_.idle_timeout.count());
+      InputCounters::add(counters_->closed_idle);
+      uint64_t suppressed = 0;
+      if (idle_log_.allow(&suppressed)) {
+        spdlog::info(
+            "input '{}': closing connection from {}: idle for {}s (idle_timeout; {} similar "
+            "suppressed)",
+            name(), c->peer, options_.idle_timeout.count(), suppressed);
+      }
       close(c);
       return;
     }
@@ -379,7 +405,9 @@ StreamServer::StreamServer(const InputCommon& common, const StreamServerOptions&
     : name_(common.name),
       protocol_(options.tls ? "TLS" : "TCP"),
       counters_(counters),
-      impl_(std::make_unique<Impl>(common, options, queue, zone, context, counters, protocol_)) {}
+      impl_(std::make_unique<Impl>(common, options, queue, zone, context, counters, protocol_)) {
+  counters_->uses_tls = options.tls != nullptr;
+}
 
 StreamServer::~StreamServer() { stop(); }
 
@@ -396,8 +424,8 @@ void StreamServer::stop() {
   // The I/O thread is gone: its batches are ours now, and pushing them may wait.
   impl_->flush_remaining();
   const InputStats s = counters_->snapshot();
-  spdlog::info("input '{}': stopped ({} lines from {} connections)", name_, s.lines,
-               s.connections_total);
+  spdlog::info("input '{}': stopped ({} lines from {} connections{})", name_, s.lines,
+               s.connections_total, connection_summary(s));
 }
 
 }  // namespace wardsoc

@@ -8,10 +8,11 @@
 // and stops reading every socket; the kernel buffers fill and TCP makes the senders
 // wait. Nothing is dropped.
 //
-// Limits, each counted and logged at most once per interval: connections past
-// max_connections are closed at once (TcpListener); a connection silent for
-// idle_timeout is closed;
-// a TLS handshake that fails or does not finish within the handshake timeout is closed.
+// Limits, each counted by reason and logged at most once per interval: connections past
+// max_connections or max_connections_per_source make room by closing an idle one, or are
+// closed at once (TcpListener); a connection silent for idle_timeout (5 min by default)
+// is closed; a TLS handshake that fails or does not finish within the handshake timeout
+// is closed.
 //
 // Thread safety: start() and stop() from the owning input's controlling thread;
 // local_endpoint() from any thread.
@@ -36,7 +37,9 @@ struct StreamServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;
   size_t max_connections = 1024;
-  std::chrono::seconds idle_timeout{0};   // 0 = never
+  size_t max_connections_per_source = 64;  // 0 = only max_connections
+  std::chrono::seconds idle_timeout{300};  // 0 = never
+  std::chrono::milliseconds evict_idle_after{1000};
   std::shared_ptr<TlsServerContext> tls;  // null: plain TCP
 };
 

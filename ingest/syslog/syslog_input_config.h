@@ -24,7 +24,10 @@ struct SyslogTcpConfig {
   std::string address = "127.0.0.1";
   uint16_t port = 5514;  // 0 = any free port (see Input::local_endpoint)
   size_t max_connections = 1024;
-  std::chrono::seconds idle_timeout{0};  // 0 = never
+  size_t max_connections_per_source = 64;  // 0 = only max_connections
+  std::chrono::seconds idle_timeout{300};  // without a byte, then closed; 0 = never
+  // Without a byte this long a connection is idle: it may make room for a new one.
+  std::chrono::milliseconds evict_idle_after{1000};
 };
 
 struct SyslogTlsConfig {
@@ -32,7 +35,10 @@ struct SyslogTlsConfig {
   std::string address = "127.0.0.1";
   uint16_t port = 6514;  // RFC 5425's port; 0 = any free port
   size_t max_connections = 1024;
-  std::chrono::seconds idle_timeout{0};  // 0 = never
+  size_t max_connections_per_source = 64;  // 0 = only max_connections
+  std::chrono::seconds idle_timeout{300};  // without a byte, then closed; 0 = never
+  // Without a byte this long a connection is idle: it may make room for a new one.
+  std::chrono::milliseconds evict_idle_after{1000};
   TlsServerSettings tls;
 };
 

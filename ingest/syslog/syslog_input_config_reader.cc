@@ -43,7 +43,7 @@ void read_tls(YamlReader& r, const YAML::Node& parent, const std::string& parent
     t->min_version = *v;
   }
   if (auto v = r.string(n, path, "ciphers")) t->ciphers = *v;
-  if (auto v = r.duration_us(n, path, "handshake_timeout")) t->handshake_timeout = to_seconds(*v);
+  read_timeout(r, n, path, "handshake_timeout", &t->handshake_timeout);
 }
 }  // namespace
 
@@ -62,22 +62,34 @@ InputConfig read_syslog_udp(YamlReader& r, const YAML::Node& n, const std::strin
 InputConfig read_syslog_tcp(YamlReader& r, const YAML::Node& n, const std::string& path,
                             const EntryDefaults& d) {
   SyslogTcpConfig c;
-  expect_keys(r, n, path, {"address", "port", "max_connections", "idle_timeout"});
+  expect_keys(r, n, path,
+              {"address", "port", "max_connections", "max_connections_per_source",
+               "evict_idle_after", "idle_timeout"});
   read_common(r, n, path, d, &c.common);
   read_endpoint(r, n, path, &c.address, &c.port);
   if (auto v = r.integer(n, path, "max_connections", 1, 1 << 20)) c.max_connections = *v;
-  if (auto v = r.duration_us(n, path, "idle_timeout")) c.idle_timeout = to_seconds(*v);
+  if (auto v = r.integer(n, path, "max_connections_per_source", 0, 1 << 20)) {
+    c.max_connections_per_source = *v;
+  }
+  read_timeout(r, n, path, "idle_timeout", &c.idle_timeout, /*zero_is_never=*/true);
+  if (auto v = r.duration_us(n, path, "evict_idle_after")) c.evict_idle_after = to_ms(*v);
   return c;
 }
 
 InputConfig read_syslog_tls(YamlReader& r, const YAML::Node& n, const std::string& path,
                             const EntryDefaults& d) {
   SyslogTlsConfig c;
-  expect_keys(r, n, path, {"address", "port", "max_connections", "idle_timeout", "tls"});
+  expect_keys(r, n, path,
+              {"address", "port", "max_connections", "max_connections_per_source",
+               "evict_idle_after", "idle_timeout", "tls"});
   read_common(r, n, path, d, &c.common);
   read_endpoint(r, n, path, &c.address, &c.port);
   if (auto v = r.integer(n, path, "max_connections", 1, 1 << 20)) c.max_connections = *v;
-  if (auto v = r.duration_us(n, path, "idle_timeout")) c.idle_timeout = to_seconds(*v);
+  if (auto v = r.integer(n, path, "max_connections_per_source", 0, 1 << 20)) {
+    c.max_connections_per_source = *v;
+  }
+  read_timeout(r, n, path, "idle_timeout", &c.idle_timeout, /*zero_is_never=*/true);
+  if (auto v = r.duration_us(n, path, "evict_idle_after")) c.evict_idle_after = to_ms(*v);
   read_tls(r, n, path, &c.tls);
   return c;
 }

@@ -52,7 +52,9 @@ StreamServerOptions stream_server_options(const Config& c) {
   o.address = c.address;
   o.port = c.port;
   o.max_connections = c.max_connections;
+  o.max_connections_per_source = c.max_connections_per_source;
   o.idle_timeout = c.idle_timeout;
+  o.evict_idle_after = c.evict_idle_after;
   return o;
 }
 

@@ -1,5 +1,6 @@
 #include "ingest/syslog/syslog_udp_input.h"
 
+#include <linux/sock_diag.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -28,6 +29,11 @@ constexpr size_t kSlotBytes = 64 * 1024;
 // At shutdown, what the kernel already accepted is read before the socket closes.
 constexpr int kShutdownRounds = 1024;
 
+// How often the socket's drop counter is read (SO_MEMINFO) besides what SO_RXQ_OVFL
+// reports with each datagram: drops after the last datagram read show up this way.
+constexpr auto kDropPollInterval = std::chrono::milliseconds(100);
+constexpr size_t kControlBytes = CMSG_SPACE(sizeof(uint32_t));
+
 std::string errno_text(int err) { return std::strerror(err); }
 }  // namespace
 
@@ -36,6 +42,11 @@ struct SyslogUdpInput::Slots {
   std::array<mmsghdr, kDatagramsPerCall> msgs{};
   std::array<iovec, kDatagramsPerCall> iovs{};
   std::array<sockaddr_storage, kDatagramsPerCall> addrs{};
+  // SO_RXQ_OVFL: the socket's drop count so far, sent along with a datagram.
+  struct alignas(cmsghdr) Control {
+    char bytes[kControlBytes];
+  };
+  std::array<Control, kDatagramsPerCall> controls{};
   // The sender of the previous datagram and its text; most come in runs per sender.
   sockaddr_storage last_addr{};
   char last_text[kPeerTextMax] = {};
@@ -56,6 +67,8 @@ struct SyslogUdpInput::Slots {
       h.msg_namelen = sizeof(sockaddr_storage);
       h.msg_iov = &iovs[i];
       h.msg_iovlen = 1;
+      h.msg_control = controls[i].bytes;
+      h.msg_controllen = kControlBytes;
       msgs[i].msg_len = 0;
     }
   }
@@ -73,7 +86,9 @@ SyslogUdpInput::SyslogUdpInput(const SyslogUdpConfig& config, BatchQueue& queue,
                                const cctz::time_zone& zone, const IngestContext& context)
     : config_(config),
       queue_(queue),
-      builder_(config_.common, zone, &counters_, context, /*live=*/true) {}
+      builder_(config_.common, zone, &counters_, context, /*live=*/true) {
+  counters_.counts_kernel_drops = true;
+}
 
 SyslogUdpInput::~SyslogUdpInput() { stop(); }
 
@@ -120,6 +135,15 @@ Status SyslogUdpInput::start() {
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &wanted, sizeof wanted) != 0 &&
       setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &wanted, sizeof wanted) != 0) {
     return fail("setsockopt(SO_RCVBUF)");
+  }
+  // The kernel's count of datagrams it dropped for this socket comes with each datagram
+  // (and is read with SO_MEMINFO in between): every loss is counted.
+  const int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on) != 0) {
+    spdlog::warn(
+        "input '{}': setsockopt(SO_RXQ_OVFL): {}; datagrams the kernel drops are "
+        "counted only from the socket's statistics",
+        name(), errno_text(errno));
   }
   if (bind(fd, found->ai_addr, found->ai_addrlen) != 0) return fail("bind");
   sockaddr_storage local{};
@@ -169,7 +193,10 @@ void SyslogUdpInput::stop() {
   close(wake_fd_);
   fd_ = wake_fd_ = -1;
   const InputStats s = counters_.snapshot();
-  spdlog::info("input '{}': stopped ({} lines, {} dropped)", name(), s.lines, s.dropped);
+  spdlog::info(
+      "input '{}': stopped ({} lines, {} dropped: {} with the queue full, {} by the kernel with "
+      "the receive buffer full)",
+      name(), s.lines, s.dropped + s.kernel_dropped, s.dropped, s.kernel_dropped);
 }
 
 void SyslogUdpInput::run() {
@@ -196,9 +223,15 @@ void SyslogUdpInput::run() {
     }
     if (ready > 0 && fds[1].revents != 0) break;
     if (ready > 0 && fds[0].revents != 0) receive(16);
-    if (builder_.due(BatchBuilder::Clock::now())) flush_or_drop();
+    const auto now = BatchBuilder::Clock::now();
+    if (now - last_drop_poll_ >= kDropPollInterval) {
+      last_drop_poll_ = now;
+      read_socket_drops();
+    }
+    if (builder_.due(now)) flush_or_drop();
   }
   receive(kShutdownRounds);
+  read_socket_drops();
   flush_blocking();
 }
 
@@ -221,6 +254,14 @@ bool SyslogUdpInput::receive(int rounds) {
     const int64_t now = now_us();
     for (int i = 0; i < n; ++i) {
       const mmsghdr& m = s.msgs[static_cast<size_t>(i)];
+      for (const cmsghdr* c = CMSG_FIRSTHDR(&m.msg_hdr); c != nullptr;
+           c = CMSG_NXTHDR(const_cast<msghdr*>(&m.msg_hdr), const_cast<cmsghdr*>(c))) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+          uint32_t total = 0;
+          std::memcpy(&total, CMSG_DATA(c), sizeof total);
+          note_kernel_drops(total);
+        }
+      }
       const char* data = static_cast<const char*>(s.iovs[static_cast<size_t>(i)].iov_base);
       size_t len = m.msg_len;
       // Senders differ on framing a datagram: some end it with LF, CR LF or NUL.
@@ -234,6 +275,33 @@ bool SyslogUdpInput::receive(int rounds) {
     if (n < static_cast<int>(kDatagramsPerCall)) return false;
   }
   return true;
+}
+
+void SyslogUdpInput::read_socket_drops() {
+  std::array<uint32_t, SK_MEMINFO_VARS> info{};
+  socklen_t len = sizeof info;
+  if (getsockopt(fd_, SOL_SOCKET, SO_MEMINFO, info.data(), &len) != 0 ||
+      len < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
+    return;
+  }
+  note_kernel_drops(info[SK_MEMINFO_DROPS]);
+}
+
+// `total` is the socket's drop count since it was opened (32 bits, wrapping); a datagram
+// may carry an older count than one read since, so only a step forward counts.
+void SyslogUdpInput::note_kernel_drops(uint32_t total) {
+  const uint32_t step = total - kernel_drops_seen_;
+  if (step == 0 || step > (uint32_t{1} << 31)) return;
+  kernel_drops_seen_ = total;
+  InputCounters::add(counters_.kernel_dropped, step);
+  uint64_t suppressed = 0;
+  if (kernel_drop_log_.allow(&suppressed)) {
+    spdlog::warn(
+        "input '{}': the kernel dropped {} UDP datagrams, the receive buffer being full ({} in "
+        "total; raise receive_buffer_bytes and net.core.rmem_max; {} similar warnings "
+        "suppressed)",
+        name(), step, counters_.kernel_dropped.load(std::memory_order_relaxed), suppressed);
+  }
 }
 
 void SyslogUdpInput::flush_or_drop() {

@@ -1,6 +1,9 @@
 // SyslogUdpInput: syslog over UDP (RFC 5426), one datagram per message, IPv4 and IPv6.
 // UDP senders cannot be slowed down, so when the queue is full the batch is dropped
-// and counted in stats().dropped; use TCP or files where loss matters.
+// and counted in stats().dropped; datagrams the kernel drops because the socket's receive
+// buffer is full (receive_buffer_bytes) are counted in stats().kernel_dropped, from the
+// socket's own drop counter (SO_RXQ_OVFL with each datagram, SO_MEMINFO in between). Use
+// TCP or files where loss matters.
 //
 // Thread safety: see Input. Receiving runs on one thread owned by the input, started
 // by start() and joined by stop().
@@ -8,6 +11,8 @@
 
 #include <cctz/time_zone.h>
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -51,6 +56,8 @@ class SyslogUdpInput final : public Input {
   bool receive(int rounds);
   void flush_or_drop();
   void flush_blocking();
+  void read_socket_drops();
+  void note_kernel_drops(uint32_t total);
 
   struct Slots;  // recvmmsg buffers, used by the receiving thread only
   const SyslogUdpConfig config_;
@@ -59,6 +66,9 @@ class SyslogUdpInput final : public Input {
   BatchBuilder builder_;
   LogLimiter drop_log_;
   LogLimiter error_log_;
+  LogLimiter kernel_drop_log_;
+  uint32_t kernel_drops_seen_ = 0;  // receiving thread
+  std::chrono::steady_clock::time_point last_drop_poll_{};
 
   mutable std::mutex mu_;  // guards the lifecycle fields below
   bool started_ = false;

@@ -107,3 +107,33 @@ BOOST_AUTO_TEST_CASE(a_missing_file_is_an_error_naming_it) {
   BOOST_TEST(cfg.error().message.find("/nonexistent/wardsoc.yaml") != std::string::npos);
   BOOST_TEST(cfg.error().message.find("No such file") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(the_api_has_its_own_connection_limits_and_deadlines) {
+  auto cfg = parse_config(R"(
+api:
+  listen: 127.0.0.1:8514
+  max_connections: 12
+  max_connections_per_source: 3
+  idle_timeout: 20s
+  header_timeout: 4s
+  body_timeout: 1m
+  evict_idle_after: 2s
+)",
+                          "t.yaml");
+  BOOST_REQUIRE_MESSAGE(cfg.ok(), (cfg.ok() ? "" : cfg.error().message));
+  const HttpServerLimits& l = cfg->api_limits;
+  BOOST_TEST(l.max_connections == 12u);
+  BOOST_TEST(l.max_connections_per_source == 3u);
+  BOOST_TEST(l.idle_timeout.count() == 20);
+  BOOST_TEST(l.header_timeout.count() == 4);
+  BOOST_TEST(l.body_timeout.count() == 60);
+  BOOST_TEST(l.evict_idle_after.count() == 2000);
+
+  auto defaults = parse_config("api: {listen: 127.0.0.1:8514}\n", "t.yaml");
+  BOOST_REQUIRE(defaults.ok());
+  BOOST_TEST(defaults->api_limits.header_timeout.count() == 10);
+  BOOST_TEST(defaults->api_limits.max_connections_per_source == 16u);
+
+  const std::string e = errors_of("api: {listen: 127.0.0.1:8514, header_timeout: 500ms}\n");
+  BOOST_TEST(e.find("api.header_timeout: must be at least 1s") != std::string::npos, e);
+}

@@ -69,11 +69,20 @@ inline sockaddr_in loopback(uint16_t port) {
   return a;
 }
 
-// A blocking TCP client on 127.0.0.1.
+// A blocking TCP client to 127.0.0.1, from `source` (another loopback address such as
+// "127.0.0.2", to play a second sender) or the kernel's choice.
 class TcpClient {
  public:
-  explicit TcpClient(uint16_t port) {
+  explicit TcpClient(uint16_t port, const char* source = nullptr) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ >= 0 && source != nullptr) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      if (inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
+          bind(fd_, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
+        return;
+      }
+    }
     const sockaddr_in a = loopback(port);
     connected_ = fd_ >= 0 && connect(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
   }

@@ -72,6 +72,48 @@ inputs:
   BOOST_TEST(http.max_depth == 8u);
 }
 
+BOOST_AUTO_TEST_CASE(connection_limits_and_timeouts_have_safe_defaults_and_are_read) {
+  std::string errors;
+  const auto inputs = read_inputs(R"(
+inputs:
+  - {name: tcp, type: syslog_tcp}
+  - {name: tcp2, type: syslog_tcp, idle_timeout: 0, max_connections_per_source: 3,
+     evict_idle_after: 250ms}
+  - {name: hooks, type: http, tokens: [0123456789abcdef0123]}
+  - {name: hooks2, type: http, tokens: [0123456789abcdef0123], header_timeout: 4s,
+     body_timeout: 1m, idle_timeout: 20s, max_connections_per_source: 0}
+)",
+                                  &errors);
+  BOOST_TEST_REQUIRE(errors.empty(), errors);
+  const auto& tcp = std::get<SyslogTcpConfig>(inputs[0]);
+  BOOST_TEST(tcp.idle_timeout.count() == 300);  // on by default: 5 minutes
+  BOOST_TEST(tcp.max_connections_per_source == 64u);
+  BOOST_TEST(tcp.evict_idle_after.count() == 1000);
+  const auto& tcp2 = std::get<SyslogTcpConfig>(inputs[1]);
+  BOOST_TEST(tcp2.idle_timeout.count() == 0);  // never, said explicitly
+  BOOST_TEST(tcp2.max_connections_per_source == 3u);
+  BOOST_TEST(tcp2.evict_idle_after.count() == 250);
+  const auto& http = std::get<HttpInputConfig>(inputs[2]);
+  BOOST_TEST(http.header_timeout.count() == 10);
+  BOOST_TEST(http.body_timeout.count() == 30);
+  BOOST_TEST(http.idle_timeout.count() == 60);
+  BOOST_TEST(http.max_connections_per_source == 32u);
+  const auto& http2 = std::get<HttpInputConfig>(inputs[3]);
+  BOOST_TEST(http2.header_timeout.count() == 4);
+  BOOST_TEST(http2.body_timeout.count() == 60);
+  BOOST_TEST(http2.idle_timeout.count() == 20);
+  BOOST_TEST(http2.max_connections_per_source == 0u);
+
+  read_inputs(R"(
+inputs:
+  - {name: hooks, type: http, tokens: [0123456789abcdef0123], header_timeout: 100ms}
+  - {name: hooks2, type: http, tokens: [0123456789abcdef0123], body_timeout: 500ms}
+)",
+              &errors);
+  expect_error(errors, "inputs[0].header_timeout: must be at least 1s");
+  expect_error(errors, "inputs[1].body_timeout: must be at least 1s");
+}
+
 BOOST_AUTO_TEST_CASE(unknown_keys_and_types_name_what_is_known) {
   std::string errors;
   read_inputs(R"(
@@ -83,7 +125,8 @@ inputs:
   expect_error(errors,
                "inputs[0].tokens: unknown key (known keys: name, type, class, zone, "
                "max_line_bytes, batch_events, flush_interval, format, max_clock_skew, "
-               "address, port, max_connections, idle_timeout)");
+               "address, port, max_connections, max_connections_per_source, evict_idle_after, "
+               "idle_timeout)");
   expect_error(errors,
                "inputs[1].type: unknown input type 'snmp' (expected syslog_udp, "
                "syslog_tcp, syslog_tls, kafka, file or http)");

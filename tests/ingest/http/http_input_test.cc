@@ -3,10 +3,13 @@
 // batches and acknowledges them.
 #include "ingest/http/http_input.h"
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/batch_queue.h"
 #include "ingest/input_factory.h"
@@ -33,7 +36,8 @@ HttpInputConfig http_config() {
   c.tokens = {kToken};
   c.max_body_bytes = 64 * 1024;
   c.ack_timeout = 5s;
-  c.request_timeout = 2s;
+  c.header_timeout = 2s;
+  c.body_timeout = 2s;
   return c;
 }
 
@@ -216,9 +220,55 @@ BOOST_AUTO_TEST_CASE(a_request_never_finished_is_closed_and_blocks_nobody) {
   auto ok = post(port, request(R"({"msg":"meanwhile"})"));
   store_until(ok, queue, *input);
   BOOST_TEST(ok.get().status == 200);
-  BOOST_TEST(stalled.closed_by_server());  // after request_timeout
-  BOOST_TEST(wait_until("input->stats().requests_rejected == 1",
-                        [&] { return input->stats().requests_rejected == 1; }));
+  BOOST_TEST(stalled.closed_by_server());  // after body_timeout
+  BOOST_TEST(wait_until("input->stats().body_timeouts == 1",
+                        [&] { return input->stats().body_timeouts == 1; }));
+  const InputStats s = input->stats();
+  BOOST_TEST(s.header_timeouts == 0u);
+  BOOST_TEST_REQUIRE(s.http_responses.size() == 1u);
+  BOOST_TEST(s.http_responses[0].first == 200u);
+  BOOST_TEST(s.http_responses[0].second == 1u);
+}
+
+// One byte every 1.5 s: never idle long enough for idle_timeout, but the headers are cut
+// at header_timeout however the bytes trickle in; while such senders hold every slot, a
+// camera's POST makes room by closing the one silent longest.
+BOOST_AUTO_TEST_CASE(slowloris_senders_are_cut_at_header_timeout_and_lock_nobody_out) {
+  BatchQueue queue(16);
+  HttpInputConfig c = http_config();
+  c.max_connections = 3;
+  c.max_connections_per_source = 0;
+  c.header_timeout = 3s;
+  c.evict_idle_after = 500ms;
+  auto input = started(c, queue);
+  const uint16_t port = port_of(input->local_endpoint());
+  std::atomic<bool> done{false};
+  std::thread attacker([&] {
+    std::vector<std::unique_ptr<TcpClient>> slow;
+    while (!done) {
+      std::erase_if(slow, [](const auto& s) { return !s->send_all("a"); });
+      while (slow.size() < 3) slow.push_back(std::make_unique<TcpClient>(port));
+      for (int i = 0; i < 15 && !done; ++i) std::this_thread::sleep_for(100ms);  // the pace
+    }
+  });
+  BOOST_TEST_REQUIRE(wait_until("the slowloris holding all 3 connections",
+                                [&] { return input->stats().connections_open == 3; }));
+  // A connection attempt that finds every slot taken and none idle is refused; a later
+  // one finds an idle slowloris to close.
+  BOOST_TEST(wait_until(
+      "a camera's POST answered 200",
+      [&] {
+        auto ok = post(port, request(R"({"msg":"camera event"})"));
+        store_until(ok, queue, *input);
+        return ok.get().status == 200;
+      },
+      20s));
+  BOOST_TEST(wait_until(
+      "a slowloris cut at header_timeout", [&] { return input->stats().header_timeouts > 0; },
+      20s));
+  done = true;
+  attacker.join();
+  BOOST_TEST(input->stats().evicted > 0u);
 }
 
 BOOST_AUTO_TEST_CASE(unstored_requests_are_answered_503_on_timeout) {

@@ -194,6 +194,7 @@ BOOST_AUTO_TEST_CASE(connections_over_the_limit_are_refused_and_counted) {
   BatchQueue queue(16);
   SyslogTcpConfig c = tcp_config();
   c.max_connections = 2;
+  c.evict_idle_after = std::chrono::hours(1);  // none is ever idle enough to make room
   auto input = started(c, queue);
   const uint16_t port = port_of(input->local_endpoint());
 
@@ -207,6 +208,8 @@ BOOST_AUTO_TEST_CASE(connections_over_the_limit_are_refused_and_counted) {
   TcpClient third(port);  // the kernel accepts it; the input closes it at once
   BOOST_TEST(third.closed_by_server());
   BOOST_TEST(input->stats().connections_refused == 1u);
+  BOOST_TEST(input->stats().refused_global == 1u);
+  BOOST_TEST(input->stats().evicted == 0u);
   BOOST_TEST(input->stats().connections_open == 2u);
 
   // A slot freed is a slot available again.
@@ -217,6 +220,67 @@ BOOST_AUTO_TEST_CASE(connections_over_the_limit_are_refused_and_counted) {
   BOOST_TEST_REQUIRE(fourth.send_all("four\n"));
   BOOST_TEST(wait_until("input->stats().lines == 3", [&] { return input->stats().lines == 3; }));
   BOOST_TEST(input->stats().connections_total == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(one_address_cannot_take_more_than_max_connections_per_source) {
+  BatchQueue queue(16);
+  SyslogTcpConfig c = tcp_config();
+  c.max_connections_per_source = 2;
+  c.evict_idle_after = std::chrono::hours(1);
+  auto input = started(c, queue);
+  const uint16_t port = port_of(input->local_endpoint());
+
+  TcpClient a1(port, "127.0.0.2");
+  TcpClient a2(port, "127.0.0.2");
+  BOOST_TEST_REQUIRE(a1.connected());
+  BOOST_TEST_REQUIRE(a1.send_all("<13>a1\n"));
+  BOOST_TEST_REQUIRE(a2.send_all("<13>a2\n"));
+  BOOST_TEST_REQUIRE(wait_until("two lines", [&] { return input->stats().lines == 2; }));
+  TcpClient a3(port, "127.0.0.2");
+  BOOST_TEST(a3.closed_by_server());
+  BOOST_TEST(input->stats().refused_per_source == 1u);
+  BOOST_TEST(input->stats().refused_global == 0u);
+
+  // Another address is not held back by the first one's limit.
+  TcpClient b(port, "127.0.0.3");
+  BOOST_TEST_REQUIRE(b.send_all("<13>from b\n"));
+  BOOST_TEST(wait_until("b's line", [&] { return input->stats().lines == 3; }));
+  const auto lines = raw_lines(pop_events(queue, 3));
+  BOOST_TEST(lines.back() == "<13>from b");
+  BOOST_TEST(input->stats().connections_open == 3u);
+}
+
+// Idle connections holding every slot (the lock-out of a sender that connects and sends
+// nothing): a new sender makes room by closing the one silent longest.
+BOOST_AUTO_TEST_CASE(idle_connections_make_room_for_a_real_sender) {
+  BatchQueue queue(64);
+  SyslogTcpConfig c = tcp_config();
+  c.max_connections = 4;
+  c.max_connections_per_source = 0;
+  c.evict_idle_after = 300ms;
+  auto input = started(c, queue);
+  const uint16_t port = port_of(input->local_endpoint());
+  std::vector<std::unique_ptr<TcpClient>> idle;
+  for (int i = 0; i < 4; ++i) idle.push_back(std::make_unique<TcpClient>(port, "127.0.0.9"));
+  BOOST_TEST_REQUIRE(
+      wait_until("4 connections open", [&] { return input->stats().connections_open == 4; }));
+
+  // Until the idle ones have been silent for evict_idle_after a newcomer is refused; the
+  // first one after that is served.
+  std::unique_ptr<TcpClient> sender;
+  BOOST_TEST_REQUIRE(wait_until("the real sender's line", [&] {
+    sender = std::make_unique<TcpClient>(port);
+    if (!sender->send_all("<38>sshd[1]: Failed password for root from 203.0.113.7\n")) {
+      return false;
+    }
+    return static_cast<bool>(wait_until(
+        "line", [&] { return input->stats().lines >= 1; }, 200ms));
+  }));
+  const InputStats s = input->stats();
+  BOOST_TEST(s.evicted == 1u);
+  BOOST_TEST(s.connections_open == 4u);
+  BOOST_TEST(idle.front()->closed_by_server());  // the oldest made room
+  BOOST_TEST(raw_lines(pop_events(queue, 1)).size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(stop_pushes_the_partial_batch_and_the_unterminated_line) {
@@ -250,6 +314,7 @@ BOOST_AUTO_TEST_CASE(idle_connection_is_closed_after_idle_timeout) {
   BOOST_TEST(client.closed_by_server());  // blocks until the input gives up on it
   BOOST_TEST(wait_until("input->stats().connections_open == 0",
                         [&] { return input->stats().connections_open == 0; }));
+  BOOST_TEST(input->stats().closed_idle == 1u);
   BOOST_TEST(raw_lines(pop_events(queue, 1)).size() == 1u);
 }
 
@@ -377,6 +442,8 @@ BOOST_AUTO_TEST_CASE(thousands_of_connections_are_capped_with_a_count) {
   BatchQueue queue(64);
   SyslogTcpConfig c = tcp_config();
   c.max_connections = 500;
+  c.max_connections_per_source = 0;
+  c.evict_idle_after = std::chrono::hours(1);
   auto input = started(c, queue);
   const uint16_t port = port_of(input->local_endpoint());
   std::vector<std::unique_ptr<TcpClient>> clients;
@@ -384,12 +451,13 @@ BOOST_AUTO_TEST_CASE(thousands_of_connections_are_capped_with_a_count) {
     clients.push_back(std::make_unique<TcpClient>(port));
     BOOST_TEST_REQUIRE(clients.back()->connected());
   }
-  BOOST_TEST(wait_until("500 connections open and 1500 refused", [&] {
+  // None sends a byte: each newcomer closes the oldest of them that never spoke.
+  BOOST_TEST(wait_until("500 connections open and 1500 evicted", [&] {
     const InputStats s = input->stats();
-    return s.connections_open == 500 && s.connections_refused == 1500;
+    return s.connections_open == 500 && s.evicted == 1500 && s.connections_refused == 0;
   }));
-  // The ones let in still work.
-  BOOST_TEST_REQUIRE(clients.front()->send_all("<13>still served\n"));
+  // The ones let in (the newest 500) still work.
+  BOOST_TEST_REQUIRE(clients.back()->send_all("<13>still served\n"));
   BOOST_TEST(raw_lines(pop_events(queue, 1)).size() == 1u);
   clients.clear();
   BOOST_TEST(wait_until("input->stats().connections_open == 0",

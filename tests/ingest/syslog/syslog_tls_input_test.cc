@@ -170,6 +170,7 @@ BOOST_AUTO_TEST_CASE(plain_text_and_silent_senders_are_closed_and_counted) {
       [&] { return input->stats().tls_handshake_failures == 2; }, 10s));
   BOOST_TEST(plain.closed_by_server());
   BOOST_TEST(silent.closed_by_server());
+  BOOST_TEST(input->stats().handshake_timeouts == 1u);  // the silent one; plain text failed
   BOOST_TEST(wait_until("input->stats().connections_open == 0",
                         [&] { return input->stats().connections_open == 0; }));
 
