@@ -165,6 +165,8 @@ BOOST_AUTO_TEST_CASE(a_long_brute_force_sends_a_bounded_number_of_alerts_with_th
   // The creation, one update per second of growth (the run's whole length bounds it, the
   // settling included), and the one released at stop.
   const size_t bound = 2 + static_cast<size_t>(seconds) + 1;
+  BOOST_TEST_MESSAGE("update_interval 1s: " << alerts.size() << " alerts for one incident of count "
+                                            << count << " in " << seconds << "s");
   BOOST_TEST(alerts.size() <= bound, alerts.size() << " alerts for one incident in " << seconds
                                                    << "s, at most " << bound << " expected");
   BOOST_TEST(alerts.back().count == count);
@@ -184,6 +186,8 @@ BOOST_AUTO_TEST_CASE(update_interval_zero_sends_an_alert_for_every_commit_it_gre
   // Many commits grew it, and each made an alert: above what a 1s interval allows over
   // the same time (the bound of the test above), which this shows to be a real limit.
   const size_t paced_bound = 2 + static_cast<size_t>(seconds) + 1;
+  BOOST_TEST_MESSAGE("update_interval 0: " << alerts.size() << " alerts for one incident of count "
+                                           << count << " in " << seconds << "s");
   BOOST_TEST(alerts.size() > paced_bound, alerts.size() << " alerts in " << seconds << "s");
   for (size_t i = 1; i < alerts.size(); ++i) BOOST_TEST(alerts[i].count >= alerts[i - 1].count);
 }
