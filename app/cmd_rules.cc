@@ -549,9 +549,8 @@ int cmd_rules_stats(const RulesStatsOptions& opts) {
     return kExitOk;
   }
   if (counters.empty()) {
-    std::printf(
-        "no rule counters in %s yet (they are written every few seconds while wardsoc runs)\n",
-        db.c_str());
+    std::printf("no rule counters in %s yet (they are written with every batch wardsoc stores)\n",
+                db.c_str());
   } else {
     std::printf("%-34s %10s %9s %9s %6s  %-16s  %s\n", "RULE", "MATCHES", "INCIDENTS", "FOLDED",
                 "FALSE+", "LAST MATCH", "SINCE");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 
 #include "app/version.h"
 #include "connectors/sink_factory.h"
@@ -19,8 +20,7 @@ namespace wardsoc {
 using namespace std::chrono_literals;
 
 namespace {
-// Rule counters are checkpointed this often (and at stop); absence rules tick once a second.
-constexpr int64_t kCountersEveryUs = 10 * kMicrosPerSecond;
+// Absence rules tick once a second.
 constexpr int64_t kTickEveryUs = kMicrosPerSecond;
 // The batch a clock commit carries: no events, no positions.
 
@@ -60,7 +60,13 @@ Pipeline::Pipeline(const Config& config)
     : config_(config),
       input_names_(config.input_names()),
       sink_names_(config.sink_names()),
-      queue_(config.queue_batches) {}
+      queue_(config.queue_batches) {
+  for (const auto& s : config.sinks) {
+    sink_update_interval_us_.push_back(
+        std::chrono::duration_cast<std::chrono::microseconds>(sink_common(s).update_interval)
+            .count());
+  }
+}
 
 Pipeline::~Pipeline() { stop(); }
 
@@ -173,6 +179,9 @@ void Pipeline::stop() {
   collect_state(/*counters=*/true);
   if (!state_.empty()) (void)commit_with_retry({}, 0, {});
   state_.clear();
+  // Growth held back by a sink's update_interval goes now, so the SOC has every
+  // incident's latest state before the drain (what is not delivered waits in the outbox).
+  release_held_updates(std::numeric_limits<int64_t>::max());
   for (auto& f : forwarders_) {
     // Whatever is not delivered stays in the outbox for the next start.
     (void)f->drain(2s);
@@ -218,6 +227,9 @@ void Pipeline::process_loop() {
       if (taken >= config_.commit_batches || changes.size() >= kCommitChanges) break;
       if (!queue_.pop(&batch, 0ms)) break;
     }
+    // The rule counters go in the same write as the incidents and positions they count:
+    // after a kill, the restart replays from those positions and counts from those values.
+    collect_state(/*counters=*/true);
     const uint64_t ticket = commit_with_retry(positions, events, changes);
     state_.clear();
     commits_.fetch_add(1, std::memory_order_relaxed);
@@ -266,6 +278,7 @@ uint64_t Pipeline::commit_with_retry(std::span<const InputPosition> positions, s
     cb.positions = positions;
     cb.input_names = input_names_;
     cb.sinks = sink_names_;
+    cb.update_interval_us = sink_update_interval_us_;
     cb.state = state_;
     uint64_t ticket = 0;
     Status s = store_->commit(cb, &ticket);
@@ -452,16 +465,12 @@ void Pipeline::swap_pending_engine() {
 
 void Pipeline::run_clock() {
   const int64_t now = now_us();
-  const bool tick = now >= next_tick_us_;
-  const bool counters = now >= next_counters_us_;
-  if (!tick && !counters) return;
+  if (now < next_tick_us_) return;
+  release_held_updates(now);
   clock_changes_.clear();
-  if (tick) {
-    engine_->tick(now, &clock_changes_);
-    next_tick_us_ = now + kTickEveryUs;
-  }
-  if (counters) next_counters_us_ = now + kCountersEveryUs;
-  collect_state(counters);
+  engine_->tick(now, &clock_changes_);
+  next_tick_us_ = now + kTickEveryUs;
+  collect_state(/*counters=*/true);
   if (clock_changes_.empty() && state_.empty()) return;
   (void)commit_with_retry({}, 0, clock_changes_);
   state_.clear();
@@ -472,6 +481,19 @@ void Pipeline::run_clock() {
                    c.incident.rule_id, severity_name(c.incident.severity), c.incident.group_key,
                    format_rfc3339_utc(c.incident.window_start_us));
     }
+  }
+}
+
+void Pipeline::release_held_updates(int64_t due_by_us) {
+  if (sink_names_.empty()) return;
+  auto released = store_->release_held_updates(sink_names_, due_by_us);
+  if (!released.ok()) {
+    // Held updates stay marked in the store and are released by a later call.
+    spdlog::error("releasing held-back alert updates: {}", released.error().message);
+    return;
+  }
+  if (*released > 0) {
+    for (auto& f : forwarders_) f->check_outbox();
   }
 }
 

@@ -80,9 +80,12 @@ class Pipeline {
   // Processing thread: takes a reloaded engine over between two batches (with the
   // correlation state of unchanged rules) and tells reload_rules() it did.
   void swap_pending_engine();
-  // Processing thread: absence rules' clock (once a second) and the periodic write of the
-  // rule counters, committed on their own when no batch carries them.
+  // Processing thread: absence rules' clock (once a second); what it changes (incidents,
+  // state, the counters of their rules) is committed on its own.
   void run_clock();
+  // Processing thread: queues the alert updates that sinks' update_interval held back and
+  // whose time came by `due_by_us` (Store::release_held_updates).
+  void release_held_updates(int64_t due_by_us);
   // Moves the engine's checkpoint writes into state_ for the next commit.
   void collect_state(bool counters);
   // Restores correlation state and rule counters from the store (before inputs start).
@@ -101,6 +104,7 @@ class Pipeline {
   Config config_;
   std::vector<std::string> input_names_;
   std::vector<std::string> sink_names_;
+  std::vector<int64_t> sink_update_interval_us_;  // per sink, as sink_names_
   std::unique_ptr<Store> store_;
   BatchQueue queue_;
   std::vector<std::unique_ptr<Input>> inputs_;
@@ -126,7 +130,6 @@ class Pipeline {
   std::vector<StateChange> state_changes_;
   std::vector<IncidentChange> clock_changes_;
   int64_t next_tick_us_ = 0;
-  int64_t next_counters_us_ = 0;
 
   struct PendingAck {
     uint64_t ticket = 0;

@@ -4,7 +4,10 @@
 // store.durability sync (fsync every batch) and group (fsync every 10 ms), next to a
 // baseline in the same run: plain RocksDB WriteBatches of the same number of Puts and
 // bytes with the same fsync policy, so the ratio shows what the store's indexes,
-// lifecycle and encoding cost on top of RocksDB itself.
+// lifecycle and encoding cost on top of RocksDB itself. Each round also runs the store
+// with the per-rule counters the pipeline writes with every commit (one state value per
+// rule whose counters the batch moved), and with those and a 1-minute update_interval on
+// the sink, and prints their rates as ratios to the store without either, in the same round.
 //
 //   store_write_bench [--batches N] [--per-batch K] [--runs R] [--dir DIR]
 #include <rocksdb/db.h>
@@ -34,6 +37,8 @@ struct Options {
 
 struct Workload {
   std::vector<std::vector<IncidentChange>> batches;
+  // Per batch: the rule counters the pipeline writes with it (the rules of its changes).
+  std::vector<std::vector<StateUpdate>> counters;
   uint64_t puts = 0;   // what the baseline writes: the same count of values...
   uint64_t bytes = 0;  // ...and bytes
 };
@@ -85,12 +90,23 @@ Workload make_workload(const Options& o) {
       w.bytes += 2 * 900 + c.new_evidence.size() * 250;
       batch.push_back(std::move(c));
     }
+    // The engine's counters record: 'r' rule id, then version, three u64 and two i64.
+    std::vector<StateUpdate> counters;
+    for (const IncidentChange& c : batch) {
+      std::string key = "r" + c.incident.rule_id;
+      bool seen = false;
+      for (const StateUpdate& u : counters) seen = seen || u.key == key;
+      if (!seen) counters.push_back(StateUpdate{std::move(key), std::string(54, 'c')});
+    }
+    w.counters.push_back(std::move(counters));
     w.batches.push_back(std::move(batch));
   }
   return w;
 }
 
-Rate run_store(const Options& o, const Workload& w, bool sync) {
+// `counters`: with the rule counters in every commit; `paced`: with a 1-minute
+// update_interval for the sink (growth held back instead of queued).
+Rate run_store(const Options& o, const Workload& w, bool sync, bool counters, bool paced = false) {
   std::filesystem::remove_all(o.dir);
   StoreOptions so;
   so.path = o.dir;
@@ -100,6 +116,7 @@ Rate run_store(const Options& o, const Workload& w, bool sync) {
   auto store = std::move(Store::Open(so)).value();
   const std::vector<std::string> sinks = {"soc-file"};
   const std::vector<std::string> inputs = {"syslog-tcp"};
+  const std::vector<int64_t> intervals = {60'000'000};
   const auto t0 = std::chrono::steady_clock::now();
   uint64_t ticket = 0;
   for (size_t b = 0; b < w.batches.size(); ++b) {
@@ -109,6 +126,8 @@ Rate run_store(const Options& o, const Workload& w, bool sync) {
     cb.positions = pos;
     cb.input_names = inputs;
     cb.sinks = sinks;
+    if (counters) cb.state = w.counters[b];
+    if (paced) cb.update_interval_us = intervals;
     if (auto s = store->commit(cb, &ticket); !s.ok()) {
       std::fprintf(stderr, "commit: %s\n", s.error().message.c_str());
       std::exit(1);
@@ -169,9 +188,16 @@ int main(int argc, char** argv) {
   const bool only_group = std::getenv("WARDSOC_BENCH_ONLY_GROUP") != nullptr;
   for (bool sync : {true, false}) {
     if (only_group && sync) continue;
-    std::vector<double> store_rates, base_rates, store_cpu, base_cpu;
+    std::vector<double> store_rates, base_rates, store_cpu, base_cpu, counted_ratio, paced_ratio;
+    std::vector<double> counted_cpu, paced_cpu;
     for (int r = 0; r < o.runs; ++r) {
-      const Rate sr = run_store(o, w, sync);
+      const Rate sr = run_store(o, w, sync, false);
+      const Rate cr = run_store(o, w, sync, true);
+      const Rate pr = run_store(o, w, sync, true, true);
+      counted_ratio.push_back(cr.per_second / sr.per_second);
+      paced_ratio.push_back(pr.per_second / sr.per_second);
+      counted_cpu.push_back(cr.cpu_us / sr.cpu_us);
+      paced_cpu.push_back(pr.cpu_us / sr.cpu_us);
       const Rate br = run_baseline(o, w, sync);
       store_rates.push_back(sr.per_second);
       store_cpu.push_back(sr.cpu_us);
@@ -185,6 +211,14 @@ int main(int argc, char** argv) {
         "(%.0f batches/s)   CPU per change: store %.1f us, raw %.1f us\n",
         sync ? "durability: sync" : "durability: group (10 ms)", s, b, s / b, s / o.per_batch,
         median(store_cpu), median(base_cpu));
+    std::printf(
+        "%-28s with the rule counters in every commit: rate ratio %.3f, CPU per change ratio "
+        "%.3f, to without\n",
+        "", median(counted_ratio), median(counted_cpu));
+    std::printf(
+        "%-28s with the counters and a 1m update_interval: rate ratio %.3f, CPU per change "
+        "ratio %.3f, to without\n",
+        "", median(paced_ratio), median(paced_cpu));
   }
   std::filesystem::remove_all(o.dir);
   return 0;

@@ -21,6 +21,10 @@ constexpr std::chrono::milliseconds kIdleWait{1000};
 constexpr std::chrono::milliseconds kDrainPoll{20};
 // While delivering normally, the stored health record is refreshed at most this often.
 constexpr std::chrono::seconds kHealthRefresh{30};
+// With an update interval, each read looks this many batches ahead (at most
+// kCollapseMaxEntries entries) for later updates of the same incidents.
+constexpr size_t kCollapseBatches = 4;
+constexpr size_t kCollapseMaxEntries = 4096;
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -57,6 +61,7 @@ ForwarderOptions ForwarderOptions::From(const SinkCommon& common) {
   o.max_backoff = common.max_backoff;
   o.filter = common.filter;
   o.outbox = common.outbox;
+  o.update_interval = common.update_interval;
   return o;
 }
 
@@ -115,6 +120,7 @@ ForwarderStats Forwarder::stats() const {
   ForwarderStats s;
   s.delivered = delivered_.load();
   s.filtered = filtered_.load();
+  s.coalesced = coalesced_.load();
   s.retries = retries_.load();
   s.rejected = rejected_.load();
   s.store_errors = store_errors_.load();
@@ -183,6 +189,7 @@ void Forwarder::persist_health(std::string_view state) {
                       {"last_delivery_us", last_delivery_us_},
                       {"delivered", delivered_.load()},
                       {"filtered", filtered_.load()},
+                      {"coalesced", coalesced_.load()},
                       {"rejected", rejected_.load()},
                       {"outages", outages_.load()},
                       {"level", outbox_level_name(level_)},
@@ -199,13 +206,37 @@ void Forwarder::persist_health(std::string_view state) {
 
 Forwarder::Step Forwarder::step(Error* error) {
   const std::string& name = sink_->name();
-  auto read = outbox_.read(options_.batch);
-  if (!read) {
-    *error = std::move(read).error().with_context("reading the outbox");
-    return Step::kStoreFailed;
+  // Updates that a later queued entry of their incident supersedes are left out of the
+  // window and acked with the entries after them (counted as coalesced).
+  OutboxWindow window;
+  if (options_.update_interval.count() > 0) {
+    const size_t look_ahead =
+        std::max(options_.batch, std::min(options_.batch * kCollapseBatches, kCollapseMaxEntries));
+    auto read = outbox_.read_latest(options_.batch, look_ahead);
+    if (!read) {
+      *error = std::move(read).error().with_context("reading the outbox");
+      return Step::kStoreFailed;
+    }
+    window = std::move(read).value();
+  } else {
+    auto read = outbox_.read(options_.batch);
+    if (!read) {
+      *error = std::move(read).error().with_context("reading the outbox");
+      return Step::kStoreFailed;
+    }
+    window.entries = std::move(read).value();
   }
-  std::vector<OutboxEntry>& entries = read.value();
+  std::vector<OutboxEntry>& entries = window.entries;
   if (entries.empty()) return Step::kIdle;
+  const uint64_t window_first = window.superseded.empty()
+                                    ? entries.front().seq
+                                    : std::min(entries.front().seq, window.superseded.front());
+  // How many left-out updates an ack up to `seq` removes.
+  auto coalesced_up_to = [&](uint64_t seq) {
+    return static_cast<uint64_t>(
+        std::upper_bound(window.superseded.begin(), window.superseded.end(), seq) -
+        window.superseded.begin());
+  };
 
   // What the filter keeps, in order; `position[i]` is where selected[i] was in entries.
   std::vector<OutboxEntry> selected;
@@ -226,6 +257,7 @@ Forwarder::Step Forwarder::step(Error* error) {
       return Step::kStoreFailed;
     }
     filtered_.fetch_add(entries.size());
+    coalesced_.fetch_add(window.superseded.size());
     cv_.notify_all();
     return Step::kFilteredOnly;
   }
@@ -248,16 +280,19 @@ Forwarder::Step Forwarder::step(Error* error) {
                               ? selected.size()
                               : std::min(result.delivered, selected.size());
   // Everything before the first entry the sink did not accept goes: the accepted ones
-  // and the excluded ones among them.
+  // and the excluded and superseded ones among them. Seqs of a queue are contiguous, so
+  // that is everything up to the seq before it.
   const size_t first_kept = accepted == selected.size() ? seqs.size() : position[accepted];
-  if (first_kept > 0) {
-    if (auto ack = outbox_.ack(seqs[first_kept - 1]); !ack) {
+  const uint64_t ack_to = first_kept == seqs.size() ? seqs.back() : seqs[first_kept] - 1;
+  if (ack_to >= window_first) {
+    if (auto ack = outbox_.ack(ack_to); !ack) {
       // Not acked: the sink will see these entries again, which it must tolerate.
       *error = std::move(ack).error().with_context("acking delivered entries");
       return Step::kStoreFailed;
     }
     delivered_.fetch_add(accepted);
     filtered_.fetch_add(first_kept - accepted);
+    coalesced_.fetch_add(coalesced_up_to(ack_to));
     if (accepted > 0) {
       std::lock_guard lock(mu_);
       last_delivery_us_ = now_us();

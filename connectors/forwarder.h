@@ -41,6 +41,10 @@ struct ForwarderOptions {
   std::chrono::milliseconds max_backoff{60000};
   SinkFilter filter;
   OutboxLimits outbox;
+  // With an update interval, queued updates of one incident collapse into the latest
+  // within each read window (a few batches, OutboxQueues::read_latest); the store holds
+  // back growth within the interval.
+  std::chrono::milliseconds update_interval{0};
 
   static ForwarderOptions From(const SinkCommon& common);
 };
@@ -52,6 +56,7 @@ std::string_view outbox_level_name(OutboxLevel level);  // "ok", "warning", "ful
 struct ForwarderStats {
   uint64_t delivered = 0;        // entries the sink accepted (and the store acked)
   uint64_t filtered = 0;         // entries the sink's filter excluded (acked, not delivered)
+  uint64_t coalesced = 0;        // updates a later queued update of their incident superseded
   uint64_t retries = 0;          // failed attempts that were retried after a backoff
   uint64_t rejected = 0;         // entries the sink refused, now in the dead letters
   uint64_t store_errors = 0;     // outbox reads or acks the store refused
@@ -127,6 +132,7 @@ class Forwarder {
 
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> filtered_{0};
+  std::atomic<uint64_t> coalesced_{0};
   std::atomic<uint64_t> retries_{0};
   std::atomic<uint64_t> rejected_{0};
   std::atomic<uint64_t> store_errors_{0};

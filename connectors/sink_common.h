@@ -1,8 +1,8 @@
 // What every sink's configuration has besides its own keys: its name (also its outbox
 // queue in the store), the format it writes, which incidents it takes (filter), how
-// many entries go in one delivery, how it backs off when the SOC is down, and the
-// bound of its outbox with the policy at the bound. Read by connectors/
-// sink_config_reader.cc, applied by the Forwarder; plain values.
+// many entries go in one delivery, how often an incident's growth is sent, how it backs
+// off when the SOC is down, and the bound of its outbox with the policy at the bound. Read by
+// connectors/ sink_config_reader.cc, applied by the Forwarder; plain values.
 #pragma once
 
 #include <chrono>
@@ -56,6 +56,10 @@ struct SinkCommon {
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{60000};
   OutboxLimits outbox;
+  // An incident's growth is sent at most once per interval (its creation and changes of
+  // status or severity at once), and queued updates of one incident collapse into the
+  // latest; 0: one alert per commit the incident changed in.
+  std::chrono::milliseconds update_interval{60000};
 };
 
 // The common settings with a sink type's defaults.

@@ -160,6 +160,11 @@ void read_common(YamlReader& r, const YAML::Node& n, const std::string& path, Si
   }
   read_filter(r, n, path, &c->filter);
   if (auto v = r.integer(n, path, "batch", 1, 100000)) c->batch = static_cast<size_t>(*v);
+  if (n["update_interval"].IsDefined()) {
+    if (auto v = sink_config::millis(r, n, path, "update_interval", /*zero_ok=*/true)) {
+      c->update_interval = *v;
+    }
+  }
   if (const YAML::Node m = n["retry"]; m.IsDefined() && !m.IsNull()) {
     const std::string p = join_path(path, "retry");
     if (r.expect_map(m, p, {"initial_backoff", "max_backoff"})) {

@@ -15,8 +15,8 @@
 namespace wardsoc::sink_config {
 
 // The keys every sink accepts, for expect_map() of each type.
-inline constexpr std::string_view kCommonKeys[] = {"name",  "type",  "format", "filter",
-                                                   "batch", "retry", "outbox"};
+inline constexpr std::string_view kCommonKeys[] = {"name",  "type",  "format",          "filter",
+                                                   "batch", "retry", "update_interval", "outbox"};
 
 // expect_map with the common keys plus the type's own.
 bool expect_keys(YamlReader& r, const YAML::Node& n, const std::string& path,

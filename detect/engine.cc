@@ -145,26 +145,31 @@ void Engine::flush(std::vector<IncidentChange>* out) { correlator_.flush(out); }
 void Engine::take_state_changes(std::vector<StateChange>* out, bool counters) {
   correlator_.take_state_changes(out);
   if (!counters) return;
-  const std::vector<RuleStats> stats = rule_stats();
-  written_.resize(stats.size());
-  for (size_t i = 0; i < stats.size(); ++i) {
-    const RuleStats& s = stats[i];
+  // Compared as numbers first: a rule whose counters did not move costs a few atomic
+  // loads, so this can run for every commit of a large rule set.
+  const auto& rules = rules_->rules();
+  written_.resize(rules.size());
+  std::lock_guard lock(base_mu_);
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    const Base& b = base_[i];
+    const RuleCorrelationStats cs = correlator_.rule_stats(i);
+    const uint64_t matches = b.matches + rule_matches_[i].load(std::memory_order_relaxed);
+    const uint64_t created = b.created + cs.incidents_created;
+    const uint64_t updated = b.updated + cs.incidents_updated;
+    const int64_t last_match = rule_last_match_[i].load(std::memory_order_relaxed);
     RuleCounters& last = written_[i];
-    if (!last.rule_id.empty() && last.matches == s.matches &&
-        last.incidents_created == s.incidents_created &&
-        last.incidents_updated == s.incidents_updated && last.last_match_us == s.last_match_us) {
+    if (!last.rule_id.empty() && last.matches == matches && last.incidents_created == created &&
+        last.incidents_updated == updated && last.last_match_us == last_match) {
       continue;
     }
-    RuleCounters c;
-    c.rule_id = s.rule_id;
-    c.rule_version = s.rule_version;
-    c.matches = s.matches;
-    c.incidents_created = s.incidents_created;
-    c.incidents_updated = s.incidents_updated;
-    c.last_match_us = s.last_match_us;
-    c.since_us = s.since_us;
-    out->push_back(StateChange{rule_counters_key(c.rule_id), encode_rule_counters(c)});
-    last = std::move(c);
+    last.rule_id = rules[i].id;
+    last.rule_version = rules[i].version;
+    last.matches = matches;
+    last.incidents_created = created;
+    last.incidents_updated = updated;
+    last.last_match_us = last_match;
+    last.since_us = b.since_us != 0 ? b.since_us : started_us_;
+    out->push_back(StateChange{rule_counters_key(last.rule_id), encode_rule_counters(last)});
   }
 }
 

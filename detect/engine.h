@@ -82,7 +82,8 @@ class Engine {
 
   // With EngineOptions::correlator.track_state: the checkpoint writes since the last call;
   // with `counters`, also the counters of every rule whose counters moved since they were
-  // last handed out (callers write them every few seconds, not every batch).
+  // last handed out. The pipeline asks for them with every commit, so that they are
+  // written in the same atomic write as the incidents and input positions they count.
   void take_state_changes(std::vector<StateChange>* out, bool counters);
   // One checkpointed key (correlation state or rule counters). False if it is stale (its
   // rule is gone or changed): the caller deletes it.

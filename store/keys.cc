@@ -236,6 +236,17 @@ bool parse_title_key(std::string_view key, std::string_view* rule_id, std::strin
   return split_name(rest, title, title_vi);
 }
 
+std::string held_update_key(std::string_view sink, std::string_view incident_id) {
+  std::string k = name_prefix(sink);
+  k.append(incident_id);
+  return k;
+}
+
+bool parse_held_update_key(std::string_view key, std::string_view* sink,
+                           std::string_view* incident_id) {
+  return split_name(key, sink, incident_id) && !incident_id->empty();
+}
+
 std::string checkpoint_key(std::string_view input_name, std::string_view stream) {
   std::string k = name_prefix(input_name);
   k.append(stream);
@@ -281,6 +292,7 @@ std::string describe_key(Family family, std::string_view key) {
         return out;
       }
       break;
+    case Family::kHeldUpdates:
     case Family::kCheckpoints:
       if (parse_checkpoint_key(key, &name, &id)) {
         append_printable(&out, name);

@@ -19,12 +19,15 @@
 //   outbox       sink \0 u64 BE seq                       {"v":1,"kind","enqueued_us","incident"}
 //   dead_letter  sink \0 u64 BE seq (outbox seq)          {"v":1,"reason","dead_lettered_us","entry"}
 //   checkpoints  input name \0 stream                     u64 BE position
-//   state        opaque (detect's layout)                 opaque (detect's encoding)
+//   state        'k' input \0 partition \0 rule \0 group  correlation state (detect's encoding)
+//                'r' rule_id                              rule counters (detect's encoding),
+//                                                         written with every commit that moved them
 //   idx          u8 dim, dim value, u64 BE ~biased(last_seen_us), id   summary
 //   history      id \0 u32 BE seq                         {"v":1,"seq","time_us","actor","from","to","note"}
 //   audit        u64 BE seq                               {"v":1,"seq","time_us","actor","action",...}
 //   counts       u8 dim, u64 BE biased(hour_us), value    u64 LE count (merge: add)
 //   titles       rule_id \0 title \0 title_vi             empty
+//   held_updates sink \0 incident id                      u64 BE due_us: a held-back update
 // clang-format on
 //
 // Every meta key prefix is a constant below (k...Prefix, kSchemaVersionKey): a new kind of
@@ -42,6 +45,10 @@
 // counts holds incidents per UTC hour of first_seen, per dimension ('s' severity,
 // 'r' rule, 'S' site, "" for none); they are never decremented, so reports stay whole
 // after retention removed the incidents themselves.
+// held_updates marks, per sink with an update_interval, the incidents that grew since the
+// sink was last sent an alert about them and whose next update is not due yet: at due_us
+// the store queues the incident as it then is (store/update_pacing.h). One mark per
+// incident and sink, written and deleted in the same WriteBatch as the outbox entries.
 // titles lists every (rule, title, title_vi) seen: free-text search matches titles
 // there and then walks the rule index of the rules whose titles matched.
 //
@@ -84,11 +91,12 @@ enum class Family : size_t {
   kAudit,
   kCounts,
   kTitles,
+  kHeldUpdates,
 };
-inline constexpr size_t kFamilyCount = 13;
+inline constexpr size_t kFamilyCount = 14;
 inline constexpr std::array<std::string_view, kFamilyCount> kFamilyNames = {
     "meta",  "incidents", "evidence", "idx_time", "outbox", "dead_letter", "checkpoints",
-    "state", "idx",       "history",  "audit",    "counts", "titles"};
+    "state", "idx",       "history",  "audit",    "counts", "titles",      "held_updates"};
 
 inline constexpr std::string_view family_name(Family f) {
   return kFamilyNames[static_cast<size_t>(f)];
@@ -158,6 +166,10 @@ bool parse_counts_key(std::string_view key, Dim* dim, int64_t* hour_us, std::str
 std::string title_key(std::string_view rule_id, std::string_view title, std::string_view title_vi);
 bool parse_title_key(std::string_view key, std::string_view* rule_id, std::string_view* title,
                      std::string_view* title_vi);
+
+std::string held_update_key(std::string_view sink, std::string_view incident_id);
+bool parse_held_update_key(std::string_view key, std::string_view* sink,
+                           std::string_view* incident_id);
 
 std::string checkpoint_key(std::string_view input_name, std::string_view stream);
 bool parse_checkpoint_key(std::string_view key, std::string_view* input_name,

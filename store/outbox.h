@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/incident.h"
 
@@ -16,6 +17,16 @@ struct OutboxEntry {
   IncidentChange::Kind kind = IncidentChange::Kind::kCreated;
   Incident incident;  // the snapshot as committed with this change
   int64_t enqueued_us = 0;
+};
+
+// A window of one sink's queue with the updates that a later entry of the same incident
+// in the window supersedes left out (OutboxQueues::read_latest): what the SOC needs of
+// an incident is its latest state, which the later entry carries.
+struct OutboxWindow {
+  std::vector<OutboxEntry> entries;  // to deliver, oldest first
+  // Seqs of the left-out updates, ascending; each lies before a kept entry of its incident,
+  // so acking up to a kept entry's seq removes the superseded entries before it too.
+  std::vector<uint64_t> superseded;
 };
 
 // An outbox entry that its sink rejected (DeliveryStatus::kRejected), moved out of the

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "core/time.h"
 #include "store/incident_codec.h"
@@ -124,6 +125,26 @@ Result<std::vector<OutboxEntry>> OutboxQueues::read(std::string_view sink, size_
   }
   if (!it.status().ok()) return rocks_error(it.status(), "reading the outbox in " + db_.path);
   return out;
+}
+
+Result<OutboxWindow> OutboxQueues::read_latest(std::string_view sink, size_t max,
+                                               size_t look_ahead) const {
+  OutboxWindow w;
+  auto raw = read(sink, std::max(max, look_ahead));
+  if (!raw) return std::move(raw).error();
+  std::vector<OutboxEntry>& all = raw.value();
+  // The index of the last entry of each incident in the window.
+  std::unordered_map<std::string_view, size_t> last;
+  last.reserve(all.size());
+  for (size_t i = 0; i < all.size(); ++i) last[all[i].incident.id] = i;
+  for (size_t i = 0; i < all.size() && w.entries.size() < max; ++i) {
+    if (all[i].kind == IncidentChange::Kind::kUpdated && last[all[i].incident.id] > i) {
+      w.superseded.push_back(all[i].seq);
+      continue;
+    }
+    w.entries.push_back(std::move(all[i]));
+  }
+  return w;
 }
 
 Status OutboxQueues::quarantine(std::string_view sink, uint64_t seq, std::string_view raw,

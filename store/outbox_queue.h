@@ -51,6 +51,12 @@ class OutboxQueues {
   // Removes the sink's entries with seq <= up_to_seq (one range delete). Acking what
   // is already acked is a no-op; acking a seq that was never enqueued is
   // kInvalidArgument, because it would hide entries committed later.
+  // Like read(), over a window of up to `look_ahead` queued entries (at least `max`), with
+  // every kUpdated entry left out that a later entry of the same incident in the window
+  // follows; at most `max` entries are kept. Creations are never left out, and what is
+  // kept stays in queue order, so per incident the SOC still sees its changes in order,
+  // only fewer of them. Used by sinks with an update_interval.
+  Result<OutboxWindow> read_latest(std::string_view sink, size_t max, size_t look_ahead) const;
   Status ack(std::string_view sink, uint64_t up_to_seq);
   uint64_t size(std::string_view sink) const;     // O(1)
   std::map<std::string, uint64_t> sizes() const;  // every sink the store knows
@@ -121,6 +127,9 @@ class SinkOutbox {
 
   const std::string& sink() const { return sink_; }
   Result<std::vector<OutboxEntry>> read(size_t max) const { return queues_->read(sink_, max); }
+  Result<OutboxWindow> read_latest(size_t max, size_t look_ahead) const {
+    return queues_->read_latest(sink_, max, look_ahead);
+  }
   Status ack(uint64_t up_to_seq) { return queues_->ack(sink_, up_to_seq); }
   uint64_t size() const { return queues_->size(sink_); }
   Status dead_letter(const OutboxEntry& entry, std::string_view reason) {

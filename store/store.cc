@@ -46,6 +46,7 @@
 #include "store/rule_set_log.h"
 #include "store/store_internal.h"
 #include "store/store_stats.h"
+#include "store/update_pacing.h"
 
 namespace wardsoc {
 
@@ -345,7 +346,8 @@ Store::Store(std::string path, bool read_only, const StoreOptions& options)
       outbox_(std::make_unique<OutboxQueues>(*core_)),
       maintenance_(std::make_unique<Maintenance>(*core_, *outbox_)),
       stats_(std::make_unique<StoreStatistics>(*core_, *outbox_)),
-      rule_sets_(std::make_unique<RuleSetLog>(*core_)) {}
+      rule_sets_(std::make_unique<RuleSetLog>(*core_)),
+      pacing_(std::make_unique<UpdatePacing>()) {}
 
 Store::~Store() {
   if (background_.joinable()) {
@@ -465,6 +467,9 @@ Result<std::unique_ptr<Store>> Store::open_impl(const StoreOptions& options, boo
   std::vector<rocksdb::ColumnFamilyDescriptor> missing;
   for (size_t i = 0; i < keys::kFamilyCount; ++i) {
     if (store->core_->families[i] != nullptr) continue;
+    // A reader does without the held updates of a directory no newer wardsoc has written
+    // yet: they are only the writer's business.
+    if (read_only && static_cast<Family>(i) == Family::kHeldUpdates) continue;
     if (read_only) {
       return Error(Errc::kIncompatible,
                    "data directory " + path + " has no '" + std::string(keys::kFamilyNames[i]) +
@@ -509,6 +514,7 @@ Result<std::unique_ptr<Store>> Store::open_impl(const StoreOptions& options, boo
 
   if (auto st3 = store->outbox_->load(); !st3) return std::move(st3).error();
   if (auto st4 = store->load_titles_and_audit(); !st4) return std::move(st4).error();
+  if (auto st5 = store->load_held_updates(); !st5) return std::move(st5).error();
   if (!read_only && (!options.sync || options.retention_us > 0)) {
     store->background_ = std::thread([s2 = store.get()] {
       set_thread_name("store-bg");

@@ -67,6 +67,7 @@ class OutboxQueues;
 class RuleSetLog;
 class StoreDb;
 class StoreStatistics;
+class UpdatePacing;
 
 // A change to correlation state (detect's counters and windows), written in the same
 // WriteBatch as the incidents it led to. Keys and values are opaque to the store; their
@@ -83,6 +84,10 @@ struct CommitBatch {
   std::span<const std::string> input_names;  // index -> name, for positions
   std::span<const std::string> sinks;        // one outbox entry per sink per change
   std::span<const StateUpdate> state;
+  // Per sink (as `sinks`), its update_interval in microseconds: an incident's growth is
+  // queued for the sink at most once per interval, the rest is held back and released by
+  // release_held_updates() (update_pacing.h). Empty, or 0 for a sink: every change.
+  std::span<const int64_t> update_interval_us;
 };
 
 class Store {
@@ -125,6 +130,15 @@ class Store {
   // given) receives the commit's ticket for durable_ticket().
   Status commit(const CommitBatch& batch, uint64_t* ticket = nullptr);
 
+  // Queues, for each of `sinks`, the updates its update_interval held back whose time came
+  // by `due_by_us`: one kUpdated entry per held incident with the incident as it is now
+  // (its latest count and evidence), written with the removal of the marks in one
+  // WriteBatch. Returns how many entries it queued. The pipeline calls it once a second,
+  // and at stop with the largest time so that the SOC has every incident's latest state.
+  Result<size_t> release_held_updates(std::span<const std::string> sinks, int64_t due_by_us);
+  // How many updates are held back now, over every sink.
+  size_t held_updates() const;
+
   // Group commit: every commit gets a ticket (increasing); durable_ticket() is the
   // highest one fsynced. With sync, every commit is durable when it returns.
   uint64_t durable_ticket() const;
@@ -136,8 +150,9 @@ class Store {
   // Moves an incident to another status (see lifecycle.h for the rules) and writes, in
   // one fsynced WriteBatch: the incident, its history entry, its index entries, an
   // audit entry and one kUpdated outbox entry per sink in `sinks`, so the SOC learns of
-  // it. Errors: kNotFound (no such incident), kInvalidArgument (a step the rules do
-  // not allow, with why), kAlreadyExists (expected_from did not match).
+  // it at once (an update held back for a sink is superseded by it and dropped). Errors: kNotFound
+  // (no such incident), kInvalidArgument (a step the rules do not allow, with why), kAlreadyExists
+  // (expected_from did not match).
   Result<Incident> transition(const TransitionRequest& request, std::span<const std::string> sinks);
   // Oldest first.
   Result<std::vector<HistoryEntry>> history(std::string_view incident_id) const;
@@ -187,6 +202,9 @@ class Store {
   // (nullptr: it had none) to `after`; returns how many entries it puts or deletes.
   size_t move_index_entries(const Incident* before, const Incident& after, OrderedBatch* batch);
   Status load_titles_and_audit();
+  Status load_held_updates();
+  // Whether a change of an incident (from `before`, nullptr if new) only grew it.
+  static bool only_grew(const Incident* before, const Incident& after, IncidentChange::Kind kind);
 
   // The steps of commit() (store_commit.cc).
   struct TouchedIncident;
@@ -212,6 +230,9 @@ class Store {
   const std::unique_ptr<Maintenance> maintenance_;
   const std::unique_ptr<StoreStatistics> stats_;
   const std::unique_ptr<RuleSetLog> rule_sets_;
+
+  // Guarded by the writer lock (StoreDb::commit_mu): the sinks' update pacing.
+  std::unique_ptr<UpdatePacing> pacing_;
 
   mutable std::mutex meta_mu_;                 // guards titles_
   std::set<std::string, std::less<>> titles_;  // title keys known to be stored

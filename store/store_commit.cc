@@ -25,6 +25,7 @@
 #include "store/recent_incidents.h"
 #include "store/store.h"
 #include "store/store_internal.h"
+#include "store/update_pacing.h"
 
 namespace wardsoc {
 
@@ -57,7 +58,7 @@ struct Store::CommitPlan {
 Status Store::commit(std::span<const IncidentChange> changes,
                      std::span<const InputPosition> positions,
                      std::span<const std::string> input_names, std::span<const std::string> sinks) {
-  return commit(CommitBatch{changes, positions, input_names, sinks, {}});
+  return commit(CommitBatch{changes, positions, input_names, sinks, {}, {}});
 }
 
 Status Store::commit(const CommitBatch& batch, uint64_t* ticket) {
@@ -90,6 +91,17 @@ Status Store::validate(const CommitBatch& batch) {
       if (sinks[j] == sinks[i]) {
         return Error(Errc::kInvalidArgument, "commit: sink '" + sinks[i] + "' is listed twice");
       }
+    }
+  }
+  if (!batch.update_interval_us.empty() && batch.update_interval_us.size() != sinks.size()) {
+    return Error(Errc::kInvalidArgument,
+                 "commit: " + std::to_string(batch.update_interval_us.size()) +
+                     " update intervals for " + std::to_string(sinks.size()) + " sinks");
+  }
+  for (const int64_t interval : batch.update_interval_us) {
+    if (interval < 0) {
+      return Error(Errc::kInvalidArgument, "commit: a sink's update interval is negative (" +
+                                               std::to_string(interval) + " us)");
     }
   }
   for (const auto& p : batch.positions) {
@@ -180,6 +192,11 @@ void Store::plan_changes(const CommitBatch& batch, int64_t now, CommitPlan* plan
   plan->queues_entries = !batch.changes.empty() && !sinks.empty();
   plan->next_seq.assign(sinks.size(), 0);
   if (plan->queues_entries) plan->next_seq = outbox_->reserve(sinks, batch.changes.size());
+  // Pacing decisions are taken as the changes are planned; if the write then fails, the
+  // commit is retried with the same changes, and a growth it now holds back is still
+  // released when due (the pacing only ever delays an entry, it never drops one).
+  const auto intervals = batch.update_interval_us;
+  const bool paced = !sinks.empty() && (!intervals.empty() || !pacing_->empty());
 
   for (const auto& change : batch.changes) {
     TouchedIncident& t = plan->touched[plan->touched_at.find(change.incident.id)->second];
@@ -209,11 +226,27 @@ void Store::plan_changes(const CommitBatch& batch, int64_t now, CommitPlan* plan
     in.updated_us = now;
 
     // Each change is queued with the snapshot it made, whatever later changes of the
-    // same incident in this batch do.
+    // same incident in this batch do — unless the sink's update_interval holds its growth
+    // back (update_pacing.h): then a mark says the incident is to be queued when it is due.
     t.encoded = encode_incident(in);
     if (!sinks.empty()) {
       const std::string value = encode_outbox_value(change.kind, t.encoded, now);
+      const bool grew = paced && only_grew(prev, in, change.kind);
       for (size_t i = 0; i < sinks.size(); ++i) {
+        if (paced) {
+          const int64_t interval = i < intervals.size() ? intervals[i] : 0;
+          const UpdatePacing::Decision d = pacing_->decide(sinks[i], in.id, grew, interval, now);
+          if (d.erase_mark) {
+            ordered.erase(core_->family(Family::kHeldUpdates),
+                          slice(keys::held_update_key(sinks[i], in.id)));
+          }
+          if (d.put_mark) {
+            ordered.put(core_->family(Family::kHeldUpdates),
+                        slice(keys::held_update_key(sinks[i], in.id)),
+                        slice(keys::be64(static_cast<uint64_t>(d.due_us))));
+          }
+          if (!d.queue) continue;
+        }
         ordered.put(core_->family(Family::kOutbox),
                     slice(keys::outbox_key(sinks[i], plan->next_seq[i]++)), slice(value));
       }
@@ -288,6 +321,7 @@ Status Store::write_and_publish(const CommitBatch& batch, CommitPlan* plan, uint
   }
   for (TouchedIncident& t : plan->touched) core_->recent->put(std::move(*t.latest));
   auto& c = core_->counters;
+  c.held_updates.store(pacing_->held(), std::memory_order_relaxed);
   c.commits.fetch_add(1, std::memory_order_relaxed);
   c.incidents_written.fetch_add(batch.changes.size(), std::memory_order_relaxed);
   c.reopened.fetch_add(plan->reopened, std::memory_order_relaxed);
@@ -299,6 +333,103 @@ Status Store::write_and_publish(const CommitBatch& batch, CommitPlan* plan, uint
     if (ticket) *ticket = t;
   }
   return ok_status();
+}
+
+bool Store::only_grew(const Incident* before, const Incident& after, IncidentChange::Kind kind) {
+  return kind == IncidentChange::Kind::kUpdated && before != nullptr &&
+         before->status == after.status && before->severity == after.severity;
+}
+
+size_t Store::held_updates() const {
+  std::lock_guard commit_lock(core_->commit_mu);
+  return pacing_->held();
+}
+
+Status Store::load_held_updates() {
+  rocksdb::ColumnFamilyHandle* cf = core_->family(Family::kHeldUpdates);
+  if (cf == nullptr) return ok_status();  // a reader of a directory without the family
+  std::unique_ptr<rocksdb::Iterator> it = full_scan(core_->db.get(), cf);
+  size_t loaded = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view sink, id;
+    const std::string_view key = view(it->key());
+    if (!keys::parse_held_update_key(key, &sink, &id) || it->value().size() != 8) {
+      spdlog::warn("store: {} is not a held update; ignored",
+                   keys::describe_key(Family::kHeldUpdates, key));
+      continue;
+    }
+    pacing_->load_mark(sink, id, static_cast<int64_t>(keys::get_be64(it->value().data())));
+    ++loaded;
+  }
+  if (!it->status().ok()) return rocks_error(it->status(), "reading the held updates");
+  core_->counters.held_updates.store(pacing_->held(), std::memory_order_relaxed);
+  if (loaded > 0) spdlog::info("store: {} held-back alert updates to release when due", loaded);
+  return ok_status();
+}
+
+Result<size_t> Store::release_held_updates(std::span<const std::string> sinks, int64_t due_by_us) {
+  if (auto s = core_->check_writable(); !s) return std::move(s).error();
+  const std::vector<std::string> names(sinks.begin(), sinks.end());
+  std::lock_guard commit_lock(core_->commit_mu);
+  const int64_t now = now_us();
+  pacing_->prune(now);
+  const std::vector<UpdatePacing::Due> due = pacing_->due(names, due_by_us);
+  if (due.empty()) return size_t{0};
+  if (auto s = check_can_write(); !s) return std::move(s).error();
+
+  // Each held incident as it is now: from the recent cache, else the incidents family.
+  std::unordered_map<std::string_view, std::optional<std::string>> current;
+  for (const UpdatePacing::Due& d : due) {
+    auto [slot, fresh] = current.try_emplace(d.incident_id);
+    if (!fresh) continue;
+    if (std::optional<Incident> in = core_->recent->take(d.incident_id)) {
+      slot->second = encode_incident(*in);
+      core_->recent->put(std::move(*in));
+      continue;
+    }
+    std::string value;
+    const rocksdb::Status gs = core_->db->Get(
+        rocksdb::ReadOptions(), core_->family(Family::kIncidents), slice(d.incident_id), &value);
+    if (gs.ok()) {
+      slot->second = std::move(value);
+    } else if (!gs.IsNotFound()) {
+      return rocks_error(gs, "releasing held updates: reading " +
+                                 keys::describe_key(Family::kIncidents, d.incident_id));
+    }
+    // Not found: retention removed it meanwhile; only its mark goes.
+  }
+
+  std::vector<uint64_t> next_seq = outbox_->reserve(names, due.size());
+  OrderedBatch ordered;
+  size_t queued = 0;
+  for (const UpdatePacing::Due& d : due) {
+    const size_t i =
+        static_cast<size_t>(std::find(names.begin(), names.end(), d.sink) - names.begin());
+    ordered.erase(core_->family(Family::kHeldUpdates),
+                  slice(keys::held_update_key(d.sink, d.incident_id)));
+    const std::optional<std::string>& encoded = current.find(d.incident_id)->second;
+    if (!encoded) continue;
+    ordered.put(core_->family(Family::kOutbox), slice(keys::outbox_key(d.sink, next_seq[i]++)),
+                slice(encode_outbox_value(IncidentChange::Kind::kUpdated, *encoded, now)));
+    ++queued;
+  }
+  rocksdb::WriteBatch wb;
+  ordered.append_to(&wb);
+  rocksdb::WriteOptions wo;
+  wo.sync = core_->options.sync;
+  const rocksdb::Status s = core_->db->Write(wo, &wb);
+  if (!s.ok()) {
+    write_failure_ = s.ToString();
+    core_->write_failed.store(true);
+  }
+  outbox_->publish(names, next_seq, s.ok());
+  if (!s.ok()) {
+    core_->counters.commit_failures.fetch_add(1, std::memory_order_relaxed);
+    return rocks_error(s, "releasing held updates in " + core_->path);
+  }
+  for (const UpdatePacing::Due& d : due) pacing_->released(d, now);
+  core_->counters.held_updates.store(pacing_->held(), std::memory_order_relaxed);
+  return queued;
 }
 
 }  // namespace wardsoc

@@ -105,6 +105,7 @@ struct StoreCounters {
   std::atomic<uint64_t> wal_syncs{0};
   std::atomic<uint64_t> index_writes{0};
   std::atomic<uint64_t> incident_reads{0};
+  std::atomic<uint64_t> held_updates{0};  // alert updates held back by update_interval, now
 };
 
 // StoreDb: the one owner of the RocksDB handle of a data directory, shared by the

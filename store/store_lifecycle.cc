@@ -13,6 +13,7 @@
 #include "store/recent_incidents.h"
 #include "store/store.h"
 #include "store/store_internal.h"
+#include "store/update_pacing.h"
 
 namespace wardsoc {
 
@@ -86,6 +87,11 @@ Result<Incident> Store::transition(const TransitionRequest& req,
   for (size_t i = 0; i < sinks.size(); ++i) {
     ordered.put(core_->family(Family::kOutbox), slice(keys::outbox_key(sinks[i], seqs[i])),
                 slice(outbox));
+    // An update held back for this sink is older than what this entry carries.
+    if (pacing_->supersede(sinks[i], next.id, now)) {
+      ordered.erase(core_->family(Family::kHeldUpdates),
+                    slice(keys::held_update_key(sinks[i], next.id)));
+    }
   }
   rocksdb::WriteBatch batch;
   ordered.append_to(&batch);
@@ -104,6 +110,7 @@ Result<Incident> Store::transition(const TransitionRequest& req,
   }
   core_->recent->put(next);
   core_->counters.transitions.fetch_add(1, std::memory_order_relaxed);
+  core_->counters.held_updates.store(pacing_->held(), std::memory_order_relaxed);
   core_->counters.index_writes.fetch_add(index_writes, std::memory_order_relaxed);
   spdlog::info("incident {} {} (by {})", req.id, a.detail, req.actor);
   return next;

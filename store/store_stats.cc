@@ -122,6 +122,7 @@ StoreGauges StoreStatistics::gauges() const {
   g.wal_syncs = db_.counters.wal_syncs.load(std::memory_order_relaxed);
   g.index_writes = db_.counters.index_writes.load(std::memory_order_relaxed);
   g.incident_reads = db_.counters.incident_reads.load(std::memory_order_relaxed);
+  g.held_updates = db_.counters.held_updates.load(std::memory_order_relaxed);
   uint64_t stopped = 0;
   db_.db->GetIntProperty("rocksdb.is-write-stopped", &stopped);
   uint64_t bg_errors = 0;

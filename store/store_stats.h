@@ -49,6 +49,8 @@ struct StoreGauges {
   uint64_t index_writes = 0;
   // Stored incidents commit() read back (those it did not write recently itself).
   uint64_t incident_reads = 0;
+  // Alert updates held back by sinks' update_interval, waiting to be queued.
+  uint64_t held_updates = 0;
   bool background_error = false;  // writes stopped: disk below the reserve, or RocksDB failed
   uint64_t disk_free_bytes = 0;   // free on the file system holding the store
 };

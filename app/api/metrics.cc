@@ -165,6 +165,9 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
     for (const auto& [name, s] : sources_.forwarders()) {
       const Labels l = {{"sink", name}};
       f.counter("wardsoc_sink_delivered_total", "Alerts the sink accepted", s.delivered, l);
+      f.counter("wardsoc_sink_coalesced_total",
+                "Queued updates left out because a later update of the same incident followed",
+                s.coalesced, l);
       f.counter("wardsoc_sink_retries_total", "Failed deliveries retried after a backoff",
                 s.retries, l);
       f.counter("wardsoc_sink_rejected_total", "Alerts the sink refused (now dead letters)",
@@ -205,6 +208,9 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
     f.counter("wardsoc_store_retention_removed_total", "Incidents removed by retention",
               g.retention_removed);
     f.counter("wardsoc_store_wal_syncs_total", "Group-commit fsyncs", g.wal_syncs);
+    f.gauge("wardsoc_alert_updates_held",
+            "Incident updates held back by sinks' update_interval, queued when due",
+            g.held_updates);
     f.gauge("wardsoc_store_writes_stopped", "1 when the store cannot write (disk full, I/O error)",
             g.background_error ? 1 : 0);
     f.gauge(

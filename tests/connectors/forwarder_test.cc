@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -583,4 +584,104 @@ BOOST_AUTO_TEST_CASE(stop_interrupts_a_sink_stuck_on_a_dead_link) {
   BOOST_TEST(store->outbox().size("soc") == 2u);
   // An interrupted delivery at stop is not an outage.
   BOOST_TEST(forwarder.stats().outages == 0u);
+}
+
+namespace {
+// A backlog as a SOC outage leaves it: `incidents` incidents created, then `rounds`
+// updates of each, interleaved, each update a commit of its own.
+std::vector<IncidentChange> backlog(int incidents, int rounds) {
+  std::vector<IncidentChange> out = changes_for(0, incidents);
+  std::vector<Incident> open;
+  for (const auto& c : out) open.push_back(c.incident);
+  for (int r = 0; r < rounds; ++r) {
+    for (auto& in : open) {
+      in.count += 1;
+      out.push_back(make_change(in, IncidentChange::Kind::kUpdated));
+    }
+  }
+  return out;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(with_an_update_interval_a_backlog_reaches_the_file_as_the_latest_updates) {
+  TempDir dir("forwarder");
+  auto store = open_store(dir.str("db"));
+  const auto changes = backlog(5, 40);
+  for (const auto& c : changes) BOOST_TEST_REQUIRE(commit_changes(*store, {c}, {"soc-file"}).ok());
+  BOOST_TEST(store->outbox().size("soc-file") == 205u);
+  const std::string file = dir.str("alerts.jsonl");
+  FileSinkConfig config;
+  config.path = file;
+  auto sink = FileSink::Open(config);
+  BOOST_TEST_REQUIRE(sink.ok());
+  ForwarderOptions o = fast(64);
+  o.update_interval = milliseconds(60000);
+  Forwarder forwarder(store->outbox(), std::move(*sink), o);
+  BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
+  BOOST_TEST(store->outbox().size("soc-file") == 0u);
+
+  std::map<std::string, std::vector<uint64_t>> counts;  // per incident, in file order
+  std::vector<std::string> actions;
+  for (const std::string& line : read_lines(file)) {
+    const auto j = nlohmann::json::parse(line);
+    counts[j["id"].get<std::string>()].push_back(j["count"].get<uint64_t>());
+    actions.push_back(j["action"].get<std::string>());
+  }
+  BOOST_TEST_REQUIRE(counts.size() == 5u);
+  for (const auto& [id, seen] : counts) {
+    BOOST_TEST_REQUIRE(seen.size() >= 2u);
+    BOOST_TEST(seen.front() == 1u);  // the creation
+    BOOST_TEST(seen.back() == 41u);  // the latest count
+    BOOST_TEST(seen.size() <= 5u, "collapsed within each window of 4 batches");
+    for (size_t i = 1; i < seen.size(); ++i) BOOST_TEST(seen[i] > seen[i - 1]);
+  }
+  const auto stats = forwarder.stats();
+  BOOST_TEST(stats.delivered + stats.coalesced == 205u);
+  BOOST_TEST(stats.coalesced > 150u);
+}
+
+BOOST_AUTO_TEST_CASE(without_an_update_interval_every_queued_update_is_delivered) {
+  TempDir dir("forwarder");
+  auto store = open_store(dir.str("db"));
+  const auto changes = backlog(3, 10);
+  for (const auto& c : changes) BOOST_TEST_REQUIRE(commit_changes(*store, {c}, {"soc"}).ok());
+  auto owned = std::make_unique<RecordingSinkForTest>("soc");
+  RecordingSinkForTest* sink = owned.get();
+  Forwarder forwarder(store->outbox(), std::move(owned), fast(8));
+  BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
+  BOOST_TEST(sink->count() == 33u);
+  BOOST_TEST(forwarder.stats().coalesced == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_rejected_entry_behind_superseded_updates_is_dead_lettered_not_lost) {
+  TempDir dir("forwarder");
+  auto store = open_store(dir.str("db"));
+  // a, a+1, a+2, poison, a+3: a+1 and a+2 are superseded by a+3, behind the poison.
+  Incident a = make_incident("scan", "a", 1000);
+  std::vector<IncidentChange> changes = {make_change(a)};
+  for (int i = 0; i < 2; ++i) {
+    a.count += 1;
+    changes.push_back(make_change(a, IncidentChange::Kind::kUpdated));
+  }
+  changes.push_back(make_change(make_incident("scan", "poison", 1000)));
+  a.count += 1;
+  changes.push_back(make_change(a, IncidentChange::Kind::kUpdated));
+  for (const auto& c : changes) BOOST_TEST_REQUIRE(commit_changes(*store, {c}, {"soc"}).ok());
+  auto owned = std::make_unique<RejectingSinkForTest>("soc");
+  RejectingSinkForTest* sink = owned.get();
+  ForwarderOptions o = fast();
+  o.update_interval = milliseconds(60000);
+  Forwarder forwarder(store->outbox(), std::move(owned), o);
+  BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
+  const auto got = sink->got();
+  BOOST_TEST_REQUIRE(got.size() == 2u);
+  BOOST_TEST(got[0].seq == 1u);
+  BOOST_TEST(got[1].seq == 5u);
+  BOOST_TEST(got[1].incident.count == 4u);
+  auto dl = store->outbox().dead_letters("soc", 10);
+  BOOST_TEST_REQUIRE(dl.ok());
+  BOOST_TEST_REQUIRE(dl->size() == 1u);
+  BOOST_TEST(dl->at(0).entry.seq == 4u);
+  BOOST_TEST(store->outbox().size("soc") == 0u);
+  BOOST_TEST(forwarder.stats().coalesced == 2u);
 }

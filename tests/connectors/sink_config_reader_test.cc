@@ -47,6 +47,7 @@ sinks:
     properties: {security.protocol: SASL_SSL, sasl.mechanism: SCRAM-SHA-512}
     filter: {min_severity: medium, classes: [camera, wifi], tags: [attack.t1110]}
     batch: 500
+    update_interval: 5m
     retry: {initial_backoff: 1s, max_backoff: 5m}
     outbox: {max_entries: 200000, when_full: block}
   - name: city-syslog
@@ -57,6 +58,7 @@ sinks:
     facility: auth
     hostname: phuong-hong-ha
     confirm_delay: 0
+    update_interval: 0
   - name: city-hook
     type: webhook
     url: https://soc.hanoi.gov.vn/api/alerts
@@ -74,6 +76,7 @@ sinks:
   BOOST_TEST(file.common.name == "audit");
   BOOST_TEST((file.common.format == AlertFormat::kCef));
   BOOST_TEST(file.fsync);
+  BOOST_TEST(file.common.update_interval.count() == 60000);  // the default: a minute
 
   const auto& kafka = std::get<KafkaSinkConfig>(sinks[1]);
   BOOST_TEST(kafka.brokers == "k1.soc.hanoi:9093,k2.soc.hanoi:9093");
@@ -88,6 +91,7 @@ sinks:
   BOOST_TEST(kafka.common.batch == 500u);
   BOOST_TEST(kafka.common.initial_backoff.count() == 1000);
   BOOST_TEST(kafka.common.max_backoff.count() == 300000);
+  BOOST_TEST(kafka.common.update_interval.count() == 300000);
   BOOST_TEST(kafka.common.outbox.max_entries == 200000u);
   BOOST_TEST(kafka.common.outbox.warn_entries == 160000u);  // 80% unless given
   BOOST_TEST((kafka.common.outbox.when_full == OutboxFullPolicy::kBlock));
@@ -101,6 +105,7 @@ sinks:
   BOOST_TEST(syslog.facility == 4);
   BOOST_TEST((syslog.common.format == AlertFormat::kCef));
   BOOST_TEST(syslog.confirm_delay.count() == 0);
+  BOOST_TEST(syslog.common.update_interval.count() == 0);  // every change
 
   const auto& hook = std::get<WebhookSinkConfig>(sinks[3]);
   BOOST_TEST((hook.body == WebhookBody::kNdjson));
@@ -154,6 +159,10 @@ BOOST_AUTO_TEST_CASE(mistakes_are_reported_with_line_column_and_key) {
     format: leef
   - name: q
     type: carrier_pigeon
+  - name: p
+    type: file
+    path: /tmp/y
+    update_interval: soon
 )",
              &e);
   expect_error(e, "t.yaml:2:5: sinks[0].brokers: missing (required)");
@@ -174,4 +183,5 @@ BOOST_AUTO_TEST_CASE(mistakes_are_reported_with_line_column_and_key) {
   expect_error(e,
                "t.yaml:26:11: sinks[4].type: unknown sink type 'carrier_pigeon' (expected "
                "file, kafka, syslog, webhook)");
+  expect_error(e, "t.yaml:30:22: sinks[5].update_interval: invalid duration 'soon'");
 }

@@ -216,7 +216,10 @@ BOOST_AUTO_TEST_CASE(a_busy_pipeline_commits_waiting_batches_together_and_counts
     << "store:\n  durability: sync\n"
     << "inputs:\n  - name: auth-file\n    type: file\n    paths: [" << log_file.string() << "]\n"
     << "    class: server\n    batch_events: 16\n"
-    << "sinks:\n  - name: soc-file\n    type: file\n    path: " << w.soc.string() << "\n";
+    << "sinks:\n  - name: soc-file\n    type: file\n    path: " << w.soc.string()
+    << "\n"
+    // Every growth is forwarded, so the file shows each count as it is committed.
+    << "    update_interval: 0\n";
   write_file(w.config, c.str());
   auto proc = w.start();
 

@@ -2,10 +2,12 @@
 // while it is killed with SIGKILL at random moments and restarted, several times. At
 // the end the store must hold exactly the incidents a clean, uninterrupted run holds —
 // each once, with the same counts, including thresholds whose events straddled a crash
-// (correlation state is checkpointed with the batch) — and every one of them must have
-// reached the SOC file at least once.
+// (correlation state is checkpointed with the batch) — every one of them must have
+// reached the SOC file at least once, and `wardsoc rules stats` must show the per-rule
+// counters of the clean run (they are written in the same atomic write as the batch).
 #include <signal.h>
 
+#include <array>
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -131,6 +133,22 @@ struct Run {
     return out;
   }
 
+  // What `wardsoc rules stats --json` says per rule: matches, incidents created, folded.
+  std::map<std::string, std::array<uint64_t, 3>> rule_counters() const {
+    std::string output, errors;
+    const int rc = run_command({WARDSOC_BIN, "rules", "stats", "--json", "-d", data.string()},
+                               &output, &errors);
+    BOOST_REQUIRE_MESSAGE(rc == 0, "wardsoc rules stats: " << errors);
+    std::map<std::string, std::array<uint64_t, 3>> out;
+    const json stats = json::parse(output);
+    for (const auto& r : stats["rules"]) {
+      out[r["rule"].get<std::string>()] = {r["matches"].get<uint64_t>(),
+                                           r["incidents_created"].get<uint64_t>(),
+                                           r["incidents_updated"].get<uint64_t>()};
+    }
+    return out;
+  }
+
   std::set<std::string> soc_ids() const {
     std::set<std::string> ids;
     std::istringstream in(read_file(soc));
@@ -162,14 +180,25 @@ void check_against_clean_run(const std::string& durability) {
   Run clean(durability);
   clean.append(lines, 0, lines.size());
   std::map<std::string, uint64_t> expected;
+  std::map<std::string, std::array<uint64_t, 3>> expected_counters;
   {
     auto p = clean.start();
     clean.settle(bytes_in(clean.log));
     p->signal(SIGTERM);
     BOOST_REQUIRE_EQUAL(p->wait(30s), 0);
     expected = clean.incidents();
+    expected_counters = clean.rule_counters();
   }
   BOOST_TEST_REQUIRE(expected.size() >= 20u, "the stream should make incidents");
+  uint64_t matched = 0, created = 0;
+  for (const auto& [rule, c] : expected_counters) {
+    matched += c[0];
+    created += c[1];
+  }
+  BOOST_TEST_REQUIRE(matched > 100u, "the rules should match many lines of the stream, not "
+                                         << matched << " (" << expected_counters.size()
+                                         << " rules with counters)");
+  BOOST_TEST_REQUIRE(created == expected.size(), "incidents created, summed over the rules");
 
   Run crashed(durability);
   std::mt19937 rng(std::random_device{}());
@@ -177,6 +206,7 @@ void check_against_clean_run(const std::string& durability) {
   crashed.append(lines, 0, fed);
   constexpr int kKills = 6;
   for (int kill = 0; kill < kKills; ++kill) {
+    const uint64_t stored_before = crashed.checkpoint();
     auto p = crashed.start();
     // Feed while it runs, then kill it at a random moment: during start-up, while
     // reading, while committing, while forwarding.
@@ -188,6 +218,12 @@ void check_against_clean_run(const std::string& durability) {
       fed = next;
       // Pacing at random: the kill falls at a random point of the work, which is the test.
       std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 40));
+    }
+    if (kill % 2 == 1) {
+      // Every other kill only once this run has stored batches of its own: what it counted
+      // must not be lost with it (the kills above may all land before the first commit).
+      (void)wait_until(
+          "the run stored batches", [&] { return crashed.checkpoint() > stored_before; }, 10s);
     }
     p->signal(SIGKILL);
     BOOST_REQUIRE_EQUAL(p->wait(10s), 128 + SIGKILL);
@@ -220,6 +256,20 @@ void check_against_clean_run(const std::string& durability) {
   for (const auto& [id, count] : got) {
     BOOST_TEST(expected.count(id) == 1u,
                "incident " << id << " (count " << count << ") is not in the clean run");
+  }
+  // The counters went through the same kills: each rule's matches, incidents created and
+  // matches folded are those of the clean run, not those of the last periodic save.
+  const auto counters = crashed.rule_counters();
+  for (const auto& [rule, want] : expected_counters) {
+    auto it = counters.find(rule);
+    BOOST_TEST((it != counters.end()), "no counters of rule " << rule << " after the kills");
+    if (it == counters.end()) continue;
+    const std::array<const char*, 3> what = {"matches", "incidents created", "matches folded"};
+    for (size_t k = 0; k < 3; ++k) {
+      BOOST_TEST(it->second[k] == want[k], what[k] << " of rule " << rule << ": " << it->second[k]
+                                                   << " after the kills, " << want[k]
+                                                   << " in the clean run");
+    }
   }
   const std::set<std::string> soc = crashed.soc_ids();
   for (const auto& [id, count] : got) BOOST_TEST(soc.count(id) == 1u, "not forwarded: " << id);

@@ -29,7 +29,10 @@ std::string run_config(const WardsocInstance& w) {
     << "    port: " << w.syslog_port << "\n    class: server\n"
     << "  - name: syslog-udp\n    type: syslog_udp\n    address: 127.0.0.1\n"
     << "    port: " << w.syslog_port << "\n    class: lan\n"
-    << "sinks:\n  - name: soc-file\n    type: file\n    path: " << w.soc.string() << "\n";
+    << "sinks:\n  - name: soc-file\n    type: file\n    path: " << w.soc.string()
+    << "\n"
+    // Growth reaches the file within a second or two, not the default minute.
+    << "    update_interval: 1s\n";
   return c.str();
 }
 

@@ -40,8 +40,11 @@ BOOST_AUTO_TEST_CASE(every_alert_reaches_the_topic_keyed_by_incident_across_a_br
   auto store = open_store(dir.str("db"));
   auto sink = KafkaSink::Open(kafka_sink_config(cluster.bootstrap(), "ward-alerts"));
   BOOST_REQUIRE_MESSAGE(sink.ok(), (sink.ok() ? "" : sink.error().message));
-  Forwarder forwarder(store->outbox(), std::move(sink).value(),
-                      ForwarderOptions::From(kafka_sink_config("", "").common));
+  // Every queued update is delivered (update_interval 0: no collapsing), so that each
+  // committed count can be looked for on the topic.
+  ForwarderOptions options = ForwarderOptions::From(kafka_sink_config("", "").common);
+  options.update_interval = std::chrono::milliseconds(0);
+  Forwarder forwarder(store->outbox(), std::move(sink).value(), options);
 
   // What the SOC must end up with: every (incident, count) committed.
   std::map<std::string, std::set<uint64_t>> committed;

@@ -285,9 +285,9 @@ BOOST_AUTO_TEST_CASE(state_updates_commit_with_the_batch_and_scan_by_prefix) {
     std::vector<StateUpdate> state = {{"corr/ssh.bruteforce/10.0.0.5", std::string("4 hits")},
                                       {"corr/ssh.bruteforce/10.0.0.6", std::string("1 hit")},
                                       {"other/x", std::string("y")}};
-    BOOST_TEST_REQUIRE(store->commit(CommitBatch{changes, {}, inputs, {}, state}).ok());
+    BOOST_TEST_REQUIRE(store->commit(CommitBatch{changes, {}, inputs, {}, state, {}}).ok());
     std::vector<StateUpdate> removal = {{"corr/ssh.bruteforce/10.0.0.6", std::nullopt}};
-    BOOST_TEST_REQUIRE(store->commit(CommitBatch{{}, {}, inputs, {}, removal}).ok());
+    BOOST_TEST_REQUIRE(store->commit(CommitBatch{{}, {}, inputs, {}, removal, {}}).ok());
   }
   auto store = open_store(path);
   std::vector<std::pair<std::string, std::string>> seen;

@@ -199,3 +199,77 @@ BOOST_AUTO_TEST_CASE(a_read_only_store_reads_the_outbox_but_cannot_ack) {
   BOOST_TEST((seqs(**reader, "soc") == std::vector<uint64_t>{2, 3}));
   BOOST_TEST(!(*reader)->outbox().ack("soc", 2).ok());
 }
+
+BOOST_AUTO_TEST_CASE(read_latest_collapses_updates_of_an_incident_into_its_latest_in_order) {
+  TempDir dir;
+  auto store = open_store(dir.str("db"));
+  // a created, b created, a+1, b+1, a+2, c created, a+3, b+2: updates interleaved.
+  Incident a = make_incident("r", "a", 1000), b = make_incident("r", "b", 1000);
+  const Incident c = make_incident("r", "c", 1000);
+  auto grow = [](Incident* in) {
+    in->count += 1;
+    return make_change(*in, IncidentChange::Kind::kUpdated);
+  };
+  std::vector<IncidentChange> changes = {make_change(a), make_change(b)};
+  changes.push_back(grow(&a));
+  changes.push_back(grow(&b));
+  changes.push_back(grow(&a));
+  changes.push_back(make_change(c));
+  changes.push_back(grow(&a));
+  changes.push_back(grow(&b));
+  for (const auto& ch : changes) BOOST_TEST_REQUIRE(commit_changes(*store, {ch}, {"soc"}).ok());
+  BOOST_TEST(store->outbox().size("soc") == 8u);
+
+  auto w = store->outbox().read_latest("soc", 100, 100);
+  BOOST_TEST_REQUIRE(w.ok());
+  std::vector<std::pair<std::string, uint64_t>> got;
+  std::vector<uint64_t> kept_seqs;
+  for (const auto& e : w->entries) {
+    got.emplace_back(e.incident.group_key, e.incident.count);
+    kept_seqs.push_back(e.seq);
+  }
+  // Creations stay; of the updates only the latest of each incident, where it was queued.
+  const std::vector<std::pair<std::string, uint64_t>> want = {
+      {"a", 1}, {"b", 1}, {"c", 1}, {"a", 4}, {"b", 3}};
+  BOOST_TEST((got == want));
+  BOOST_TEST((kept_seqs == std::vector<uint64_t>{1, 2, 6, 7, 8}));
+  BOOST_TEST((w->superseded == std::vector<uint64_t>{3, 4, 5}));
+
+  // At most `max` kept; the superseded ones before the cut come along, later ones wait.
+  auto first = store->outbox().read_latest("soc", 3, 100);
+  BOOST_TEST_REQUIRE(first.ok());
+  BOOST_TEST_REQUIRE(first->entries.size() == 3u);
+  BOOST_TEST(first->entries.back().seq == 6u);
+  BOOST_TEST((first->superseded == std::vector<uint64_t>{3, 4, 5}));
+  // Acking the kept prefix removes the superseded entries with it; the rest is intact.
+  BOOST_TEST_REQUIRE(store->outbox().ack("soc", 6).ok());
+  auto rest = store->outbox().read_latest("soc", 100, 100);
+  BOOST_TEST_REQUIRE(rest.ok());
+  BOOST_TEST_REQUIRE(rest->entries.size() == 2u);
+  BOOST_TEST(rest->entries[0].incident.count == 4u);
+  BOOST_TEST(rest->entries[1].incident.count == 3u);
+  BOOST_TEST(rest->superseded.empty());
+}
+
+BOOST_AUTO_TEST_CASE(read_latest_only_looks_as_far_as_its_window) {
+  TempDir dir;
+  auto store = open_store(dir.str("db"));
+  Incident a = make_incident("r", "a", 1000);
+  BOOST_TEST_REQUIRE(commit_changes(*store, {make_change(a)}, {"soc"}).ok());
+  for (int i = 0; i < 5; ++i) {
+    a.count += 1;
+    BOOST_TEST_REQUIRE(
+        commit_changes(*store, {make_change(a, IncidentChange::Kind::kUpdated)}, {"soc"}).ok());
+  }
+  // A window of 3 (created, +1, +2): +1 is superseded by +2 within it, +2 is not.
+  auto w = store->outbox().read_latest("soc", 2, 3);
+  BOOST_TEST_REQUIRE(w.ok());
+  BOOST_TEST_REQUIRE(w->entries.size() == 2u);
+  BOOST_TEST(w->entries[1].incident.count == 3u);
+  BOOST_TEST((w->superseded == std::vector<uint64_t>{2}));
+  // The window is at least `max` entries.
+  auto whole = store->outbox().read_latest("soc", 10, 0);
+  BOOST_TEST_REQUIRE(whole.ok());
+  BOOST_TEST(whole->entries.size() == 2u);
+  BOOST_TEST(whole->entries[1].incident.count == 6u);
+}
