@@ -54,7 +54,7 @@ class Walker {
       }
     }
     if (nested_repeat_) {
-      out_.cost_notes.push_back(
+      out_.cost_notes.emplace_back(
           "a repetition inside a repeated group (like (a+)+): large automata in Hyperscan and slow "
           "captures in RE2; write the inner part once");
     }
@@ -68,7 +68,7 @@ class Walker {
       unsafe("case-insensitive matching of non-ASCII letters differs between RE2 and Hyperscan");
     }
     if (class_non_ascii_) {
-      out_.warnings.push_back(
+      out_.warnings.emplace_back(
           "a character class contains non-ASCII bytes; patterns match bytes, so a UTF-8 "
           "character inside [...] matches any one of its bytes (write it outside the brackets "
           "or as an alternation)");
@@ -137,9 +137,7 @@ class Walker {
     }
   }
 
-  void mark_unbounded() {
-    for (size_t k = 0; k < group_unbounded_.size(); ++k) group_unbounded_[k] = true;
-  }
+  void mark_unbounded() { std::fill(group_unbounded_.begin(), group_unbounded_.end(), true); }
 
   void note_byte(char c) {
     if (static_cast<unsigned char>(c) >= 0x80) non_ascii_ = true;
@@ -451,7 +449,7 @@ class Walker {
           }
         }
         // Ungreedy mode changes which match is reported, never whether one exists.
-        auto without_u = [](std::string f) {
+        auto without_u = [](const std::string& f) {
           std::string r;
           for (char ch : f) {
             if (ch != 'U') r += ch;
