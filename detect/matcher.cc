@@ -16,6 +16,7 @@ namespace wardsoc {
 namespace {
 
 constexpr uint32_t kTallyWarmup = 32;    // RE2 runs for fields before the tally is trusted
+constexpr uint32_t kSplitWarmup = 32;    // runs of a pattern's head before it may be given up
 constexpr uint32_t kTallyWindow = 1024;  // lines the tally remembers, roughly
 // Joined scans: bytes of lines per Hyperscan call (the chunk stays in the core's cache), the
 // longest line worth joining, and the fewest lines of one database worth it.
@@ -220,10 +221,15 @@ class Matcher::Impl {
   // By expression: RulePattern::head and tail, used only for runs that take fields (kept
   // out of Expression, which is read for every candidate). starts_anchored: the pattern
   // starts with '^', so a search from the line's start is a run anchored there.
+  // tried/missed: head runs, and those after which the tail did not go on (the whole
+  // pattern ran too). A head whose last group takes what the tail needs (`(?P<user>[^|]+)`
+  // before `\.$`) makes every run a miss: the split is then given up for that expression.
   struct Split {
     const re2::RE2* head = nullptr;
     const re2::RE2* tail = nullptr;
     bool starts_anchored = false;
+    uint32_t tried = 0;
+    uint32_t missed = 0;
   };
   std::vector<Split> splits_;
   std::vector<std::pair<std::string, int>> captures_;
@@ -942,14 +948,17 @@ bool Matcher::Impl::run_re2(uint32_t expression, std::string_view text, re2::Str
 
 bool Matcher::Impl::run_anchored(uint32_t expression, const re2::StringPiece& input, size_t at,
                                  re2::StringPiece* groups, int n) {
-  const Split& s = splits_[expression];
+  Split& s = splits_[expression];
   if (s.head != nullptr && n > 1) {
     // Every match of the whole pattern begins with a match of its head, so no head, no
     // match. The head's first match is the one the whole pattern takes when the tail
     // goes on from its end; otherwise another way through the head may be needed.
+    ++s.tried;
     if (!s.head->Match(input, at, input.size(), RE2::ANCHOR_START, groups, n)) return false;
     const size_t end = static_cast<size_t>(groups[0].data() - input.data()) + groups[0].size();
     if (s.tail->Match(input, end, input.size(), RE2::ANCHOR_START, nullptr, 0)) return true;
+    // More than one run in four needing the whole pattern costs more than it saves.
+    if (++s.missed * 4 > s.tried && s.tried >= kSplitWarmup) s.head = nullptr;
   }
   return expressions_[expression].re2->Match(input, at, input.size(), RE2::ANCHOR_START, groups, n);
 }

@@ -404,4 +404,19 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(whole_ip == "192.0.2");
   // The start matches, the rest does not: no match.
   BOOST_TEST(m->match_message("ab from 192.0.2.1 port x", "x", AssetClass::kServer).empty());
+  // A pattern whose last field takes what the rest needs misses every time; once the
+  // matcher stops cutting it, the fields are still the whole pattern's.
+  auto greedy = matcher(load(R"(rules:
+  - id: split.greedy
+    title: greedy
+    severity: low
+    match:
+      regex: ['^login failed for (?P<user>[^|]+)\.$']
+)"));
+  for (int i = 0; i < 100; ++i) {
+    const std::string user = "user" + std::to_string(i) + ".x";
+    auto g = greedy->match_message("login failed for " + user + ".", "x", AssetClass::kServer);
+    BOOST_TEST_REQUIRE(g.size() == 1u);
+    BOOST_TEST(fields_of(g[0])["user"] == user);
+  }
 }
