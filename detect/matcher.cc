@@ -16,6 +16,7 @@ namespace wardsoc {
 namespace {
 
 constexpr uint32_t kTallyWarmup = 32;    // RE2 runs for fields before the tally is trusted
+constexpr uint32_t kSplitWarmup = 32;    // runs of a pattern's head before it may be given up
 constexpr uint32_t kTallyWindow = 1024;  // lines the tally remembers, roughly
 // Joined scans: bytes of lines per Hyperscan call (the chunk stays in the core's cache), the
 // longest line worth joining, and the fewest lines of one database worth it.
@@ -129,6 +130,8 @@ class Matcher::Impl {
                            std::vector<Match>* out);
   // RE2 on the text: the expression's leftmost match and its groups (n of them).
   bool run_re2(uint32_t expression, std::string_view text, re2::StringPiece* groups, int n);
+  bool run_anchored(uint32_t expression, const re2::StringPiece& input, size_t at,
+                    re2::StringPiece* groups, int n);
   // Whether an expression matches the current event: Hyperscan's word for exact patterns,
   // else RE2's, asked once per expression and event (several rules share patterns).
   bool expression_matches(uint32_t expression, std::string_view text);
@@ -215,6 +218,20 @@ class Matcher::Impl {
     bool confirmed = false;  // RE2's answer for the current event
   };
   std::vector<Expression> expressions_;
+  // By expression: RulePattern::head and tail, used only for runs that take fields (kept
+  // out of Expression, which is read for every candidate). starts_anchored: the pattern
+  // starts with '^', so a search from the line's start is a run anchored there.
+  // tried/missed: head runs, and those after which the tail did not go on (the whole
+  // pattern ran too). A head whose last group takes what the tail needs (`(?P<user>[^|]+)`
+  // before `\.$`) makes every run a miss: the split is then given up for that expression.
+  struct Split {
+    const re2::RE2* head = nullptr;
+    const re2::RE2* tail = nullptr;
+    bool starts_anchored = false;
+    uint32_t tried = 0;
+    uint32_t missed = 0;
+  };
+  std::vector<Split> splits_;
   std::vector<std::pair<std::string, int>> captures_;
   struct Unit {
     const Rule* rule = nullptr;
@@ -494,6 +511,7 @@ Result<std::unique_ptr<Matcher::Impl>> Matcher::Impl::Create(std::shared_ptr<con
   m->any_joined_ = rs.joined_database_count() > 0;
   m->has_json_db_ = rs.has_json_databases();
   m->expressions_.assign(n, Expression{});
+  m->splits_.assign(n, Split{});
   std::vector<uint8_t> seen(n, 0);
   for (const Rule& r : rs.rules()) {
     for (const MatchStep& st : r.steps) {
@@ -506,6 +524,7 @@ Result<std::unique_ptr<Matcher::Impl>> Matcher::Impl::Create(std::shared_ptr<con
           if (seen[p.expression] != 0) continue;  // the same text: the same program and analysis
           seen[p.expression] = 1;
           x.re2 = p.re2.get();
+          m->splits_[p.expression] = {p.head.get(), p.tail.get(), p.text.starts_with('^')};
           x.lead = p.lead;
           x.hyperscan_id = p.hyperscan_id;
           x.re2_only = p.kind == MatchKind::kRe2Only;
@@ -915,14 +934,33 @@ bool Matcher::Impl::run_re2(uint32_t expression, std::string_view text, re2::Str
       const size_t at = text.find(x.lead, from);
       if (at == std::string_view::npos) return false;
       ++re2_runs_;
-      if (x.re2->Match(input, at, input.size(), RE2::ANCHOR_START, groups, n)) return true;
+      if (run_anchored(expression, input, at, groups, n)) return true;
       from = at + 1;
     }
   }
   // No lead, or it occurs too often: the leftmost match at or after `from` (none starts
   // before it).
   ++re2_runs_;
+  if (from == 0 && splits_[expression].starts_anchored)
+    return run_anchored(expression, input, 0, groups, n);
   return x.re2->Match(input, from, input.size(), RE2::UNANCHORED, groups, n);
+}
+
+bool Matcher::Impl::run_anchored(uint32_t expression, const re2::StringPiece& input, size_t at,
+                                 re2::StringPiece* groups, int n) {
+  Split& s = splits_[expression];
+  if (s.head != nullptr && n > 1) {
+    // Every match of the whole pattern begins with a match of its head, so no head, no
+    // match. The head's first match is the one the whole pattern takes when the tail
+    // goes on from its end; otherwise another way through the head may be needed.
+    ++s.tried;
+    if (!s.head->Match(input, at, input.size(), RE2::ANCHOR_START, groups, n)) return false;
+    const size_t end = static_cast<size_t>(groups[0].data() - input.data()) + groups[0].size();
+    if (s.tail->Match(input, end, input.size(), RE2::ANCHOR_START, nullptr, 0)) return true;
+    // More than one run in four needing the whole pattern costs more than it saves.
+    if (++s.missed * 4 > s.tried && s.tried >= kSplitWarmup) s.head = nullptr;
+  }
+  return expressions_[expression].re2->Match(input, at, input.size(), RE2::ANCHOR_START, groups, n);
 }
 
 const RulePattern* Matcher::Impl::first_pattern(const MatchStep& step, std::string_view text) {

@@ -54,7 +54,7 @@ class Walker {
       }
     }
     if (nested_repeat_) {
-      out_.cost_notes.push_back(
+      out_.cost_notes.emplace_back(
           "a repetition inside a repeated group (like (a+)+): large automata in Hyperscan and slow "
           "captures in RE2; write the inner part once");
     }
@@ -68,7 +68,7 @@ class Walker {
       unsafe("case-insensitive matching of non-ASCII letters differs between RE2 and Hyperscan");
     }
     if (class_non_ascii_) {
-      out_.warnings.push_back(
+      out_.warnings.emplace_back(
           "a character class contains non-ASCII bytes; patterns match bytes, so a UTF-8 "
           "character inside [...] matches any one of its bytes (write it outside the brackets "
           "or as an alternation)");
@@ -137,9 +137,7 @@ class Walker {
     }
   }
 
-  void mark_unbounded() {
-    for (size_t k = 0; k < group_unbounded_.size(); ++k) group_unbounded_[k] = true;
-  }
+  void mark_unbounded() { std::fill(group_unbounded_.begin(), group_unbounded_.end(), true); }
 
   void note_byte(char c) {
     if (static_cast<unsigned char>(c) >= 0x80) non_ascii_ = true;
@@ -451,7 +449,7 @@ class Walker {
           }
         }
         // Ungreedy mode changes which match is reported, never whether one exists.
-        auto without_u = [](std::string f) {
+        auto without_u = [](const std::string& f) {
           std::string r;
           for (char ch : f) {
             if (ch != 'U') r += ch;
@@ -684,6 +682,126 @@ std::string leading_literal(std::string_view p) {
     lead.pop_back();
   if (lead.size() < 2) return {};
   return lead;
+}
+
+namespace {
+
+// Where the class opened at p[i] == '[' ends (one past its ']'), npos if it does not.
+size_t class_end(std::string_view p, size_t i) {
+  size_t j = i + 1;
+  if (j < p.size() && p[j] == '^') ++j;
+  if (j < p.size() && p[j] == ']') ++j;  // a ']' first is a member
+  while (j < p.size()) {
+    if (p[j] == '\\') {
+      j += 2;
+      continue;
+    }
+    if (p[j] == '[' && j + 1 < p.size() && p[j + 1] == ':') {
+      size_t e = p.find(":]", j + 2);
+      if (e != std::string_view::npos) {
+        j = e + 2;
+        continue;
+      }
+    }
+    if (p[j] == ']') return j + 1;
+    ++j;
+  }
+  return std::string_view::npos;
+}
+
+// One past a quantifier ("*", "+", "?", "{n}", "{n,}", "{n,m}", each maybe followed by
+// '?') at p[i], or i when there is none.
+size_t after_quantifier(std::string_view p, size_t i) {
+  if (i >= p.size()) return i;
+  size_t j = i;
+  if (p[j] == '*' || p[j] == '+' || p[j] == '?') {
+    ++j;
+  } else if (p[j] == '{') {
+    size_t k = j + 1;
+    while (k < p.size() && (std::isdigit(static_cast<unsigned char>(p[k])) != 0 || p[k] == ','))
+      ++k;
+    if (k == j + 1 || k >= p.size() || p[k] != '}' || p[j + 1] == ',') return i;  // a literal '{'
+    j = k + 1;
+  } else {
+    return i;
+  }
+  if (j < p.size() && p[j] == '?') ++j;
+  return j;
+}
+
+}  // namespace
+
+CaptureSplit split_after_captures(std::string_view p) {
+  // Walk the top level element by element; remember where the last element that holds a
+  // named group ends.
+  size_t cut = std::string_view::npos;
+  size_t i = 0;
+  while (i < p.size()) {
+    const char c = p[i];
+    size_t end = i + 1;
+    bool named = false;
+    if (c == '|') return {};
+    if (c == '\\') {
+      if (i + 1 >= p.size() || p[i + 1] == 'Q') return {};
+      end = i + 2;
+      const char e = p[i + 1];
+      if ((e == 'p' || e == 'P' || e == 'x') && end < p.size() && p[end] == '{') {
+        size_t close = p.find('}', end);
+        if (close == std::string_view::npos) return {};
+        end = close + 1;
+      } else if ((e == 'p' || e == 'P') && end < p.size()) {
+        end += 1;
+      } else if (e == 'x') {
+        end = std::min(p.size(), end + 2);
+      } else if (e >= '0' && e <= '7') {
+        while (end < p.size() && end < i + 4 && p[end] >= '0' && p[end] <= '7') ++end;
+      }
+    } else if (c == '[') {
+      end = class_end(p, i);
+      if (end == std::string_view::npos) return {};
+    } else if (c == '(') {
+      // Bare flags "(?i)" change what follows at this level: a tail would lose them.
+      if (p.compare(i, 2, "(?") == 0) {
+        size_t k = i + 2;
+        while (k < p.size() && (std::isalpha(static_cast<unsigned char>(p[k])) != 0 || p[k] == '-'))
+          ++k;
+        if (k < p.size() && p[k] == ')') return {};
+      }
+      int depth = 0;
+      size_t j = i;
+      for (; j < p.size(); ++j) {
+        const char d = p[j];
+        if (d == '\\') {
+          if (j + 1 < p.size() && p[j + 1] == 'Q') return {};
+          ++j;
+          continue;
+        }
+        if (d == '[') {
+          size_t e = class_end(p, j);
+          if (e == std::string_view::npos) return {};
+          j = e - 1;
+          continue;
+        }
+        if (d == '(') {
+          ++depth;
+          if (p.compare(j, 4, "(?P<") == 0 || (p.compare(j, 3, "(?<") == 0 && j + 3 < p.size() &&
+                                               p[j + 3] != '=' && p[j + 3] != '!'))
+            named = true;
+        } else if (d == ')') {
+          if (--depth == 0) break;
+        }
+      }
+      if (j >= p.size()) return {};
+      end = j + 1;
+    } else if (c == ')') {
+      return {};  // unbalanced: leave it to RE2's own error
+    }
+    end = after_quantifier(p, end);
+    if (named) cut = end;
+    i = end;
+  }
+  if (cut == std::string_view::npos || cut >= p.size()) return {};
+  return {std::string(p.substr(0, cut)), std::string(p.substr(cut))};
 }
 
 }  // namespace wardsoc

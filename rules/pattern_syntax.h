@@ -66,6 +66,20 @@ std::string capture_free_prefix(std::string_view re2_pattern);
 // group, flags, a class), has a top-level '|', or the run is shorter than 2.
 std::string leading_literal(std::string_view re2_pattern);
 
+// A pattern cut in two at the top level, right after the part that holds its last named
+// group: `head` (everything up to there) and `tail` (the rest), so that fields can be
+// taken by running `head` alone and `tail` only asked whether it matches where `head`
+// ended. With RE2's leftmost-first choice this gives the fields of the whole pattern when
+// both match (the choices inside head are made before those of tail, and head's first
+// match is the first way the whole can begin); when tail does not match there the whole
+// pattern must be run. Empty (both) when the pattern has a top-level '|', bare flags
+// ("(?i)" outside a group), \Q...\E, no named group, or nothing after the last one.
+struct CaptureSplit {
+  std::string head;
+  std::string tail;
+};
+CaptureSplit split_after_captures(std::string_view re2_pattern);
+
 // Every such run, in the order they appear (empty with a top-level '|'), for choosing the
 // one fewest other patterns share.
 std::vector<std::string> required_literal_runs(std::string_view re2_pattern, bool* caseless);

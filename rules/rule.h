@@ -58,6 +58,11 @@ struct RulePattern {
 
   // Filled by the compile stage.
   std::shared_ptr<const re2::RE2> re2;
+  // split_after_captures of the text, compiled (both or neither): fields are taken by
+  // running `head` and asking `tail` only whether it matches where head ended, which costs
+  // a run for fields over the start of the line instead of all of it.
+  std::shared_ptr<const re2::RE2> head;
+  std::shared_ptr<const re2::RE2> tail;
   // (name, RE2 group index) of each named group, by group index.
   std::vector<std::pair<std::string, int>> captures;
   int capture_groups = 0;  // all capturing groups, named or not

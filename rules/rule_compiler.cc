@@ -61,6 +61,21 @@ bool compile_re2(Rule& r, RulePattern& p, std::string_view key, LoadReport* repo
   std::sort(p.captures.begin(), p.captures.end(),
             [](const auto& a, const auto& b) { return a.second < b.second; });
   p.lead = leading_literal(p.text);
+  p.head.reset();
+  p.tail.reset();
+  if (!p.captures.empty()) {
+    const CaptureSplit split = split_after_captures(p.text);
+    if (!split.head.empty()) {
+      auto head = std::make_shared<RE2>(split.head, re2_options());
+      auto tail = std::make_shared<RE2>(split.tail, re2_options());
+      // The head must hold every named group, numbered as in the whole pattern.
+      if (head->ok() && tail->ok() && head->NumberOfCapturingGroups() >= p.captures.back().second &&
+          head->NamedCapturingGroups() == re->NamedCapturingGroups()) {
+        p.head = std::move(head);
+        p.tail = std::move(tail);
+      }
+    }
+  }
   p.re2 = std::move(re);
   return true;
 }
@@ -224,7 +239,8 @@ struct Candidate {
   std::string last_error;  // Hyperscan's reason for the last downgrade
   bool empty_width = false;
   std::shared_ptr<const RE2> re2;
-  std::string literal;  // for kLiteral
+  std::shared_ptr<const RE2> head, tail;  // RulePattern::head, tail
+  std::string literal;                    // for kLiteral
   bool literal_caseless = false;
   std::string literal_text;  // literal_expression(literal)
   std::string prefix_text;   // for kPrefix: the anchored start in Hyperscan's dialect
@@ -788,11 +804,15 @@ bool compile_rules(std::vector<Rule>* rules_in, bool build_database, const Compi
           continue;
         }
         c.re2 = p.re2;
+        c.head = p.head;
+        c.tail = p.tail;
       } else if (!valid[ci]) {
         compile_re2(r, p, key, report);
         continue;
       }
       p.re2 = c.re2;
+      p.head = c.head;
+      p.tail = c.tail;
       p.lead = leading_literal(p.text);
       p.capture_groups = c.re2->NumberOfCapturingGroups();
       p.captures.clear();

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 
@@ -156,6 +157,29 @@ Fail2banDatePattern translate_fail2ban_datepattern(const std::string& datepatter
     auto refuse = [&](const std::string& why) {
       out.not_allowed_for.push_back("datepattern '" + original + "': " + why);
     };
+    // fail2ban's named templates (datedetector.py): the epoch in seconds, in milliseconds
+    // (LEPOCH) and TAI64N, each at the start of the line or inside a leading '['; EPOCH
+    // without {^LN-BEG} also after "audit(".
+    {
+      std::string key = p;
+      for (auto& ch : key) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      const bool line_begin = key.starts_with("{^LN-BEG}") || key.starts_with("^");
+      const std::string name = key.substr(key.starts_with("{^LN-BEG}") ? 9 : line_begin ? 1 : 0);
+      std::string named;
+      if (name == "EPOCH") named = R"(\d{10,11}\b(?:\.\d{3,6})?)";
+      if (name == "LEPOCH") named = R"(\d{10,11}(?:\d{3}(?:\.\d{1,6}|\d{3})?)?)";
+      if (name == "TAI64N") named = "@[0-9a-f]{24}";
+      if (!named.empty()) {
+        if (name == "EPOCH" && !line_begin) out.after_audit = named;
+        if (std::find(out.alternatives.begin(), out.alternatives.end(), named) ==
+            out.alternatives.end()) {
+          out.alternatives.push_back(named);
+          if (!out.leading.empty()) out.leading += '|';
+          out.leading += named;
+        }
+        continue;
+      }
+    }
     if (p.starts_with("{UNB}")) p.erase(0, 5);
     if (p.starts_with("{^LN-BEG}")) {
       // fail2ban: ^(?:\W{0,2})? before the date; those characters stay in the line and
@@ -204,6 +228,11 @@ Fail2banDatePattern translate_fail2ban_datepattern(const std::string& datepatter
       refuse(re2.error().message);
       continue;
     }
+    // Two lines of a datepattern may come to the same regex ({^LN-BEG} and ^{DATE}): a
+    // second copy would only make every imported pattern longer.
+    if (std::find(out.alternatives.begin(), out.alternatives.end(), *re2) != out.alternatives.end())
+      continue;
+    out.alternatives.push_back(*re2);
     if (!out.leading.empty()) out.leading += '|';
     out.leading += *re2;
   }

@@ -14,6 +14,12 @@ struct Fail2banDatePattern {
   // RE2 alternatives for the timestamps fail2ban cuts out at the start of the line or
   // where the failregex writes \[\], joined with '|'; empty when there are none.
   std::string leading;
+  // The same alternatives one by one, each once (`leading` is them joined).
+  std::vector<std::string> alternatives;
+  // fail2ban's EPOCH template (without {^LN-BEG} or ^) also cuts the epoch out right after
+  // "audit(" (auditd's "msg=audit(1373330717.000:4070)"): the RE2 form of that epoch, to
+  // allow for after "audit\(" in a failregex; empty otherwise.
+  std::string after_audit;
   // Alternatives that cut the timestamp out after other text the failregex still sees, or
   // that do not translate: what stands in the way, one each.
   std::vector<std::string> not_allowed_for;

@@ -481,6 +481,35 @@ Result<std::vector<std::string>> translate_fail2ban_regex_variants(const std::st
 
 namespace {
 
+// `after` (RE2 text, outside classes) followed by the optional timestamp `date`: where a
+// date template cuts the timestamp out right after that text.
+std::string allow_date_after(const std::string& re, const std::string& after,
+                             const std::string& date) {
+  std::string out;
+  bool cls = false;
+  for (size_t i = 0; i < re.size(); ++i) {
+    if (!cls && re.compare(i, after.size(), after) == 0) {
+      out += after + "(?:" + date + ")?";
+      i += after.size() - 1;
+      continue;
+    }
+    if (re[i] == '\\' && i + 1 < re.size()) {
+      out.append(re, i, 2);
+      ++i;
+      continue;
+    }
+    if (cls) {
+      if (re[i] == ']') cls = false;
+    } else if (re[i] == '[') {
+      cls = true;
+      if (i + 1 < re.size() && re[i + 1] == '^') out += re[i++];
+      if (i + 1 < re.size() && re[i + 1] == ']') out += re[i++];
+    }
+    out += re[i];
+  }
+  return out;
+}
+
 // One pattern without conditionals: Python syntax translated, the timestamp allowed for.
 Result<std::string> variant_to_re2(const std::string& py, const std::string& date) {
   auto re2 = python_regex_to_re2(py);
@@ -515,11 +544,15 @@ Result<std::string> variant_to_re2(const std::string& py, const std::string& dat
       dated += out[i];
     }
     out = dated;
-    // Each top-level alternative anchored at the start may start after the timestamp.
+    // Each top-level alternative anchored at the start may start after the timestamp,
+    // unless it starts with the emptied brackets: fail2ban cuts one timestamp, and there
+    // it was inside them.
+    const std::string bracketed = "^\\[" + optional_date + "\\]";
     std::string anchored;
     for (const auto& alt : top_level_alternatives(out)) {
       if (!anchored.empty()) anchored += '|';
-      anchored += alt.starts_with("^") ? "^" + optional_date + alt.substr(1) : alt;
+      const bool lead = alt.starts_with("^") && !alt.starts_with(bracketed);
+      anchored += lead ? "^" + optional_date + alt.substr(1) : alt;
     }
     out = anchored;
   }
@@ -560,12 +593,23 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
   std::vector<std::set<std::string>> per_pattern;
   EqualFields equal_fields;  // backreferences: a second capture that must equal the first
   std::string date = kDefaultDate;
+  std::string after_audit;  // Fail2banDatePattern::after_audit
   if (!f.datepattern.empty()) {
     auto dp = translate_fail2ban_datepattern(f.datepattern, kDefaultDate);
     // fail2ban's default shapes stay allowed too: wardsoc's header parser may have taken
     // the datepattern's text around the timestamp (a leading <W>) as part of the header.
-    date = dp.leading.empty() ? std::string() : dp.leading + "|" + kDefaultDate;
+    // A line that is {DATE} alone ({^LN-BEG}) is the default shapes: written once.
+    date.clear();
+    const std::string default_alone = "(?:" + std::string(kDefaultDate) + ")";
+    bool any = false;
+    for (const auto& alt : dp.alternatives) {
+      any = true;
+      if (alt == default_alone || alt == kDefaultDate) continue;
+      date += alt + "|";
+    }
+    date = any ? date + kDefaultDate : std::string();
     for (const auto& why : dp.not_allowed_for) note(ImportNote::Level::kWarning, path, 0, why);
+    after_audit = dp.after_audit;
   }
   for (const auto& r : f.failregex) {
     ++imp.regexes;
@@ -593,7 +637,9 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
     // A regex with conditionals is several patterns, each again split.
     std::vector<std::string> pieces;
     for (const auto& v : *t)
-      for (auto& piece : split_field_alternatives(v)) pieces.push_back(std::move(piece));
+      for (auto& piece : split_field_alternatives(v))
+        pieces.push_back(after_audit.empty() ? std::move(piece)
+                                             : allow_date_after(piece, "audit\\(", after_audit));
     for (size_t k = 0; k < pieces.size(); ++k) {
       std::set<std::string> names;
       RE2 re(pieces[k], RE2::Latin1);
@@ -644,7 +690,8 @@ Result<Fail2banImport> import_fail2ban_filter(const std::string& path,
       continue;
     }
     ++imp.imported;
-    exclusions.push_back({*t, "ignoreregex " + r.file + ":" + std::to_string(r.line)});
+    exclusions.push_back({after_audit.empty() ? *t : allow_date_after(*t, "audit\\(", after_audit),
+                          "ignoreregex " + r.file + ":" + std::to_string(r.line)});
   }
   std::string fp = f.prefregex.file.empty() ? path : f.prefregex.file;
   if (!f.journalmatch.empty())

@@ -375,3 +375,48 @@ BOOST_AUTO_TEST_CASE(flags_after_the_leading_literal_apply_only_to_what_follows)
   BOOST_TEST(fields_of(ms[0]).at("state") == "DOWN");
   BOOST_TEST(m->match_message("PORT UP", "kernel", AssetClass::kServer).empty());
 }
+
+BOOST_AUTO_TEST_CASE(
+    fields_come_from_the_whole_pattern_when_its_start_alone_would_choose_otherwise) {
+  // The fields are taken from the part of the pattern up to its last named group, and the
+  // rest only asked whether it goes on from there. Where the start's first choice does not
+  // let the rest match, the whole pattern decides, as RE2 alone would.
+  auto m = matcher(load(R"(rules:
+  - id: split.fields
+    title: split
+    severity: low
+    match:
+      regex: ['^(?P<f>\w+?) from (?P<src_ip>[\d.]+?)(?:\.9)? port$']
+)"));
+  // First choice 192.0.2.1, the rest " port$" goes on from there.
+  auto ms = m->match_message("ab from 192.0.2.1 port", "x", AssetClass::kServer);
+  BOOST_TEST_REQUIRE(ms.size() == 1u);
+  BOOST_TEST(fields_of(ms[0])["f"] == "ab");
+  BOOST_TEST(fields_of(ms[0])["src_ip"] == "192.0.2.1");
+  // First choice "1", the rest cannot go on from it: the whole pattern takes 192.0.2
+  // (and ".9" as the optional part), as RE2 on the whole pattern does.
+  ms = m->match_message("ab from 192.0.2.9 port", "x", AssetClass::kServer);
+  BOOST_TEST_REQUIRE(ms.size() == 1u);
+  std::string whole_ip;
+  BOOST_TEST_REQUIRE(RE2::FullMatch("ab from 192.0.2.9 port",
+                                    R"(^(?:\w+?) from ([\d.]+?)(?:\.9)? port$)", &whole_ip));
+  BOOST_TEST(fields_of(ms[0])["src_ip"] == whole_ip);
+  BOOST_TEST(whole_ip == "192.0.2");
+  // The start matches, the rest does not: no match.
+  BOOST_TEST(m->match_message("ab from 192.0.2.1 port x", "x", AssetClass::kServer).empty());
+  // A pattern whose last field takes what the rest needs misses every time; once the
+  // matcher stops cutting it, the fields are still the whole pattern's.
+  auto greedy = matcher(load(R"(rules:
+  - id: split.greedy
+    title: greedy
+    severity: low
+    match:
+      regex: ['^login failed for (?P<user>[^|]+)\.$']
+)"));
+  for (int i = 0; i < 100; ++i) {
+    const std::string user = "user" + std::to_string(i) + ".x";
+    auto g = greedy->match_message("login failed for " + user + ".", "x", AssetClass::kServer);
+    BOOST_TEST_REQUIRE(g.size() == 1u);
+    BOOST_TEST(fields_of(g[0])["user"] == user);
+  }
+}

@@ -525,3 +525,55 @@ BOOST_AUTO_TEST_CASE(a_tag_in_a_default_value_takes_the_definition_value_of_the_
   BOOST_REQUIRE(f->failregex.size() == 1u);
   BOOST_TEST(f->failregex[0].text == "^nook <HOST>");
 }
+
+BOOST_AUTO_TEST_CASE(default_timestamp_shapes_are_written_once_and_not_before_emptied_brackets) {
+  // {^LN-BEG} and ^{DATE} both stand for the default shapes: one copy in the datepattern.
+  auto dp = translate_fail2ban_datepattern("{^LN-BEG}\n^{DATE}\n{^LN-BEG}", "\\d{9}");
+  BOOST_TEST(dp.alternatives.size() == 1u);
+  BOOST_TEST(dp.leading == "(?:\\d{9})");
+  TempDir dir("f2b");
+  write(dir / "d.conf",
+        "[Definition]\ndatepattern = {^LN-BEG}\nfailregex = ^\\[\\] denied <HOST>$\n"
+        "            ^refused <HOST>$\n");
+  auto imp = import_fail2ban_filter((dir / "d.conf").string(), Fail2banImportOptions{});
+  BOOST_REQUIRE(imp.ok());
+  BOOST_TEST(imp->imported == 2);
+  // The default shapes appear once per place a timestamp may be: inside the brackets of
+  // the first regex (fail2ban cut it there, so not also at the start), at the start of the
+  // second.
+  const std::string shape = "[A-Z]{3,4} +";
+  size_t count = 0;
+  for (size_t at = imp->yaml.find(shape); at != std::string::npos;
+       at = imp->yaml.find(shape, at + 1))
+    ++count;
+  BOOST_TEST(count == 2u);
+  BOOST_TEST(imp->yaml.find("'^\\[(?:") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(epoch_template_is_cut_at_the_start_in_brackets_and_after_audit) {
+  // fail2ban's EPOCH template, not a regex: the epoch at the start, in a leading '[', and
+  // (without {^LN-BEG}) right after "audit(", as auditd writes it.
+  auto any = translate_fail2ban_datepattern("EPOCH", "NODATE");
+  BOOST_TEST(any.not_allowed_for.empty());
+  BOOST_TEST(!any.after_audit.empty());
+  BOOST_TEST(RE2::FullMatch("1373330717.000", RE2(any.leading, RE2::Latin1)));
+  BOOST_TEST(translate_fail2ban_datepattern("{^LN-BEG}Epoch", "NODATE").after_audit.empty());
+  BOOST_TEST(RE2::FullMatch("@4000000052a8b7c50ad5e8a4",
+                            RE2(translate_fail2ban_datepattern("TAI64N", "x").leading)));
+  TempDir dir("f2b");
+  write(dir / "a.conf",
+        "[Definition]\ndatepattern = EPOCH\n"
+        "failregex = ^type=USER_ERR msg=audit\\(:\\d+\\): addr=<HOST> res=failed$\n");
+  auto imp = import_fail2ban_filter((dir / "a.conf").string(), Fail2banImportOptions{});
+  BOOST_REQUIRE(imp.ok());
+  BOOST_REQUIRE_EQUAL(imp->imported, 1);
+  const size_t at = imp->yaml.find("- '^");
+  BOOST_REQUIRE(at != std::string::npos);
+  const std::string re = imp->yaml.substr(at + 3, imp->yaml.find("'\n", at) - at - 3);
+  std::map<std::string, std::string> fields;
+  BOOST_TEST(full_match(
+      re, "type=USER_ERR msg=audit(1373330717.000:4070): addr=192.0.2.4 res=failed", &fields));
+  BOOST_TEST(fields["src_ip"] == "192.0.2.4");
+  BOOST_TEST(full_match(re, "type=USER_ERR msg=audit(:4070): addr=192.0.2.4 res=failed"));
+  BOOST_TEST(!full_match(re, "type=USER_ERR msg=audit(x:4070): addr=192.0.2.4 res=failed"));
+}

@@ -106,3 +106,23 @@ BOOST_AUTO_TEST_CASE(leading_literal_is_what_every_match_starts_with) {
   BOOST_TEST(leading_literal("abc(?i:d)") == "abc");
   BOOST_TEST(leading_literal("abc (?i)up") == "abc ");
 }
+
+BOOST_AUTO_TEST_CASE(split_after_captures_cuts_after_the_last_named_group_at_the_top_level) {
+  auto s = split_after_captures(R"(^(?:x)? from (?P<src_ip>[\d.]+)(?: port \d+)?: auth failed$)");
+  BOOST_TEST(s.head == R"(^(?:x)? from (?P<src_ip>[\d.]+))");
+  BOOST_TEST(s.tail == R"((?: port \d+)?: auth failed$)");
+  // A quantifier stays with its group; a group holding the name is cut after as a whole.
+  s = split_after_captures(R"(^a(?P<u>\w+)?? b(?:c(?P<v>d)e){1,2}[)(]f)");
+  BOOST_TEST(s.head == R"(^a(?P<u>\w+)?? b(?:c(?P<v>d)e){1,2})");
+  BOOST_TEST(s.tail == R"([)(]f)");
+  // Nothing to cut: no name, nothing after it, a top-level '|', bare flags, \Q.
+  BOOST_TEST(split_after_captures(R"(^a(b)c)").head.empty());
+  BOOST_TEST(split_after_captures(R"(^a(?P<x>b))").head.empty());
+  BOOST_TEST(split_after_captures(R"(^a(?P<x>b)c|d)").head.empty());
+  BOOST_TEST(split_after_captures(R"((?i)a(?P<x>b)c)").head.empty());
+  BOOST_TEST(split_after_captures(R"(\Qa(\E(?P<x>b)c)").head.empty());
+  // Brackets and parentheses inside classes and escapes are not groups.
+  s = split_after_captures(R"(^\((?P<x>[^)\]]+)\)[\]]$)");
+  BOOST_TEST(s.head == R"(^\((?P<x>[^)\]]+))");
+  BOOST_TEST(s.tail == R"(\)[\]]$)");
+}
