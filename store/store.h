@@ -137,7 +137,7 @@ class Store {
   // one fsynced WriteBatch: the incident, its history entry, its index entries, an
   // audit entry and one kUpdated outbox entry per sink in `sinks`, so the SOC learns of
   // it. Errors: kNotFound (no such incident), kInvalidArgument (a step the rules do
-  // not allow, with why), kAlreadyExists (expected_from did not match).
+  // not allow, with why), kConflict (expected_from did not match).
   Result<Incident> transition(const TransitionRequest& request, std::span<const std::string> sinks);
   // Oldest first.
   Result<std::vector<HistoryEntry>> history(std::string_view incident_id) const;
