@@ -11,7 +11,9 @@
 #include <sstream>
 
 #include "app/api/api_client.h"
+#include "core/time.h"
 #include "store/keys.h"
+#include "store/outbox_queue.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/wait.h"
@@ -355,4 +357,35 @@ BOOST_AUTO_TEST_CASE(head_error_codes_backups_inside_the_data_dir_and_another_wa
   BOOST_TEST(out.find(id) != std::string::npos, out);
   proc->signal(SIGTERM);
   BOOST_TEST(proc->wait(30s) == 0);
+}
+
+// `sinks status` says what the forwarder recorded in words that fit the count: one failed
+// attempt is "1 failed attempt", and the retry figure is the one /metrics shows.
+BOOST_AUTO_TEST_CASE(sinks_status_counts_attempts_in_the_singular_and_plural) {
+  WardsocInstance w("api", api_config);
+  const std::string db = (w.data / "db").string();
+  for (const uint64_t attempts : {uint64_t{1}, uint64_t{9}}) {
+    {
+      auto store = open_store(db);
+      const int64_t now = wardsoc::now_us();
+      const json health = {{"v", 1},
+                           {"state", "failing"},
+                           {"updated_us", now - 3'000'000},
+                           {"failing_since_us", now - 60'000'000},
+                           {"failed_attempts", attempts},
+                           {"retries", attempts},
+                           {"last_error", "connection refused"},
+                           {"last_delivery_us", 0}};
+      BOOST_TEST_REQUIRE(store->outbox().put_health("soc-file", health.dump()).ok());
+    }
+    std::string out, err;
+    BOOST_TEST_REQUIRE(w.cli({"sinks", "status"}, &out, &err) == 0, err);
+    const std::string counted =
+        attempts == 1 ? "(1 failed attempt, the last " : "(9 failed attempts, the last ";
+    BOOST_TEST(out.find(counted) != std::string::npos, out);
+    BOOST_TEST(out.find("retries       " + std::to_string(attempts) +
+                        " since wardsoc started (wardsoc_sink_retries_total)") != std::string::npos,
+               out);
+    BOOST_TEST(out.find("as of") == std::string::npos, out);
+  }
 }
