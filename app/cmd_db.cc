@@ -109,6 +109,9 @@ int cmd_db_backup(const DbOptions& opts) {
   const std::string dir = std::filesystem::absolute(opts.dir, ec).lexically_normal().string();
   auto t = resolve_target(opts.where);
   if (!t) return fail("backup", t.error());
+  if (Status in = check_backup_outside(dir, t->data_dir, "data directory"); !in.ok()) {
+    return fail("backup", in.error());
+  }
   json info;
   if (t->holder) {
     json body{{"dir", dir}, {"keep", opts.keep}, {"actor", default_actor()}};

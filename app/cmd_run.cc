@@ -50,6 +50,7 @@ Result<std::unique_ptr<HttpServer>> start_api(Pipeline& p, const Config& cfg) {
   ctx.sinks = p.sink_names();
   ctx.version = kVersion;
   ctx.zone = cfg.timezone;
+  ctx.data_dir = cfg.data_dir;
   ctx.metrics = [collector] { return render_metrics(*collector); };
   HttpServerOptions ho;
   ho.listen = cfg.api_listen;

@@ -74,14 +74,24 @@ struct SinkRow {
   Json health;  // what the forwarder last recorded; null if never
 };
 
+// "1 failed attempt", "2 failed attempts".
+std::string count_of(uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 std::string state_text(const SinkRow& r, int64_t now) {
   if (!r.configured) return "NOT CONFIGURED (alerts kept in its outbox)";
   if (r.health.is_null()) return "never started";
   const std::string state = r.health.value("state", "");
+  const int64_t updated = r.health.value("updated_us", int64_t{0});
   std::string text;
   if (state == "failing") {
+    // The record is rewritten at every attempt: its time is the last attempt's.
     text = "FAILING since " + format_local_short(r.health.value("failing_since_us", int64_t{0})) +
-           " (" + std::to_string(r.health.value("failed_attempts", uint64_t{0})) + " attempts)";
+           " (" +
+           count_of(r.health.value("failed_attempts", uint64_t{0}), "failed attempt",
+                    "failed attempts") +
+           ", the last " + ago(updated, now) + ")";
   } else if (state == "delivering") {
     text = "delivering";
   } else {
@@ -93,7 +103,7 @@ std::string state_text(const SinkRow& r, int64_t now) {
   } else if (level == "warning") {
     text += ", outbox filling";
   }
-  text += " (as of " + ago(r.health.value("updated_us", int64_t{0}), now) + ")";
+  if (state != "failing") text += " (as of " + ago(updated, now) + ")";
   return text;
 }
 
@@ -185,6 +195,10 @@ int cmd_sinks_status(const SinksOptions& opts) {
       }
       std::printf("  last delivery %s\n",
                   ago(r.health.value("last_delivery_us", int64_t{0}), now).c_str());
+      if (r.health.contains("retries")) {
+        std::printf("  retries       %llu since wardsoc started (wardsoc_sink_retries_total)\n",
+                    static_cast<unsigned long long>(r.health.value("retries", uint64_t{0})));
+      }
       std::printf("  outbox bound  %llu (warning at %llu, when full: %s)\n",
                   static_cast<unsigned long long>(r.health.value("max_entries", uint64_t{0})),
                   static_cast<unsigned long long>(r.health.value("warn_entries", uint64_t{0})),

@@ -126,7 +126,17 @@ void read_store_sections(YamlReader& r, const YAML::Node& root, Config* cfg) {
         }
         cfg->api_listen = *v;
       }
-      if (auto v = r.string(api, "api", "token")) cfg->api_token = *v;
+      if (auto v = r.string(api, "api", "token")) {
+        // Loopback is no excuse: every local account and every process on the box can
+        // reach it, and a short token is guessed in minutes.
+        if (!v->empty() && v->size() < kMinApiTokenLength) {
+          r.fail(api["token"], "api.token",
+                 "too short (" + std::to_string(v->size()) + " characters; at least " +
+                     std::to_string(kMinApiTokenLength) +
+                     " are required: `openssl rand -hex 16` makes one)");
+        }
+        cfg->api_token = *v;
+      }
       read_api_limits(r, api, &cfg->api_limits);
     }
   }

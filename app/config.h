@@ -16,6 +16,9 @@
 
 namespace wardsoc {
 
+// api.token and the HTTP input's tokens: shorter ones are refused at load.
+inline constexpr size_t kMinApiTokenLength = 16;
+
 struct Config {
   std::string source;  // file it came from, or "<embedded default>"
   std::string data_dir = "./var";

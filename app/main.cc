@@ -43,12 +43,16 @@ int main(int argc, char** argv) {
 
   auto* incidents_cmd = app.add_subcommand("incidents", "List, show and handle incidents");
   incidents_cmd->require_subcommand(1);
-  auto add_location = [](CLI::App* cmd, StoreLocation& where) {
+  // --api only where the command goes through the running wardsoc's API; the others read
+  // the store or signal the process, and would ignore it.
+  auto add_location = [](CLI::App* cmd, StoreLocation& where, bool through_api = true) {
     cmd->add_option("-c,--config", where.config_path, "Configuration whose data_dir to read")
         ->check(CLI::ExistingFile);
     cmd->add_option("-d,--data-dir", where.data_dir, "Data directory (overrides the config)");
+    if (!through_api) return;
     cmd->add_option("--api", where.api,
-                    "host:port of the running wardsoc's API (default: the config's api.listen)");
+                    "host:port of the API of the wardsoc holding the data directory (default: "
+                    "the config's api.listen); checked to be that wardsoc's");
   };
   IncidentsListOptions list;
   auto* list_cmd = incidents_cmd->add_subcommand("list", "List incidents, newest first");
@@ -117,7 +121,7 @@ int main(int argc, char** argv) {
   db_backup->add_flag("--json", db_backup_o.json, "Print as JSON");
   auto* db_restore = db_cmd->add_subcommand(
       "restore", "Replace the data directory with a backup (wardsoc must be stopped)");
-  add_location(db_restore, db_restore_o.where);
+  add_location(db_restore, db_restore_o.where, /*through_api=*/false);
   db_restore->add_option("dir", db_restore_o.dir, "Backup directory")
       ->required()
       ->check(CLI::ExistingDirectory);
@@ -199,14 +203,14 @@ int main(int argc, char** argv) {
   RulesStatsOptions rstats;
   auto* stats_cmd = rules_cmd->add_subcommand(
       "stats", "Per-rule hit counts and rule-set versions from the store");
-  add_location(stats_cmd, rstats.where);
+  add_location(stats_cmd, rstats.where, /*through_api=*/false);
   stats_cmd->add_option("--history", rstats.history, "Rule-set versions shown (default 5)");
   stats_cmd->add_flag("--json", rstats.json, "Print as JSON");
   RulesReloadOptions rreload;
   auto* reload_cmd = rules_cmd->add_subcommand(
       "reload",
       "Make the running wardsoc reload its rules and wait for the outcome (exit 1 if rejected)");
-  add_location(reload_cmd, rreload.where);
+  add_location(reload_cmd, rreload.where, /*through_api=*/false);
   reload_cmd->add_option("--timeout", rreload.timeout_s,
                          "Seconds to wait for the outcome (default 60)");
   reload_cmd->add_flag("--json", rreload.json, "Print as JSON");
@@ -216,12 +220,12 @@ int main(int argc, char** argv) {
   SinksOptions sinks_status;
   auto* sinks_status_cmd = sinks_cmd->add_subcommand(
       "status", "Each sink: delivering or failing (since when, why), queued alerts, dead letters");
-  add_location(sinks_status_cmd, sinks_status.where);
+  add_location(sinks_status_cmd, sinks_status.where, /*through_api=*/false);
   sinks_status_cmd->add_flag("--json", sinks_status.json, "One JSON document per sink");
   SinksOptions sinks_dead;
   auto* sinks_dead_cmd = sinks_cmd->add_subcommand(
       "dead-letters", "Alerts a sink refused for good, with the reason, oldest first");
-  add_location(sinks_dead_cmd, sinks_dead.where);
+  add_location(sinks_dead_cmd, sinks_dead.where, /*through_api=*/false);
   sinks_dead_cmd->add_option("sink", sinks_dead.sink, "Sink name")->required();
   sinks_dead_cmd->add_option("-n,--limit", sinks_dead.limit, "How many (default 50)");
   sinks_dead_cmd->add_flag("--json", sinks_dead.json, "One JSON document per dead letter");

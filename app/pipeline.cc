@@ -33,6 +33,21 @@ std::vector<AssetLabel> asset_labels(const AssetTable& table) {
 }
 }  // namespace
 
+Status check_not_empty(const RuleSet& rules, const std::vector<std::string>& paths,
+                       LoadReport* report) {
+  if (!rules.rules().empty() || paths.empty()) return ok_status();
+  std::string where;
+  for (const auto& p : paths) where += (where.empty() ? "" : ", ") + p;
+  const std::string why =
+      "no rules in " + where +
+      " (no *.yaml or *.yml rule files, or files that hold no rules): the service would "
+      "detect nothing. Put rule files there (wardsoc ships its packs in rules/packs), "
+      "correct `rules:` in the configuration, or write `rules: []` to run without "
+      "detection on purpose";
+  if (report != nullptr) report->error(paths.front(), 0, 0, "", why);
+  return Error(Errc::kInvalidArgument, "rule set rejected:\n" + why);
+}
+
 Result<std::shared_ptr<const RuleSet>> load_rules(const std::vector<std::string>& paths,
                                                   const LoadOptions& options,
                                                   LoadReport* out_report) {
@@ -80,6 +95,9 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
   lo.cache_dir = p->cache_dir_;
   auto rules = load_rules(config.rule_paths, lo, &p->start_report_);
   if (!rules.ok()) return std::move(rules).error();
+  if (Status some = check_not_empty(**rules, config.rule_paths, &p->start_report_); !some.ok()) {
+    return std::move(some).error();
+  }
   p->rules_ = *rules;
 
   // Which device is which: incidents name the asset and its site.
@@ -309,8 +327,14 @@ Status Pipeline::reload_rules() {
   LoadOptions lo;
   lo.cache_dir = cache_dir_;
   auto rules = load_rules(config_.rule_paths, lo, &report);
+  if (rules.ok()) {
+    if (Status some = check_not_empty(**rules, config_.rule_paths, &report); !some.ok()) {
+      rules = std::move(some).error();
+    }
+  }
   if (!rules.ok()) {
     spdlog::error("rule reload rejected, the running rule set stays:\n{}", rules.error().message);
+    reloads_rejected_.fetch_add(1, std::memory_order_relaxed);
     record_rule_set("sighup", nullptr, report, 0);
     return std::move(rules).error();
   }
@@ -322,6 +346,7 @@ Status Pipeline::reload_rules() {
   auto engine = Engine::Create(*rules, input_names_, eo);
   if (!engine.ok()) {
     report.error("", 0, 0, "", engine.error().message);
+    reloads_rejected_.fetch_add(1, std::memory_order_relaxed);
     record_rule_set("sighup", nullptr, report, 0);
     return std::move(engine).error();
   }
@@ -411,6 +436,7 @@ PipelineStats Pipeline::stats() const {
   s.incidents_updated = updated_.load();
   s.commit_failures = commit_failures_.load();
   s.rule_reloads = reloads_.load();
+  s.rule_reloads_rejected = reloads_rejected_.load();
   return s;
 }
 

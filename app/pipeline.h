@@ -37,7 +37,8 @@ struct PipelineStats {
   uint64_t incidents_created = 0;
   uint64_t incidents_updated = 0;
   uint64_t commit_failures = 0;
-  uint64_t rule_reloads = 0;
+  uint64_t rule_reloads = 0;           // reloads whose rule set took over
+  uint64_t rule_reloads_rejected = 0;  // reloads refused (errors, no rules); the old set stayed
 };
 
 class Pipeline {
@@ -142,8 +143,13 @@ class Pipeline {
   bool started_ = false;
 
   std::atomic<uint64_t> batches_{0}, commits_{0}, events_{0}, created_{0}, updated_{0},
-      commit_failures_{0}, reloads_{0};
+      commit_failures_{0}, reloads_{0}, reloads_rejected_{0};
 };
+
+// A service with no rules detects nothing: refused (an error added to *report, which may
+// be null) unless `paths` is empty, i.e. the config says `rules: []` on purpose.
+Status check_not_empty(const RuleSet& rules, const std::vector<std::string>& paths,
+                       LoadReport* report);
 
 // Loads every rule path of the config into one RuleSet (errors list every diagnostic;
 // warnings are logged). *report (may be null) receives every diagnostic.

@@ -185,6 +185,7 @@ void Forwarder::persist_health(std::string_view state) {
                       {"updated_us", now_us()},
                       {"failing_since_us", failing_ ? failing_since_us_ : 0},
                       {"failed_attempts", outage_failures_},
+                      {"retries", retries_.load()},
                       {"last_error", last_error_},
                       {"last_delivery_us", last_delivery_us_},
                       {"delivered", delivered_.load()},
@@ -372,8 +373,10 @@ std::chrono::milliseconds Forwarder::note_failure(Step step, const Error& error)
       spdlog::error("forwarder {}: store error, retrying with backoff: {}", sink_->name(),
                     error.message);
     }
-    persist_health("failing");
   }
+  // Every attempt, so that `sinks status` counts what /metrics counts and says when the
+  // last one was; attempts are spaced by the backoff, so this is a few writes at most.
+  persist_health("failing");
   backoff_ = backoff_.count() == 0 ? options_.initial_backoff
                                    : std::min(options_.max_backoff, backoff_ * 2);
   // "Equal jitter": at least half the backoff, so retries still slow down, plus a

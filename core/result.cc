@@ -5,13 +5,13 @@ namespace wardsoc {
 std::string_view errc_name(Errc code) {
   switch (code) {
     case Errc::kInvalidArgument:
-      return "invalid argument";
+      return "invalid_argument";
     case Errc::kNotFound:
-      return "not found";
-    case Errc::kAlreadyExists:
-      return "already exists";
+      return "not_found";
+    case Errc::kConflict:
+      return "conflict";
     case Errc::kIo:
-      return "I/O error";
+      return "io_error";
     case Errc::kCorruption:
       return "corruption";
     case Errc::kBusy:
@@ -23,9 +23,9 @@ std::string_view errc_name(Errc code) {
     case Errc::kIncompatible:
       return "incompatible";
     case Errc::kInternal:
-      return "internal error";
+      return "internal";
   }
-  return "unknown error";
+  return "unknown";
 }
 
 Error Error::with_context(std::string_view context) const& {

@@ -15,7 +15,7 @@ namespace wardsoc {
 enum class Errc {
   kInvalidArgument,  // the caller's input is wrong (config, rule, CLI argument)
   kNotFound,
-  kAlreadyExists,
+  kConflict,      // the thing changed meanwhile (a stale expected status)
   kIo,            // the operating system refused (open, bind, write, fsync)
   kCorruption,    // stored data does not decode
   kBusy,          // a lock is held by someone else (a second instance on one data dir)
@@ -25,6 +25,8 @@ enum class Errc {
   kInternal,
 };
 
+// The code as programs read it, in snake_case ("invalid_argument", "conflict"): the
+// "code" of the HTTP API's JSON errors (docs/api.md).
 std::string_view errc_name(Errc code);
 
 struct Error {

@@ -55,7 +55,7 @@ struct TransitionRequest {
   std::string actor;
   std::string note;
   // If set, the transition only happens when the incident is in this status now
-  // (kAlreadyExists otherwise), so two officers acting at once do not overwrite
+  // (kConflict otherwise), so two officers acting at once do not overwrite
   // each other's step unknowingly.
   std::optional<IncidentStatus> expected_from;
 };

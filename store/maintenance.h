@@ -51,6 +51,13 @@ struct BackupInfo {
   uint32_t files = 0;
 };
 
+// Refuses a backup directory that is `dir` or lies inside it (`what` names `dir` in the
+// message: "data directory"). Symlinks and ".." are resolved first, in the part of the
+// path that exists, so a link into `dir` or "dir/x/.." is found too. A backup there
+// would be lost with the directory it is meant to outlive.
+Status check_backup_outside(const std::string& backup_dir, const std::string& dir,
+                            std::string_view what);
+
 class Maintenance {
  public:
   Maintenance(StoreDb& db, OutboxQueues& outbox) : db_(db), outbox_(outbox) {}

@@ -150,9 +150,9 @@ class Store {
   // Moves an incident to another status (see lifecycle.h for the rules) and writes, in
   // one fsynced WriteBatch: the incident, its history entry, its index entries, an
   // audit entry and one kUpdated outbox entry per sink in `sinks`, so the SOC learns of
-  // it at once (an update held back for a sink is superseded by it and dropped). Errors: kNotFound
-  // (no such incident), kInvalidArgument (a step the rules do not allow, with why), kAlreadyExists
-  // (expected_from did not match).
+  // it at once (an update held back for a sink is superseded by it and dropped). Errors:
+  // kNotFound (no such incident), kInvalidArgument (a step the rules do not allow, with
+  // why), kConflict (expected_from did not match).
   Result<Incident> transition(const TransitionRequest& request, std::span<const std::string> sinks);
   // Oldest first.
   Result<std::vector<HistoryEntry>> history(std::string_view incident_id) const;

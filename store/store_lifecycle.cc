@@ -43,10 +43,9 @@ Result<Incident> Store::transition(const TransitionRequest& req,
     return std::move(cur).error().with_context(keys::describe_key(Family::kIncidents, req.id));
   const IncidentStatus from = cur->status;
   if (req.expected_from && *req.expected_from != from) {
-    return Error(Errc::kAlreadyExists,
-                 "incident " + req.id + " is " + std::string(status_name(from)) + " now, not " +
-                     std::string(status_name(*req.expected_from)) +
-                     " (someone else changed it; look again before changing it)");
+    return Error(Errc::kConflict, "incident " + req.id + " is " + std::string(status_name(from)) +
+                                      " now, not " + std::string(status_name(*req.expected_from)) +
+                                      " (someone else changed it; look again before changing it)");
   }
   if (auto c = check_transition(from, req); !c) return std::move(c).error();
 

@@ -364,18 +364,46 @@ Result<VerifyReport> Maintenance::verify(bool repair) {
   return r;
 }
 
+Status check_backup_outside(const std::string& backup_dir, const std::string& dir,
+                            std::string_view what) {
+  // "/srv/var/" and "/srv/var" alike: no trailing empty component.
+  auto resolved = [](const std::string& p, std::error_code& ec) {
+    fs::path r = fs::weakly_canonical(fs::absolute(p, ec), ec).lexically_normal();
+    if (r.has_relative_path() && r.filename().empty()) r = r.parent_path();
+    return r;
+  };
+  std::error_code ec;
+  const fs::path target = resolved(backup_dir, ec);
+  if (ec) {
+    return Error(Errc::kInvalidArgument,
+                 "backup: cannot resolve the path " + backup_dir + ": " + ec.message());
+  }
+  const fs::path inside = resolved(dir, ec);
+  if (ec) return Error(Errc::kIo, "backup: cannot resolve the path " + dir + ": " + ec.message());
+  // Component by component: /srv/var-old is not inside /srv/var.
+  auto t = target.begin();
+  for (auto d = inside.begin(); d != inside.end(); ++d, ++t) {
+    if (t == target.end() || *t != *d) return ok_status();
+  }
+  const bool same = t == target.end();
+  return Error(
+      Errc::kInvalidArgument,
+      "backup: " + backup_dir +
+          (same ? " is the " + std::string(what) + " itself"
+                : " is inside the " + std::string(what) + " " + dir) +
+          (target.string() != backup_dir ? " (it resolves to " + target.string() + ")" : "") +
+          "; a backup must live elsewhere, e.g. on another disk, so that it outlives "
+          "the " +
+          std::string(what));
+}
+
 Result<BackupInfo> Maintenance::backup(const std::string& backup_dir, std::string_view actor,
                                        uint32_t keep) {
   if (backup_dir.empty()) return Error(Errc::kInvalidArgument, "backup: no backup directory given");
-  std::error_code ec;
-  const fs::path target = fs::weakly_canonical(backup_dir, ec);
-  const fs::path data = fs::weakly_canonical(db_.path, ec);
-  const auto rel = target.lexically_relative(data);
-  if (!rel.empty() && rel.native().rfind("..", 0) != 0) {
-    return Error(Errc::kInvalidArgument, "backup: " + backup_dir +
-                                             " is inside the data directory " + db_.path +
-                                             "; a backup must live elsewhere");
+  if (Status in = check_backup_outside(backup_dir, db_.path, "data directory"); !in.ok()) {
+    return std::move(in).error();
   }
+  std::error_code ec;
   fs::create_directories(backup_dir, ec);
   if (ec) {
     return Error(Errc::kIo, "backup: cannot create " + backup_dir + ": " + ec.message());

@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 
 #include "app/api/http_server.h"
+#include "core/text.h"
 
 namespace wardsoc {
 
@@ -43,6 +44,7 @@ Result<ApiReply> api_request(const std::string& listen, const std::string& metho
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(size_t{256} << 20);
+  parser.skip(req.method() == http::verb::head);  // its Content-Length is GET's, no body follows
   if (!ec) http::read(stream, buffer, parser, ec);
   if (ec) {
     return Error(Errc::kUnavailable,
@@ -52,6 +54,10 @@ Result<ApiReply> api_request(const std::string& listen, const std::string& metho
   ApiReply reply;
   reply.status = static_cast<int>(parser.get().result_int());
   reply.body = std::move(parser.get().body());
+  for (const auto& f : parser.get()) {
+    reply.headers[ascii_lower(std::string_view(f.name_string().data(), f.name_string().size()))] =
+        std::string(f.value());
+  }
   return reply;
 }
 

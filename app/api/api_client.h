@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 
 #include "core/result.h"
@@ -12,6 +13,7 @@ namespace wardsoc {
 struct ApiReply {
   int status = 0;
   std::string body;
+  std::map<std::string, std::string> headers;  // names lower-cased
 };
 
 // `listen` is the api.listen of the running config ("127.0.0.1:8514"); a wildcard

@@ -24,6 +24,7 @@ struct CliTarget {
   std::vector<std::string> sinks;  // transitions queue an update for each
   std::string zone = "Asia/Ho_Chi_Minh";
   std::optional<int64_t> holder;  // pid of the wardsoc holding the directory, if any
+  bool api_given = false;         // api_listen is --api, not the config's api.listen
 };
 
 // Reads the config (--config, else the embedded default), applies --data-dir / --api,
@@ -31,7 +32,10 @@ struct CliTarget {
 Result<CliTarget> resolve_target(const StoreLocation& where, bool must_exist = true);
 
 // Calls the running wardsoc's API; a reply >= 400 becomes an error with its message.
-// Errors explain what to do when the API is off or unreachable.
+// Errors explain what to do when the API is off or unreachable. The API must be that of
+// the wardsoc holding the data directory (GET /api/v1/instance): another wardsoc's API
+// (--data-dir A with --api of B's) is refused with kInvalidArgument, not answered for A;
+// kUnavailable when it was the config's api.listen.
 Result<std::string> call_api(const CliTarget& t, const std::string& method,
                              const std::string& target, const std::string& body = "");
 

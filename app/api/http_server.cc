@@ -53,7 +53,7 @@ HttpResponse HttpResponse::from_error(const Error& e) {
     case Errc::kNotFound:
       status = 404;
       break;
-    case Errc::kAlreadyExists:
+    case Errc::kConflict:
       status = 409;
       break;
     case Errc::kBusy:
@@ -144,6 +144,8 @@ void Router::add(std::string method, std::string_view pattern, HttpHandler handl
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   Match m;
+  // HEAD is GET without the body (RFC 9110 9.3.2): every GET route answers it.
+  const std::string_view route_method = method == "HEAD" ? std::string_view("GET") : method;
   const auto segs = split_path(path);
   for (const auto& r : routes_) {
     if (r.segments.size() != segs.size()) continue;
@@ -159,7 +161,9 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     }
     if (!ok) continue;
     m.path_known = true;
-    if (r.method != method) continue;
+    m.allowed.push_back(r.method);
+    if (r.method == "GET") m.allowed.emplace_back("HEAD");
+    if (r.method != route_method) continue;
     m.handler = &r.handler;
     m.is_public = r.is_public;
     m.params = std::move(params);
@@ -297,6 +301,7 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
   void read() {
     if (closed_) return;
     server_->listener.busy(id_, false);
+    head_ = false;
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
     const HttpServerLimits& l = server_->options.limits;
@@ -387,13 +392,22 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
       }
     }
     keep_alive_ = msg.keep_alive();
+    head_ = msg.method() == http::verb::head;
 
     Router::Match m = server_->router.match(req.method, req.path);
     if (m.handler == nullptr) {
-      respond(m.path_known ? HttpResponse::error(405, "method_not_allowed",
-                                                 req.method + " is not allowed on " + req.path)
-                           : HttpResponse::error(404, "not_found", "no such endpoint: " + req.path),
-              keep_alive_);
+      if (!m.path_known) {
+        respond(HttpResponse::error(404, "not_found", "no such endpoint: " + req.path),
+                keep_alive_);
+        return;
+      }
+      std::string allow;
+      for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+      HttpResponse r =
+          HttpResponse::error(405, "method_not_allowed",
+                              req.method + " is not allowed on " + req.path + " (" + allow + ")");
+      r.headers.emplace_back("Allow", allow);
+      respond(std::move(r), keep_alive_);
       return;
     }
     if (!m.is_public && !server_->options.token.empty()) {
@@ -427,16 +441,34 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
   void respond(HttpResponse r, bool keep_alive) {
     if (closed_) return;
     server_->counters->count_response(static_cast<unsigned>(r.status));
+    if (head_) {
+      // The headers GET would send, Content-Length included, and no body.
+      auto res = std::make_shared<http::response<http::empty_body>>();
+      set_headers(*res, r, keep_alive);
+      res->content_length(r.body.size());
+      write(res, keep_alive);
+      return;
+    }
     auto res = std::make_shared<http::response<http::string_body>>();
-    res->version(11);
-    res->result(static_cast<unsigned>(r.status));
-    res->set(http::field::server, "wardsoc");
-    res->set(http::field::content_type, r.content_type);
-    res->set(http::field::cache_control, "no-store");
-    for (const auto& [k, v] : r.headers) res->set(k, v);
-    res->keep_alive(keep_alive);
+    set_headers(*res, r, keep_alive);
     res->body() = std::move(r.body);
     res->prepare_payload();
+    write(res, keep_alive);
+  }
+
+  template <class Response>
+  static void set_headers(Response& res, const HttpResponse& r, bool keep_alive) {
+    res.version(11);
+    res.result(static_cast<unsigned>(r.status));
+    res.set(http::field::server, "wardsoc");
+    res.set(http::field::content_type, r.content_type);
+    res.set(http::field::cache_control, "no-store");
+    for (const auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+  }
+
+  template <class Response>
+  void write(const std::shared_ptr<Response>& res, bool keep_alive) {
     stream_->expires_after(server_->options.limits.body_timeout);
     http::async_write(*stream_, *res,
                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
@@ -456,6 +488,7 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string peer_;
   bool keep_alive_ = false;
+  bool head_ = false;  // the request being answered is a HEAD
 };
 
 void HttpServer::Impl::on_connection(tcp::socket socket, uint64_t id, const std::string&) {

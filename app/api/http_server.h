@@ -3,7 +3,8 @@
 // connections and parses requests; handlers run on a small pool of worker threads, so
 // a slow one (a backup, a verify) never stalls the loop, and the response is written
 // back from the loop. Routes are matched by method and a path pattern whose
-// "{name}" segments become parameters.
+// "{name}" segments become parameters. HEAD is answered on every GET route, like GET
+// without the body.
 //
 // Limits: the API is its own listener, with its own connection limits and deadlines, so
 // senders saturating an input never reach it. A connection waits at most idle_timeout for
@@ -77,7 +78,8 @@ class Router {
     const HttpHandler* handler = nullptr;
     bool is_public = false;
     std::map<std::string, std::string> params;
-    bool path_known = false;  // some route has this path (with another method: 405)
+    bool path_known = false;           // some route has this path (with another method: 405)
+    std::vector<std::string> allowed;  // the methods it has (HEAD with GET), for Allow
   };
   Match match(std::string_view method, std::string_view path) const;
 

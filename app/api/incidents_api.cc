@@ -1,5 +1,7 @@
 #include "app/api/incidents_api.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <filesystem>
 
@@ -269,12 +271,17 @@ Router make_api_router(const ApiContext& ctx) {
     return ok_json(j);
   });
 
-  router.add("POST", "/api/v1/db/backup", [store](const HttpRequest& r) {
+  router.add("POST", "/api/v1/db/backup", [store, data_dir = ctx.data_dir](const HttpRequest& r) {
     auto body = parse_body(r);
     if (!body) return bad_request(body.error().message);
     const std::string dir = string_field(*body, "dir");
     if (dir.empty() || !std::filesystem::path(dir).is_absolute()) {
       return bad_request("dir: an absolute path of the backup directory is required");
+    }
+    if (!data_dir.empty()) {
+      if (Status in = check_backup_outside(dir, data_dir, "data directory"); !in.ok()) {
+        return HttpResponse::from_error(in.error());
+      }
     }
     uint32_t keep = 0;
     if (auto it = body->find("keep"); it != body->end() && it->is_number_unsigned()) {
@@ -289,6 +296,20 @@ Router make_api_router(const ApiContext& ctx) {
                         {"size_bytes", info->size_bytes},
                         {"files", info->files},
                         {"dir", dir}});
+  });
+
+  // Which wardsoc answers: the CLI checks that it is the one holding the data directory
+  // it was told to use before going through this API.
+  router.add("GET", "/api/v1/instance", [store, ctx](const HttpRequest&) {
+    std::error_code ec;
+    auto absolute = [&ec](const std::string& p) {
+      const auto a = std::filesystem::weakly_canonical(std::filesystem::absolute(p, ec), ec);
+      return ec ? p : a.string();
+    };
+    return ok_json(json{{"pid", static_cast<int64_t>(::getpid())},
+                        {"version", ctx.version},
+                        {"data_dir", ctx.data_dir.empty() ? "" : absolute(ctx.data_dir)},
+                        {"db_path", absolute(store->path())}});
   });
 
   router.add("POST", "/api/v1/db/verify", [store](const HttpRequest& r) {

@@ -9,6 +9,7 @@
 //   GET  /api/v1/audit?after=&limit=
 //   GET  /api/v1/db/stats    POST /api/v1/db/backup {"dir","keep","actor"}
 //   POST /api/v1/db/verify {"repair"}
+//   GET  /api/v1/instance                       pid, data directory, version
 //   GET  /metrics                               Prometheus text format
 // Handlers only read the context; the Store is thread-safe.
 #pragma once
@@ -28,6 +29,7 @@ struct ApiContext {
   std::string version;                    // wardsoc's, for /healthz
   std::string zone = "Asia/Ho_Chi_Minh";  // for day buckets and dates without a zone
   std::function<std::string()> metrics;   // renders /metrics; none: 404
+  std::string data_dir;                   // the config's data_dir: no backup inside it
 };
 
 Router make_api_router(const ApiContext& context);

@@ -92,7 +92,13 @@ std::vector<MetricFamily> WardsocCollector::Collect() const {
     f.counter("wardsoc_incidents_updated_total", "Incident updates committed", p.incidents_updated);
     f.counter("wardsoc_commit_failures_total", "Store commits that failed and were retried",
               p.commit_failures);
-    f.counter("wardsoc_rule_reloads_total", "Rule sets loaded by reload", p.rule_reloads);
+    // By outcome; sum() over result is every reload asked for.
+    f.counter("wardsoc_rule_reloads_total",
+              "Rule reloads by outcome (rejected: the old set stayed)", p.rule_reloads,
+              {{"result", "ok"}});
+    f.counter("wardsoc_rule_reloads_total",
+              "Rule reloads by outcome (rejected: the old set stayed)", p.rule_reloads_rejected,
+              {{"result", "rejected"}});
   }
   if (sources_.engine) {
     const EngineStats e = sources_.engine();

@@ -40,6 +40,17 @@ BOOST_AUTO_TEST_CASE(wrong_arguments_exit_2_with_a_reason) {
       run_command({WARDSOC_BIN, "incidents", "list", "--severity", "awful", "--data-dir", "/tmp"},
                   &out, &err) == 2);
   BOOST_TEST(err.find("unknown severity 'awful'") != std::string::npos, err);
+  // Commands that read the store or signal the process would ignore --api: not offered.
+  for (std::vector<std::string> cmd : {std::vector<std::string>{"sinks", "status"},
+                                       {"sinks", "dead-letters", "soc-file"},
+                                       {"rules", "stats"},
+                                       {"rules", "reload"},
+                                       {"db", "restore", "/tmp"}}) {
+    cmd.insert(cmd.begin(), WARDSOC_BIN);
+    cmd.insert(cmd.end(), {"--data-dir", "/tmp", "--api", "127.0.0.1:1"});
+    BOOST_TEST(run_command(cmd, &out, &err) == 2, cmd[1] << " " << cmd[2]);
+    BOOST_TEST(err.find("--api") != std::string::npos, err);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(replay_of_fail2ban_sshd_log_finds_incidents) {

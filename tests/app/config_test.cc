@@ -137,3 +137,27 @@ api:
   const std::string e = errors_of("api: {listen: 127.0.0.1:8514, header_timeout: 500ms}\n");
   BOOST_TEST(e.find("api.header_timeout: must be at least 1s") != std::string::npos, e);
 }
+
+BOOST_AUTO_TEST_CASE(a_short_api_token_is_refused_on_loopback_too) {
+  for (const char* listen : {"127.0.0.1:8514", "0.0.0.0:8514"}) {
+    const std::string e =
+        errors_of(std::string("api:\n  listen: ") + listen + "\n  token: \"x\"\n");
+    BOOST_TEST(
+        e.find("t.yaml:3:10: api.token: too short (1 characters; at least 16") != std::string::npos,
+        e);
+    BOOST_TEST(e.find("openssl rand -hex 16") != std::string::npos, e);
+  }
+  auto ok = parse_config("api:\n  listen: 0.0.0.0:8514\n  token: 0123456789abcdef\n", "t.yaml");
+  BOOST_TEST(ok.ok(), (ok.ok() ? "" : ok.error().message));
+  auto none = parse_config("api:\n  listen: 127.0.0.1:8514\n  token: \"\"\n", "t.yaml");
+  BOOST_TEST(none.ok(), (none.ok() ? "" : none.error().message));
+}
+
+BOOST_AUTO_TEST_CASE(rules_default_to_the_rules_folder_and_an_explicit_empty_list_is_kept) {
+  auto dflt = parse_config("data_dir: ./var\n", "t.yaml");
+  BOOST_REQUIRE(dflt.ok());
+  BOOST_TEST(dflt->rule_paths == std::vector<std::string>{"rules"});
+  auto none = parse_config("rules: []\n", "t.yaml");
+  BOOST_REQUIRE(none.ok());
+  BOOST_TEST(none->rule_paths.empty());
+}

@@ -685,3 +685,31 @@ BOOST_AUTO_TEST_CASE(a_rejected_entry_behind_superseded_updates_is_dead_lettered
   BOOST_TEST(store->outbox().size("soc") == 0u);
   BOOST_TEST(forwarder.stats().coalesced == 2u);
 }
+
+// `wardsoc sinks status` reads this record while /metrics reads the counters: every
+// failed attempt is written, so both give the same count, and its time is the last one's.
+BOOST_AUTO_TEST_CASE(the_stored_health_counts_every_failed_attempt_as_the_metrics_do) {
+  TempDir dir("forwarder");
+  auto store = open_store(dir.str("db"));
+  BOOST_TEST_REQUIRE(commit_changes(*store, changes_for(0, 3), {"soc"}).ok());
+  auto owned = std::make_unique<FailingSinkForTest>("soc", *store, 1'000'000);
+  FailingSinkForTest* sink = owned.get();
+  Forwarder forwarder(store->outbox(), std::move(owned), fast());
+  forwarder.start();
+  auto stored = [&] {
+    auto h = store->outbox().health();
+    if (!h.ok() || !h->count("soc")) return nlohmann::json();
+    return nlohmann::json::parse(h->at("soc"), nullptr, false);
+  };
+  BOOST_TEST_REQUIRE(wait_until(
+      "the stored health to count 5 failed attempts",
+      [&] { return stored().value("failed_attempts", uint64_t{0}) >= 5; }, milliseconds(10000)));
+  const nlohmann::json h = stored();
+  BOOST_TEST(h["state"] == "failing");
+  BOOST_TEST(h["retries"] == h["failed_attempts"]);  // one outage: the same figure
+  BOOST_TEST(h["last_error"] == "connection refused (test)");
+  sink->recover();
+  BOOST_TEST_REQUIRE(forwarder.drain(milliseconds(10000)).ok());
+  forwarder.stop();
+  BOOST_TEST(forwarder.stats().retries == stored().value("retries", uint64_t{0}));
+}

@@ -11,7 +11,9 @@
 #include <sstream>
 
 #include "app/api/api_client.h"
+#include "core/time.h"
 #include "store/keys.h"
+#include "store/outbox_queue.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/wait.h"
@@ -24,7 +26,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kToken = "s3cret-token";
+constexpr const char* kToken = "s3cret-token-0123456789";
 
 std::string api_config(const WardsocInstance& w) {
   std::ostringstream c;
@@ -257,4 +259,136 @@ BOOST_AUTO_TEST_CASE(a_busy_pipeline_commits_waiting_batches_together_and_counts
   BOOST_TEST(commits < batches, commits << " commits for " << batches << " batches");
   proc->signal(SIGTERM);
   BOOST_TEST(proc->wait(20s) == 0);
+}
+
+// HEAD like GET without the body, one spelling of error codes, a stale status as a
+// conflict, backups kept out of the data directory however the path is written, and the
+// CLI refusing to answer for one data directory with another wardsoc's API.
+BOOST_AUTO_TEST_CASE(head_error_codes_backups_inside_the_data_dir_and_another_wardsocs_api) {
+  WardsocInstance w("api", api_config);
+  auto proc = w.start();
+
+  const ApiReply full = call(w, "GET", "/api/v1/incidents");
+  ApiReply head = call(w, "HEAD", "/api/v1/incidents");
+  BOOST_TEST(head.status == 200);
+  BOOST_TEST(head.body.empty());
+  BOOST_TEST(head.headers["content-length"] == std::to_string(full.body.size()));
+  BOOST_TEST(head.headers["content-type"] == "application/json");
+  BOOST_TEST(call(w, "HEAD", "/healthz", "", "").status == 200);
+  BOOST_TEST(call(w, "HEAD", "/metrics").status == 200);
+  head = call(w, "HEAD", "/api/v1/incidents", "", "");
+  BOOST_TEST(head.status == 401);
+  BOOST_TEST(head.body.empty());
+  ApiReply post_only = call(w, "GET", "/api/v1/db/backup");
+  BOOST_TEST(post_only.status == 405);
+  BOOST_TEST(post_only.headers["allow"] == "POST");
+
+  auto code_of = [](const ApiReply& r) { return json::parse(r.body)["error"]["code"]; };
+  BOOST_TEST(code_of(call(w, "GET", "/api/v1/incidents?severity=awful")) == "invalid_argument");
+  BOOST_TEST(code_of(call(w, "GET", "/api/v1/incidents?since=yesterday")) == "invalid_argument");
+  BOOST_TEST(code_of(call(w, "GET", "/api/v1/incidents/ffffffffffffffff")) == "not_found");
+  for (int i = 0; i < 6; ++i) {
+    w.send("Failed password for root from 203.0.113.8 port " + std::to_string(4300 + i) + " ssh2");
+  }
+  std::string id;
+  BOOST_REQUIRE(wait_until(
+      "the brute-force incident in the API",
+      [&] {
+        const json page = get(w, "/api/v1/incidents?rule=ssh.auth_failure_burst");
+        if (page["incidents"].empty()) return false;
+        id = page["incidents"][0]["id"];
+        return true;
+      },
+      20s));
+  const ApiReply stale = call(w, "POST", "/api/v1/incidents/" + id + "/transition",
+                              R"({"status":"resolved","actor":"b","note":"x",)"
+                              R"("expected_status":"acknowledged"})");
+  BOOST_TEST(stale.status == 409);
+  BOOST_TEST(code_of(stale) == "conflict", stale.body);
+
+  // Inside the data directory, written plainly, through "..", through a symlink, or the
+  // directory itself: refused by the API and by the CLI, and nothing is created.
+  std::filesystem::create_symlink(w.data, w.dir / "link-to-var");
+  for (const auto& inside :
+       {w.data / "inside", w.data / "db" / ".." / "inside2", w.dir / "link-to-var" / "inside3",
+        w.data, w.dir / "elsewhere" / ".." / "var" / "sub"}) {
+    const ApiReply r =
+        call(w, "POST", "/api/v1/db/backup", json{{"dir", inside.string()}, {"actor", "t"}}.dump());
+    BOOST_TEST(r.status == 400, inside << ": " << r.body);
+    BOOST_TEST(code_of(r) == "invalid_argument", r.body);
+    BOOST_TEST(r.body.find("data directory") != std::string::npos, r.body);
+    std::string out, err;
+    BOOST_TEST(w.cli({"db", "backup", inside.string()}, &out, &err) == 2, inside << ": " << out);
+    BOOST_TEST(err.find("a backup must live elsewhere") != std::string::npos, err);
+  }
+  BOOST_TEST(!std::filesystem::exists(w.data / "inside"));
+  BOOST_TEST(!std::filesystem::exists(w.data / "inside3"));
+  // A sibling whose name starts like the data directory's is not inside it.
+  std::string out, err;
+  BOOST_TEST(w.cli({"db", "backup", (w.dir / "var-backup").string()}, &out, &err) == 0, err);
+
+  // --data-dir of one store with --api of another wardsoc: refused, nothing printed.
+  TempDir other("api-other");
+  {
+    auto held = open_store(other.str("db"));  // this process holds it
+    BOOST_TEST(
+        w.cli({"incidents", "list", "--data-dir", other.path().string(), "--api", w.api_listen()},
+              &out, &err) == 2);
+    BOOST_TEST(out.empty(), out);
+    BOOST_TEST(err.find("--api " + w.api_listen() + " is the API of the wardsoc holding") !=
+                   std::string::npos,
+               err);
+    BOOST_TEST(w.cli({"incidents", "ack", id, "--data-dir", other.path().string(), "--api",
+                      w.api_listen()},
+                     &out, &err) == 2);
+    BOOST_TEST(err.find("nothing was read or changed") != std::string::npos, err);
+    BOOST_TEST(get(w, "/api/v1/incidents/" + id)["incident"]["status"] == "new");
+    BOOST_TEST(w.cli({"db", "stats", "--data-dir", other.path().string(), "--api", w.api_listen()},
+                     &out, &err) != 0);
+  }
+  // Nobody holds it: read directly, and said so.
+  BOOST_TEST(
+      w.cli({"incidents", "list", "--data-dir", other.path().string(), "--api", w.api_listen()},
+            &out, &err) == 0,
+      err);
+  BOOST_TEST(err.find("--api " + w.api_listen() + " is not used") != std::string::npos, err);
+  // The right pair goes through.
+  BOOST_TEST(
+      w.cli({"incidents", "list", "--data-dir", w.data.string(), "--api", w.api_listen(), "--json"},
+            &out, &err) == 0,
+      err);
+  BOOST_TEST(out.find(id) != std::string::npos, out);
+  proc->signal(SIGTERM);
+  BOOST_TEST(proc->wait(30s) == 0);
+}
+
+// `sinks status` says what the forwarder recorded in words that fit the count: one failed
+// attempt is "1 failed attempt", and the retry figure is the one /metrics shows.
+BOOST_AUTO_TEST_CASE(sinks_status_counts_attempts_in_the_singular_and_plural) {
+  WardsocInstance w("api", api_config);
+  const std::string db = (w.data / "db").string();
+  for (const uint64_t attempts : {uint64_t{1}, uint64_t{9}}) {
+    {
+      auto store = open_store(db);
+      const int64_t now = wardsoc::now_us();
+      const json health = {{"v", 1},
+                           {"state", "failing"},
+                           {"updated_us", now - 3'000'000},
+                           {"failing_since_us", now - 60'000'000},
+                           {"failed_attempts", attempts},
+                           {"retries", attempts},
+                           {"last_error", "connection refused"},
+                           {"last_delivery_us", 0}};
+      BOOST_TEST_REQUIRE(store->outbox().put_health("soc-file", health.dump()).ok());
+    }
+    std::string out, err;
+    BOOST_TEST_REQUIRE(w.cli({"sinks", "status"}, &out, &err) == 0, err);
+    const std::string counted =
+        attempts == 1 ? "(1 failed attempt, the last " : "(9 failed attempts, the last ";
+    BOOST_TEST(out.find(counted) != std::string::npos, out);
+    BOOST_TEST(out.find("retries       " + std::to_string(attempts) +
+                        " since wardsoc started (wardsoc_sink_retries_total)") != std::string::npos,
+               out);
+    BOOST_TEST(out.find("as of") == std::string::npos, out);
+  }
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "app/api/api_client.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/wait.h"
 #include "tests/support/wardsoc_instance.h"
@@ -31,6 +32,7 @@ std::string reload_config(const WardsocInstance& w) {
   c << "log_level: info\n"
     << "rules: [" << rules.string() << "]\n"
     << "pipeline:\n  workers: 1\n"
+    << "api:\n  listen: " << w.api_listen() << "\n"
     << "inputs:\n"
     << "  - name: syslog-tcp\n    type: syslog_tcp\n    address: 127.0.0.1\n"
     << "    port: " << w.syslog_port << "\n    class: server\n";
@@ -45,6 +47,16 @@ uint64_t count_of(const WardsocInstance& w, const std::string& rule, const std::
     if (j.value("group_key", "") == key) return j.value("count", uint64_t{0});
   }
   return 0;
+}
+
+std::string metrics(const WardsocInstance& w) {
+  auto r = wardsoc::api_request(w.api_listen(), "GET", "/metrics", "", "", 30s);
+  BOOST_REQUIRE_MESSAGE(r.ok() && r->status == 200, (r.ok() ? r->body : r.error().message));
+  return r->body;
+}
+
+bool has(const std::string& text, const std::string& line) {
+  return text.find(line) != std::string::npos;
 }
 
 int reload(const WardsocInstance& w, std::string* out) {
@@ -97,6 +109,10 @@ BOOST_AUTO_TEST_CASE(reload_keeps_counting_and_a_broken_rule_set_is_rejected) {
       out.find("broken.yaml:4:15: error: broken.rule: severity: 'severe'") != std::string::npos,
       out);
   BOOST_TEST(out.find("REJECTED") != std::string::npos, out);
+  // Both outcomes are counted: a rejected reload is what an operator must see.
+  const std::string m = metrics(in);
+  BOOST_TEST(has(m, "wardsoc_rule_reloads_total{result=\"ok\"} 1"), m);
+  BOOST_TEST(has(m, "wardsoc_rule_reloads_total{result=\"rejected\"} 1"), m);
   in.send(invalid_user("ubuntu", "203.0.113.7"));
   BOOST_TEST(wait_until(
       "count_of(in, \"ssh.auth_failure_burst\", \"203.0.113.7\") == 6",
@@ -130,5 +146,38 @@ BOOST_AUTO_TEST_CASE(a_restart_keeps_the_failures_seen_before_it) {
       [&] { return count_of(in, "ssh.auth_failure_burst", "198.51.100.9") == 5; }, 30s));
   // The second start read the compiled databases from the cache instead of compiling.
   BOOST_TEST(std::filesystem::exists(in.data / "cache"));
+  in.stop(*p);
+}
+
+// A service without rules detects nothing and says nothing: it must be asked for.
+BOOST_AUTO_TEST_CASE(a_rule_set_without_rules_is_refused_unless_rules_is_an_empty_list) {
+  WardsocInstance in("reload", [](const WardsocInstance& w) {
+    std::filesystem::create_directories(w.dir / "rules" / "notes");
+    write_file(w.dir / "rules" / "notes" / "README.md", "rule files go here\n");
+    return "rules: [" + (w.dir / "rules").string() + "]\napi:\n  listen: " + w.api_listen() + "\n";
+  });
+  const std::string rules = (in.dir / "rules").string();
+  std::string out, err;
+  BOOST_TEST(run_command({WARDSOC_BIN, "run", "--config", in.config.string()}, &out, &err, 60s) ==
+             2);
+  BOOST_TEST(err.find("no rules in " + rules) != std::string::npos, err);
+  BOOST_TEST(err.find("`rules: []`") != std::string::npos, err);
+
+  // One rule: it starts; the rule file removed, a reload is rejected and the rule stays.
+  write_file(in.dir / "rules" / "one.yaml",
+             "rules:\n  - id: test.one\n    title: One\n    severity: low\n"
+             "    match: {regex: 'one'}\n");
+  auto p = in.start();
+  std::filesystem::remove(in.dir / "rules" / "one.yaml");
+  BOOST_TEST(reload(in, &out) == 1, out);
+  BOOST_TEST(out.find("no rules in " + rules) != std::string::npos, out);
+  BOOST_TEST(has(metrics(in), "wardsoc_rule_reloads_total{result=\"rejected\"} 1"));
+  in.stop(*p);
+
+  // On purpose: `rules: []` runs without detection.
+  in.configure("rules: []\n");
+  const size_t before = read_file(in.log).size();
+  p = in.start();  // waits for "wardsoc running"
+  BOOST_TEST(read_file(in.log).find("no rules in", before) == std::string::npos);
   in.stop(*p);
 }

@@ -185,7 +185,7 @@ BOOST_FIXTURE_TEST_CASE(an_expected_status_that_changed_meanwhile_is_a_conflict,
   second.expected_from = IncidentStatus::kNew;
   auto r = store->transition(second, sinks);
   BOOST_TEST_REQUIRE(!r.ok());
-  BOOST_TEST((r.error().code == Errc::kAlreadyExists));
+  BOOST_TEST((r.error().code == Errc::kConflict));
   BOOST_TEST(r.error().message.find("is acknowledged now, not new") != std::string::npos);
 }
 

@@ -345,3 +345,29 @@ BOOST_AUTO_TEST_CASE(stats_count_every_family_and_report_disk_use) {
   BOOST_TEST(g.transitions == 1u);
   BOOST_TEST(g.commits == 1u);
 }
+
+// However the path is written: plainly, with "..", through a symlink, with a trailing
+// slash, or the directory itself; a sibling that only starts with the same name is fine.
+BOOST_AUTO_TEST_CASE(a_backup_directory_inside_the_data_directory_is_found_however_written) {
+  TempDir dir("maintenance");
+  const auto data = dir.path() / "var";
+  std::filesystem::create_directories(data / "db");
+  std::filesystem::create_symlink(data, dir.path() / "link");
+  for (const auto& inside :
+       {data / "inside", data / "db" / ".." / "inside", dir.path() / "link" / "inside",
+        dir.path() / "nothing" / ".." / "var" / "x", data, data / "", data / "db"}) {
+    const Status s = check_backup_outside(inside.string(), data.string(), "data directory");
+    BOOST_TEST(!s.ok(), inside);
+    if (!s.ok()) {
+      BOOST_TEST((s.error().code == Errc::kInvalidArgument));
+      BOOST_TEST(s.error().message.find("a backup must live elsewhere") != std::string::npos);
+    }
+  }
+  for (const auto& outside : {dir.path() / "var-backup", dir.path() / "backups", dir.path()}) {
+    const Status s = check_backup_outside(outside.string(), data.string(), "data directory");
+    BOOST_TEST(s.ok(), outside << ": " << (s.ok() ? "" : s.error().message));
+  }
+  // Trailing slashes on the data directory change nothing.
+  BOOST_TEST(
+      !check_backup_outside((data / "in").string(), data.string() + "/", "data directory").ok());
+}
