@@ -463,6 +463,8 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     res.set(http::field::server, "wardsoc");
     res.set(http::field::content_type, r.content_type);
     res.set(http::field::cache_control, "no-store");
+    // Answers carry text from log lines: a browser must never guess another type for them.
+    res.set("X-Content-Type-Options", "nosniff");
     for (const auto& [k, v] : r.headers) res.set(k, v);
     res.keep_alive(keep_alive);
   }

@@ -274,6 +274,10 @@ BOOST_AUTO_TEST_CASE(head_error_codes_backups_inside_the_data_dir_and_another_wa
   BOOST_TEST(head.body.empty());
   BOOST_TEST(head.headers["content-length"] == std::to_string(full.body.size()));
   BOOST_TEST(head.headers["content-type"] == "application/json");
+  BOOST_TEST(full.headers.at("x-content-type-options") == "nosniff");
+  BOOST_TEST(
+      call(w, "GET", "/api/v1/incidents/ffffffffffffffff").headers.at("x-content-type-options") ==
+      "nosniff");
   BOOST_TEST(call(w, "HEAD", "/healthz", "", "").status == 200);
   BOOST_TEST(call(w, "HEAD", "/metrics").status == 200);
   head = call(w, "HEAD", "/api/v1/incidents", "", "");
