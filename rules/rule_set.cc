@@ -78,7 +78,14 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(
     std::error_code ec;
     const fs::file_status st = fs::status(dir_or_file, ec);
     if (ec || !fs::exists(st)) {
-      rep->error(dir_or_file.string(), 0, 0, "", "no such file or directory");
+      // A relative path is read from the working directory: say which one was meant.
+      std::string why = "no such file or directory";
+      if (dir_or_file.is_relative()) {
+        std::error_code cwd_ec;
+        const fs::path cwd = fs::current_path(cwd_ec);
+        if (!cwd_ec) why += " (looked for " + (cwd / dir_or_file).string() + ")";
+      }
+      rep->error(dir_or_file.string(), 0, 0, "", why);
       missing = true;
       continue;
     }

@@ -297,6 +297,16 @@ BOOST_AUTO_TEST_CASE(missing_path_is_not_found) {
   BOOST_TEST(report.has_errors());
 }
 
+BOOST_AUTO_TEST_CASE(a_missing_relative_path_says_where_it_was_looked_for) {
+  LoadReport report;
+  auto set = RuleSet::Load("no-such-rules-dir", &report);
+  BOOST_TEST(!set.ok());
+  BOOST_REQUIRE(!report.diagnostics.empty());
+  const std::string where = (fs::current_path() / "no-such-rules-dir").string();
+  BOOST_TEST(report.diagnostics.front().message ==
+             "no such file or directory (looked for " + where + ")");
+}
+
 BOOST_AUTO_TEST_CASE(bad_re2_regex_names_the_rule_and_re2s_message) {
   auto l = load(R"(rules:
   - id: broken
