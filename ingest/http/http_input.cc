@@ -346,7 +346,10 @@ void HttpInput::Impl::reply(const SessionPtr& s, http::status status, std::strin
   });
 }
 
-void HttpInput::Impl::close(const SessionPtr& s) {
+void HttpInput::Impl::close(const SessionPtr& session) {
+  // `session` may be the very pointer held in sessions_ (on_evict passes it): keep the
+  // session alive past its erase below.
+  const SessionPtr s = session;
   if (s->closed) return;
   s->closed = true;
   if (s->waiting_seq != 0) {
