@@ -157,7 +157,10 @@ void HttpInput::Impl::on_connection(tcp::socket socket, uint64_t id, const std::
 
 void HttpInput::Impl::on_evict(uint64_t id) {
   auto it = sessions_.find(id);
-  if (it != sessions_.end()) close(it->second);
+  if (it == sessions_.end()) return;
+  // A copy, not the table's pointer: close() erases that one, which may be the last.
+  const SessionPtr s = it->second;
+  close(s);
 }
 
 void HttpInput::Impl::read_request(const SessionPtr& s) {
@@ -346,10 +349,7 @@ void HttpInput::Impl::reply(const SessionPtr& s, http::status status, std::strin
   });
 }
 
-void HttpInput::Impl::close(const SessionPtr& session) {
-  // `session` may be the very pointer held in sessions_ (on_evict passes it): keep the
-  // session alive past its erase below.
-  const SessionPtr s = session;
+void HttpInput::Impl::close(const SessionPtr& s) {
   if (s->closed) return;
   s->closed = true;
   if (s->waiting_seq != 0) {
